@@ -1,0 +1,97 @@
+/**
+ * The one error registry. Every failure a user can see carries a stable `code` from this table; the HTTP layer maps
+ * the code to its status here and nowhere else, and `docs/errors.md` documents every code (a test keeps them in sync).
+ */
+
+export interface ErrorSpec {
+  /** HTTP status used when this error crosses an HTTP boundary. */
+  readonly status: number;
+  /** One line for the docs: when this error happens. */
+  readonly description: string;
+}
+
+export const ERROR_CODES = {
+  // Input and configuration
+  STRATEGY_INVALID: { status: 422, description: 'A strategy file failed validation (YAML syntax, unknown keys, bad references).' },
+  STRATEGY_NOT_FOUND: { status: 404, description: 'No strategy file with that name exists in the strategies directory.' },
+  INVALID_NAME: { status: 400, description: 'A strategy, symbol or timeframe name has characters that are not allowed (path tricks are refused).' },
+  INDICATOR_UNKNOWN: { status: 422, description: 'An indicator type is not in the registry.' },
+  INDICATOR_PARAMS_INVALID: { status: 422, description: 'Indicator parameters are missing, of the wrong type or out of range.' },
+  MEMBERSHIP_INVALID: { status: 422, description: 'A fuzzy membership function has the wrong number or order of parameters.' },
+  VALIDATION_FAILED: { status: 400, description: 'A request body, query or CLI argument is malformed.' },
+  // Market data
+  DATA_NOT_FOUND: { status: 404, description: 'No data file exists for the requested symbol and timeframe.' },
+  DATA_INVALID: { status: 422, description: 'A data file has a bad row: unparsable number, high < low, non-increasing timestamp, missing column.' },
+  DATA_EMPTY_RANGE: { status: 422, description: 'The requested date range selects no bars, or too few for the strategy.' },
+  DATA_INSUFFICIENT: { status: 422, description: 'Too few bars remain after warm-up to train or predict.' },
+  // Training and models
+  TRAINING_FAILED: { status: 500, description: 'Training stopped on an unexpected internal error.' },
+  TRAINING_DIVERGED: { status: 422, description: 'The loss became NaN or infinite during training.' },
+  CANCELLED: { status: 409, description: 'The run was cancelled before it finished.' },
+  MODEL_NOT_FOUND: { status: 404, description: 'No trained model (or no such version) exists for the strategy.' },
+  MODEL_CORRUPT: { status: 500, description: 'A stored model version failed validation when loading (missing file, bad checksum, wrong size).' },
+  // Operations and execution
+  OPERATION_NOT_FOUND: { status: 404, description: 'No operation with that id exists.' },
+  OPERATION_FINISHED: { status: 409, description: 'The operation already reached a terminal state.' },
+  INTERRUPTED: { status: 500, description: 'The process running the operation stopped before the operation finished.' },
+  HOST_UNAVAILABLE: { status: 503, description: 'No healthy training host can take the run and local fallback is not allowed.' },
+  HOST_BUSY: { status: 503, description: 'The training host is at capacity.' },
+  HOST_LOST: { status: 502, description: 'The training host stopped answering during a run.' },
+  UNAUTHORIZED: { status: 401, description: 'A host endpoint was called without the right bearer token.' },
+  CONFLICT: { status: 409, description: 'The request conflicts with existing state (for example a duplicate operation id).' },
+  PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body exceeds the size limit.' },
+  NOT_FOUND: { status: 404, description: 'No route matches the request.' },
+  INTERNAL: { status: 500, description: 'An unexpected error; the server log has the details.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface KtrdrErrorOptions {
+  details?: unknown;
+  hint?: string;
+  cause?: unknown;
+}
+
+export class KtrdrError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: unknown;
+  readonly hint?: string;
+
+  constructor(code: ErrorCode, message: string, options: KtrdrErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KtrdrError';
+    this.code = code;
+    this.details = options.details;
+    this.hint = options.hint;
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+
+  /** The one error body shape used by every HTTP endpoint and by `--json` CLI output. */
+  toBody(): ErrorBody {
+    const error: ErrorBody['error'] = { code: this.code, message: this.message };
+    if (this.details !== undefined) error.details = this.details;
+    if (this.hint !== undefined) error.hint = this.hint;
+    return { error };
+  }
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown; hint?: string };
+}
+
+export function isKtrdrError(value: unknown): value is KtrdrError {
+  return value instanceof KtrdrError;
+}
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERROR_CODES, value);
+}
+
+/** Rebuilds a typed error from an error body that crossed a process or network boundary. */
+export function errorFromBody(body: ErrorBody['error']): KtrdrError {
+  const code = isErrorCode(body.code) ? body.code : 'INTERNAL';
+  return new KtrdrError(code, body.message, { details: body.details, hint: body.hint });
+}
