@@ -1,0 +1,32 @@
+import { ARTIFACT_FORMAT, CLASS_NAMES, sha256Hex, type ModelArtifact } from '../../src/training/artifact.js';
+
+/** A small, internally consistent artifact for store and transport tests (not a trained model). */
+export function buildArtifact(overrides: { strategy?: string; operationId?: string | null; weights?: Uint8Array } = {}): ModelArtifact {
+  const weights = overrides.weights ?? new Uint8Array(new Float32Array([0.5, -0.25, 1, 2]).buffer);
+  return {
+    format: ARTIFACT_FORMAT,
+    strategy_name: overrides.strategy ?? 'demo',
+    model: { type: 'mlp', spec: { inputs: 1, hidden: [], outputs: 3 }, parameter_count: 4 },
+    weights,
+    features: { names: ['1d_rsi_zone_low'], base_timeframe: '1d', timeframes: ['1d'] },
+    labels: { source: 'zigzag', zigzag_threshold: 0.03, price: 'close', classes: [...CLASS_NAMES], distribution: { BUY: 5, HOLD: 1, SELL: 4 } },
+    metrics: { history: [{ epoch: 1, train_loss: 1 }], best_epoch: 1, stopped_early: false, test: { accuracy: 0.5 }, split: { train: 7, validation: 1, test: 2 } },
+    manifest: {
+      strategy_name: overrides.strategy ?? 'demo',
+      strategy_sha256: sha256Hex('name: demo\n'),
+      data: [],
+      symbols: ['SPX'],
+      timeframes: ['1d'],
+      start_date: null,
+      end_date: null,
+      seed: 1,
+      package_version: '0.0.0',
+      execution: { mode: 'local', device: 'cpu' },
+      durations_ms: { total: 1 },
+      created_at: '2026-01-01T00:00:00.000Z',
+      operation_id: overrides.operationId === undefined ? null : overrides.operationId,
+      weights_sha256: sha256Hex(weights),
+    },
+    strategy_yaml: 'name: demo\n',
+  };
+}
