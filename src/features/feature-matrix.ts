@@ -1,0 +1,93 @@
+import { featureIds, type Strategy } from '../config/strategy.js';
+import { alignmentIndex, gatherAligned } from '../data/align.js';
+import type { OhlcvSeries } from '../data/ohlcv.js';
+import { timeframeMs } from '../data/timeframe.js';
+import { KtrdrError } from '../errors.js';
+import type { MembershipColumns } from './memberships.js';
+
+/**
+ * One symbol's network inputs: Float32Array rows in `names` order, one row per base bar that has every feature.
+ * Bars where any feature is NaN (indicator warm-up, a higher timeframe that has not closed a bar yet) are dropped
+ * and counted, never zero-filled: a zero membership is a real statement ("not oversold") the network would learn from.
+ */
+export interface FeatureMatrix {
+  readonly names: readonly string[];
+  readonly values: Float32Array;
+  readonly rows: number;
+  /** Base-series bar index of each row, to pick the matching labels and timestamps. */
+  readonly barIndex: Int32Array;
+  readonly timestamps: Float64Array;
+  readonly droppedRows: number;
+}
+
+/**
+ * Assembles the feature matrix of one symbol. `series` and `memberships` are keyed by timeframe; higher timeframes are
+ * aligned onto base bars using only bars that had closed by the base bar's close (no look-ahead).
+ */
+export function buildFeatureMatrix(
+  strategy: Strategy,
+  series: ReadonlyMap<string, OhlcvSeries>,
+  memberships: ReadonlyMap<string, MembershipColumns>,
+): FeatureMatrix {
+  const baseTimeframe = strategy.trainingData.baseTimeframe;
+  const base = series.get(baseTimeframe);
+  if (!base) throw new Error(`base timeframe ${baseTimeframe} was not loaded`);
+  const names = featureIds(strategy);
+  const bars = base.timestamps.length;
+
+  const alignment = new Map<string, Int32Array | null>();
+  const columns: Float64Array[] = [];
+  for (const input of strategy.nnInputs) {
+    for (const timeframe of input.timeframes) {
+      const frame = series.get(timeframe);
+      const computed = memberships.get(timeframe);
+      if (!frame || !computed) throw new Error(`timeframe ${timeframe} was not prepared`);
+      if (!alignment.has(timeframe)) {
+        alignment.set(
+          timeframe,
+          timeframe === baseTimeframe ? null : alignmentIndex(base.timestamps, timeframeMs(baseTimeframe), frame.timestamps, timeframeMs(timeframe)),
+        );
+      }
+      const index = alignment.get(timeframe)!;
+      const set = strategy.fuzzySets.find((s) => s.id === input.fuzzySet)!;
+      for (const { name } of set.memberships) {
+        const values = computed.get(`${set.id}_${name}`);
+        if (!values) throw new Error(`membership ${set.id}_${name} was not computed on ${timeframe}`);
+        columns.push(index === null ? values : gatherAligned(values, index));
+      }
+    }
+  }
+
+  const complete = new Uint8Array(bars).fill(1);
+  for (const column of columns) {
+    for (let i = 0; i < bars; i++) if (Number.isNaN(column[i])) complete[i] = 0;
+  }
+  let rows = 0;
+  for (let i = 0; i < bars; i++) rows += complete[i];
+
+  const width = columns.length;
+  const values = new Float32Array(rows * width);
+  const barIndex = new Int32Array(rows);
+  const timestamps = new Float64Array(rows);
+  let r = 0;
+  for (let i = 0; i < bars; i++) {
+    if (!complete[i]) continue;
+    barIndex[r] = i;
+    timestamps[r] = base.timestamps[i];
+    const offset = r * width;
+    for (let c = 0; c < width; c++) values[offset + c] = columns[c][i];
+    r++;
+  }
+  return { names, values, rows, barIndex, timestamps, droppedRows: bars - rows };
+}
+
+/** Fails with a clear message when warm-up left nothing (or too little) to learn from. */
+export function requireRows(matrix: FeatureMatrix, symbol: string, minimum: number): void {
+  if (matrix.rows < minimum) {
+    throw new KtrdrError(
+      'DATA_INSUFFICIENT',
+      `${symbol}: only ${matrix.rows} complete feature rows (${matrix.droppedRows} warm-up rows dropped); at least ${minimum} are needed`,
+      { hint: 'widen the date range or use indicators with shorter periods' },
+    );
+  }
+}

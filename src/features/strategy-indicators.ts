@@ -1,0 +1,44 @@
+import type { Strategy } from '../config/strategy.js';
+import type { OhlcvSeries } from '../data/ohlcv.js';
+import { requireIndicator } from '../indicators/registry.js';
+
+/** Indicator outputs keyed `indicator_id.output`, each as long as the series it was computed on. */
+export type IndicatorColumns = Map<string, Float64Array>;
+
+/** Which fuzzy sets, and through them which indicators, each timeframe needs (only what `nn_inputs` uses). */
+export interface TimeframeNeeds {
+  readonly fuzzySets: ReadonlySet<string>;
+  readonly indicators: ReadonlySet<string>;
+}
+
+export function timeframeNeeds(strategy: Strategy): Map<string, TimeframeNeeds> {
+  const setsById = new Map(strategy.fuzzySets.map((set) => [set.id, set]));
+  const needs = new Map<string, { fuzzySets: Set<string>; indicators: Set<string> }>();
+  for (const input of strategy.nnInputs) {
+    const set = setsById.get(input.fuzzySet);
+    if (!set) continue; // the strategy validator already rejects this
+    for (const timeframe of input.timeframes) {
+      const entry = needs.get(timeframe) ?? { fuzzySets: new Set<string>(), indicators: new Set<string>() };
+      entry.fuzzySets.add(set.id);
+      entry.indicators.add(set.indicatorId);
+      needs.set(timeframe, entry);
+    }
+  }
+  return needs;
+}
+
+export function indicatorColumnKey(indicatorId: string, output: string): string {
+  return `${indicatorId}.${output}`;
+}
+
+/** Computes the given indicators of the strategy on one series; every output of each becomes a column. */
+export function computeStrategyIndicators(strategy: Strategy, series: OhlcvSeries, indicatorIds: ReadonlySet<string>): IndicatorColumns {
+  const columns: IndicatorColumns = new Map();
+  for (const indicator of strategy.indicators) {
+    if (!indicatorIds.has(indicator.id)) continue;
+    const definition = requireIndicator(indicator.type);
+    const outputs = definition.compute(series, indicator.params as Record<string, unknown>);
+    for (const output of definition.outputs) columns.set(indicatorColumnKey(indicator.id, output), outputs[output]);
+  }
+  return columns;
+}

@@ -1,0 +1,558 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { KtrdrError } from '../../errors.js';
+import type { TrainingProgress } from '../../training/progress.js';
+import type { LogRecord } from '../../util/logger.js';
+import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
+import {
+  OPERATION_STATUSES,
+  UNFINISHED_STATUSES,
+  isTerminal,
+  type EpochMetrics,
+  type EpochMetricsCore,
+  type ExecutionRecord,
+  type MetricEvent,
+  type Operation,
+  type OperationError,
+  type OperationEvent,
+  type OperationEventKind,
+  type OperationStatus,
+  type RemoteRefCore,
+  type ResultSummaryCore,
+  type StatusChange,
+} from '../operation.js';
+import { OperationEvents } from '../operation-events.js';
+import {
+  DEFAULT_EXECUTION,
+  EVENTS_LIMIT_DEFAULT,
+  EVENTS_LIMIT_MAX,
+  LIST_LIMIT_DEFAULT,
+  LIST_LIMIT_MAX,
+  isLocallyExecuted,
+  type CreateOperationInput,
+  type EventOfKind,
+  type EventsQuery,
+  type ListPage,
+  type ListQuery,
+  type OperationStore,
+  type UnfinishedQuery,
+} from '../operation-store.js';
+import { DEFAULT_PROGRESS_EVENT_INTERVAL_MS, ProgressThrottle } from '../progress-throttle.js';
+import { nextStatus, type TransitionName } from '../transitions.js';
+import { migrate } from './migrations.js';
+import { toEvent, toOperation, type EventRow, type OperationRow } from './rows.js';
+
+export interface SqliteOperationStoreOptions {
+  /** Receives the store's notifications; a new one by default. */
+  events?: OperationEvents;
+  /** Clock for timestamps and progress throttling; injectable so tests control ordering. */
+  now?: () => Date;
+  /** Minimum gap between persisted progress events of one operation. @defaultValue 250 */
+  progressEventIntervalMs?: number;
+  /** How long a write waits for another connection's lock before failing. @defaultValue 5000 */
+  busyTimeoutMs?: number;
+}
+
+/** What a transition writes besides the status. */
+interface TransitionPatch {
+  execution?: ExecutionRecord;
+  error?: OperationError;
+  result?: ResultSummaryCore;
+  reason?: string;
+}
+
+type TransitionOutcome =
+  | { applied: true; operation: Operation; events: OperationEvent[] }
+  | { applied: false; current: OperationStatus | null };
+
+const INTERRUPTED_ERROR: OperationError = {
+  code: 'INTERRUPTED',
+  message: 'The server restarted before the operation finished.',
+};
+
+const UNFINISHED_JSON = JSON.stringify(UNFINISHED_STATUSES);
+
+/**
+ * Operations in SQLite (`KTRDR_HOME/ktrdr.db`, or ':memory:'). All SQL of the operations layer lives here.
+ *
+ * better-sqlite3 is synchronous, so each method runs to completion before another starts in this process; writes
+ * still use `BEGIN IMMEDIATE` and status-guarded updates because a second process (the CLI, a second server) may
+ * hold another connection to the same file.
+ */
+export class SqliteOperationStore implements OperationStore {
+  readonly events: OperationEvents;
+  private readonly db: Database.Database;
+  private readonly now: () => Date;
+  private readonly throttle: ProgressThrottle;
+  private readonly statements: Statements;
+  private readonly listStatements = new Map<string, Database.Statement>();
+
+  constructor(path: string, options: SqliteOperationStoreOptions = {}) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commits.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    migrate(this.db);
+    this.events = options.events ?? new OperationEvents();
+    this.now = options.now ?? (() => new Date());
+    this.throttle = new ProgressThrottle(options.progressEventIntervalMs ?? DEFAULT_PROGRESS_EVENT_INTERVAL_MS, () =>
+      this.now().getTime(),
+    );
+    this.statements = prepareStatements(this.db);
+  }
+
+  async create(input: CreateOperationInput): Promise<Operation> {
+    const id = input.id ?? randomUUID();
+    const events = this.db
+      .transaction(() => {
+        try {
+          this.statements.insertOperation.run({
+            id,
+            type: input.type,
+            strategy: input.strategy,
+            request: JSON.stringify(input.request),
+            created_at: this.timestamp(),
+            execution: JSON.stringify(input.execution ?? DEFAULT_EXECUTION),
+          });
+        } catch (error) {
+          if (isConstraintError(error, 'SQLITE_CONSTRAINT_PRIMARYKEY')) {
+            throw new KtrdrError('CONFLICT', `operation ${id} already exists`, { details: { id }, cause: error });
+          }
+          throw error;
+        }
+        const change: StatusChange = { from: null, to: 'pending' };
+        return [this.insertEvent(id, 'status', change)];
+      })
+      .immediate();
+    this.publish(events);
+    return this.mustGet(id);
+  }
+
+  async get(id: string): Promise<Operation> {
+    return this.mustGet(id);
+  }
+
+  async find(id: string): Promise<Operation | null> {
+    const row = this.statements.selectOperation.get(id);
+    return row === undefined ? null : toOperation(row);
+  }
+
+  async list(query: ListQuery = {}): Promise<ListPage> {
+    const limit = checkLimit(query.limit, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX);
+    const filters: string[] = [];
+    const params: Record<string, string | number> = {};
+    if (query.status !== undefined) {
+      const statuses = typeof query.status === 'string' ? [query.status] : [...query.status];
+      // A single status compares with `=` so the (status, created_at) index serves the whole query.
+      if (statuses.length === 1) {
+        filters.push('status = @status');
+        params.status = statuses[0];
+      } else {
+        filters.push('status IN (SELECT value FROM json_each(@statuses))');
+        params.statuses = JSON.stringify(statuses);
+      }
+    }
+    if (query.type !== undefined) {
+      filters.push('type = @type');
+      params.type = query.type;
+    }
+    if (query.strategy !== undefined) {
+      filters.push('strategy = @strategy');
+      params.strategy = query.strategy;
+    }
+    const pageFilters = [...filters];
+    const pageParams: Record<string, string | number> = { ...params, limit: limit + 1 };
+    if (query.cursor !== undefined) {
+      const after = decodeListCursor(query.cursor);
+      pageFilters.push('(created_at, id) < (@after_created_at, @after_id)');
+      pageParams.after_created_at = after.created_at;
+      pageParams.after_id = after.id;
+    }
+    const pageSql = `SELECT * FROM operations ${whereClause(pageFilters)} ORDER BY created_at DESC, id DESC LIMIT @limit`;
+    const countSql = `SELECT COUNT(*) AS n FROM operations ${whereClause(filters)}`;
+    // One read transaction, so the page and the total come from the same snapshot.
+    return this.db.transaction(() => {
+      const rows = this.listStatement(pageSql).all(pageParams) as OperationRow[];
+      const { n } = this.listStatement(countSql).get(params) as { n: number };
+      const data = rows.slice(0, limit).map(toOperation);
+      const last = data[data.length - 1];
+      const next_cursor = rows.length > limit && last ? encodeListCursor(last) : null;
+      return { data, next_cursor, total: n };
+    })();
+  }
+
+  async countByStatus(): Promise<Record<OperationStatus, number>> {
+    const counts = Object.fromEntries(OPERATION_STATUSES.map((s) => [s, 0])) as Record<OperationStatus, number>;
+    for (const { status, n } of this.statements.countByStatus.all()) counts[status] = n;
+    return counts;
+  }
+
+  async listUnfinished(query: UnfinishedQuery = {}): Promise<Operation[]> {
+    const operations = this.statements.selectUnfinished.all().map(toOperation);
+    if (!('selected' in query) || query.selected === undefined) return operations;
+    return operations.filter((op) => op.execution.selected === query.selected);
+  }
+
+  async markRunning(id: string, options: { execution?: ExecutionRecord } = {}): Promise<Operation> {
+    return this.transitionOrThrow(id, 'markRunning', { execution: options.execution });
+  }
+
+  async markCompleted<R extends ResultSummaryCore>(id: string, result: R): Promise<Operation> {
+    const modelSaved = typeof result.model_version === 'number';
+    return this.transitionOrThrow(id, modelSaved ? 'completeWithModel' : 'completeWithoutModel', { result });
+  }
+
+  async markFailed(id: string, error: OperationError): Promise<Operation> {
+    return this.transitionOrThrow(id, 'markFailed', { error });
+  }
+
+  async requestCancel(id: string, options: { reason?: string } = {}): Promise<Operation> {
+    const outcome = this.transition(id, 'requestCancel', { reason: options.reason });
+    // Asking again while the first request is being honoured is not an error; the caller sees the same state.
+    if (!outcome.applied && outcome.current === 'cancelling') return this.mustGet(id);
+    return this.finishTransition(id, 'requestCancel', outcome);
+  }
+
+  async confirmCancelled(id: string): Promise<Operation> {
+    return this.transitionOrThrow(id, 'confirmCancelled', {});
+  }
+
+  async failInterrupted(shouldFail: (operation: Operation) => boolean = isLocallyExecuted): Promise<Operation[]> {
+    const outcomes = this.db
+      .transaction(() =>
+        this.statements.selectUnfinished
+          .all()
+          .map(toOperation)
+          .filter((op) => shouldFail(op))
+          .map((op) => this.applyTransition(op.id, 'failInterrupted', { error: INTERRUPTED_ERROR, reason: INTERRUPTED_ERROR.message })),
+      )
+      .immediate();
+    const failed: Operation[] = [];
+    for (const outcome of outcomes) {
+      if (!outcome.applied) continue;
+      this.publishTransition(outcome.operation, outcome.events);
+      failed.push(outcome.operation);
+    }
+    return failed;
+  }
+
+  async setExecution(id: string, execution: ExecutionRecord): Promise<void> {
+    const changed = this.statements.updateExecution.run(JSON.stringify(execution), id).changes;
+    if (changed === 0) this.throwUnchangeable(id, 'set the execution of');
+  }
+
+  async setRemote<R extends RemoteRefCore>(id: string, remote: R): Promise<void> {
+    const changed = this.statements.updateRemote.run(JSON.stringify(remote), id).changes;
+    if (changed === 0) this.throwUnchangeable(id, 'set the remote reference of');
+  }
+
+  async recordProgress(id: string, progress: TrainingProgress): Promise<void> {
+    const event = this.db
+      .transaction(() => {
+        const json = JSON.stringify(progress);
+        const changed = this.statements.updateProgress.run(json, id).changes;
+        if (changed === 0) {
+          this.mustGetStatus(id);
+          return undefined; // ended: late progress is dropped
+        }
+        return this.throttle.offer(id, progress) ? this.insertEventJson(id, 'progress', json) : undefined;
+      })
+      .immediate();
+    if (event) this.publish([event]);
+  }
+
+  async appendLogs(id: string, records: readonly LogRecord[]): Promise<void> {
+    if (records.length === 0) {
+      this.mustGetStatus(id);
+      return;
+    }
+    const events = this.db
+      .transaction(() => {
+        this.mustGetStatus(id);
+        return records.map((record) => this.insertEvent(id, 'log', record));
+      })
+      .immediate();
+    this.publish(events);
+  }
+
+  async appendMetric<M extends EpochMetricsCore>(id: string, metrics: M): Promise<MetricEvent | null> {
+    if (!Number.isInteger(metrics.epoch) || metrics.epoch < 0) {
+      throw new KtrdrError('VALIDATION_FAILED', `epoch metrics need a non-negative integer epoch, got ${String(metrics.epoch)}`, {
+        details: { epoch: metrics.epoch },
+      });
+    }
+    const event = this.db
+      .transaction(() => {
+        this.mustGetStatus(id);
+        const data = JSON.stringify(metrics);
+        const time = this.timestamp();
+        const inserted = this.statements.insertMetric.run({ operation_id: id, time, epoch: metrics.epoch, data });
+        if (inserted.changes === 0) return null;
+        return toEvent({ seq: Number(inserted.lastInsertRowid), operation_id: id, kind: 'metric', time, data }) as MetricEvent;
+      })
+      .immediate();
+    if (event) this.publish([event]);
+    return event;
+  }
+
+  async eventsSince<K extends OperationEventKind = OperationEventKind>(
+    id: string,
+    afterSeq: number,
+    query: EventsQuery<K> = {},
+  ): Promise<EventOfKind<K>[]> {
+    const limit = checkLimit(query.limit, EVENTS_LIMIT_DEFAULT, EVENTS_LIMIT_MAX);
+    const kinds = query.kinds === undefined ? null : JSON.stringify(query.kinds);
+    const rows = this.statements.selectEvents.all({ id, after: afterSeq, kinds, limit });
+    if (rows.length === 0) this.mustGetStatus(id);
+    return rows.map((row) => toEvent(row) as EventOfKind<K>);
+  }
+
+  async logs(id: string): Promise<LogRecord[]> {
+    const rows = this.statements.selectLogs.all(id);
+    if (rows.length === 0) this.mustGetStatus(id);
+    return rows.map((row) => JSON.parse(row.data) as LogRecord);
+  }
+
+  async metrics(id: string): Promise<EpochMetrics[]> {
+    const rows = this.statements.selectMetrics.all(id);
+    if (rows.length === 0) this.mustGetStatus(id);
+    return rows.map((row) => JSON.parse(row.data) as EpochMetrics);
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    // Held progress snapshots would otherwise never reach the event log.
+    const events = this.db
+      .transaction(() => {
+        const written: OperationEvent[] = [];
+        for (const id of this.throttle.operationsWithHeldProgress()) {
+          const held = this.throttle.flush(id);
+          if (held) written.push(this.insertEvent(id, 'progress', held));
+        }
+        return written;
+      })
+      .immediate();
+    this.publish(events);
+    this.db.close();
+  }
+
+  // ---- transitions ---------------------------------------------------------------------------------------------
+
+  private transitionOrThrow(id: string, name: TransitionName, patch: TransitionPatch): Operation {
+    return this.finishTransition(id, name, this.transition(id, name, patch));
+  }
+
+  private transition(id: string, name: TransitionName, patch: TransitionPatch): TransitionOutcome {
+    return this.db.transaction(() => this.applyTransition(id, name, patch)).immediate();
+  }
+
+  private finishTransition(id: string, name: TransitionName, outcome: TransitionOutcome): Operation {
+    if (!outcome.applied) throw refusal(id, name, outcome.current);
+    this.publishTransition(outcome.operation, outcome.events);
+    return outcome.operation;
+  }
+
+  /**
+   * Runs inside a write transaction. The status is read and the rule chosen under the write lock; the update is
+   * still guarded by the expected status, so a wrong choice can only fail, never overwrite.
+   */
+  private applyTransition(id: string, name: TransitionName, patch: TransitionPatch): TransitionOutcome {
+    const current = this.statements.selectStatus.get(id)?.status ?? null;
+    const to = current === null ? null : nextStatus(name, current);
+    if (current === null || to === null) return { applied: false, current };
+    const time = this.timestamp();
+    const terminal = isTerminal(to);
+    const changed = this.statements.transition.run({
+      id,
+      from: JSON.stringify([current]),
+      to,
+      started_at: to === 'running' ? time : null,
+      finished_at: terminal ? time : null,
+      cancel_requested_at: name === 'requestCancel' ? time : null,
+      execution: patch.execution ? JSON.stringify(patch.execution) : null,
+      error: to === 'failed' && patch.error ? JSON.stringify(patch.error) : null,
+      result: to === 'completed' && patch.result ? JSON.stringify(patch.result) : null,
+    }).changes;
+    if (changed === 0) return { applied: false, current };
+
+    const events: OperationEvent[] = [];
+    if (terminal) {
+      // The last progress snapshot belongs in the log before the run's final status.
+      const held = this.throttle.flush(id);
+      if (held) events.push(this.insertEvent(id, 'progress', held));
+    }
+    events.push(this.insertEvent(id, 'status', statusChange(current, to, patch)));
+    return { applied: true, operation: this.mustGet(id), events };
+  }
+
+  private publishTransition(operation: Operation, events: readonly OperationEvent[]): void {
+    this.publish(events);
+    if (isTerminal(operation.status)) this.events.publishFinished(operation);
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------------------------
+
+  private insertEvent(operationId: string, kind: OperationEventKind, data: unknown): OperationEvent {
+    return this.insertEventJson(operationId, kind, JSON.stringify(data));
+  }
+
+  private insertEventJson(operationId: string, kind: OperationEventKind, json: string): OperationEvent {
+    const time = this.timestamp();
+    const { lastInsertRowid } = this.statements.insertEvent.run({ operation_id: operationId, kind, time, data: json });
+    // Published events carry what a later read returns (NaN already null), so live and replayed streams agree.
+    return toEvent({ seq: Number(lastInsertRowid), operation_id: operationId, kind, time, data: json });
+  }
+
+  private publish(events: readonly OperationEvent[]): void {
+    for (const event of events) this.events.publishEvent(event);
+  }
+
+  private mustGet(id: string): Operation {
+    const row = this.statements.selectOperation.get(id);
+    if (row === undefined) throw notFound(id);
+    return toOperation(row);
+  }
+
+  private mustGetStatus(id: string): OperationStatus {
+    const row = this.statements.selectStatus.get(id);
+    if (row === undefined) throw notFound(id);
+    return row.status;
+  }
+
+  private throwUnchangeable(id: string, action: string): never {
+    const status = this.mustGetStatus(id);
+    throw new KtrdrError('OPERATION_FINISHED', `cannot ${action} operation ${id}: it is already ${status}`, {
+      details: { id, status },
+    });
+  }
+
+  private listStatement(sql: string): Database.Statement {
+    let statement = this.listStatements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.listStatements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private timestamp(): string {
+    return this.now().toISOString();
+  }
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    insertOperation: db.prepare(
+      `INSERT INTO operations (id, type, strategy, status, request, created_at, execution)
+       VALUES (@id, @type, @strategy, 'pending', @request, @created_at, @execution)`,
+    ),
+    // The one statement behind GET /operations/:id.
+    selectOperation: db.prepare<[string], OperationRow>('SELECT * FROM operations WHERE id = ?'),
+    selectStatus: db.prepare<[string], { status: OperationStatus }>('SELECT status FROM operations WHERE id = ?'),
+    // Compare-and-set: applies only while the status is still one of @from.
+    transition: db.prepare(
+      `UPDATE operations SET
+         status = @to,
+         started_at = COALESCE(started_at, @started_at),
+         finished_at = @finished_at,
+         cancel_requested_at = COALESCE(cancel_requested_at, @cancel_requested_at),
+         execution = COALESCE(@execution, execution),
+         error = @error,
+         result = @result
+       WHERE id = @id AND status IN (SELECT value FROM json_each(@from))`,
+    ),
+    updateProgress: db.prepare(
+      `UPDATE operations SET progress = ? WHERE id = ? AND status IN (SELECT value FROM json_each('${UNFINISHED_JSON}'))`,
+    ),
+    updateExecution: db.prepare(
+      `UPDATE operations SET execution = ? WHERE id = ? AND status IN (SELECT value FROM json_each('${UNFINISHED_JSON}'))`,
+    ),
+    updateRemote: db.prepare(
+      `UPDATE operations SET remote = ? WHERE id = ? AND status IN (SELECT value FROM json_each('${UNFINISHED_JSON}'))`,
+    ),
+    insertEvent: db.prepare(
+      'INSERT INTO operation_events (operation_id, kind, time, data) VALUES (@operation_id, @kind, @time, @data)',
+    ),
+    // Duplicates of an epoch hit the partial unique index and are skipped.
+    insertMetric: db.prepare(
+      `INSERT OR IGNORE INTO operation_events (operation_id, kind, time, epoch, data)
+       VALUES (@operation_id, 'metric', @time, @epoch, @data)`,
+    ),
+    selectEvents: db.prepare<{ id: string; after: number; kinds: string | null; limit: number }, EventRow>(
+      `SELECT seq, operation_id, kind, time, data FROM operation_events
+       WHERE operation_id = @id AND seq > @after AND (@kinds IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))
+       ORDER BY seq LIMIT @limit`,
+    ),
+    selectLogs: db.prepare<[string], { data: string }>(
+      `SELECT data FROM operation_events WHERE operation_id = ? AND kind = 'log' ORDER BY seq`,
+    ),
+    selectMetrics: db.prepare<[string], { data: string }>(
+      `SELECT data FROM operation_events WHERE operation_id = ? AND kind = 'metric' ORDER BY epoch`,
+    ),
+    countByStatus: db.prepare<[], { status: OperationStatus; n: number }>(
+      'SELECT status, COUNT(*) AS n FROM operations GROUP BY status',
+    ),
+    selectUnfinished: db.prepare<[], OperationRow>(
+      `SELECT * FROM operations WHERE status IN (SELECT value FROM json_each('${UNFINISHED_JSON}'))
+       ORDER BY created_at, id`,
+    ),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+function statusChange(from: OperationStatus, to: OperationStatus, patch: TransitionPatch): StatusChange {
+  const change: { -readonly [K in keyof StatusChange]: StatusChange[K] } = { from, to };
+  const reason = patch.reason ?? cancellingOutcomeReason(from, to, patch);
+  if (reason !== undefined) change.reason = reason;
+  // A failure while cancelling ends as `cancelled`; its cause is kept here since the record has no error then.
+  if (patch.error && (to === 'failed' || to === 'cancelled')) change.error = patch.error;
+  return change;
+}
+
+/** Why a run that was being cancelled ended the way it did; the cancel rules in `transitions.ts`. */
+function cancellingOutcomeReason(from: OperationStatus, to: OperationStatus, patch: TransitionPatch): string | undefined {
+  if (from !== 'cancelling') return undefined;
+  if (to === 'completed') return 'the model was saved before the cancel took effect';
+  if (patch.error) return 'the run failed after cancel was requested';
+  if (patch.result) return 'the run ended without a saved model after cancel was requested';
+  return undefined;
+}
+
+function refusal(id: string, name: TransitionName, current: OperationStatus | null): KtrdrError {
+  if (current === null) return notFound(id);
+  const details = { id, status: current, action: name };
+  if (isTerminal(current)) {
+    return new KtrdrError('OPERATION_FINISHED', `operation ${id} is already ${current}`, { details });
+  }
+  return new KtrdrError('CONFLICT', `cannot ${name} operation ${id} while it is ${current}`, { details });
+}
+
+function notFound(id: string): KtrdrError {
+  return new KtrdrError('OPERATION_NOT_FOUND', `no operation with id ${id}`, {
+    details: { id },
+    hint: 'list operations with `ktrdr ops`',
+  });
+}
+
+function checkLimit(limit: number | undefined, fallback: number, max: number): number {
+  if (limit === undefined) return fallback;
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
+    throw new KtrdrError('VALIDATION_FAILED', `limit must be an integer from 1 to ${max}, got ${limit}`, {
+      details: { limit, max },
+    });
+  }
+  return limit;
+}
+
+function whereClause(filters: readonly string[]): string {
+  return filters.length === 0 ? '' : `WHERE ${filters.join(' AND ')}`;
+}
+
+function isConstraintError(error: unknown, code: string): boolean {
+  return error instanceof Database.SqliteError && error.code === code;
+}

@@ -1,0 +1,305 @@
+import { parseStrategy, type Strategy } from '../config/strategy.js';
+import type { LoadedData } from '../data/repository.js';
+import type { OhlcvSeries } from '../data/ohlcv.js';
+import { formatTimestamp } from '../data/timestamp.js';
+import { KtrdrError } from '../errors.js';
+import {
+  buildFeatureMatrix,
+  computeMemberships,
+  computeStrategyIndicators,
+  requireRows,
+  requiredTimeframes,
+  timeframeNeeds,
+  type FeatureMatrix,
+  type IndicatorColumns,
+  type MembershipColumns,
+} from '../features/index.js';
+import { formatLabelDistribution, labelDistribution } from '../labels/label-classes.js';
+import { zigzagSegmentLabels } from '../labels/zigzag-labels.js';
+import { encodeWeights, evaluateProbabilities, parameterCount, predictProbabilities, specToJson, train, type EpochRecord, type MlpSpec } from '../nn/index.js';
+import type { Logger } from '../util/logger.js';
+import { packageVersion } from '../util/package-info.js';
+import { ARTIFACT_FORMAT, CLASS_NAMES, sha256Hex, type DataFingerprint, type ModelArtifact } from './artifact.js';
+import { applyOverrides, type StrategyOverrides } from './overrides.js';
+import { ProgressTracker, type TrainingProgress } from './progress.js';
+import { stepLine, type TrainingStepKey } from './steps.js';
+import { chronologicalSplit, stackSplits, type SymbolDataset } from './split.js';
+
+/** What to train: the strategy as text (it travels to hosts as content, never as a path) plus per-run overrides. */
+export interface TrainingRequest {
+  readonly strategyYaml: string;
+  /** Where the text came from, for error messages (a file path or `<request>`). */
+  readonly strategySource?: string;
+  readonly overrides?: Omit<StrategyOverrides, 'seed'>;
+}
+
+/** Market data as the pipeline reads it: series plus the hash of the bytes they came from (for the manifest). */
+export interface TrainingDataSource {
+  loadWithDigest(symbol: string, timeframe: string, range: { start?: string; end?: string }): Promise<LoadedData>;
+}
+
+/**
+ * Everything about *where* a run happens, kept out of *what* it does: the same pipeline runs in a worker thread of
+ * the API server and on a remote host, and only this context differs.
+ */
+export interface TrainingContext {
+  readonly logger: Logger;
+  readonly onProgress: (progress: TrainingProgress) => void;
+  readonly onEpoch?: (record: EpochRecord) => void;
+  readonly signal: AbortSignal;
+  readonly data: TrainingDataSource;
+  /** Overrides the strategy's `training.seed`. */
+  readonly seed?: number;
+  readonly execution: { readonly mode: 'local' | 'host'; readonly device: string; readonly host?: string };
+  readonly operationId?: string | null;
+  readonly now?: () => number;
+}
+
+export interface TrainingResult {
+  readonly artifact: ModelArtifact;
+}
+
+/** Fewest complete rows a symbol must keep after warm-up for a chronological three-way split to mean anything. */
+const MIN_ROWS_PER_SYMBOL = 30;
+/** At most this often (ms) a batch turns into a progress event; step changes and epoch ends always do. */
+const PROGRESS_INTERVAL_MS = 100;
+
+/**
+ * The one training pipeline: strategy text + market data → trained, evaluated model artifact. It never writes to
+ * disk; persisting the artifact is the caller's job (the backend's model store is the single writer).
+ */
+export async function runTraining(request: TrainingRequest, ctx: TrainingContext): Promise<TrainingResult> {
+  const now = ctx.now ?? Date.now;
+  const { logger, signal } = ctx;
+  const tracker = new ProgressTracker(ctx.onProgress, now);
+  const durations: Record<string, number> = {};
+  const runStarted = now();
+  let stepStarted = runStarted;
+  let currentStep: TrainingStepKey | undefined;
+
+  const step = (key: TrainingStepKey): void => {
+    throwIfCancelled(signal);
+    const at = now();
+    if (currentStep) durations[currentStep] = at - stepStarted;
+    currentStep = key;
+    stepStarted = at;
+    const line = stepLine(key);
+    logger.info(line);
+    tracker.startStep(key, line);
+  };
+
+  // 1. Validate
+  step('validate');
+  const strategyYaml = applyOverrides(request.strategyYaml, { ...request.overrides, seed: ctx.seed });
+  const strategy = parseStrategy(strategyYaml, request.strategySource ?? '<request>');
+  const { trainingData, training } = strategy;
+  const timeframes = requiredTimeframes(strategy);
+  logger.debug({ strategy: strategy.name, symbols: trainingData.symbols, timeframes, seed: training.seed }, `Strategy ${strategy.name}: ${trainingData.symbols.length} symbol(s), timeframes ${timeframes.join(', ')}, seed ${training.seed}`);
+  for (const warning of strategy.warnings) logger.warn(`${warning.path}: ${warning.message}`);
+
+  // 2. Load data
+  step('load_data');
+  const range = { start: trainingData.startDate, end: trainingData.endDate };
+  const fingerprints: DataFingerprint[] = [];
+  const seriesBySymbol = new Map<string, Map<string, OhlcvSeries>>();
+  for (const symbol of trainingData.symbols) {
+    const frames = new Map<string, OhlcvSeries>();
+    for (const timeframe of timeframes) {
+      throwIfCancelled(signal);
+      const loaded = await ctx.data.loadWithDigest(symbol, timeframe, range);
+      const bars = loaded.series.timestamps.length;
+      frames.set(timeframe, loaded.series);
+      fingerprints.push({
+        symbol,
+        timeframe,
+        sha256: loaded.sha256,
+        bars,
+        first: formatTimestamp(loaded.series.timestamps[0]),
+        last: formatTimestamp(loaded.series.timestamps[bars - 1]),
+      });
+      logger.debug(`${symbol} ${timeframe}: ${bars} bars (${formatTimestamp(loaded.series.timestamps[0])} .. ${formatTimestamp(loaded.series.timestamps[bars - 1])})`);
+    }
+    seriesBySymbol.set(symbol, frames);
+  }
+
+  // 3. Indicators
+  step('indicators');
+  const needs = timeframeNeeds(strategy);
+  const indicatorsBySymbol = new Map<string, Map<string, IndicatorColumns>>();
+  for (const [symbol, frames] of seriesBySymbol) {
+    const perTimeframe = new Map<string, IndicatorColumns>();
+    for (const [timeframe, need] of needs) {
+      throwIfCancelled(signal);
+      perTimeframe.set(timeframe, computeStrategyIndicators(strategy, frames.get(timeframe)!, need.indicators));
+    }
+    indicatorsBySymbol.set(symbol, perTimeframe);
+    logger.debug(`${symbol}: ${[...perTimeframe.values()].reduce((n, c) => n + c.size, 0)} indicator columns on ${perTimeframe.size} timeframe(s)`);
+  }
+
+  // 4. Fuzzy memberships
+  step('fuzzy');
+  const membershipsBySymbol = new Map<string, Map<string, MembershipColumns>>();
+  for (const [symbol, perTimeframe] of indicatorsBySymbol) {
+    const memberships = new Map<string, MembershipColumns>();
+    for (const [timeframe, need] of needs) memberships.set(timeframe, computeMemberships(strategy, perTimeframe.get(timeframe)!, need.fuzzySets));
+    membershipsBySymbol.set(symbol, memberships);
+  }
+  indicatorsBySymbol.clear();
+
+  // 5. Features
+  step('features');
+  const matrices = new Map<string, FeatureMatrix>();
+  for (const [symbol, frames] of seriesBySymbol) {
+    throwIfCancelled(signal);
+    const matrix = buildFeatureMatrix(strategy, frames, membershipsBySymbol.get(symbol)!);
+    requireRows(matrix, symbol, MIN_ROWS_PER_SYMBOL);
+    matrices.set(symbol, matrix);
+    logger.debug(`${symbol}: ${matrix.rows} rows x ${matrix.names.length} features (${matrix.droppedRows} warm-up rows dropped)`);
+  }
+  membershipsBySymbol.clear();
+  const featureNames = [...matrices.values()][0].names;
+
+  // 6. Labels, per symbol on its own base series (never one symbol's labels on another's rows)
+  step('labels');
+  const datasets: SymbolDataset[] = [];
+  for (const [symbol, matrix] of matrices) {
+    const base = seriesBySymbol.get(symbol)!.get(trainingData.baseTimeframe)!;
+    const allLabels = zigzagSegmentLabels(base, { threshold: training.labels.zigzagThreshold, price: training.labels.price });
+    const labels = new Uint8Array(matrix.rows);
+    for (let r = 0; r < matrix.rows; r++) labels[r] = allLabels[matrix.barIndex[r]];
+    datasets.push({ symbol, matrix, labels });
+    logger.debug(`${symbol}: label distribution ${formatLabelDistribution(labelDistribution(labels))}`);
+  }
+  const distribution = labelDistribution(datasets.flatMap((d) => Array.from(d.labels)));
+  logger.info(`Label distribution: ${formatLabelDistribution(distribution)}`);
+
+  // 7. Split: chronological within each symbol, then stacked, so no split sees another's future
+  step('split');
+  const splits = stackSplits(datasets.map((d) => chronologicalSplit(d, training.dataSplit)), featureNames.length);
+  logger.info(`Data splits - Train: ${splits.train.rows}, Val: ${splits.validation.rows}, Test: ${splits.test.rows}`);
+  if (splits.train.rows === 0 || splits.validation.rows === 0 || splits.test.rows === 0) {
+    throw new KtrdrError('DATA_INSUFFICIENT', `a split is empty (train ${splits.train.rows}, validation ${splits.validation.rows}, test ${splits.test.rows})`, {
+      hint: 'widen the date range or change training.data_split',
+    });
+  }
+
+  // 8. Model
+  step('build_model');
+  const spec: MlpSpec = {
+    inputs: featureNames.length,
+    hidden: [...strategy.model.hiddenLayers],
+    outputs: CLASS_NAMES.length,
+    activation: strategy.model.activation,
+    dropout: strategy.model.dropout,
+  };
+  logger.debug(`MLP ${[spec.inputs, ...spec.hidden, spec.outputs].join(' -> ')} (${strategy.model.activation}, dropout ${spec.dropout}), ${parameterCount(spec)} parameters`);
+
+  // 9. Train
+  step('train');
+  let lastEmit = 0;
+  let lastEpoch: EpochRecord | undefined;
+  const epochs = training.epochs;
+  const result = await train(
+    { train: splits.train, validation: splits.validation },
+    spec,
+    {
+      epochs,
+      batchSize: training.batchSize,
+      learningRate: training.learningRate,
+      weightDecay: training.weightDecay,
+      gradientClip: training.gradientClip,
+      classWeights: training.classWeights === 'auto' || training.classWeights === 'none' ? training.classWeights : [...training.classWeights],
+      earlyStopping: { ...training.earlyStopping },
+      seed: training.seed,
+    },
+    {
+      signal,
+      onBatch: (epoch, batch, totalBatches) => {
+        const at = now();
+        if (batch !== totalBatches && at - lastEmit < PROGRESS_INTERVAL_MS) return;
+        lastEmit = at;
+        tracker.trainingProgress({
+          fraction: ((epoch - 1) * totalBatches + batch) / (epochs * totalBatches),
+          message: `Epoch ${epoch}/${epochs}, batch ${batch}/${totalBatches}`,
+          epoch,
+          total_epochs: epochs,
+          batch,
+          total_batches: totalBatches,
+          metrics: lastEpoch && epochMetrics(lastEpoch),
+        });
+      },
+      onEpoch: (record) => {
+        lastEpoch = record;
+        logger.debug(
+          `Epoch ${record.epoch}/${epochs}: Train Loss: ${record.train_loss.toFixed(4)}, Train Acc: ${record.train_accuracy.toFixed(4)}, Val Loss: ${record.val_loss.toFixed(4)}, Val Acc: ${record.val_accuracy.toFixed(4)}`,
+        );
+        ctx.onEpoch?.(record);
+      },
+    },
+  );
+  if (result.stoppedEarly) logger.info(`Early stopping after epoch ${result.history.length}; keeping the weights of epoch ${result.bestEpoch}`);
+
+  // 10. Evaluate
+  step('evaluate');
+  const probabilities = predictProbabilities(result.weights, splits.test.x, splits.test.rows);
+  const test = evaluateProbabilities(probabilities, splits.test.y, CLASS_NAMES.length, { classNames: CLASS_NAMES });
+  logger.info(
+    `Test accuracy: ${test.accuracy.toFixed(4)}, Test loss: ${test.loss.toFixed(4)} (majority-class baseline ${test.baseline_accuracy.toFixed(4)}, predicting ${test.majority_class})`,
+  );
+
+  // 11. Package
+  step('package');
+  const weights = encodeWeights(result.weights);
+  durations[currentStep!] = now() - stepStarted;
+  durations.total = now() - runStarted;
+  const artifact: ModelArtifact = {
+    format: ARTIFACT_FORMAT,
+    strategy_name: strategy.name,
+    model: { type: 'mlp', spec: specToJson(spec) as unknown as Record<string, unknown>, parameter_count: parameterCount(spec) },
+    weights,
+    features: { names: featureNames, base_timeframe: trainingData.baseTimeframe, timeframes },
+    labels: {
+      source: 'zigzag',
+      zigzag_threshold: training.labels.zigzagThreshold,
+      price: training.labels.price,
+      classes: [...CLASS_NAMES],
+      distribution: { BUY: distribution.counts.buy, HOLD: distribution.counts.hold, SELL: distribution.counts.sell },
+    },
+    metrics: {
+      history: result.history.map((r) => ({ ...r })),
+      best_epoch: result.bestEpoch,
+      stopped_early: result.stoppedEarly,
+      test: { ...test },
+      split: { train: splits.train.rows, validation: splits.validation.rows, test: splits.test.rows },
+    },
+    manifest: {
+      strategy_name: strategy.name,
+      strategy_sha256: sha256Hex(strategyYaml),
+      data: fingerprints,
+      symbols: [...trainingData.symbols],
+      timeframes,
+      start_date: trainingData.startDate ?? null,
+      end_date: trainingData.endDate ?? null,
+      seed: training.seed,
+      package_version: packageVersion(),
+      execution: { ...ctx.execution },
+      durations_ms: durations,
+      created_at: new Date(now()).toISOString(),
+      operation_id: ctx.operationId ?? null,
+      weights_sha256: sha256Hex(weights),
+    },
+    strategy_yaml: strategyYaml,
+  };
+  tracker.complete(`Training complete: test accuracy ${test.accuracy.toFixed(4)}`);
+  return { artifact };
+}
+
+function epochMetrics(record: EpochRecord): TrainingProgress['metrics'] {
+  return { train_loss: record.train_loss, train_accuracy: record.train_accuracy, val_loss: record.val_loss, val_accuracy: record.val_accuracy };
+}
+
+function throwIfCancelled(signal: AbortSignal): void {
+  if (signal.aborted) throw new KtrdrError('CANCELLED', 'training cancelled');
+}
+
+export type { Strategy };

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { runTraining } from '../../src/training/pipeline.js';
+import { TRAINING_STEPS } from '../../src/training/steps.js';
+import { sha256Hex } from '../../src/training/artifact.js';
+import { SPX_RSI_STRATEGY, recordingContext } from './fixtures.js';
+
+const request = { strategyYaml: SPX_RSI_STRATEGY };
+
+describe('runTraining', () => {
+  it('should train end to end and return a complete artifact without touching disk', async () => {
+    const run = recordingContext({ operationId: 'op-1' });
+    const { artifact } = await runTraining(request, run.ctx);
+    expect(artifact.strategy_name).toBe('spx_rsi_test');
+    expect(artifact.features.names).toEqual(['1d_rsi_zone_oversold', '1d_rsi_zone_neutral', '1d_rsi_zone_overbought']);
+    expect(artifact.manifest.weights_sha256).toBe(sha256Hex(artifact.weights));
+    expect(artifact.manifest.strategy_sha256).toBe(sha256Hex(SPX_RSI_STRATEGY));
+    expect(artifact.manifest.data).toMatchObject([{ symbol: 'SPX', timeframe: '1d', bars: 2516 }]);
+    expect(artifact.manifest.operation_id).toBe('op-1');
+    expect(artifact.metrics.history).toHaveLength(4);
+    expect(artifact.metrics.test).toMatchObject({ accuracy: expect.any(Number), baseline_accuracy: expect.any(Number) });
+    const { train, validation, test } = artifact.metrics.split;
+    expect(train + validation + test).toBe(2516 - 14);
+    expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('should log the numbered steps in order with the same text every run', async () => {
+    const first = recordingContext();
+    const second = recordingContext();
+    await runTraining(request, first.ctx);
+    await runTraining(request, second.ctx);
+    const stepLines = (logs: { msg: string }[]) => logs.map((l) => l.msg).filter((m) => /^Step \d+\/\d+: /.test(m));
+    expect(stepLines(first.logs)).toEqual(TRAINING_STEPS.map((s, i) => `Step ${i + 1}/${TRAINING_STEPS.length}: ${s.title}`));
+    const infoLines = (logs: { msg: string; level: string }[]) => logs.filter((l) => l.level === 'info').map((l) => l.msg);
+    expect(infoLines(second.logs)).toEqual(infoLines(first.logs));
+  });
+
+  it('should report monotonic progress ending at 100', async () => {
+    const run = recordingContext();
+    await runTraining(request, run.ctx);
+    const percents = run.progress.map((p) => p.percent);
+    expect(percents.at(-1)).toBe(100);
+    for (let i = 1; i < percents.length; i++) expect(percents[i]).toBeGreaterThanOrEqual(percents[i - 1]);
+    expect(run.progress.some((p) => p.step === 'train' && p.epoch === 4)).toBe(true);
+  });
+
+  it('should give bit-identical weights for the same seed and different weights for another', async () => {
+    const a = await runTraining(request, recordingContext().ctx);
+    const b = await runTraining(request, recordingContext().ctx);
+    const c = await runTraining(request, recordingContext({ seed: 8 }).ctx);
+    expect(a.artifact.manifest.weights_sha256).toBe(b.artifact.manifest.weights_sha256);
+    expect(c.artifact.manifest.weights_sha256).not.toBe(a.artifact.manifest.weights_sha256);
+    expect(c.artifact.manifest.seed).toBe(8);
+  });
+
+  it('should stop within 100 ms of a cancel during training', async () => {
+    const run = recordingContext();
+    let cancelledAt = 0;
+    const long = { strategyYaml: SPX_RSI_STRATEGY, overrides: { epochs: 500 } };
+    const training = runTraining(long, {
+      ...run.ctx,
+      onEpoch: (e) => {
+        if (e.epoch === 2) {
+          cancelledAt = performance.now();
+          run.controller.abort();
+        }
+      },
+    });
+    await expect(training).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(performance.now() - cancelledAt).toBeLessThan(100);
+  });
+
+  it('should refuse an invalid strategy before loading data', async () => {
+    const run = recordingContext();
+    const bad = SPX_RSI_STRATEGY.replace('period: 14', 'period: 14, perod: 3');
+    await expect(runTraining({ strategyYaml: bad }, run.ctx)).rejects.toMatchObject({ code: 'STRATEGY_INVALID' });
+    expect(run.logs.map((l) => l.msg)).toEqual(['Step 1/11: Validating strategy']);
+  });
+
+  it('should name missing data', async () => {
+    const run = recordingContext();
+    await expect(runTraining({ strategyYaml: SPX_RSI_STRATEGY, overrides: { symbols: ['NOPE'] } }, run.ctx)).rejects.toMatchObject({ code: 'DATA_NOT_FOUND' });
+  });
+});
