@@ -53,6 +53,11 @@ export interface TrainingContext {
   readonly execution: { readonly mode: 'local' | 'host'; readonly device: string; readonly host?: string };
   readonly operationId?: string | null;
   readonly now?: () => number;
+  /**
+   * Called before every step and at every batch. A worker thread whose event loop is busy training cannot receive a
+   * cancel message, so its runner uses this hook to look at a shared flag and abort `signal` itself.
+   */
+  readonly checkpoint?: () => void;
 }
 
 export interface TrainingResult {
@@ -78,6 +83,7 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
   let currentStep: TrainingStepKey | undefined;
 
   const step = (key: TrainingStepKey): void => {
+    ctx.checkpoint?.();
     throwIfCancelled(signal);
     const at = now();
     if (currentStep) durations[currentStep] = at - stepStarted;
@@ -215,6 +221,7 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
     {
       signal,
       onBatch: (epoch, batch, totalBatches) => {
+        ctx.checkpoint?.();
         const at = now();
         if (batch !== totalBatches && at - lastEmit < PROGRESS_INTERVAL_MS) return;
         lastEmit = at;

@@ -1,0 +1,93 @@
+import { parseStrategy } from '../config/strategy.js';
+import type { OhlcvSeries } from '../data/ohlcv.js';
+import { resolveRange } from '../data/range.js';
+import type { MarketDataSource } from '../data/repository.js';
+import { formatTimestamp } from '../data/timestamp.js';
+import { KtrdrError } from '../errors.js';
+import { computeFeatures } from '../features/index.js';
+import { decodeWeights, predictProbabilities } from '../nn/index.js';
+import { CLASS_NAMES, type ClassName, type ModelArtifact } from '../training/artifact.js';
+import type { ModelStore } from './model-store.js';
+
+export interface Prediction {
+  readonly timestamp: string;
+  readonly signal: ClassName;
+  /** Probability of the predicted class. */
+  readonly confidence: number;
+  readonly probabilities: Record<ClassName, number>;
+}
+
+export interface PredictionSet {
+  readonly strategy: string;
+  readonly version: number | null;
+  readonly symbol: string;
+  readonly timeframe: string;
+  readonly predictions: Prediction[];
+}
+
+/**
+ * Signals from a model artifact on one symbol's bars: the strategy snapshot stored with the model recomputes exactly
+ * the features it was trained on (same indicators, memberships, order), then the network classifies each bar.
+ * `series` holds every timeframe the model's features read, keyed by timeframe.
+ */
+export function predictWithArtifact(artifact: ModelArtifact, series: ReadonlyMap<string, OhlcvSeries>): Prediction[] {
+  const strategy = parseStrategy(artifact.strategy_yaml, `${artifact.strategy_name} (model snapshot)`);
+  const matrix = computeFeatures(strategy, series);
+  const expected = artifact.features.names;
+  if (matrix.names.length !== expected.length || matrix.names.some((name, i) => name !== expected[i])) {
+    throw new KtrdrError('MODEL_CORRUPT', `the model's feature list does not match its strategy snapshot`, {
+      details: { model: expected, strategy: matrix.names },
+    });
+  }
+  const weights = decodeWeights(artifact.model.spec, artifact.weights);
+  const probabilities = predictProbabilities(weights, matrix.values, matrix.rows);
+  const classes = CLASS_NAMES.length;
+  const predictions: Prediction[] = [];
+  for (let r = 0; r < matrix.rows; r++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (probabilities[r * classes + c] > probabilities[r * classes + best]) best = c;
+    const p = (c: number) => probabilities[r * classes + c];
+    predictions.push({
+      timestamp: formatTimestamp(matrix.timestamps[r]),
+      signal: CLASS_NAMES[best],
+      confidence: p(best),
+      probabilities: { BUY: p(0), HOLD: p(1), SELL: p(2) },
+    });
+  }
+  return predictions;
+}
+
+export interface PredictParams {
+  readonly strategy: string;
+  readonly version?: number;
+  readonly symbol: string;
+  /** Defaults to the model's base timeframe; other timeframes are not supported by a model trained on one base. */
+  readonly timeframe?: string;
+  readonly start?: string;
+  readonly end?: string;
+  /** Keep only the newest K predictions. */
+  readonly last?: number;
+}
+
+/**
+ * Loads a stored model and predicts on a symbol's stored bars. Indicators need history before `start`, so data is
+ * loaded from the beginning up to `end` and only the output is cut to [start, end].
+ */
+export async function predictFromStore(store: ModelStore, data: MarketDataSource, params: PredictParams): Promise<PredictionSet> {
+  const stored = await store.load(params.strategy, params.version);
+  const { artifact } = stored;
+  const base = artifact.features.base_timeframe;
+  if (params.timeframe !== undefined && params.timeframe !== base) {
+    throw new KtrdrError('VALIDATION_FAILED', `model ${params.strategy} v${stored.version} predicts on ${base} bars, not ${params.timeframe}`, {
+      details: { base_timeframe: base },
+    });
+  }
+  const { startMs } = resolveRange({ start: params.start, end: params.end });
+  const series = new Map<string, OhlcvSeries>();
+  for (const timeframe of artifact.features.timeframes) {
+    series.set(timeframe, await data.load(params.symbol, timeframe, { end: params.end }));
+  }
+  let predictions = predictWithArtifact(artifact, series).filter((p) => Date.parse(p.timestamp) >= startMs);
+  if (params.last !== undefined) predictions = predictions.slice(Math.max(0, predictions.length - params.last));
+  return { strategy: params.strategy, version: stored.version, symbol: params.symbol, timeframe: base, predictions };
+}
