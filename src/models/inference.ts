@@ -82,12 +82,18 @@ export async function predictFromStore(store: ModelStore, data: MarketDataSource
       details: { base_timeframe: base },
     });
   }
-  const { startMs } = resolveRange({ start: params.start, end: params.end });
+  resolveRange({ start: params.start, end: params.end }); // malformed dates fail before any data is read
   const series = new Map<string, OhlcvSeries>();
   for (const timeframe of artifact.features.timeframes) {
     series.set(timeframe, await data.load(params.symbol, timeframe, { end: params.end }));
   }
-  let predictions = predictWithArtifact(artifact, series).filter((p) => Date.parse(p.timestamp) >= startMs);
-  if (params.last !== undefined) predictions = predictions.slice(Math.max(0, predictions.length - params.last));
+  const predictions = cutPredictions(predictWithArtifact(artifact, series), params);
   return { strategy: params.strategy, version: stored.version, symbol: params.symbol, timeframe: base, predictions };
+}
+
+/** Keeps predictions at or after `start`, then the newest `last` of them. */
+export function cutPredictions(predictions: Prediction[], cut: { start?: string; last?: number }): Prediction[] {
+  const { startMs } = resolveRange({ start: cut.start });
+  const kept = predictions.filter((p) => Date.parse(p.timestamp) >= startMs);
+  return cut.last === undefined ? kept : kept.slice(Math.max(0, kept.length - cut.last));
 }

@@ -1,0 +1,70 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { loadSettings } from '../../config/settings.js';
+import { parseStrategy } from '../../config/strategy.js';
+import { resolveStrategyPath } from '../../config/strategy-files.js';
+import { MarketDataRepository } from '../../data/repository.js';
+import type { OhlcvSeries } from '../../data/ohlcv.js';
+import { formatTimestamp } from '../../data/timestamp.js';
+import { computeFeatures, requiredTimeframes } from '../../features/index.js';
+import { formatLabelDistribution, labelDistribution } from '../../labels/label-classes.js';
+import { zigzagSegmentLabels } from '../../labels/zigzag-labels.js';
+import { applyOverrides } from '../../training/overrides.js';
+import { displayPath, listOption } from '../format.js';
+
+interface FeaturesOptions {
+  symbol?: string;
+  timeframe?: string;
+  start?: string;
+  end?: string;
+  out: string;
+}
+
+/** `ktrdr features <strategy> --out file.csv`: the feature matrix and ZigZag labels the network would train on. */
+export function registerFeaturesCommand(program: Command): void {
+  program
+    .command('features')
+    .description('Write the strategy\'s feature matrix with labels as CSV (timestamp, symbol, features..., label)')
+    .argument('<strategy>', 'strategy name or path to a .yaml file')
+    .option('--symbol <list>', 'comma-separated symbols (default: the strategy\'s)')
+    .option('--timeframe <list>', 'comma-separated timeframes (default: the strategy\'s)')
+    .option('--start <date>', 'first bar, inclusive')
+    .option('--end <date>', 'last bar, inclusive')
+    .requiredOption('--out <file.csv>', 'where to write the CSV')
+    .action(async (strategyArg: string, options: FeaturesOptions) => {
+      const settings = loadSettings();
+      const file = await resolveStrategyPath(strategyArg, settings.strategiesDir);
+      const text = applyOverrides(await readFile(file, 'utf8'), {
+        symbols: listOption(options.symbol),
+        timeframes: listOption(options.timeframe),
+        startDate: options.start,
+        endDate: options.end,
+      });
+      const strategy = parseStrategy(text, file);
+      const data = new MarketDataRepository(settings.dataDir);
+      const range = { start: strategy.trainingData.startDate, end: strategy.trainingData.endDate };
+      const lines: string[] = [];
+      for (const symbol of strategy.trainingData.symbols) {
+        const series = new Map<string, OhlcvSeries>();
+        for (const timeframe of requiredTimeframes(strategy)) series.set(timeframe, await data.load(symbol, timeframe, range));
+        const matrix = computeFeatures(strategy, series);
+        if (lines.length === 0) lines.push(['timestamp', 'symbol', ...matrix.names, 'label'].join(','));
+        const base = series.get(strategy.trainingData.baseTimeframe)!;
+        const labels = zigzagSegmentLabels(base, { threshold: strategy.training.labels.zigzagThreshold, price: strategy.training.labels.price });
+        const width = matrix.names.length;
+        const kept = new Uint8Array(matrix.rows);
+        for (let r = 0; r < matrix.rows; r++) {
+          kept[r] = labels[matrix.barIndex[r]];
+          const cells = [formatTimestamp(matrix.timestamps[r]), symbol];
+          for (let c = 0; c < width; c++) cells.push(String(matrix.values[r * width + c]));
+          cells.push(String(kept[r]));
+          lines.push(cells.join(','));
+        }
+        process.stderr.write(
+          `${symbol}: ${matrix.rows} rows x ${width} features (${matrix.droppedRows} warm-up rows dropped); labels ${formatLabelDistribution(labelDistribution(kept))}\n`,
+        );
+      }
+      await writeFile(options.out, lines.join('\n') + '\n');
+      process.stderr.write(`wrote ${displayPath(options.out)}\n`);
+    });
+}

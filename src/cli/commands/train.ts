@@ -1,0 +1,98 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { loadSettings } from '../../config/settings.js';
+import { resolveStrategyPath } from '../../config/strategy-files.js';
+import { MarketDataRepository } from '../../data/repository.js';
+import { detectDevice } from '../../execution/device.js';
+import { FileModelStore } from '../../models/model-store.js';
+import { runTraining } from '../../training/pipeline.js';
+import { createRecordingLogger } from '../../util/logger.js';
+import { displayPath, formatNumber, integerOption, listOption } from '../format.js';
+import { chooseDisplayMode, createProgressDisplay } from '../progress-display.js';
+
+export interface TrainOptions {
+  symbols?: string;
+  timeframes?: string;
+  start?: string;
+  end?: string;
+  seed?: string;
+  epochs?: string;
+  json?: boolean;
+}
+
+/** Exit status of a run stopped with Ctrl+C, as shells report SIGINT. */
+const EXIT_CANCELLED = 130;
+
+/** `ktrdr train <strategy>`: runs the one pipeline in this process and saves the model version. */
+export function registerTrainCommand(program: Command): void {
+  program
+    .command('train')
+    .description('Train a strategy on local data and save a new model version')
+    .argument('<strategy>', 'strategy name (in the strategies directory) or path to a .yaml file')
+    .option('--symbols <list>', 'comma-separated symbols (default: the strategy\'s)')
+    .option('--timeframes <list>', 'comma-separated timeframes (default: the strategy\'s)')
+    .option('--start <date>', 'first bar, inclusive (ISO date or date-time, UTC)')
+    .option('--end <date>', 'last bar, inclusive')
+    .option('--seed <n>', 'random seed (default: the strategy\'s training.seed)')
+    .option('--epochs <n>', 'number of epochs (default: the strategy\'s)')
+    .option('--json', 'print progress, log and metric events as JSON lines', false)
+    .action(async (strategyArg: string, options: TrainOptions) => {
+      process.exitCode = await trainLocally(strategyArg, options);
+    });
+}
+
+export async function trainLocally(strategyArg: string, options: TrainOptions): Promise<number> {
+  const settings = loadSettings();
+  const file = await resolveStrategyPath(strategyArg, settings.strategiesDir);
+  const strategyYaml = await readFile(file, 'utf8');
+  const display = createProgressDisplay(chooseDisplayMode(options));
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort();
+  process.once('SIGINT', onInterrupt);
+  try {
+    const { artifact } = await runTraining(
+      {
+        strategyYaml,
+        strategySource: file,
+        overrides: {
+          symbols: listOption(options.symbols),
+          timeframes: listOption(options.timeframes),
+          startDate: options.start,
+          endDate: options.end,
+          epochs: options.epochs === undefined ? undefined : integerOption('--epochs', options.epochs, 1, 100_000),
+        },
+      },
+      {
+        logger: createRecordingLogger((record) => display.handle({ kind: 'log', data: record })),
+        onProgress: (progress) => display.handle({ kind: 'progress', data: progress }),
+        onEpoch: (record) => display.handle({ kind: 'metric', data: { ...record } }),
+        signal: controller.signal,
+        data: new MarketDataRepository(settings.dataDir),
+        seed: options.seed === undefined ? undefined : integerOption('--seed', options.seed, 0, 0xffffffff),
+        execution: { mode: 'local', device: detectDevice().name },
+      },
+    );
+    const saved = await new FileModelStore(settings.modelsDir).save(artifact);
+    display.close();
+    const test = artifact.metrics.test as Record<string, unknown>;
+    if (options.json) {
+      process.stdout.write(JSON.stringify({ kind: 'result', data: { strategy: artifact.strategy_name, version: saved.version, path: saved.path, test } }) + '\n');
+    } else {
+      process.stdout.write(
+        `Model ${artifact.strategy_name} v${saved.version} saved to ${displayPath(saved.path)}\n` +
+          `Test accuracy ${formatNumber(test.accuracy)} (majority-class baseline ${formatNumber(test.baseline_accuracy)}), ` +
+          `loss ${formatNumber(test.loss)}, weighted F1 ${formatNumber(test.f1_score)}\n`,
+      );
+    }
+    return 0;
+  } catch (error) {
+    display.close();
+    if (controller.signal.aborted) {
+      process.stderr.write('Training cancelled; no model was saved.\n');
+      return EXIT_CANCELLED;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+}
