@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   INVALID_NAME: { status: 400, description: 'A strategy, symbol or timeframe name has characters that are not allowed (path tricks are refused).' },
   INDICATOR_UNKNOWN: { status: 422, description: 'An indicator type is not in the registry.' },
   INDICATOR_PARAMS_INVALID: { status: 422, description: 'Indicator parameters are missing, of the wrong type or out of range.' },
+  LABEL_PARAMS_INVALID: { status: 422, description: 'Label settings are out of range, e.g. a ZigZag threshold outside 0 < t < 1.' },
   MEMBERSHIP_INVALID: { status: 422, description: 'A fuzzy membership function has the wrong number or order of parameters.' },
   VALIDATION_FAILED: { status: 400, description: 'A request body, query or CLI argument is malformed.' },
   // Market data

@@ -1,5 +1,12 @@
 import { Command } from 'commander';
 import { packageVersion } from '../util/package-info.js';
+import { registerDataCommand } from './commands/data.js';
+import { registerFeaturesCommand } from './commands/features.js';
+import { registerIndicatorsCommand } from './commands/indicators.js';
+import { registerModelsCommand } from './commands/models.js';
+import { registerPredictCommand } from './commands/predict.js';
+import { registerStrategiesCommand } from './commands/strategies.js';
+import { registerTrainCommand } from './commands/train.js';
 
 /**
  * Builds the `ktrdr` command tree. Each command lives in `commands/<name>.ts` and only parses arguments, calls one
@@ -9,6 +16,16 @@ export function buildProgram(): Command {
   const program = new Command('ktrdr')
     .description('Train neuro-fuzzy trading strategies and use the resulting models')
     .version(packageVersion())
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Before any command is added, so every subcommand inherits it: parse errors become return codes in runCli
+    // instead of process.exit, which keeps in-process CLI tests alive.
+    .exitOverride();
+  registerStrategiesCommand(program);
+  registerDataCommand(program);
+  registerIndicatorsCommand(program);
+  registerFeaturesCommand(program);
+  registerTrainCommand(program);
+  registerPredictCommand(program);
+  registerModelsCommand(program);
   return program;
 }

@@ -4,7 +4,7 @@ import { buildProgram } from './program.js';
 
 /** Parses and runs one CLI invocation; returns the exit code instead of exiting so tests can call it in-process. */
 export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram().exitOverride();
+  const program = buildProgram();
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

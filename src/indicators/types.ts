@@ -4,6 +4,11 @@ import type { OhlcvSeries } from '../data/ohlcv.js';
 /**
  * An indicator family: Float64Array columns in, full-length Float64Array outputs out (NaN for warm-up bars).
  * Parameters are validated by `params` (a strict zod object with defaults), so unknown parameter keys are errors.
+ *
+ * Inputs are finite numbers (the data layer rejects anything else). Leading NaNs in a derived input, such as the
+ * warm-up of the MACD line feeding its signal EMA, are skipped the way TTR skips them: the window starts at the first
+ * value. An input shorter than the warm-up gives all-NaN outputs rather than an error, so callers decide how many
+ * bars are too few (DATA_INSUFFICIENT) with the whole strategy in view.
  */
 export interface IndicatorDefinition<P extends Record<string, unknown> = Record<string, unknown>> {
   /** Registry name, lower case, e.g. `rsi`, `macd`, `bbands`. */
@@ -11,10 +16,21 @@ export interface IndicatorDefinition<P extends Record<string, unknown> = Record<
   /** Other accepted names (case-insensitive), e.g. `bollingerbands` for `bbands`. */
   readonly aliases?: readonly string[];
   readonly description: string;
-  /** Output names, primary first. Single-output indicators have exactly one (named like the type, e.g. `value`). */
+  /** Output names, primary first. Single-output indicators have exactly one, named `value`. */
   readonly outputs: readonly string[];
   readonly params: z.ZodType<P>;
-  /** Builds the canonical column id from parameters, e.g. `rsi_14`, `macd_12_26_9`. */
+  /**
+   * Builds the canonical column id from parameters, e.g. `rsi_14`, `macd_12_26_9`. Fractions are written with `p`
+   * for the decimal point (`bbands_20_2p5`) because `.` separates an id from an output name (`macd_12_26_9.signal`).
+   */
   defaultId(params: P): string;
   compute(series: OhlcvSeries, params: P): Record<string, Float64Array>;
+}
+
+/**
+ * Erases a definition's parameter type so families can share one registry array. The registry only ever passes
+ * a definition the output of its own `params` schema, which is what makes the erasure safe.
+ */
+export function defineIndicator<P extends Record<string, unknown>>(definition: IndicatorDefinition<P>): IndicatorDefinition {
+  return definition as unknown as IndicatorDefinition;
 }

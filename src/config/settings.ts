@@ -1,0 +1,32 @@
+import { resolve } from 'node:path';
+
+/**
+ * Application settings from the environment. Built on demand and passed down; there is no module-level singleton,
+ * so tests and the host service can hold different settings side by side.
+ */
+export interface Settings {
+  /** OHLCV CSV files `{SYMBOL}_{TIMEFRAME}.csv`. Env `KTRDR_DATA_DIR`. @defaultValue `./data` */
+  readonly dataDir: string;
+  /** Strategy YAML files. Env `KTRDR_STRATEGIES_DIR`. @defaultValue `./strategies` */
+  readonly strategiesDir: string;
+  /** Working state (operations database, temp files). Env `KTRDR_HOME`. @defaultValue `./.ktrdr` */
+  readonly homeDir: string;
+  /** The model store. Env `KTRDR_MODELS_DIR`. @defaultValue `./models` */
+  readonly modelsDir: string;
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Reads the settings; relative paths resolve against `cwd`, and empty variables count as unset. */
+export function loadSettings(env: Environment = process.env, cwd: string = process.cwd()): Settings {
+  const dir = (name: string, fallback: string): string => {
+    const value = env[name]?.trim();
+    return resolve(cwd, value ? value : fallback);
+  };
+  return {
+    dataDir: dir('KTRDR_DATA_DIR', 'data'),
+    strategiesDir: dir('KTRDR_STRATEGIES_DIR', 'strategies'),
+    homeDir: dir('KTRDR_HOME', '.ktrdr'),
+    modelsDir: dir('KTRDR_MODELS_DIR', 'models'),
+  };
+}

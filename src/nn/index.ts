@@ -1,0 +1,33 @@
+/**
+ * The neural-network engine: spec, weights, the training loop over a pluggable backend, inference, metrics and
+ * serialisation. Nothing here does file I/O or knows about HTTP, operations or strategies.
+ */
+export { ACTIVATIONS, LEAKY_RELU_SLOPE, layerShapes, parameterCount, parseMlpSpec } from './spec.js';
+export type { Activation, LayerShape, MlpSpec } from './spec.js';
+export { cloneWeights, flattenWeights, initGlorotUniform, weightsFromFlat } from './weights.js';
+export type { LayerWeights, MlpWeights } from './weights.js';
+export { ADAM_DEFAULTS } from './adam.js';
+export type { AdamConfig, OptimizerState } from './adam.js';
+export type { BackendTrainingOptions, EpochStats, TrainBackend } from './backend.js';
+export { availableBackends, createBackend, DEFAULT_BACKEND, registerBackend } from './backend-registry.js';
+export type { BackendFactory } from './backend-registry.js';
+export { resolveClassWeights } from './class-weights.js';
+export type { ClassWeightsOption } from './class-weights.js';
+export { EARLY_STOPPING_DEFAULTS } from './early-stopping.js';
+export type { EarlyStoppingConfig } from './early-stopping.js';
+export { train } from './trainer.js';
+export type { EpochRecord, LabelledSet, TrainingConfig, TrainingData, TrainingHooks, TrainingResult } from './trainer.js';
+export { predictLogits, predictProbabilities } from './predict.js';
+export {
+  argmaxRows,
+  confusionMatrix,
+  defaultClassNames,
+  evaluateLogits,
+  evaluateProbabilities,
+  metricsFromConfusion,
+  TRADING_CLASS_NAMES,
+} from './metrics.js';
+export type { ClassificationReport, ClassMetrics, ConfusionMetrics, EvaluationOptions } from './metrics.js';
+export { BYTES_PER_PARAMETER, decodeWeights, encodeWeights, specToJson } from './serialize.js';
+export { makeSyntheticClassification } from './synthetic.js';
+export type { SyntheticClassification } from './synthetic.js';

@@ -1,0 +1,81 @@
+/**
+ * Softmax cross-entropy, shared by the CPU backend (training), the trainer (validation loss) and the metrics (test
+ * loss), so all three report the same number for the same logits.
+ */
+
+export interface CrossEntropyResult {
+  /** Σ w_y·ℓ / Σ w_y over the rows (PyTorch's weighted mean; the plain mean when unweighted). */
+  loss: number;
+  /** Σ w_y over the rows (the row count when unweighted). */
+  weightSum: number;
+  /** Rows whose argmax (first index on ties) equals the label. */
+  correct: number;
+}
+
+/**
+ * Loss of `rows` logit rows [rows][classes] against integer labels, optionally class-weighted. When `gradOut` is
+ * given it receives dLoss/dLogits = w_y·(softmax − onehot)/Σw, the input to the backward pass.
+ *
+ * A batch whose weights sum to 0 (only classes weighted 0 present) contributes loss 0 and no gradient, where PyTorch
+ * would return NaN: such a batch carries no information, and a NaN would be mistaken for divergence.
+ */
+export function softmaxCrossEntropy(
+  logits: Float32Array,
+  labels: ArrayLike<number>,
+  rows: number,
+  classes: number,
+  classWeights: Float32Array | null,
+  gradOut: Float32Array | null,
+): CrossEntropyResult {
+  let weightedLoss = 0;
+  let weightSum = 0;
+  let correct = 0;
+  for (let r = 0; r < rows; r++) {
+    const base = r * classes;
+    const label = labels[r];
+    let max = logits[base];
+    let argmax = 0;
+    for (let j = 1; j < classes; j++) {
+      if (logits[base + j] > max) {
+        max = logits[base + j];
+        argmax = j;
+      }
+    }
+    if (argmax === label) correct++;
+    let sum = 0;
+    for (let j = 0; j < classes; j++) {
+      const e = Math.exp(logits[base + j] - max);
+      sum += e;
+      if (gradOut !== null) gradOut[base + j] = e;
+    }
+    const logSumExp = max + Math.log(sum);
+    const weight = classWeights === null ? 1 : classWeights[label];
+    weightedLoss += weight * (logSumExp - logits[base + label]);
+    weightSum += weight;
+  }
+  if (gradOut !== null) {
+    const scale = weightSum > 0 ? 1 / weightSum : 0;
+    for (let r = 0; r < rows; r++) {
+      const base = r * classes;
+      const label = labels[r];
+      let sum = 0;
+      for (let j = 0; j < classes; j++) sum += gradOut[base + j];
+      const rowScale = (classWeights === null ? 1 : classWeights[label]) * scale;
+      for (let j = 0; j < classes; j++) gradOut[base + j] = (gradOut[base + j] / sum) * rowScale;
+      gradOut[base + label] -= rowScale;
+    }
+  }
+  return { loss: weightSum > 0 ? weightedLoss / weightSum : 0, weightSum, correct };
+}
+
+/** Numerically stable softmax over each row, in place. */
+export function softmaxRowsInPlace(values: Float32Array, rows: number, classes: number): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * classes;
+    let max = values[base];
+    for (let j = 1; j < classes; j++) if (values[base + j] > max) max = values[base + j];
+    let sum = 0;
+    for (let j = 0; j < classes; j++) sum += Math.exp(values[base + j] - max);
+    for (let j = 0; j < classes; j++) values[base + j] = Math.exp(values[base + j] - max) / sum;
+  }
+}

@@ -1,0 +1,253 @@
+import { KtrdrError, isKtrdrError } from '../errors.js';
+import { SeededRandom } from '../util/random.js';
+import { ADAM_DEFAULTS } from './adam.js';
+import type { TrainBackend } from './backend.js';
+import { createBackend, DEFAULT_BACKEND } from './backend-registry.js';
+import { throwIfAborted } from './cancellation.js';
+import { resolveClassWeights, type ClassWeightsOption } from './class-weights.js';
+import { EarlyStopping, type EarlyStoppingConfig } from './early-stopping.js';
+import { softmaxCrossEntropy } from './loss.js';
+import { parseMlpSpec, type MlpSpec } from './spec.js';
+import { initGlorotUniform, type MlpWeights } from './weights.js';
+
+/**
+ * The training loop, written once for every backend: seeding, shuffling, validation, early stopping, keeping the
+ * best weights, cancellation and progress. A backend only does the arithmetic of an epoch (backend.ts).
+ */
+
+/** A feature matrix [rows][features] (row-major) with one integer class label per row. */
+export interface LabelledSet {
+  readonly x: Float32Array;
+  readonly y: ArrayLike<number>;
+  readonly rows: number;
+  readonly features: number;
+}
+
+export interface TrainingData {
+  readonly train: LabelledSet;
+  /** Drives the reported validation metrics, early stopping and the choice of the returned weights. */
+  readonly validation: LabelledSet;
+}
+
+export interface TrainingConfig {
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  /** L2 penalty added to every parameter's gradient (PyTorch Adam semantics, see adam.ts). Default 0. */
+  readonly weightDecay?: number;
+  /** Maximum global gradient norm; 0 or undefined = no clipping. */
+  readonly gradientClip?: number;
+  /** Default 'none'. 'auto' weights by inverse class frequency in the training labels (class-weights.ts). */
+  readonly classWeights?: ClassWeightsOption;
+  /** Undefined or `enabled: false` = train all epochs. */
+  readonly earlyStopping?: EarlyStoppingConfig;
+  /** Seeds every random choice: initial weights, dropout masks and the per-epoch shuffle. */
+  readonly seed: number;
+  /** Backend id (backend-registry.ts). Default 'js-cpu'. */
+  readonly backend?: string;
+}
+
+export interface TrainingHooks {
+  /** Checked before every batch; an abort ends training with KtrdrError CANCELLED. */
+  readonly signal?: AbortSignal;
+  /** After every batch. `epoch` counts from 1; `batch` is the number of batches done in this epoch (1…total). */
+  readonly onBatch?: (epoch: number, batch: number, totalBatches: number) => void;
+  /** After every epoch, including the one at which early stopping triggers. */
+  readonly onEpoch?: (record: EpochRecord) => void;
+}
+
+/** One epoch's metrics; field names match the operation's stored epoch metrics. */
+export interface EpochRecord {
+  /** Counts from 1. */
+  epoch: number;
+  train_loss: number;
+  train_accuracy: number;
+  val_loss: number;
+  val_accuracy: number;
+  learning_rate: number;
+  /** Wall time of the epoch, validation included. */
+  duration_ms: number;
+}
+
+export interface TrainingResult {
+  /** The weights of `bestEpoch`, the epoch with the lowest validation loss: not simply the last epoch's. */
+  weights: MlpWeights;
+  history: EpochRecord[];
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  /** The class weights the loss used (resolved from 'auto' if so), or null when unweighted. */
+  classWeights: number[] | null;
+  backend: string;
+}
+
+export async function train(
+  data: TrainingData,
+  specInput: MlpSpec,
+  config: TrainingConfig,
+  hooks: TrainingHooks = {},
+): Promise<TrainingResult> {
+  const spec = parseMlpSpec(specInput);
+  validateConfig(config);
+  const trainY = checkLabelledSet('train', data.train, spec);
+  const validationY = checkLabelledSet('validation', data.validation, spec);
+  const { signal } = hooks;
+  throwIfAborted(signal);
+
+  // One generator, forked per purpose, so adding draws to one purpose never shifts another's sequence.
+  const rng = new SeededRandom(config.seed);
+  const initialWeights = initGlorotUniform(spec, rng.fork());
+  const dropoutSeed = Math.floor(rng.next() * 4294967296);
+  const shuffleRng = rng.fork();
+
+  const classWeights = resolveClassWeights(config.classWeights ?? 'none', trainY, spec.outputs);
+  const earlyStopping =
+    config.earlyStopping !== undefined && config.earlyStopping.enabled !== false
+      ? new EarlyStopping(config.earlyStopping)
+      : null;
+
+  const backend: TrainBackend = createBackend(config.backend ?? DEFAULT_BACKEND);
+  try {
+    await backend.init(initialWeights, {
+      adam: { ...ADAM_DEFAULTS, learningRate: config.learningRate, weightDecay: config.weightDecay ?? 0 },
+      gradientClip: config.gradientClip ?? 0,
+      classWeights,
+      dropoutSeed,
+    });
+    await backend.setTrainData(data.train.x, trainY, data.train.rows);
+
+    const history: EpochRecord[] = [];
+    const order = new Int32Array(data.train.rows);
+    let bestWeights = initialWeights;
+    let bestLoss = Number.POSITIVE_INFINITY;
+    let bestEpoch = 0;
+    let stoppedEarly = false;
+
+    for (let epoch = 1; epoch <= config.epochs; epoch++) {
+      throwIfAborted(signal);
+      const started = performance.now();
+      for (let i = 0; i < order.length; i++) order[i] = i;
+      shuffleRng.shuffle(order);
+
+      const trainStats = await withEpochInDivergence(epoch, () =>
+        backend.runEpoch(order, config.batchSize, signal, (batch, total) => hooks.onBatch?.(epoch, batch, total)),
+      );
+      const validationLogits = await backend.predictLogits(data.validation.x, data.validation.rows, signal);
+      const validation = softmaxCrossEntropy(
+        validationLogits,
+        validationY,
+        data.validation.rows,
+        spec.outputs,
+        classWeights,
+        null,
+      );
+      if (!Number.isFinite(trainStats.loss) || !Number.isFinite(validation.loss)) {
+        throw divergedError(epoch, { train_loss: String(trainStats.loss), val_loss: String(validation.loss) });
+      }
+
+      const record: EpochRecord = {
+        epoch,
+        train_loss: trainStats.loss,
+        train_accuracy: trainStats.samples > 0 ? trainStats.correct / trainStats.samples : 0,
+        val_loss: validation.loss,
+        val_accuracy: validation.correct / data.validation.rows,
+        learning_rate: config.learningRate,
+        duration_ms: performance.now() - started,
+      };
+      history.push(record);
+      // A deep copy: the original kept a shallow state_dict() copy, so its "best" weights were the last epoch's.
+      if (validation.loss < bestLoss) {
+        bestLoss = validation.loss;
+        bestEpoch = epoch;
+        bestWeights = await backend.getWeights();
+      }
+      const stop = earlyStopping?.shouldStop(validation.loss) ?? false;
+      hooks.onEpoch?.(record);
+      if (stop) {
+        stoppedEarly = epoch < config.epochs;
+        break;
+      }
+    }
+
+    return {
+      weights: bestWeights,
+      history,
+      bestEpoch,
+      stoppedEarly,
+      classWeights: classWeights === null ? null : Array.from(classWeights),
+      backend: backend.id,
+    };
+  } finally {
+    await backend.dispose();
+  }
+}
+
+function validateConfig(config: TrainingConfig): void {
+  const problems: string[] = [];
+  const positiveInteger = (name: string, value: number): void => {
+    if (!Number.isInteger(value) || value < 1) problems.push(`${name} must be an integer ≥ 1, got ${value}`);
+  };
+  positiveInteger('epochs', config.epochs);
+  positiveInteger('batch_size', config.batchSize);
+  if (!(config.learningRate > 0 && Number.isFinite(config.learningRate))) {
+    problems.push(`learning_rate must be a positive number, got ${config.learningRate}`);
+  }
+  for (const [name, value] of [
+    ['weight_decay', config.weightDecay],
+    ['gradient_clip', config.gradientClip],
+  ] as const) {
+    if (value !== undefined && !(value >= 0 && Number.isFinite(value))) {
+      problems.push(`${name} must be ≥ 0, got ${value}`);
+    }
+  }
+  if (!Number.isInteger(config.seed)) problems.push(`seed must be an integer, got ${config.seed}`);
+  if (problems.length > 0) {
+    throw new KtrdrError('VALIDATION_FAILED', `Invalid training configuration: ${problems.join('; ')}`, {
+      details: { problems },
+    });
+  }
+}
+
+/** Checks shapes, finiteness and label range up front, so a bad input is reported as such and not as divergence. */
+function checkLabelledSet(name: string, set: LabelledSet, spec: MlpSpec): Int32Array {
+  const fail = (message: string): never => {
+    throw new KtrdrError('VALIDATION_FAILED', `The ${name} set ${message}`);
+  };
+  if (!Number.isInteger(set.rows) || set.rows < 1) fail(`needs at least one row, got ${set.rows}`);
+  if (set.features !== spec.inputs) fail(`has ${set.features} features but the network expects ${spec.inputs}`);
+  if (set.x.length !== set.rows * set.features) {
+    fail(`has ${set.x.length} values, expected ${set.rows} rows × ${set.features} features`);
+  }
+  if (set.y.length !== set.rows) fail(`has ${set.y.length} labels for ${set.rows} rows`);
+  for (let i = 0; i < set.x.length; i++) {
+    if (!Number.isFinite(set.x[i])) fail(`has a non-finite feature value at row ${Math.floor(i / set.features)}`);
+  }
+  const labels = new Int32Array(set.rows);
+  for (let i = 0; i < set.rows; i++) {
+    const label = set.y[i];
+    if (!Number.isInteger(label) || label < 0 || label >= spec.outputs) {
+      fail(`has label ${label} at row ${i}; labels must be integers in [0, ${spec.outputs})`);
+    }
+    labels[i] = label;
+  }
+  return labels;
+}
+
+async function withEpochInDivergence<T>(epoch: number, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isKtrdrError(error) && error.code === 'TRAINING_DIVERGED') {
+      throw divergedError(epoch, error.details, error);
+    }
+    throw error;
+  }
+}
+
+function divergedError(epoch: number, details: unknown, cause?: unknown): KtrdrError {
+  const extra = typeof details === 'object' && details !== null ? details : {};
+  return new KtrdrError('TRAINING_DIVERGED', `Training diverged in epoch ${epoch}: the loss is not finite`, {
+    details: { epoch, ...extra },
+    hint: 'Lower the learning rate, enable gradient clipping, or check the features for extreme values.',
+    cause,
+  });
+}

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { KtrdrError } from '../../src/errors.js';
+import {
+  findIndicator,
+  indicatorParamNames,
+  listIndicators,
+  parseIndicatorParams,
+  requireIndicator,
+} from '../../src/indicators/registry.js';
+import { randomWalk } from './series.js';
+
+function thrown(fn: () => unknown): KtrdrError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof KtrdrError) return error;
+    throw error;
+  }
+  throw new Error('expected a KtrdrError');
+}
+
+describe('indicator registry', () => {
+  const series = randomWalk(300);
+
+  it('should hold every required family under a unique lower-case name', () => {
+    const types = listIndicators().map((d) => d.type);
+    expect(types).toEqual(expect.arrayContaining([
+      'sma', 'ema', 'wma', 'rsi', 'macd', 'bbands', 'atr', 'adx', 'stochastic', 'roc', 'momentum', 'williamsr', 'cci',
+      'obv', 'mfi', 'donchian', 'keltner', 'aroon', 'psar', 'vwap', 'cmf', 'zigzag',
+    ]));
+    const names = listIndicators().flatMap((d) => [d.type, ...(d.aliases ?? [])]);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) expect(name).toBe(name.toLowerCase());
+  });
+
+  it('should find types and aliases case-insensitively', () => {
+    expect(findIndicator('RSI')?.type).toBe('rsi');
+    expect(findIndicator('BollingerBands')?.type).toBe('bbands');
+    expect(findIndicator('stoch')?.type).toBe('stochastic');
+    expect(findIndicator('nope')).toBeUndefined();
+  });
+
+  it.each(listIndicators().map((d) => [d.type, d] as const))(
+    'should give %s full-length outputs named as declared, from default params',
+    (_type, definition) => {
+      expect(definition.outputs.length).toBeGreaterThan(0);
+      if (definition.outputs.length === 1) expect(definition.outputs).toEqual(['value']);
+      const params = parseIndicatorParams(definition, {});
+      const outputs = definition.compute(series, params);
+      expect(Object.keys(outputs).sort()).toEqual([...definition.outputs].sort());
+      for (const values of Object.values(outputs)) {
+        expect(values).toBeInstanceOf(Float64Array);
+        expect(values.length).toBe(series.close.length);
+        // Past the warm-up every bar has a value (the zigzag line may end before the last bar).
+        if (definition.type !== 'zigzag') expect(Number.isNaN(values[values.length - 1])).toBe(false);
+      }
+    },
+  );
+
+  it('should build the canonical ids', () => {
+    const id = (type: string, raw: Record<string, unknown> = {}) => {
+      const definition = requireIndicator(type);
+      return definition.defaultId(parseIndicatorParams(definition, raw));
+    };
+    expect(id('rsi')).toBe('rsi_14');
+    expect(id('rsi', { source: 'high' })).toBe('rsi_14_high');
+    expect(id('macd')).toBe('macd_12_26_9');
+    expect(id('bbands')).toBe('bbands_20_2');
+    expect(id('bbands', { multiplier: 2.5 })).toBe('bbands_20_2p5');
+    expect(id('stochastic')).toBe('stochastic_14_3_3');
+    expect(id('atr')).toBe('atr_14');
+    expect(id('adx')).toBe('adx_14');
+    expect(id('obv')).toBe('obv');
+    expect(id('roc', { mode: 'log' })).toBe('roc_10_log');
+    expect(id('psar')).toBe('psar_0p02_0p02_0p2');
+    expect(id('zigzag')).toBe('zigzag_0p05');
+    expect(id('zigzag', { price: 'close', threshold: 0.03 })).toBe('zigzag_0p03_close');
+    expect(id('cci')).toBe('cci_20');
+    expect(id('vwap', { period: 0 })).toBe('vwap_0');
+  });
+
+  it('should reject an unknown parameter key with INDICATOR_PARAMS_INVALID naming the key', () => {
+    const error = thrown(() => parseIndicatorParams(requireIndicator('rsi'), { period: 14, lenght: 3 }));
+    expect(error.code).toBe('INDICATOR_PARAMS_INVALID');
+    expect(error.message).toContain("'lenght'");
+    expect(error.message).toContain('accepted: period, source');
+  });
+
+  it('should reject out-of-range and mistyped values with INDICATOR_PARAMS_INVALID naming the key', () => {
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['rsi', { period: 0 }, 'period'],
+      ['sma', { period: 2.5 }, 'period'],
+      ['sma', { period: '20' }, 'period'],
+      ['bbands', { multiplier: -1 }, 'multiplier'],
+      ['macd', { fast: 26, slow: 12 }, 'fast'],
+      ['sma', { source: 'hlc' }, 'source'],
+      ['zigzag', { threshold: 5 }, 'threshold'],
+      ['psar', { initial_af: 0.3 }, 'max_af'],
+    ];
+    for (const [type, raw, key] of cases) {
+      const error = thrown(() => parseIndicatorParams(requireIndicator(type), raw));
+      expect(error.code).toBe('INDICATOR_PARAMS_INVALID');
+      expect(error.message).toContain(`'${key}'`);
+    }
+  });
+
+  it('should throw INDICATOR_UNKNOWN listing the available types for an unknown type', () => {
+    const error = thrown(() => requireIndicator('supertrendy'));
+    expect(error.code).toBe('INDICATOR_UNKNOWN');
+    expect(error.message).toContain("'supertrendy'");
+    for (const definition of listIndicators()) expect(error.message).toContain(definition.type);
+    expect((error.details as { available: string[] }).available).toEqual(listIndicators().map((d) => d.type));
+  });
+
+  it('should expose parameter names in declaration order', () => {
+    expect(indicatorParamNames(requireIndicator('macd'))).toEqual(['fast', 'slow', 'signal', 'source']);
+    expect(indicatorParamNames(requireIndicator('obv'))).toEqual([]);
+  });
+});
