@@ -1,4 +1,4 @@
-import { parseDocument } from 'yaml';
+import { isSeq, parseDocument, type Document } from 'yaml';
 
 /** Per-run changes to a strategy, applied to its YAML so the snapshot stored with the model is exactly what ran. */
 export interface StrategyOverrides {
@@ -22,6 +22,7 @@ export function applyOverrides(yamlText: string, overrides: StrategyOverrides): 
   if (doc.errors.length > 0) return yamlText; // the strategy parser reports syntax errors with positions
   if (overrides.symbols) doc.setIn(['training_data', 'symbols'], [...overrides.symbols]);
   if (overrides.timeframes) {
+    retargetSingleTimeframe(doc, overrides.timeframes);
     doc.setIn(['training_data', 'timeframes'], [...overrides.timeframes]);
     const base = doc.getIn(['training_data', 'base_timeframe']);
     if (typeof base === 'string' && !overrides.timeframes.includes(base)) doc.deleteIn(['training_data', 'base_timeframe']);
@@ -31,4 +32,23 @@ export function applyOverrides(yamlText: string, overrides: StrategyOverrides): 
   if (overrides.epochs !== undefined) doc.setIn(['training', 'epochs'], overrides.epochs);
   if (overrides.seed !== undefined) doc.setIn(['training', 'seed'], overrides.seed);
   return doc.toString();
+}
+
+/**
+ * Training a one-timeframe strategy on another single timeframe (1d → 1h) is the common case of a timeframe
+ * override, so explicit `nn_inputs[].timeframes: [1d]` lists follow it. Any other combination is left for the
+ * validator to judge, which names the input that no longer fits.
+ */
+function retargetSingleTimeframe(doc: Document, timeframes: readonly string[]): void {
+  const current = doc.getIn(['training_data', 'timeframes']);
+  if (!isSeq(current) || current.items.length !== 1 || timeframes.length !== 1) return;
+  const from = String(doc.getIn(['training_data', 'timeframes', 0]));
+  const inputs = doc.get('nn_inputs');
+  if (!isSeq(inputs)) return;
+  inputs.items.forEach((_item, i) => {
+    const list = doc.getIn(['nn_inputs', i, 'timeframes']);
+    if (isSeq(list) && list.items.length === 1 && String(doc.getIn(['nn_inputs', i, 'timeframes', 0])) === from) {
+      doc.setIn(['nn_inputs', i, 'timeframes'], [timeframes[0]]);
+    }
+  });
 }
