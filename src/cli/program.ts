@@ -17,6 +17,8 @@ export function buildProgram(): Command {
     .description('Train neuro-fuzzy trading strategies and use the resulting models')
     .version(packageVersion())
     .showHelpAfterError()
+    // Root options only before the subcommand, so `ktrdr predict x --version 3` reaches predict's own --version.
+    .enablePositionalOptions()
     // Before any command is added, so every subcommand inherits it: parse errors become return codes in runCli
     // instead of process.exit, which keeps in-process CLI tests alive.
     .exitOverride();

@@ -1,0 +1,102 @@
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../src/util/package-info.js';
+import { runCliProcess, startCli } from '../helpers/cli-process.js';
+import { SPX_RSI_STRATEGY } from '../training/fixtures.js';
+
+describe('ktrdr train / predict / models (real processes)', () => {
+  let root: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'ktrdr-cli-'));
+    await mkdir(join(root, 'strategies'));
+    await writeFile(join(root, 'strategies', 'spx_rsi_test.yaml'), SPX_RSI_STRATEGY);
+    env = {
+      KTRDR_DATA_DIR: join(projectRoot(), 'data'),
+      KTRDR_STRATEGIES_DIR: join(root, 'strategies'),
+      KTRDR_MODELS_DIR: join(root, 'models'),
+      KTRDR_HOME: join(root, 'home'),
+    };
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('should train, print plain step lines off a terminal, and save version 1', async () => {
+    const result = await runCliProcess(['train', 'spx_rsi_test'], env);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^Step 1\/11: Validating strategy$/m);
+    expect(result.stderr).toMatch(/^Step 11\/11: Packaging model artifact$/m);
+    expect(result.stderr).not.toMatch(/\x1b\[/);
+    expect(result.stdout).toMatch(/Model spx_rsi_test v1 saved/);
+    expect(result.stdout).toMatch(/Test accuracy 0\.\d{4} \(majority-class baseline 0\.\d{4}\)/);
+    expect(await readdir(join(root, 'models', 'spx_rsi_test', 'v1'))).toContain('weights.bin');
+  });
+
+  it('should print machine-readable events with --json', async () => {
+    const result = await runCliProcess(['train', 'spx_rsi_test', '--json', '--epochs', '2'], env);
+    expect(result.code).toBe(0);
+    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { kind: string; data: Record<string, unknown> });
+    expect(events.filter((e) => e.kind === 'metric').map((e) => e.data.epoch)).toEqual([1, 2]);
+    expect(events.at(-1)).toMatchObject({ kind: 'result', data: { strategy: 'spx_rsi_test', version: 2 } });
+    expect(events.some((e) => e.kind === 'progress' && e.data.percent === 100)).toBe(true);
+  });
+
+  it('should list and show models and predict with them', async () => {
+    const list = await runCliProcess(['models', 'list', 'spx_rsi_test'], env);
+    expect(list.stdout).toMatch(/spx_rsi_test\s+v1/);
+    expect(list.stdout).toMatch(/spx_rsi_test\s+v2/);
+    const show = await runCliProcess(['models', 'show', 'spx_rsi_test', 'v1'], env);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(/features:\s+3 \(1d_rsi_zone_oversold/);
+    const predict = await runCliProcess(['predict', 'spx_rsi_test', '--version', '1', '--last', '3', '--json'], env);
+    expect(predict.code).toBe(0);
+    const body = JSON.parse(predict.stdout) as { version: number; predictions: { timestamp: string; signal: string }[] };
+    expect(body.version).toBe(1);
+    expect(body.predictions.map((p) => p.timestamp)).toEqual(['2020-04-15T00:00:00Z', '2020-04-16T00:00:00Z', '2020-04-17T00:00:00Z']);
+    const fromFile = await runCliProcess(['predict', 'spx_rsi_test', '--version', '1', '--data', join(projectRoot(), 'data', 'SPX_1d.csv'), '--last', '3', '--json'], env);
+    expect((JSON.parse(fromFile.stdout) as typeof body).predictions).toEqual(body.predictions);
+  });
+
+  it('should cancel cleanly on Ctrl+C: exit 130 and no model written', async () => {
+    const before = await readdir(join(root, 'models', 'spx_rsi_test'));
+    const run = startCli(['train', 'spx_rsi_test', '--epochs', '5000'], env);
+    await run.waitFor(/Step 9\/11: Training model/);
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toMatch(/cancelled; no model was saved/);
+    expect(await readdir(join(root, 'models', 'spx_rsi_test'))).toEqual(before);
+  });
+
+  it('should fail with the error code for a missing model or strategy', async () => {
+    const missing = await runCliProcess(['predict', 'nothing_here', '--symbol', 'SPX'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/MODEL_NOT_FOUND/);
+    const noStrategy = await runCliProcess(['train', 'nothing_here'], env);
+    expect(noStrategy.code).toBe(1);
+    expect(noStrategy.stderr).toMatch(/STRATEGY_NOT_FOUND/);
+    const tricks = await runCliProcess(['train', '../../etc/passwd'], env);
+    expect(tricks.code).toBe(1);
+    expect(tricks.stderr).toMatch(/INVALID_NAME/);
+  });
+
+  it('should print indicator columns and the feature matrix as CSV', async () => {
+    const csv = join(projectRoot(), 'data', 'SPX_1d.csv');
+    const indicators = await runCliProcess(['indicators', csv, '--indicator', 'rsi:period=14', '--indicator', 'macd:fast=12,slow=26,signal=9'], env);
+    const lines = indicators.stdout.trim().split('\n');
+    expect(lines[0]).toBe('timestamp,rsi_14,macd_12_26_9.line,macd_12_26_9.signal,macd_12_26_9.histogram');
+    expect(lines[1]).toBe('2000-01-03T00:00:00Z,,,,');
+    expect(lines[15].split(',')[1]).not.toBe('');
+    const out = join(root, 'features.csv');
+    const features = await runCliProcess(['features', 'spx_rsi_test', '--out', out], env);
+    expect(features.code).toBe(0);
+    const rows = (await readFile(out, 'utf8')).trim().split('\n');
+    expect(rows[0]).toBe('timestamp,symbol,1d_rsi_zone_oversold,1d_rsi_zone_neutral,1d_rsi_zone_overbought,label');
+    expect(rows.length - 1).toBe(2516 - 14);
+    expect(rows[1]).toMatch(/^2010-01-25T00:00:00Z,SPX,[0-9.e-]+,[0-9.e-]+,[0-9.e-]+,[012]$/);
+  });
+});
