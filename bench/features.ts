@@ -82,7 +82,7 @@ function runOnce(series: ReturnType<typeof generateSyntheticSeries>, baseline: n
     }
     perStage.fuzzy += performance.now() - t;
   }
-  let t = performance.now();
+  const t = performance.now();
   const labels = zigzagSegmentLabels(series, { threshold: 0.01, price: 'close' });
   perStage.labels = performance.now() - t;
   sample();

@@ -30,7 +30,7 @@ describe('ktrdr train / predict / models (real processes)', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^Step 1\/11: Validating strategy$/m);
     expect(result.stderr).toMatch(/^Step 11\/11: Packaging model artifact$/m);
-    expect(result.stderr).not.toMatch(/\x1b\[/);
+    expect(result.stderr).not.toContain('\u001b[');
     expect(result.stdout).toMatch(/Model spx_rsi_test v1 saved/);
     expect(result.stdout).toMatch(/Test accuracy 0\.\d{4} \(majority-class baseline 0\.\d{4}\)/);
     expect(await readdir(join(root, 'models', 'spx_rsi_test', 'v1'))).toContain('weights.bin');
