@@ -165,13 +165,17 @@ export const TrainingSchema = z
     batch_size: positiveInt.default(32),
     /** Adam step size. @defaultValue 0.001 */
     learning_rate: z.number().gt(0).default(0.001),
-    /** Decoupled L2 penalty. @defaultValue 0.0001 */
+    /** L2 penalty added to the gradient (PyTorch Adam's weight_decay, as the original used). @defaultValue 0.0001 */
     weight_decay: z.number().min(0).default(1e-4),
     early_stopping: EarlyStoppingSchema,
     /** Maximum global gradient norm; 0 disables clipping. @defaultValue 1.0 */
     gradient_clip: z.number().min(0).default(1.0),
-    /** `auto` (inverse class frequency on the training split), `none`, or [buy, hold, sell]. @defaultValue auto */
-    class_weights: ClassWeightsSchema.default('auto'),
+    /**
+     * `none`, `auto` (inverse class frequency on the training split), or [buy, hold, sell]. The default is `none`:
+     * ZigZag segment labels make HOLD rare (only pivot bars, a few percent), so `auto` weights each HOLD bar 10x or
+     * more and the network trades accuracy for HOLD predictions it cannot make well. @defaultValue none
+     */
+    class_weights: ClassWeightsSchema.default('none'),
     /** Seeds every random choice (init, dropout, shuffling). @defaultValue 42 */
     seed: z.number().int().min(0).max(0xffffffff).default(42),
     data_split: DataSplitSchema,

@@ -182,7 +182,7 @@ describe(parseStrategy.name, () => {
       weightDecay: 1e-4,
       earlyStopping: { enabled: true, patience: 10, minDelta: 1e-4 },
       gradientClip: 1,
-      classWeights: 'auto',
+      classWeights: 'none',
       seed: 42,
       dataSplit: { train: 0.7, validation: 0.15, test: 0.15 },
       labels: { source: 'zigzag', zigzagThreshold: 0.02, price: 'close' },
