@@ -81,3 +81,25 @@ describe('runTraining', () => {
     await expect(runTraining({ strategyYaml: SPX_RSI_STRATEGY, overrides: { symbols: ['NOPE'] } }, run.ctx)).rejects.toMatchObject({ code: 'DATA_NOT_FOUND' });
   });
 });
+
+describe('runTraining with several symbols', () => {
+  it('should label each symbol on its own bars and split each symbol chronologically before stacking', async () => {
+    const { MarketDataRepository } = await import('../../src/data/repository.js');
+    const { zigzagSegmentLabels } = await import('../../src/labels/zigzag-labels.js');
+    const { formatLabelDistribution, labelDistribution } = await import('../../src/labels/label-classes.js');
+    const run = recordingContext();
+    const { artifact } = await runTraining({ strategyYaml: SPX_RSI_STRATEGY, overrides: { symbols: ['SPX', 'EURUSD'], startDate: '2018-01-01' } }, run.ctx);
+    const data = new MarketDataRepository(new URL('../../data', import.meta.url).pathname);
+    let train = 0;
+    for (const symbol of ['SPX', 'EURUSD']) {
+      const series = await data.load(symbol, '1d', { start: '2018-01-01', end: '2019-12-31' });
+      const kept = zigzagSegmentLabels(series, { threshold: 0.03, price: 'close' }).subarray(14);
+      const line = run.logs.find((l) => l.msg.startsWith(`${symbol}: label distribution`));
+      expect(line?.msg).toBe(`${symbol}: label distribution ${formatLabelDistribution(labelDistribution(kept))}`);
+      train += Math.floor(kept.length * 0.7);
+    }
+    expect(artifact.metrics.split.train).toBe(train);
+    expect(artifact.manifest.symbols).toEqual(['SPX', 'EURUSD']);
+    expect(artifact.manifest.data.map((d) => d.symbol)).toEqual(['SPX', 'EURUSD']);
+  });
+});
