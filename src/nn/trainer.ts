@@ -128,7 +128,7 @@ export async function train(
       for (let i = 0; i < order.length; i++) order[i] = i;
       shuffleRng.shuffle(order);
 
-      const trainStats = await withEpochInDivergence(epoch, () =>
+      const trainStats = await addEpochToDivergence(epoch, () =>
         backend.runEpoch(order, config.batchSize, signal, (batch, total) => hooks.onBatch?.(epoch, batch, total)),
       );
       const validationLogits = await backend.predictLogits(data.validation.x, data.validation.rows, signal);
@@ -232,7 +232,7 @@ function checkLabelledSet(name: string, set: LabelledSet, spec: MlpSpec): Int32A
   return labels;
 }
 
-async function withEpochInDivergence<T>(epoch: number, run: () => Promise<T>): Promise<T> {
+async function addEpochToDivergence<T>(epoch: number, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {

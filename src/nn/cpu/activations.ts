@@ -19,34 +19,46 @@ export function activateInPlace(kind: Activation, values: Float32Array, length: 
 }
 
 /**
- * grad[i] *= f'(z[i]), computed from the activation's own output a = f(z): every supported activation's derivative is
- * a function of its output, so the pre-activation values need not be kept. (For relu and leaky_relu, a and z have the
- * same sign; at exactly 0 the left-hand derivative is used, as PyTorch does.)
+ * grad[i] *= f'(z[i]) (times the dropout multiplier, when a mask is given), computed from the activation's own output
+ * a = f(z): every supported activation's derivative is a function of its output, so the pre-activation values need
+ * not be kept. (For relu and leaky_relu, a and z have the same sign; at exactly 0 the left-hand derivative is used, as
+ * PyTorch does.) One fused pass, because this runs for every hidden unit of every batch.
  */
 export function multiplyByActivationGradient(
   kind: Activation,
   activated: Float32Array,
   grad: Float32Array,
   length: number,
+  mask: Float32Array | null,
 ): void {
+  if (mask === null) {
+    switch (kind) {
+      case 'relu':
+        for (let i = 0; i < length; i++) if (!(activated[i] > 0)) grad[i] = 0;
+        return;
+      case 'leaky_relu':
+        for (let i = 0; i < length; i++) if (!(activated[i] > 0)) grad[i] *= LEAKY_RELU_SLOPE;
+        return;
+      case 'tanh':
+        for (let i = 0; i < length; i++) grad[i] *= 1 - activated[i] * activated[i];
+        return;
+      case 'sigmoid':
+        for (let i = 0; i < length; i++) grad[i] *= activated[i] * (1 - activated[i]);
+        return;
+    }
+  }
   switch (kind) {
     case 'relu':
-      for (let i = 0; i < length; i++) if (!(activated[i] > 0)) grad[i] = 0;
+      for (let i = 0; i < length; i++) grad[i] = activated[i] > 0 ? grad[i] * mask[i] : 0;
       return;
     case 'leaky_relu':
-      for (let i = 0; i < length; i++) if (!(activated[i] > 0)) grad[i] *= LEAKY_RELU_SLOPE;
+      for (let i = 0; i < length; i++) grad[i] *= (activated[i] > 0 ? 1 : LEAKY_RELU_SLOPE) * mask[i];
       return;
     case 'tanh':
-      for (let i = 0; i < length; i++) {
-        const a = activated[i];
-        grad[i] *= 1 - a * a;
-      }
+      for (let i = 0; i < length; i++) grad[i] *= (1 - activated[i] * activated[i]) * mask[i];
       return;
     case 'sigmoid':
-      for (let i = 0; i < length; i++) {
-        const a = activated[i];
-        grad[i] *= a * (1 - a);
-      }
+      for (let i = 0; i < length; i++) grad[i] *= activated[i] * (1 - activated[i]) * mask[i];
       return;
   }
 }

@@ -63,7 +63,8 @@ export function forwardPass(
   const keep = 1 - spec.dropout;
   const keepScale = 1 / keep;
   let layerInput = input;
-  buffers.dropoutApplied = dropoutRng !== null && spec.dropout > 0 && buffers.masks.every((mask) => mask !== null);
+  // Buffers built for inference have no masks; dropout then stays off whatever generator is passed.
+  buffers.dropoutApplied = dropoutRng !== null && spec.dropout > 0 && hiddenCount > 0 && buffers.masks[0] !== null;
   for (let l = 0; l < hiddenCount; l++) {
     const { inputs, outputs } = shapes[l];
     const activated = buffers.activated[l];
@@ -117,10 +118,8 @@ export function backwardPass(
     if (l === 0) break;
     const gradInput = buffers.gradHidden[l - 1];
     gemmNN(gradOutput, params.layers[l].W, gradInput, rows, inputs, outputs);
-    const length = rows * inputs;
-    const mask = buffers.masks[l - 1];
-    if (dropoutApplied && mask !== null) for (let i = 0; i < length; i++) gradInput[i] *= mask[i];
-    multiplyByActivationGradient(spec.activation, buffers.activated[l - 1], gradInput, length);
+    const mask = dropoutApplied ? buffers.masks[l - 1] : null;
+    multiplyByActivationGradient(spec.activation, buffers.activated[l - 1], gradInput, rows * inputs, mask);
     gradOutput = gradInput;
   }
 }
