@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   UNAUTHORIZED: { status: 401, description: 'A host endpoint was called without the right bearer token.' },
   CONFLICT: { status: 409, description: 'The request conflicts with existing state (for example a duplicate operation id).' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body exceeds the size limit.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'A request body was sent with a content type other than application/json.' },
+  SERVER_UNREACHABLE: { status: 503, description: 'The CLI could not connect to the ktrdr server (wrong --server/KTRDR_SERVER, or the server is not running).' },
   NOT_FOUND: { status: 404, description: 'No route matches the request.' },
   INTERNAL: { status: 500, description: 'An unexpected error; the server log has the details.' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -4,7 +4,9 @@ import { registerDataCommand } from './commands/data.js';
 import { registerFeaturesCommand } from './commands/features.js';
 import { registerIndicatorsCommand } from './commands/indicators.js';
 import { registerModelsCommand } from './commands/models.js';
+import { registerOpsCommand } from './commands/ops.js';
 import { registerPredictCommand } from './commands/predict.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerStrategiesCommand } from './commands/strategies.js';
 import { registerTrainCommand } from './commands/train.js';
 
@@ -29,5 +31,7 @@ export function buildProgram(): Command {
   registerTrainCommand(program);
   registerPredictCommand(program);
   registerModelsCommand(program);
+  registerServeCommand(program);
+  registerOpsCommand(program);
   return program;
 }

@@ -62,14 +62,15 @@ describe('ktrdr train / predict / models (real processes)', () => {
   });
 
   it('should cancel cleanly on Ctrl+C: exit 130 and no model written', async () => {
-    const before = await readdir(join(root, 'models', 'spx_rsi_test'));
-    const run = startCli(['train', 'spx_rsi_test', '--epochs', '5000'], env);
+    // Early stopping off, so the run is still training when the signal arrives.
+    await writeFile(join(root, 'strategies', 'spx_rsi_long.yaml'), SPX_RSI_STRATEGY.replace('name: spx_rsi_test', 'name: spx_rsi_long').replace('  seed: 7', '  seed: 7\n  early_stopping: {enabled: false}'));
+    const run = startCli(['train', 'spx_rsi_long', '--epochs', '100000'], env);
     await run.waitFor(/Step 9\/11: Training model/);
     run.child.kill('SIGINT');
     const result = await run.done;
     expect(result.code).toBe(130);
     expect(result.stderr).toMatch(/cancelled; no model was saved/);
-    expect(await readdir(join(root, 'models', 'spx_rsi_test'))).toEqual(before);
+    expect(await readdir(join(root, 'models'))).not.toContain('spx_rsi_long');
   });
 
   it('should fail with the error code for a missing model or strategy', async () => {

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { resolveServerUrl } from '../../api/client/backend-client.js';
 import { loadSettings } from '../../config/settings.js';
+import { KtrdrError } from '../../errors.js';
 import { resolveStrategyPath } from '../../config/strategy-files.js';
 import { MarketDataRepository } from '../../data/repository.js';
 import { detectDevice } from '../../execution/device.js';
@@ -9,8 +11,13 @@ import { runTraining } from '../../training/pipeline.js';
 import { createRecordingLogger } from '../../util/logger.js';
 import { displayPath, formatNumber, integerOption, listOption } from '../format.js';
 import { chooseDisplayMode, createProgressDisplay } from '../progress-display.js';
+import { runRemoteTraining } from './remote-train.js';
 
 export interface TrainOptions {
+  server?: string;
+  detach?: boolean;
+  mode?: string;
+  requireGpu?: boolean;
   symbols?: string;
   timeframes?: string;
   start?: string;
@@ -36,9 +43,38 @@ export function registerTrainCommand(program: Command): void {
     .option('--seed <n>', 'random seed (default: the strategy\'s training.seed)')
     .option('--epochs <n>', 'number of epochs (default: the strategy\'s)')
     .option('--json', 'print progress, log and metric events as JSON lines', false)
+    .option('--server <url>', 'run on a ktrdr backend instead of in this process (or set KTRDR_SERVER)')
+    .option('--detach', 'with --server: print the operation id and return instead of following', false)
+    .option('--mode <mode>', 'with --server: execution mode auto | local | host')
+    .option('--require-gpu', 'with --server: refuse to run without a GPU training host', false)
     .action(async (strategyArg: string, options: TrainOptions) => {
-      process.exitCode = await trainLocally(strategyArg, options);
+      process.exitCode = options.server || options.detach || options.mode || options.requireGpu ? await trainOnServer(strategyArg, options) : await trainLocally(strategyArg, options);
     });
+}
+
+const MODES = ['auto', 'local', 'host'] as const;
+
+/** `--server`: the backend runs the same pipeline (in a worker thread or on a host); this process only follows it. */
+async function trainOnServer(strategyName: string, options: TrainOptions): Promise<number> {
+  const mode = options.mode;
+  if (mode !== undefined && !(MODES as readonly string[]).includes(mode)) {
+    throw new KtrdrError('VALIDATION_FAILED', `--mode must be one of ${MODES.join(', ')}, got '${mode}'`);
+  }
+  return runRemoteTraining(
+    resolveServerUrl(options.server),
+    {
+      strategy_name: strategyName,
+      symbols: listOption(options.symbols),
+      timeframes: listOption(options.timeframes),
+      start_date: options.start,
+      end_date: options.end,
+      seed: options.seed === undefined ? undefined : integerOption('--seed', options.seed, 0, 0xffffffff),
+      epochs: options.epochs === undefined ? undefined : integerOption('--epochs', options.epochs, 1, 100_000),
+      execution_mode: mode as (typeof MODES)[number] | undefined,
+      require_gpu: options.requireGpu || undefined,
+    },
+    { detach: options.detach, mode: options.json ? 'json' : undefined },
+  );
 }
 
 export async function trainLocally(strategyArg: string, options: TrainOptions): Promise<number> {

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { TrainingService } from '../execution/training-service.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import { packageVersion } from '../util/package-info.js';
+import { installErrorHandling, sendError } from './error-handler.js';
+import { buildOpenApiDocument, docsPage } from './openapi.js';
+import { registerRoutes, type AnyRoute } from './route.js';
+import { healthRoutes } from './routes/health.js';
+import { modelRoutes } from './routes/models.js';
+import { operationRoutes } from './routes/operations.js';
+import { strategyRoutes } from './routes/strategies.js';
+import { trainingRoutes } from './routes/trainings.js';
+import type { HealthReporter } from './services/health.js';
+import type { ModelCatalog } from './services/model-catalog.js';
+import type { OperationQueries } from './services/operation-queries.js';
+import type { StrategyCatalog } from './services/strategy-catalog.js';
+import { SseConnections } from './sse.js';
+
+export const API_PREFIX = '/api/v1';
+/** 1 MiB: the largest legitimate body (a predict or start request) is a few hundred bytes. */
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** The services the HTTP layer calls; built by `createBackend` (or by a test, with real parts in a temp dir). */
+export interface AppDeps {
+  readonly training: TrainingService;
+  readonly operations: OperationQueries;
+  readonly strategies: StrategyCatalog;
+  readonly models: ModelCatalog;
+  readonly health: HealthReporter;
+  /** Server log (errors, with request ids). @defaultValue silent */
+  readonly logger?: Logger;
+  /** @defaultValue 1 MiB */
+  readonly bodyLimitBytes?: number;
+}
+
+/**
+ * The backend HTTP app, not yet listening: routes under `/api/v1`, one error body everywhere, JSON bodies only,
+ * OpenAPI document and docs page generated from the contracts. Owns nothing it is given; `createBackend` closes the
+ * services.
+ */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger ?? silentLogger(),
+    // One line per request would drown the log (and the benchmark); errors are still logged with their request id.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    genReqId: () => randomUUID(),
+    // Errors Fastify raises before routing (bad URL encoding, over-long path segments) get the same body as ours.
+    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
+  }) as unknown as FastifyInstance;
+  // JSON is the only body format; anything else is a 415, not a string handed to a JSON schema.
+  app.removeContentTypeParser('text/plain');
+  installErrorHandling(app);
+
+  const streams = new SseConnections();
+  // Open event streams would keep `close()` waiting for their clients; end them so shutdown is prompt.
+  app.addHook('preClose', (done) => {
+    streams.endAll();
+    done();
+  });
+
+  const routes: AnyRoute[] = [
+    ...healthRoutes(deps.health),
+    ...trainingRoutes(deps.training),
+    ...operationRoutes(deps.operations, deps.training, streams),
+    ...strategyRoutes(deps.strategies),
+    ...modelRoutes(deps.models),
+  ];
+  registerRoutes(app, API_PREFIX, routes);
+
+  const document = buildOpenApiDocument(routes, { prefix: API_PREFIX, version: packageVersion() });
+  const page = docsPage(`${API_PREFIX}/openapi.json`);
+  app.get(`${API_PREFIX}/openapi.json`, async () => document);
+  app.get(`${API_PREFIX}/docs`, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
+  return app;
+}

@@ -1,0 +1,104 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { KtrdrError, type ErrorCode } from '../errors.js';
+
+type Schema = z.ZodType;
+type Parsed<S> = S extends Schema ? z.output<S> : undefined;
+
+export interface RouteInput<P, Q, B> {
+  readonly params: Parsed<P>;
+  readonly query: Parsed<Q>;
+  readonly body: Parsed<B>;
+}
+
+interface RouteBase<P, Q, B> {
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  /** Below the API prefix, in Fastify syntax: `/operations/:id`. */
+  readonly url: string;
+  readonly summary: string;
+  readonly tag: string;
+  readonly description?: string;
+  readonly params?: P;
+  /** Without one, any query parameter is refused: unknown keys are errors, never silently ignored. */
+  readonly query?: Q;
+  readonly body?: B;
+  /** Error codes this route answers with besides VALIDATION_FAILED; for the OpenAPI document. */
+  readonly errors?: readonly ErrorCode[];
+}
+
+/** A route answering one JSON document with a fixed status. */
+export interface JsonRoute<P, Q, B, R extends Schema> extends RouteBase<P, Q, B> {
+  readonly kind: 'json';
+  readonly status: number;
+  readonly response: R;
+  handle(input: RouteInput<P, Q, B>, request: FastifyRequest): Promise<z.output<R>>;
+}
+
+/** A route that writes its own response (Server-Sent Events). */
+export interface StreamRoute<P, Q, B> extends RouteBase<P, Q, B> {
+  readonly kind: 'stream';
+  readonly contentType: string;
+  /** Shape of each event's data, for the docs. */
+  readonly eventSchema: Schema;
+  handle(input: RouteInput<P, Q, B>, request: FastifyRequest, reply: FastifyReply): Promise<void>;
+}
+
+type Part = Schema | undefined;
+export type AnyRoute = JsonRoute<Part, Part, Part, Schema> | StreamRoute<Part, Part, Part>;
+
+/**
+ * Declares a JSON route. The schemas are the single source of the route's validation, its TypeScript types and its
+ * OpenAPI entry; the handler receives parsed input and only calls a service.
+ */
+export function jsonRoute<P extends Part = undefined, Q extends Part = undefined, B extends Part = undefined, R extends Schema = Schema>(
+  route: Omit<JsonRoute<P, Q, B, R>, 'kind'>,
+): AnyRoute {
+  return { ...route, kind: 'json' } as unknown as AnyRoute;
+}
+
+export function streamRoute<P extends Part = undefined, Q extends Part = undefined, B extends Part = undefined>(
+  route: Omit<StreamRoute<P, Q, B>, 'kind'>,
+): AnyRoute {
+  return { ...route, kind: 'stream' } as unknown as AnyRoute;
+}
+
+const NO_QUERY = z.strictObject({});
+
+export function registerRoutes(app: FastifyInstance, prefix: string, routes: readonly AnyRoute[]): void {
+  for (const route of routes) {
+    app.route({
+      method: route.method,
+      url: `${prefix}${route.url}`,
+      handler: async (request, reply) => {
+        const input: RouteInput<Part, Part, Part> = {
+          params: parsePart(route.params, request.params, 'path'),
+          query: parsePart(route.query ?? NO_QUERY, request.query ?? {}, 'query'),
+          body: parsePart(route.body, request.body, 'body'),
+        };
+        if (route.kind === 'stream') {
+          await route.handle(input, request, reply);
+          return reply;
+        }
+        const body = await route.handle(input, request);
+        return reply.code(route.status).send(body);
+      },
+    });
+  }
+}
+
+/** Parses one part of a request; a failure is a 400 VALIDATION_FAILED listing every problem with its path. */
+export function parsePart<S extends Schema | undefined>(schema: S, value: unknown, where: 'path' | 'query' | 'body'): Parsed<S> {
+  if (schema === undefined) return undefined as Parsed<S>;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data as Parsed<S>;
+  const issues = result.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: issue.message,
+    code: issue.code,
+  }));
+  const first = issues[0];
+  const summary = first ? `${first.path ? `${first.path}: ` : ''}${first.message}` : 'invalid';
+  throw new KtrdrError('VALIDATION_FAILED', `invalid request ${where}: ${summary}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, {
+    details: { in: where, issues },
+  });
+}

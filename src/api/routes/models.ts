@@ -1,0 +1,55 @@
+import {
+  ModelDetailSchema,
+  ModelListQuerySchema,
+  ModelListSchema,
+  ModelParamsSchema,
+  PredictParamsSchema,
+  PredictRequestSchema,
+  PredictResponseSchema,
+} from '../../contracts/models.js';
+import { jsonRoute, type AnyRoute } from '../route.js';
+import type { ModelCatalog } from '../services/model-catalog.js';
+
+export function modelRoutes(models: ModelCatalog): AnyRoute[] {
+  return [
+    jsonRoute({
+      method: 'GET',
+      url: '/models',
+      tag: 'models',
+      summary: 'Stored model versions',
+      query: ModelListQuerySchema,
+      status: 200,
+      response: ModelListSchema,
+      async handle({ query }) {
+        return { data: await models.list(query.strategy) };
+      },
+    }),
+    jsonRoute({
+      method: 'GET',
+      url: '/models/:strategy/:version',
+      tag: 'models',
+      summary: 'One model version (`latest` for the newest): architecture, features, labels, metrics, manifest',
+      params: ModelParamsSchema,
+      status: 200,
+      response: ModelDetailSchema,
+      errors: ['MODEL_NOT_FOUND', 'MODEL_CORRUPT'],
+      async handle({ params }) {
+        return models.get(params.strategy, params.version === 'latest' ? 'latest' : Number(params.version));
+      },
+    }),
+    jsonRoute({
+      method: 'POST',
+      url: '/models/:strategy/predict',
+      tag: 'models',
+      summary: 'Signals from a stored model on a symbol\'s stored bars',
+      params: PredictParamsSchema,
+      body: PredictRequestSchema,
+      status: 200,
+      response: PredictResponseSchema,
+      errors: ['MODEL_NOT_FOUND', 'DATA_NOT_FOUND', 'DATA_INSUFFICIENT', 'MODEL_CORRUPT'],
+      async handle({ params, body }) {
+        return models.predict(params.strategy, body);
+      },
+    }),
+  ];
+}

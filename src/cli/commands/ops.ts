@@ -1,0 +1,122 @@
+import type { Command } from 'commander';
+import { BackendClient, resolveServerUrl } from '../../api/client/backend-client.js';
+import type { OperationResponse } from '../../contracts/operations.js';
+import { integerOption, table } from '../format.js';
+import { chooseDisplayMode } from '../progress-display.js';
+import { EXIT_COMPLETED, EXIT_FAILED, followRemoteTraining } from './remote-train.js';
+
+interface ServerOption {
+  server?: string;
+  json?: boolean;
+}
+
+const SERVER_HELP = 'server URL (default: KTRDR_SERVER or http://127.0.0.1:8000)';
+
+/** `ktrdr ops list|show|follow|cancel`: operations on a running `ktrdr serve`. */
+export function registerOpsCommand(program: Command): void {
+  const ops = program.command('ops').description('Operations (training runs) on a ktrdr server');
+
+  ops
+    .command('list')
+    .description('List operations, newest first')
+    .option('--status <list>', 'only these statuses, comma-separated (pending,running,cancelling,completed,failed,cancelled)')
+    .option('--strategy <name>', 'only this strategy')
+    .option('--limit <n>', 'at most this many (1..500)', '20')
+    .option('--server <url>', SERVER_HELP)
+    .option('--json', 'print the page as JSON', false)
+    .action(async (options: ServerOption & { status?: string; strategy?: string; limit: string }) => {
+      const client = new BackendClient(resolveServerUrl(options.server));
+      const page = await client.listOperations({
+        status: options.status,
+        strategy: options.strategy,
+        limit: integerOption('--limit', options.limit, 1, 500),
+      });
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(page)}\n`);
+        return;
+      }
+      if (page.data.length === 0) {
+        process.stdout.write('no operations\n');
+        return;
+      }
+      const rows = page.data.map((op) => [op.operation_id, op.strategy, op.status, progressCell(op), op.created_at.replace('T', ' ').slice(0, 19), executionCell(op)]);
+      process.stdout.write(table(['ID', 'STRATEGY', 'STATUS', 'PROGRESS', 'CREATED (UTC)', 'EXECUTION'], rows));
+      if (page.total > page.data.length) process.stdout.write(`(${page.data.length} of ${page.total}; use --limit or filters for more)\n`);
+    });
+
+  ops
+    .command('show')
+    .description('Show one operation: status, progress, execution, result or error')
+    .argument('<id>', 'operation id')
+    .option('--server <url>', SERVER_HELP)
+    .option('--json', 'print the operation as JSON', false)
+    .action(async (id: string, options: ServerOption) => {
+      const operation = await new BackendClient(resolveServerUrl(options.server)).getOperation(id);
+      process.stdout.write(options.json ? `${JSON.stringify(operation)}\n` : describe(operation));
+    });
+
+  ops
+    .command('follow')
+    .description('Follow an operation live until it ends (Ctrl+C detaches; the run goes on)')
+    .argument('<id>', 'operation id')
+    .option('--server <url>', SERVER_HELP)
+    .option('--json', 'print every event as a JSON line', false)
+    .action(async (id: string, options: ServerOption) => {
+      process.exitCode = await followRemoteTraining(resolveServerUrl(options.server), id, { mode: chooseDisplayMode(options), cancelOnInterrupt: false });
+    });
+
+  ops
+    .command('cancel')
+    .description('Cancel an operation and wait until the run has stopped')
+    .argument('<id>', 'operation id')
+    .option('--reason <text>', 'recorded with the cancellation')
+    .option('--no-wait', 'return once the server accepted the request')
+    .option('--server <url>', SERVER_HELP)
+    .option('--json', 'print the result as JSON', false)
+    .action(async (id: string, options: ServerOption & { reason?: string; wait: boolean }) => {
+      const client = new BackendClient(resolveServerUrl(options.server));
+      const accepted = await client.cancelOperation(id, options.reason);
+      let status = accepted.status;
+      if (options.wait && status === 'cancelling') {
+        // The stream ends at the terminal status; its last status event says how the run ended.
+        for await (const event of client.events(id)) if (event.kind === 'status') status = (event.data as { to: typeof status }).to;
+      }
+      if (options.json) process.stdout.write(`${JSON.stringify({ operation_id: id, status })}\n`);
+      else if (status === 'cancelling') process.stdout.write(`Cancelling operation ${id}; it stops at its next batch\n`);
+      else if (status === 'cancelled') process.stdout.write(`Cancelled operation ${id}\n`);
+      else process.stdout.write(`Operation ${id} ended ${status} before the cancel took effect\n`);
+      process.exitCode = status === 'cancelled' || status === 'cancelling' ? EXIT_COMPLETED : EXIT_FAILED;
+    });
+}
+
+function progressCell(op: OperationResponse): string {
+  if (!op.progress) return '-';
+  const epoch = op.progress.epoch !== undefined && op.progress.total_epochs !== undefined ? ` epoch ${op.progress.epoch}/${op.progress.total_epochs}` : '';
+  return `${op.progress.percent.toFixed(1)}%${epoch}`;
+}
+
+function executionCell(op: OperationResponse): string {
+  return op.execution.selected ?? `${op.execution.requested} (not chosen yet)`;
+}
+
+function describe(op: OperationResponse): string {
+  const lines = [
+    `Operation  ${op.operation_id}`,
+    `Strategy   ${op.strategy}`,
+    `Status     ${op.status}`,
+    `Created    ${op.created_at}`,
+  ];
+  if (op.started_at) lines.push(`Started    ${op.started_at}`);
+  if (op.finished_at) lines.push(`Finished   ${op.finished_at}`);
+  if (op.duration_seconds !== null) lines.push(`Duration   ${op.duration_seconds} s`);
+  if (op.progress) lines.push(`Progress   ${progressCell(op)} · ${op.progress.message}`);
+  lines.push(`Execution  ${op.execution.selected ?? '-'} (requested ${op.execution.requested}${op.execution.device ? `, device ${op.execution.device}` : ''})`);
+  if (op.execution.reason) lines.push(`           ${op.execution.reason}`);
+  if (op.error) lines.push(`Error      [${op.error.code}] ${op.error.message}`);
+  if (op.result) {
+    const test = (op.result.test_metrics ?? {}) as Record<string, unknown>;
+    const accuracy = typeof test.accuracy === 'number' ? test.accuracy.toFixed(4) : '-';
+    lines.push(`Model      ${op.result.model_strategy ?? op.strategy} v${op.result.model_version ?? '-'} (test accuracy ${accuracy})`);
+  }
+  return `${lines.join('\n')}\n`;
+}

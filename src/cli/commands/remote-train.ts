@@ -1,0 +1,123 @@
+import { BackendClient } from '../../api/client/backend-client.js';
+import type { OperationEventWire, OperationResponse } from '../../contracts/operations.js';
+import type { StartTrainingRequestInput, StartTrainingResponse } from '../../contracts/trainings.js';
+import { createProgressDisplay, type DisplayMode, type Output, type RunEvent } from '../progress-display.js';
+
+/** Exit codes of a followed run: completed, failed, cancelled (as a shell reports SIGINT), detached by Ctrl+C. */
+export const EXIT_COMPLETED = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_CANCELLED = 130;
+
+export interface FollowOptions {
+  /** @defaultValue chosen from stderr (bar on a terminal, lines otherwise) */
+  readonly mode?: DisplayMode;
+  /** Where results go. @defaultValue process.stdout */
+  readonly out?: Output;
+  /** Where the progress display goes. @defaultValue stdout in JSON mode, else stderr */
+  readonly progressOut?: Output;
+  /**
+   * Ctrl+C cancels the run on the server (what `train --server` wants: the user started it and wants it stopped).
+   * Otherwise Ctrl+C only detaches and the run goes on (`ops follow`).
+   */
+  readonly cancelOnInterrupt?: boolean;
+  /** Resume after this event seq. */
+  readonly after?: number;
+}
+
+/** `POST /trainings/start`; prints nothing. */
+export async function startRemoteTraining(server: string, request: StartTrainingRequestInput): Promise<StartTrainingResponse> {
+  return new BackendClient(server).startTraining(request);
+}
+
+/**
+ * Follows an operation on the server with the same display as a local run, fed by its SSE stream, then prints the
+ * outcome. Returns the exit code: 0 completed, 1 failed, 130 cancelled or detached.
+ */
+export async function followRemoteTraining(server: string, operationId: string, options: FollowOptions = {}): Promise<number> {
+  const client = new BackendClient(server);
+  const out = options.out ?? process.stdout;
+  const display = createProgressDisplay({ mode: options.mode, err: options.progressOut, out: options.progressOut });
+  const controller = new AbortController();
+  let interrupts = 0;
+  let detached = false;
+  const onInterrupt = (): void => {
+    interrupts += 1;
+    if (options.cancelOnInterrupt && interrupts === 1) {
+      display.line(`Cancelling ${operationId} on the server (Ctrl+C again to stop waiting)…`);
+      client.cancelOperation(operationId, 'cancelled from the CLI').catch((error: unknown) => display.line(`cancel failed: ${String(error)}`));
+      return;
+    }
+    detached = true;
+    controller.abort();
+  };
+  process.on('SIGINT', onInterrupt);
+  try {
+    for await (const event of client.events(operationId, { after: options.after, signal: controller.signal })) {
+      display.handle(toDisplayEvent(event), { seq: event.seq, time: event.time, operation_id: event.operation_id });
+    }
+  } catch (error) {
+    if (!detached) throw error;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    display.close();
+  }
+  if (detached) {
+    if (options.mode !== 'json') out.write(`Detached; the run goes on. Follow it again with: ktrdr ops follow ${operationId}\n`);
+    return EXIT_CANCELLED;
+  }
+  const operation = await client.getOperation(operationId);
+  if (options.mode === 'json') out.write(`${JSON.stringify({ kind: 'result', data: operation })}\n`);
+  else out.write(outcomeText(operation));
+  return exitCodeOf(operation);
+}
+
+export interface RemoteTrainingOptions extends FollowOptions {
+  /** Print the operation id and return at once instead of following. */
+  readonly detach?: boolean;
+}
+
+/** `ktrdr train <strategy> --server URL [--detach]`: starts the run on the server and (unless detached) follows it. */
+export async function runRemoteTraining(server: string, request: StartTrainingRequestInput, options: RemoteTrainingOptions = {}): Promise<number> {
+  const out = options.out ?? process.stdout;
+  const started = await startRemoteTraining(server, request);
+  if (options.mode === 'json') out.write(`${JSON.stringify({ kind: 'started', data: started })}\n`);
+  else out.write(`Started training: ${started.operation_id} (${started.execution.reason ?? started.execution.selected})\n`);
+  if (options.detach) {
+    if (options.mode !== 'json') out.write(`Follow it with: ktrdr ops follow ${started.operation_id}\nCancel it with: ktrdr ops cancel ${started.operation_id}\n`);
+    return EXIT_COMPLETED;
+  }
+  return followRemoteTraining(server, started.operation_id, { cancelOnInterrupt: true, ...options });
+}
+
+export function exitCodeOf(operation: Pick<OperationResponse, 'status'>): number {
+  if (operation.status === 'completed') return EXIT_COMPLETED;
+  if (operation.status === 'cancelled') return EXIT_CANCELLED;
+  return EXIT_FAILED;
+}
+
+/** The final lines after a followed run, from the operation record. */
+export function outcomeText(operation: OperationResponse): string {
+  switch (operation.status) {
+    case 'completed': {
+      const result = operation.result;
+      const test = (result?.test_metrics ?? {}) as Record<string, unknown>;
+      const num = (value: unknown) => (typeof value === 'number' ? value.toFixed(4) : '-');
+      return (
+        `Completed: model ${result?.model_strategy ?? operation.strategy} v${result?.model_version ?? '?'}` +
+        ` (${operation.duration_seconds ?? '?'} s)\n` +
+        `Test accuracy ${num(test.accuracy)} (majority-class baseline ${num(test.baseline_accuracy)}), loss ${num(test.loss)}, weighted F1 ${num(test.f1_score)}\n`
+      );
+    }
+    case 'failed':
+      return `Failed: [${operation.error?.code ?? 'UNKNOWN'}] ${operation.error?.message ?? ''}\n`;
+    case 'cancelled':
+      return `Cancelled; no model was saved.\n`;
+    default:
+      return `Operation ${operation.operation_id} is ${operation.status}\n`;
+  }
+}
+
+/** Events from the wire are the store's own events, so the display's types describe them exactly. */
+function toDisplayEvent(event: OperationEventWire): RunEvent {
+  return { kind: event.kind, data: event.data } as unknown as RunEvent;
+}

@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { startServer } from '../../api/backend.js';
+import { loadSettings } from '../../config/settings.js';
+import { KtrdrError } from '../../errors.js';
+import { integerOption } from '../format.js';
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** `ktrdr serve`: the backend API, until SIGINT/SIGTERM; running trainings are cancelled and recorded as such. */
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('Start the backend API server (trainings run in worker threads of this process)')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', '8000')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--log-level <level>', `server log level (${LOG_LEVELS.join(', ')})`, 'info')
+    .action(async (options: { port: string; host: string; logLevel: string }) => {
+      const port = integerOption('--port', options.port, 0, 65535);
+      if (!LOG_LEVELS.includes(options.logLevel)) {
+        throw new KtrdrError('VALIDATION_FAILED', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${options.logLevel}'`);
+      }
+      const logger = pino({ level: options.logLevel });
+      const settings = loadSettings();
+      const { backend, url } = await startServer({ settings, port, host: options.host, logger });
+      if (backend.interrupted.length > 0) logger.warn(`${backend.interrupted.length} operation(s) left unfinished by a previous run were marked failed (INTERRUPTED)`);
+      process.stdout.write(`ktrdr server listening on ${url} (API docs: ${url}/api/v1/docs; home ${settings.homeDir})\n`);
+      const signal = await shutdownSignal();
+      logger.info(`${signal} received: shutting down (running trainings are cancelled)`);
+      // A second signal means "now": the database is crash-safe and the next start marks leftovers INTERRUPTED.
+      const force = () => process.exit(1);
+      process.once('SIGINT', force);
+      process.once('SIGTERM', force);
+      await backend.close();
+    });
+}
+
+function shutdownSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+
+export const HealthSchema = z
+  .object({
+    status: z.literal('ok'),
+    version: z.string(),
+    uptime_seconds: z.number(),
+    operations: z.object({ pending: z.number().int(), running: z.number().int(), cancelling: z.number().int() }),
+    local: z.object({
+      device: z.string(),
+      slots: z.number().int().describe('KTRDR_LOCAL_CONCURRENCY'),
+      running: z.number().int(),
+      queued: z.number().int(),
+    }),
+  })
+  .meta({ id: 'Health' });
+
+export type Health = z.infer<typeof HealthSchema>;

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { DateInputSchema, IsoTimestampSchema, StrategyNameSchema, SymbolSchema, TimeframeSchema } from './common.js';
+
+export const ModelSummarySchema = z
+  .object({
+    strategy: z.string(),
+    version: z.number().int(),
+    created_at: IsoTimestampSchema,
+    operation_id: z.string().nullable(),
+    test_accuracy: z.number().nullable(),
+    feature_count: z.number().int(),
+  })
+  .meta({ id: 'ModelSummary' });
+
+export const ModelListQuerySchema = z.strictObject({ strategy: StrategyNameSchema.optional() });
+export const ModelListSchema = z.object({ data: z.array(ModelSummarySchema) }).meta({ id: 'ModelList' });
+
+export const ModelParamsSchema = z.strictObject({
+  strategy: StrategyNameSchema,
+  version: z.union([z.literal('latest'), z.string().regex(/^[1-9][0-9]{0,8}$/, 'a positive integer or latest')]),
+});
+
+export const ModelDetailSchema = z
+  .object({
+    strategy: z.string(),
+    version: z.number().int(),
+    created_at: IsoTimestampSchema,
+    operation_id: z.string().nullable(),
+    model: z.object({ type: z.string(), spec: z.record(z.string(), z.unknown()), parameter_count: z.number().int() }),
+    features: z.object({ names: z.array(z.string()), base_timeframe: z.string(), timeframes: z.array(z.string()) }),
+    labels: z.record(z.string(), z.unknown()),
+    metrics: z.object({
+      history: z.array(z.record(z.string(), z.unknown())),
+      best_epoch: z.number().int(),
+      stopped_early: z.boolean(),
+      test: z.record(z.string(), z.unknown()),
+      split: z.object({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }),
+    }),
+    manifest: z.record(z.string(), z.unknown()).describe('Strategy and data hashes, seed, execution, durations'),
+  })
+  .meta({ id: 'ModelDetail' });
+
+export const PredictParamsSchema = z.strictObject({ strategy: StrategyNameSchema });
+
+export const PredictRequestSchema = z
+  .strictObject({
+    version: z.number().int().min(1).optional().describe('Default: the latest version'),
+    symbol: SymbolSchema,
+    timeframe: TimeframeSchema.optional().describe("Default: the model's base timeframe (the only one it predicts on)"),
+    start_date: DateInputSchema.optional(),
+    end_date: DateInputSchema.optional(),
+    last: z.number().int().min(1).max(100_000).optional().describe('Only the newest N predictions'),
+  })
+  .meta({ id: 'PredictRequest' });
+
+export const SIGNALS = ['BUY', 'HOLD', 'SELL'] as const;
+
+export const PredictionSchema = z.object({
+  timestamp: IsoTimestampSchema,
+  signal: z.enum(SIGNALS),
+  confidence: z.number().describe('Probability of the predicted class'),
+  probabilities: z.object({ BUY: z.number(), HOLD: z.number(), SELL: z.number() }),
+});
+
+export const PredictResponseSchema = z
+  .object({
+    strategy: z.string(),
+    version: z.number().int().nullable(),
+    symbol: z.string(),
+    timeframe: z.string(),
+    predictions: z.array(PredictionSchema),
+  })
+  .meta({ id: 'PredictResponse' });
+
+export type ModelSummary = z.infer<typeof ModelSummarySchema>;
+export type ModelDetail = z.infer<typeof ModelDetailSchema>;
+export type PredictRequest = z.infer<typeof PredictRequestSchema>;
+export type PredictResponse = z.infer<typeof PredictResponseSchema>;

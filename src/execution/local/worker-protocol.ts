@@ -1,0 +1,47 @@
+import type { OperationError } from '../../operations/operation.js';
+import type { ModelArtifact } from '../../training/artifact.js';
+import type { LogLevel } from '../../util/logger.js';
+import type { TrainingJob } from '../executor.js';
+import type { Report } from './report-buffer.js';
+
+/**
+ * The messages between the main thread and a training worker. Both ends are compiled from this one file and the
+ * structured clone keeps typed arrays intact, so these types are the whole contract; nothing untrusted crosses.
+ */
+
+/** `workerData` of a training worker. */
+export interface WorkerInput {
+  readonly job: TrainingJob;
+  readonly dataDir: string;
+  readonly device: string;
+  readonly logLevel: LogLevel;
+  /** Nice value for the worker thread (0 keeps the server's priority); see `thread-priority.ts`. */
+  readonly nice: number;
+  /**
+   * One Int32; non-zero means "cancel". The worker's event loop is busy training and cannot receive a message, so
+   * the main thread flips this and the pipeline's `checkpoint` hook reads it at every batch.
+   */
+  readonly cancelFlag: SharedArrayBuffer;
+}
+
+export type WorkerMessage =
+  /** Progress, log lines and epoch metrics, batched (see `ReportBuffer`), in the order they happened. */
+  | { readonly type: 'reports'; readonly reports: readonly Report[] }
+  /** The artifact's weights buffer is transferred, not copied. */
+  | { readonly type: 'completed'; readonly artifact: ModelArtifact }
+  | { readonly type: 'cancelled' }
+  | { readonly type: 'failed'; readonly error: OperationError };
+
+export const CANCEL_FLAG_INDEX = 0;
+
+export function newCancelFlag(): SharedArrayBuffer {
+  return new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+}
+
+export function raiseCancelFlag(flag: SharedArrayBuffer): void {
+  Atomics.store(new Int32Array(flag), CANCEL_FLAG_INDEX, 1);
+}
+
+export function isCancelFlagRaised(flag: Int32Array): boolean {
+  return Atomics.load(flag, CANCEL_FLAG_INDEX) !== 0;
+}

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBackend, type TestBackend } from './test-backend.js';
+
+describe('backend API: OpenAPI document and docs page', () => {
+  let server: TestBackend;
+
+  beforeAll(async () => {
+    server = await startTestBackend({});
+  });
+  afterAll(async () => server?.close());
+
+  it('should describe every endpoint, generated from the contracts', async () => {
+    const result = await server.http('GET', '/api/v1/openapi.json');
+    expect(result.status).toBe(200);
+    const doc = result.body as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>>; components: { schemas: Record<string, unknown> } };
+    expect(doc.openapi).toBe('3.1.0');
+    const endpoints = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(endpoints.sort()).toEqual(
+      [
+        'GET /api/v1/health',
+        'POST /api/v1/trainings/start',
+        'GET /api/v1/operations',
+        'GET /api/v1/operations/{id}',
+        'GET /api/v1/operations/{id}/metrics',
+        'GET /api/v1/operations/{id}/logs',
+        'GET /api/v1/operations/{id}/events',
+        'DELETE /api/v1/operations/{id}',
+        'GET /api/v1/strategies',
+        'GET /api/v1/strategies/{name}',
+        'POST /api/v1/strategies/{name}/validate',
+        'GET /api/v1/models',
+        'GET /api/v1/models/{strategy}/{version}',
+        'POST /api/v1/models/{strategy}/predict',
+      ].sort(),
+    );
+    const start = doc.paths['/api/v1/trainings/start'].post;
+    expect(Object.keys(start.responses)).toEqual(expect.arrayContaining(['202', '400', '404', '422', '503', 'default']));
+    expect(start.requestBody).toBeDefined();
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Operation', 'ErrorBody', 'StartTrainingRequest', 'Progress']));
+    // Every $ref points at a schema that exists.
+    const refs = [...result.text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]);
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) expect(doc.components.schemas).toHaveProperty(ref);
+  });
+
+  it('should serve a self-contained docs page', async () => {
+    const page = await server.http('GET', '/api/v1/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(page.text).toContain('/api/v1/openapi.json');
+    expect(page.text).not.toMatch(/https?:\/\/(cdn|unpkg)/);
+  });
+});

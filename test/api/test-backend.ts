@@ -1,0 +1,87 @@
+import { createBackend, type Backend } from '../../src/api/backend.js';
+import { ErrorBodySchema } from '../../src/contracts/common.js';
+import { OperationSchema, type OperationResponse } from '../../src/contracts/operations.js';
+import { DATA_DIR, tempDirs, waitFor, type TempDirs } from '../execution/strategies.js';
+
+export interface HttpResult {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+  /** Parsed JSON body (undefined when the body is not JSON). */
+  readonly body: unknown;
+  readonly ms: number;
+}
+
+export interface TestBackend {
+  readonly url: string;
+  readonly backend: Backend;
+  readonly dirs: TempDirs;
+  http(method: string, path: string, options?: { json?: unknown; body?: string; headers?: Record<string, string> }): Promise<HttpResult>;
+  operation(id: string): Promise<OperationResponse>;
+  /** Polls until the operation's status is one of `statuses`. */
+  waitForStatus(id: string, statuses: readonly string[], timeoutMs?: number): Promise<OperationResponse>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real backend (SQLite, model store, worker-thread executor, Fastify) on a free loopback port, in a temp
+ * KTRDR_HOME with its own models and strategies directories, reading the repository's `data/`.
+ */
+export async function startTestBackend(strategies: Record<string, string>, options: { concurrency?: number } = {}): Promise<TestBackend> {
+  const dirs = await tempDirs(strategies);
+  const backend = await createBackend({
+    settings: { dataDir: DATA_DIR, strategiesDir: dirs.strategies, homeDir: dirs.home, modelsDir: dirs.models },
+    concurrency: options.concurrency ?? 2,
+  });
+  await backend.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = backend.app.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+
+  const http: TestBackend['http'] = async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    let body = options.body;
+    if (options.json !== undefined) {
+      body = JSON.stringify(options.json);
+      headers['content-type'] ??= 'application/json';
+    }
+    const started = performance.now();
+    const response = await fetch(`${url}${path}`, { method, headers, body });
+    const text = await response.text();
+    const ms = performance.now() - started;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, headers: response.headers, text, body: parsed, ms };
+  };
+  const operation = async (id: string) => OperationSchema.parse((await http('GET', `/api/v1/operations/${id}`)).body);
+  return {
+    url,
+    backend,
+    dirs,
+    http,
+    operation,
+    waitForStatus: (id, statuses, timeoutMs = 15_000) =>
+      waitFor(async () => {
+        const op = await operation(id);
+        return statuses.includes(op.status) ? op : undefined;
+      }, `${id} to become ${statuses.join('|')}`, timeoutMs),
+    async close() {
+      await backend.close();
+      await dirs.remove();
+    },
+  };
+}
+
+/** Asserts the one error body shape and returns its code. */
+export function errorCode(result: HttpResult): string {
+  return ErrorBodySchema.parse(result.body).error.code;
+}
+
+export async function startTraining(server: TestBackend, body: Record<string, unknown>): Promise<string> {
+  const result = await server.http('POST', '/api/v1/trainings/start', { json: body });
+  if (result.status !== 202) throw new Error(`start failed: ${result.status} ${result.text}`);
+  return (result.body as { operation_id: string }).operation_id;
+}

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { followRemoteTraining, runRemoteTraining } from '../../src/cli/commands/remote-train.js';
+import { longStrategy, spxStrategy, waitFor } from '../execution/strategies.js';
+import { startTestBackend, startTraining, type TestBackend } from '../api/test-backend.js';
+import { runCli } from './processes.js';
+
+function capture(): { write(text: string): void; text(): string } {
+  let text = '';
+  return { write: (chunk: string) => void (text += chunk), text: () => text };
+}
+
+describe('ktrdr ops and remote training against a running server', () => {
+  let server: TestBackend;
+
+  beforeAll(async () => {
+    server = await startTestBackend({ cli_tiny: spxStrategy('cli_tiny', { epochs: 5, earlyStopping: false }), cli_long: longStrategy('cli_long') });
+  });
+  afterAll(async () => server?.close());
+
+  it('should follow a run with step lines, list it and show it', async () => {
+    const id = await startTraining(server, { strategy_name: 'cli_tiny' });
+    const follow = await runCli(['ops', 'follow', id, '--server', server.url]);
+    expect(follow.code).toBe(0);
+    // Progress on stderr, the outcome on stdout (so `ops follow x > result.txt` keeps just the result).
+    expect(follow.stderr).toContain('Step 1/11: Validating strategy');
+    expect(follow.stderr).toContain('Step 9/11: Training model');
+    expect(follow.stderr).toMatch(/epoch 5: train_loss/);
+    expect(follow.stderr).not.toContain('\u001b[');
+    expect(follow.stdout).toMatch(/^Completed: model cli_tiny v1/);
+
+    const list = await runCli(['ops', 'list', '--strategy', 'cli_tiny'], { KTRDR_SERVER: server.url });
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^ID\s+STRATEGY\s+STATUS/);
+    expect(list.stdout).toContain(id);
+
+    const show = await runCli(['ops', 'show', id, '--server', server.url]);
+    expect(show.stdout).toMatch(/Status\s+completed/);
+    expect(show.stdout).toMatch(/Model\s+cli_tiny v1/);
+
+    const json = await runCli(['ops', 'follow', id, '--json', '--server', server.url]);
+    const lines = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as { kind: string; seq?: number; data: { status?: string } });
+    expect(lines.slice(0, -1).every((l) => typeof l.seq === 'number')).toBe(true);
+    expect(lines[lines.length - 1]).toMatchObject({ kind: 'result', data: { status: 'completed' } });
+  });
+
+  it('should cancel a running operation and wait until it stopped', async () => {
+    const id = await startTraining(server, { strategy_name: 'cli_long' });
+    await waitFor(async () => ((await server.operation(id)).status === 'running' ? true : undefined), 'the run to start');
+    const cancel = await runCli(['ops', 'cancel', id, '--server', server.url]);
+    expect(cancel.code).toBe(0);
+    expect(cancel.stdout).toContain(`Cancelled operation ${id}`);
+    expect((await server.operation(id)).status).toBe('cancelled');
+  });
+
+  it('should report errors with their code and exit 1', async () => {
+    const missing = await runCli(['ops', 'show', 'op_nope', '--server', server.url]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('OPERATION_NOT_FOUND');
+    const unreachable = await runCli(['ops', 'list', '--server', 'http://127.0.0.1:1']);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain('SERVER_UNREACHABLE');
+  });
+
+  it('should start and follow a remote training from the train command helpers', async () => {
+    const out = capture();
+    const code = await runRemoteTraining(server.url, { strategy_name: 'cli_tiny', epochs: 2 }, { out, progressOut: out, mode: 'plain' });
+    expect(code).toBe(0);
+    expect(out.text()).toMatch(/^Started training: op_training_/);
+    expect(out.text()).toContain('Step 11/11: Packaging model artifact');
+    expect(out.text()).toMatch(/Completed: model cli_tiny v\d/);
+
+    const detached = capture();
+    expect(await runRemoteTraining(server.url, { strategy_name: 'cli_tiny', epochs: 1 }, { out: detached, detach: true })).toBe(0);
+    const id = /Started training: (\S+)/.exec(detached.text())![1];
+    expect(detached.text()).toContain(`ktrdr ops follow ${id}`);
+    const json = capture();
+    expect(await followRemoteTraining(server.url, id, { out: json, progressOut: json, mode: 'json' })).toBe(0);
+    expect(json.text().trim().split('\n').every((line) => JSON.parse(line))).toBe(true);
+  });
+});
