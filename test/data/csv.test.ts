@@ -159,7 +159,7 @@ describe(parseOhlcvCsv.name, () => {
     expect(series.timestamps.length).toBe(n);
     expect(series.timestamps[n - 1]).toBe(t0 + (n - 1) * 60_000);
     expect(series.volume[n - 1]).toBe(n - 1);
-    // Typically ~0.4 s; the bound is loose because CI machines are shared.
-    expect(elapsed).toBeLessThan(3000);
+    // Typically ~0.4 s; only a per-row allocation regression would come near this bound on a shared CI machine.
+    expect(elapsed).toBeLessThan(10_000);
   });
 });

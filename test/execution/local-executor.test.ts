@@ -39,7 +39,8 @@ describe(LocalExecutor.name, () => {
       worstLagMs = Math.max(worstLagMs, performance.now() - scheduled - 5);
     }
     expect(observer.epochs.length).toBeGreaterThan(10);
-    expect(worstLagMs).toBeLessThan(50);
+    // Training on this thread would stall timers for whole epochs; a few hundred ms allows for a busy CI machine.
+    expect(worstLagMs).toBeLessThan(300);
     handle.cancel();
     await handle.outcome;
   });
