@@ -1,16 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { HostPool } from '../execution/hosts/host-pool.js';
 import type { TrainingService } from '../execution/training-service.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { packageVersion } from '../util/package-info.js';
 import { installErrorHandling, sendError } from './error-handler.js';
+import { hostAuthGuard, type HostAuthOptions } from './host-auth.js';
 import { buildOpenApiDocument, docsPage } from './openapi.js';
 import { registerRoutes, type AnyRoute } from './route.js';
+import { dataRoutes } from './routes/data.js';
 import { healthRoutes } from './routes/health.js';
+import { hostRoutes } from './routes/hosts.js';
 import { modelRoutes } from './routes/models.js';
 import { operationRoutes } from './routes/operations.js';
 import { strategyRoutes } from './routes/strategies.js';
 import { trainingRoutes } from './routes/trainings.js';
+import type { DataFiles } from './services/data-files.js';
 import type { HealthReporter } from './services/health.js';
 import type { ModelCatalog } from './services/model-catalog.js';
 import type { OperationQueries } from './services/operation-queries.js';
@@ -28,6 +33,12 @@ export interface AppDeps {
   readonly strategies: StrategyCatalog;
   readonly models: ModelCatalog;
   readonly health: HealthReporter;
+  /** Training hosts: listing, registration. */
+  readonly hosts: HostPool;
+  /** Market data for hosts to download. */
+  readonly dataFiles: DataFiles;
+  /** Who may call the endpoints hosts use (register, result push, data). */
+  readonly hostAuth: HostAuthOptions;
   /** Server log (errors, with request ids). @defaultValue silent */
   readonly logger?: Logger;
   /** @defaultValue 1 MiB */
@@ -60,12 +71,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     done();
   });
 
+  const hostGuard = hostAuthGuard(deps.hostAuth);
   const routes: AnyRoute[] = [
     ...healthRoutes(deps.health),
-    ...trainingRoutes(deps.training),
+    ...trainingRoutes(deps.training, hostGuard),
     ...operationRoutes(deps.operations, deps.training, streams),
     ...strategyRoutes(deps.strategies),
     ...modelRoutes(deps.models),
+    ...hostRoutes(deps.hosts, hostGuard),
+    ...dataRoutes(deps.dataFiles, hostGuard),
   ];
   registerRoutes(app, API_PREFIX, routes);
 

@@ -1,9 +1,15 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Settings } from '../config/settings.js';
 import { KtrdrError } from '../errors.js';
 import { MarketDataRepository } from '../data/repository.js';
+import { ExecutionDefaults } from '../execution/execution-defaults.js';
+import { HostPool } from '../execution/hosts/host-pool.js';
+import { HostRegistry } from '../execution/hosts/host-registry.js';
+import { hostSettingsFromEnv, type HostSettings } from '../execution/hosts/host-settings.js';
 import { LocalExecutor } from '../execution/local/local-executor.js';
+import { DataDigests } from '../execution/remote/data-digests.js';
 import { TrainingService } from '../execution/training-service.js';
 import { FileModelStore } from '../models/model-store.js';
 import type { Operation } from '../operations/operation.js';
@@ -11,6 +17,7 @@ import { SqliteOperationStore } from '../operations/sqlite/sqlite-operation-stor
 import { silentLogger, type Logger } from '../util/logger.js';
 import { buildApp } from './app.js';
 import { acquireHomeLock } from './home-lock.js';
+import { DataFiles } from './services/data-files.js';
 import { HealthReporter } from './services/health.js';
 import { ModelCatalog } from './services/model-catalog.js';
 import { OperationQueries } from './services/operation-queries.js';
@@ -22,6 +29,10 @@ export interface BackendOptions {
   readonly concurrency?: number;
   readonly logger?: Logger;
   readonly bodyLimitBytes?: number;
+  /** Training hosts, token, default mode, timeouts. @defaultValue read from the environment (`hostSettingsFromEnv`) */
+  readonly hosts?: HostSettings;
+  /** `--insecure-hosts`: without KTRDR_HOST_TOKEN, leave the host endpoints open (otherwise they refuse everyone). */
+  readonly insecureHosts?: boolean;
 }
 
 export interface Backend {
@@ -29,6 +40,9 @@ export interface Backend {
   readonly training: TrainingService;
   /** Operations a previous process left unfinished, failed as INTERRUPTED at start-up. */
   readonly interrupted: readonly Operation[];
+  /** Runs a previous process left on training hosts, followed again from start-up. */
+  readonly reattached: readonly Operation[];
+  readonly hosts: HostPool;
   /** Stops the HTTP app, cancels this process's runs (recorded as cancelled), then closes the database. */
   close(): Promise<void>;
 }
@@ -49,17 +63,54 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     const models = new FileModelStore(settings.modelsDir);
     const data = new MarketDataRepository(settings.dataDir);
     const executor = new LocalExecutor({ dataDir: settings.dataDir, concurrency: options.concurrency });
-    const training = new TrainingService({ operations, models, executor, strategiesDir: settings.strategiesDir, dataDir: settings.dataDir, logger });
-    const interrupted = await training.failInterrupted();
+    const hostSettings = options.hosts ?? hostSettingsFromEnv();
+    if (hostSettings.hosts.length > 0 && hostSettings.token === undefined && !options.insecureHosts) {
+      logger.warn('training hosts are configured but KTRDR_HOST_TOKEN is not set: hosts cannot push results or download data (set the token, or pass --insecure-hosts)');
+    }
+    const digests = new DataDigests();
+    // Known once the server listens (KTRDR_PUBLIC_URL wins): hosts push results there.
+    let listeningUrl: string | undefined;
+    const hosts = new HostPool({
+      registry: new HostRegistry({
+        configured: hostSettings.hosts,
+        healthTimeoutMs: hostSettings.healthTimeoutMs,
+        checkIntervalMs: hostSettings.healthIntervalMs,
+        logger,
+      }),
+      token: hostSettings.token,
+      dataDir: settings.dataDir,
+      digests,
+      publicUrl: () => hostSettings.publicUrl ?? listeningUrl,
+      settings: hostSettings.run,
+      logger,
+    });
+    const training = new TrainingService({
+      operations,
+      models,
+      executor,
+      hosts,
+      defaults: new ExecutionDefaults(hostSettings.defaultMode),
+      strategiesDir: settings.strategiesDir,
+      dataDir: settings.dataDir,
+      logger,
+    });
+    const { interrupted, reattached } = await training.resumeAfterRestart();
     const app = buildApp({
       training,
       operations: new OperationQueries(operations),
       strategies: new StrategyCatalog({ strategiesDir: settings.strategiesDir, operations, models }),
       models: new ModelCatalog(models, data),
       health: new HealthReporter(operations, executor),
+      hosts,
+      dataFiles: new DataFiles(settings.dataDir, digests),
+      hostAuth: { token: hostSettings.token, insecure: options.insecureHosts },
       logger,
       bodyLimitBytes: options.bodyLimitBytes,
     });
+    app.addHook('onListen', async () => {
+      listeningUrl = listeningAddress(app);
+    });
+    hosts.registry.start();
     let closing: Promise<void> | undefined;
     const close = async (): Promise<void> => {
       await app.close();
@@ -67,12 +118,21 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       await operations.close();
       releaseHome();
     };
-    return { app, training, interrupted, close: () => (closing ??= close()) };
+    return { app, training, interrupted, reattached, hosts, close: () => (closing ??= close()) };
   } catch (error) {
     await operations.close();
     releaseHome();
     throw error;
   }
+}
+
+/** `http://127.0.0.1:8000`; a wildcard bind is named by the machine's host name, which is what another machine can reach. */
+function listeningAddress(app: FastifyInstance): string | undefined {
+  const address = app.server.address();
+  if (typeof address !== 'object' || address === null) return undefined;
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  const host = wildcard ? hostname() : address.address.includes(':') ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
 }
 
 export interface ServerOptions extends BackendOptions {

@@ -72,7 +72,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], options: { pre
         ? { [route.status]: { description: 'Success', content: { 'application/json': { schema: components.convert(route.response, 'output') } } } }
         : {
             200: {
-              description: 'An event stream; each `data:` line is one event as JSON (schema below)',
+              description: route.responseDescription ?? 'An event stream; each `data:` line is one event as JSON (schema below)',
               content: { [route.contentType]: { schema: components.convert(route.eventSchema, 'output') } },
             },
           };
@@ -124,7 +124,7 @@ h2{margin-top:2rem;border-bottom:1px solid #ddd}
 details{margin:.4rem 0;border:1px solid #e3e3e3;border-radius:4px;padding:.3rem .6rem}
 summary{cursor:pointer}
 .m{display:inline-block;min-width:4.5rem;font-weight:600}
-.GET{color:#0a6}.POST{color:#06c}.DELETE{color:#c33}
+.GET{color:#0a6}.POST{color:#06c}.PUT{color:#a60}.DELETE{color:#c33}
 pre{background:#f6f6f6;padding:.5rem;overflow:auto;font-size:12px}
 code{background:#f3f3f3;padding:0 .2rem}
 </style>

@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
 import { KtrdrError, type ErrorCode } from '../errors.js';
 
@@ -12,7 +14,7 @@ export interface RouteInput<P, Q, B> {
 }
 
 interface RouteBase<P, Q, B> {
-  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Below the API prefix, in Fastify syntax: `/operations/:id`. */
   readonly url: string;
   readonly summary: string;
@@ -24,6 +26,12 @@ interface RouteBase<P, Q, B> {
   readonly body?: B;
   /** Error codes this route answers with besides VALIDATION_FAILED; for the OpenAPI document. */
   readonly errors?: readonly ErrorCode[];
+  /** Runs before the body is read (authentication), so a refused caller cannot make the server parse anything. */
+  readonly guard?: (request: FastifyRequest) => void;
+  /** Largest body accepted (after decompression), in bytes. @defaultValue the app's limit */
+  readonly bodyLimit?: number;
+  /** Accept `Content-Encoding: gzip` request bodies (hosts push artifacts compressed). */
+  readonly gzipBody?: boolean;
 }
 
 /** A route answering one JSON document with a fixed status. */
@@ -38,8 +46,10 @@ export interface JsonRoute<P, Q, B, R extends Schema> extends RouteBase<P, Q, B>
 export interface StreamRoute<P, Q, B> extends RouteBase<P, Q, B> {
   readonly kind: 'stream';
   readonly contentType: string;
-  /** Shape of each event's data, for the docs. */
+  /** Shape of each event's data (or of the whole body), for the docs. */
   readonly eventSchema: Schema;
+  /** What the 200 answer is, for the docs. @defaultValue an event stream */
+  readonly responseDescription?: string;
   handle(input: RouteInput<P, Q, B>, request: FastifyRequest, reply: FastifyReply): Promise<void>;
 }
 
@@ -66,9 +76,13 @@ const NO_QUERY = z.strictObject({});
 
 export function registerRoutes(app: FastifyInstance, prefix: string, routes: readonly AnyRoute[]): void {
   for (const route of routes) {
+    const guard = route.guard;
     app.route({
       method: route.method,
       url: `${prefix}${route.url}`,
+      ...(guard !== undefined ? { onRequest: async (request: FastifyRequest) => guard(request) } : {}),
+      ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
+      ...(route.gzipBody ? { preParsing: async (request: FastifyRequest, _reply: FastifyReply, payload: Readable) => gunzipIfEncoded(request, payload) } : {}),
       handler: async (request, reply) => {
         const input: RouteInput<Part, Part, Part> = {
           params: parsePart(route.params, request.params, 'path'),
@@ -84,6 +98,24 @@ export function registerRoutes(app: FastifyInstance, prefix: string, routes: rea
       },
     });
   }
+}
+
+/**
+ * Decompresses a `Content-Encoding: gzip` body before the JSON parser sees it. The body limit then applies to the
+ * decompressed bytes (so a small bomb cannot inflate past it), and the compressed count is reported to Fastify for
+ * its Content-Length check.
+ */
+function gunzipIfEncoded(request: FastifyRequest, payload: Readable): Readable {
+  const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding === undefined || encoding === 'identity') return payload;
+  if (encoding !== 'gzip') throw new KtrdrError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding '${encoding}' is not supported; send gzip or nothing`);
+  const gunzip = createGunzip() as ReturnType<typeof createGunzip> & { receivedEncodedLength: number };
+  gunzip.receivedEncodedLength = 0;
+  payload.on('data', (chunk: Buffer) => (gunzip.receivedEncodedLength += chunk.length));
+  payload.on('error', (error) => gunzip.destroy(error));
+  gunzip.on('error', () => payload.destroy());
+  payload.pipe(gunzip);
+  return gunzip;
 }
 
 /** Parses one part of a request; a failure is a 400 VALIDATION_FAILED listing every problem with its path. */

@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { packageVersion } from '../util/package-info.js';
 import { registerDataCommand } from './commands/data.js';
 import { registerFeaturesCommand } from './commands/features.js';
+import { registerHostCommand } from './commands/host.js';
+import { registerHostsCommand } from './commands/hosts.js';
 import { registerIndicatorsCommand } from './commands/indicators.js';
 import { registerModelsCommand } from './commands/models.js';
 import { registerOpsCommand } from './commands/ops.js';
@@ -33,5 +35,7 @@ export function buildProgram(): Command {
   registerModelsCommand(program);
   registerServeCommand(program);
   registerOpsCommand(program);
+  registerHostCommand(program);
+  registerHostsCommand(program);
   return program;
 }

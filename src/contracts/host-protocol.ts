@@ -10,6 +10,18 @@ import { SymbolSchema, TimeframeSchema } from './common.js';
  * execution → events are polled with `GET /training/{id}?after=<seq>` → on completion the host pushes the artifact to
  * `callback_url` (gzip JSON, retried 1 s, 2 s, 4 s, 8 s) and keeps it for `GET /training/{id}/result` until the
  * backend acknowledges it with `DELETE /training/{id}` or the retention time passes.
+ *
+ * Answers, all errors with the usual `{"error": {code, message}}` body:
+ * - `POST /training/start` → 202 `HostRunAccepted`; 400 VALIDATION_FAILED; 401 UNAUTHORIZED; 409 CONFLICT (the id is
+ *   already known to the host); 503 HOST_BUSY when queued + running runs ≥ capacity (the host never queues beyond it).
+ * - `GET /training/{id}` → 200 `HostRunStatus`; 404 OPERATION_NOT_FOUND (never started here, acknowledged, or expired).
+ * - `POST /training/{id}/cancel` → 202 `HostRunAccepted` (idempotent; a finished run stays as it is); 404.
+ * - `GET /training/{id}/result` → 200 gzip JSON (`artifactToJson`); 409 CONFLICT while there is none; 404.
+ * - `DELETE /training/{id}` → 204; 409 CONFLICT while the run has not finished (cancel first); 404.
+ *
+ * The push to `callback_url`: `POST` with `Content-Type: application/json`, `Content-Encoding: gzip` (the backend
+ * must gunzip the body itself) and the bearer token. Any 2xx counts as delivered; network errors, 5xx, 408 and 429
+ * are retried, any other 4xx is not. Either way the result stays available for a pull.
  */
 
 const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'lower-case hex sha256');

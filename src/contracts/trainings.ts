@@ -11,7 +11,9 @@ export const StartTrainingRequestSchema = z
     end_date: DateInputSchema.optional(),
     seed: z.number().int().min(0).max(0xffffffff).optional().describe("Overrides training.seed"),
     epochs: z.number().int().min(1).max(100_000).optional().describe('Overrides training.epochs'),
-    execution_mode: ExecutionModeSchema.default('auto'),
+    execution_mode: ExecutionModeSchema.optional().describe(
+      'auto: an idle GPU host if one is healthy, else local; local; host: a healthy host, else local (or 503 with require_gpu). Default: the server default (GET /trainings/config)',
+    ),
     require_gpu: z.boolean().default(false).describe('Refuse (503 HOST_UNAVAILABLE) rather than run without a GPU'),
   })
   .refine((r) => r.start_date === undefined || r.end_date === undefined || r.start_date <= r.end_date, {
@@ -29,7 +31,42 @@ export const StartTrainingResponseSchema = z
   })
   .meta({ id: 'StartTrainingResponse' });
 
+/** `GET /trainings/config`, and the body of `PUT /trainings/config`. */
+export const TrainingConfigSchema = z
+  .strictObject({
+    default_execution_mode: ExecutionModeSchema.describe('Used when a start request has no execution_mode; starts as TRAINING_DEFAULT_MODE (auto if unset)'),
+  })
+  .meta({ id: 'TrainingConfig' });
+
+export const TrainingConfigChangeSchema = z
+  .object({ current: TrainingConfigSchema, previous: TrainingConfigSchema })
+  .meta({ id: 'TrainingConfigChange' });
+
+/**
+ * Body of `POST /trainings/{id}/result` (a host pushing a finished run's artifact, gzip JSON): the artifact as
+ * `artifactToJson` writes it. Only what routing and checks need is declared; the weights hash is verified on receipt.
+ */
+export const PushedArtifactSchema = z.looseObject({
+  format: z.string(),
+  strategy_name: z.string(),
+  weights: z.string().describe('base64'),
+  manifest: z.looseObject({ operation_id: z.string().nullable(), weights_sha256: z.string() }),
+});
+
+export const TrainingResultAcceptedSchema = z
+  .object({
+    operation_id: z.string(),
+    model_strategy: z.string(),
+    model_version: z.number().int(),
+    created: z.boolean().describe('False when this operation\'s model had already been saved (a repeated push)'),
+    recovered: z.boolean().describe('True when the operation had failed with HOST_LOST and its model was recovered'),
+  })
+  .meta({ id: 'TrainingResultAccepted' });
+
 export type StartTrainingRequest = z.infer<typeof StartTrainingRequestSchema>;
 /** What a client may send: defaults not yet applied. */
 export type StartTrainingRequestInput = z.input<typeof StartTrainingRequestSchema>;
 export type StartTrainingResponse = z.infer<typeof StartTrainingResponseSchema>;
+export type TrainingConfig = z.infer<typeof TrainingConfigSchema>;
+export type TrainingConfigChange = z.infer<typeof TrainingConfigChangeSchema>;
+export type TrainingResultAccepted = z.infer<typeof TrainingResultAcceptedSchema>;

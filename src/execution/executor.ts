@@ -26,6 +26,40 @@ export interface RunObserver {
   onProgress?(progress: TrainingProgress): void;
   onLogs?(records: readonly LogRecord[]): void;
   onEpochs?(records: readonly EpochRecord[]): void;
+  /**
+   * Where the run lives outside this process, for re-attaching after a restart. Remote executors call it before
+   * dispatching (cursor 0) and again after each batch of relayed reports, so a journal written in report order never
+   * points past what was recorded.
+   */
+  onRemote?(ref: RemoteRunRef): void;
+}
+
+/** A run on a training host: enough to find it again and resume its event stream. */
+export interface RemoteRunRef {
+  readonly host_url: string;
+  readonly run_id: string;
+  /** The host's event cursor up to which reports were delivered. */
+  readonly cursor: number;
+}
+
+/**
+ * What a run on a training host offers beyond `RunHandle`. The artifact of such a run is kept by the host until the
+ * caller has stored it, so it may arrive out of band (pushed) or long after contact was lost.
+ */
+export interface RemoteRunControl {
+  /** An artifact pushed by the host for this run. True when the run took it (it had not ended otherwise yet). */
+  deliverResult(artifact: ModelArtifact): boolean;
+  /**
+   * Stops following the run without cancelling it on the host (this process is shutting down; the next one
+   * re-attaches). False when the run was not dispatched yet, in which case the caller should cancel it instead.
+   */
+  detach(): boolean;
+  /**
+   * For a run that failed with HOST_LOST: settles with its artifact if the host turns up later with the run finished
+   * (or pushes it), null once that can no longer happen (the host forgot the run, the watch window passed, the
+   * executor closed). Null as soon as a run that did not fail that way has ended.
+   */
+  readonly recovered: Promise<ModelArtifact | null>;
 }
 
 export type RunOutcome =
@@ -42,6 +76,8 @@ export interface RunHandle {
    * no-op once the outcome is known. A run that finishes before it sees the request still reports `completed`.
    */
   cancel(reason?: string): void;
+  /** Present on runs that execute on a training host. */
+  readonly remote?: RemoteRunControl;
 }
 
 export interface ExecutorCapacity {

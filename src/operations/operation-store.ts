@@ -103,6 +103,14 @@ export interface OperationStore {
    */
   failInterrupted(shouldFail?: (operation: Operation) => boolean): Promise<Operation[]>;
 
+  /**
+   * A `failed` operation whose work turned out to have finished after all (a training host that came back after
+   * HOST_LOST with the model): records `result` without leaving `failed`, so a client that saw the failure is never
+   * contradicted and the terminal status stays final. Once only: a second call returns the record unchanged.
+   * `CONFLICT` for any other status.
+   */
+  attachRecoveredResult<R extends ResultSummaryCore>(id: string, result: R): Promise<Operation>;
+
   /** Replaces the execution record of an unfinished operation. */
   setExecution(id: string, execution: ExecutionRecord): Promise<void>;
   /** Records where a run lives on a training host, for re-attachment. Unfinished operations only. */

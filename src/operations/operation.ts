@@ -96,7 +96,10 @@ export interface Operation {
   readonly execution: ExecutionRecord;
   /** Set only when `status` is `failed`. */
   readonly error: OperationError | null;
-  /** Set only when `status` is `completed`. */
+  /**
+   * Set when `status` is `completed`; also on a `failed` run whose model was recovered afterwards (a training host
+   * that came back after HOST_LOST, see `OperationStore.attachRecoveredResult`).
+   */
   readonly result: ResultSummary | null;
   readonly remote: RemoteRef | null;
 }

@@ -31,6 +31,12 @@ describe('backend API: OpenAPI document and docs page', () => {
         'GET /api/v1/models',
         'GET /api/v1/models/{strategy}/{version}',
         'POST /api/v1/models/{strategy}/predict',
+        'GET /api/v1/trainings/config',
+        'PUT /api/v1/trainings/config',
+        'POST /api/v1/trainings/{id}/result',
+        'GET /api/v1/hosts',
+        'POST /api/v1/hosts/register',
+        'GET /api/v1/data/{symbol}/{timeframe}',
       ].sort(),
     );
     const start = doc.paths['/api/v1/trainings/start'].post;

@@ -1,6 +1,8 @@
 import { createBackend, type Backend } from '../../src/api/backend.js';
 import { ErrorBodySchema } from '../../src/contracts/common.js';
 import { OperationSchema, type OperationResponse } from '../../src/contracts/operations.js';
+import type { HostSettings } from '../../src/execution/hosts/host-settings.js';
+import { createRecordingLogger, type Logger, type LogRecord } from '../../src/util/logger.js';
 import { DATA_DIR, tempDirs, waitFor, type TempDirs } from '../execution/strategies.js';
 
 export interface HttpResult {
@@ -27,11 +29,31 @@ export interface TestBackend {
  * The real backend (SQLite, model store, worker-thread executor, Fastify) on a free loopback port, in a temp
  * KTRDR_HOME with its own models and strategies directories, reading the repository's `data/`.
  */
-export async function startTestBackend(strategies: Record<string, string>, options: { concurrency?: number } = {}): Promise<TestBackend> {
-  const dirs = await tempDirs(strategies);
+export interface TestBackendOptions {
+  readonly concurrency?: number;
+  /** Training hosts, token, default mode; nothing is read from the environment. @defaultValue no hosts, no token */
+  readonly hosts?: Partial<HostSettings>;
+  readonly insecureHosts?: boolean;
+  /** Reuse a temp directory set (a restarted backend). */
+  readonly dirs?: TempDirs;
+  /** @defaultValue silent */
+  readonly logger?: Logger;
+}
+
+/** A server log kept in memory, for tests that check what the backend said. */
+export function memoryLogger(): { logger: Logger; records: LogRecord[]; messages: () => string[] } {
+  const records: LogRecord[] = [];
+  return { logger: createRecordingLogger((record) => records.push(record), 'info'), records, messages: () => records.map((r) => r.msg) };
+}
+
+export async function startTestBackend(strategies: Record<string, string>, options: TestBackendOptions = {}): Promise<TestBackend> {
+  const dirs = options.dirs ?? (await tempDirs(strategies));
   const backend = await createBackend({
     settings: { dataDir: DATA_DIR, strategiesDir: dirs.strategies, homeDir: dirs.home, modelsDir: dirs.models },
     concurrency: options.concurrency ?? 2,
+    hosts: { hosts: [], token: undefined, publicUrl: undefined, defaultMode: 'auto', run: {}, ...options.hosts },
+    insecureHosts: options.insecureHosts,
+    logger: options.logger,
   });
   await backend.app.listen({ port: 0, host: '127.0.0.1' });
   const address = backend.app.server.address();

@@ -289,6 +289,22 @@ export function describeOperationStoreConformance(name: string, target: Conforma
         expect(await sut.get(done.id)).toEqual(done);
       });
 
+      it('should attach a recovered result to a failed operation once, without leaving failed', async () => {
+        const failed = await operationIn(sut, 'failed');
+        const events = (await sut.eventsSince(failed.id, 0)).length;
+        const recovered = { model_version: 4, recovered: true };
+        const after = await sut.attachRecoveredResult(failed.id, recovered);
+        expect(after).toEqual({ ...failed, result: recovered });
+        // Once only: a second result (a repeated push) changes nothing.
+        expect(await sut.attachRecoveredResult(failed.id, { model_version: 5 })).toEqual(after);
+        expect(await sut.eventsSince(failed.id, 0)).toHaveLength(events);
+        for (const status of ['pending', 'running', 'cancelling', 'completed', 'cancelled'] as const) {
+          const other = await operationIn(sut, status);
+          await expectCode(sut.attachRecoveredResult(other.id, recovered), 'CONFLICT');
+        }
+        await expectCode(sut.attachRecoveredResult('no-such-id', recovered), 'OPERATION_NOT_FOUND');
+      });
+
       it('should let exactly one of two competing callers win each transition', async () => {
         const op = await sut.create(trainingInput());
         const starts = await Promise.allSettled([sut.markRunning(op.id), sut.markRunning(op.id)]);

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { HealthSchema, type Health } from '../../contracts/health.js';
+import { HostListSchema, type HostList } from '../../contracts/hosts.js';
 import {
   CancelResponseSchema,
   OperationEventSchema,
@@ -15,7 +16,15 @@ import {
   type OperationMetricsResponse,
   type OperationResponse,
 } from '../../contracts/operations.js';
-import { StartTrainingResponseSchema, type StartTrainingRequestInput, type StartTrainingResponse } from '../../contracts/trainings.js';
+import {
+  StartTrainingResponseSchema,
+  TrainingConfigChangeSchema,
+  TrainingConfigSchema,
+  type StartTrainingRequestInput,
+  type StartTrainingResponse,
+  type TrainingConfig,
+  type TrainingConfigChange,
+} from '../../contracts/trainings.js';
 import { KtrdrError, errorFromBody, type ErrorBody } from '../../errors.js';
 import { isTerminal, type OperationStatus } from '../../operations/operation.js';
 import { parseSse } from './sse-parser.js';
@@ -59,6 +68,18 @@ export class BackendClient {
 
   startTraining(request: StartTrainingRequestInput): Promise<StartTrainingResponse> {
     return this.request('POST', '/trainings/start', StartTrainingResponseSchema, request);
+  }
+
+  trainingConfig(): Promise<TrainingConfig> {
+    return this.request('GET', '/trainings/config', TrainingConfigSchema);
+  }
+
+  setTrainingConfig(config: TrainingConfig): Promise<TrainingConfigChange> {
+    return this.request('PUT', '/trainings/config', TrainingConfigChangeSchema, config);
+  }
+
+  listHosts(): Promise<HostList> {
+    return this.request('GET', '/hosts', HostListSchema);
   }
 
   listOperations(query: ListOperationsQuery = {}): Promise<OperationList> {

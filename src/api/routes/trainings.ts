@@ -1,8 +1,22 @@
-import { StartTrainingRequestSchema, StartTrainingResponseSchema } from '../../contracts/trainings.js';
+import type { FastifyRequest } from 'fastify';
+import { OperationIdParamsSchema } from '../../contracts/operations.js';
+import {
+  PushedArtifactSchema,
+  StartTrainingRequestSchema,
+  StartTrainingResponseSchema,
+  TrainingConfigChangeSchema,
+  TrainingConfigSchema,
+  TrainingResultAcceptedSchema,
+} from '../../contracts/trainings.js';
+import { KtrdrError } from '../../errors.js';
 import type { TrainingService } from '../../execution/training-service.js';
+import { artifactFromJson, type ModelArtifact } from '../../training/artifact.js';
 import { jsonRoute, type AnyRoute } from '../route.js';
 
-export function trainingRoutes(training: TrainingService): AnyRoute[] {
+/** A model artifact is a few KB to a few hundred MB of base64 weights; the limit applies after decompression. */
+export const RESULT_BODY_LIMIT_BYTES = 512 * 1024 * 1024;
+
+export function trainingRoutes(training: TrainingService, hostGuard: (request: FastifyRequest) => void): AnyRoute[] {
   return [
     jsonRoute({
       method: 'POST',
@@ -10,7 +24,7 @@ export function trainingRoutes(training: TrainingService): AnyRoute[] {
       tag: 'trainings',
       summary: 'Start a training run',
       description:
-        'Validates the strategy and the request, records a `pending` operation and queues the run. Symbols and timeframes default to the strategy\'s. Returns at once; follow the operation for progress.',
+        "Validates the strategy and the request, chooses where the run goes (execution_mode, require_gpu, host health), records a `pending` operation with that decision and its reason, and queues the run. Symbols and timeframes default to the strategy's. Returns at once; follow the operation for progress.",
       body: StartTrainingRequestSchema,
       status: 202,
       response: StartTrainingResponseSchema,
@@ -30,5 +44,57 @@ export function trainingRoutes(training: TrainingService): AnyRoute[] {
         return { operation_id: operation.id, status: operation.status, strategy: operation.strategy, execution: operation.execution };
       },
     }),
+    jsonRoute({
+      method: 'GET',
+      url: '/trainings/config',
+      tag: 'trainings',
+      summary: 'The default execution mode',
+      status: 200,
+      response: TrainingConfigSchema,
+      async handle() {
+        return { default_execution_mode: training.defaultExecutionMode() };
+      },
+    }),
+    jsonRoute({
+      method: 'PUT',
+      url: '/trainings/config',
+      tag: 'trainings',
+      summary: 'Change the default execution mode (until the next change or restart)',
+      body: TrainingConfigSchema,
+      status: 200,
+      response: TrainingConfigChangeSchema,
+      async handle({ body }) {
+        const { current, previous } = training.setDefaultExecutionMode(body.default_execution_mode);
+        return { current: { default_execution_mode: current }, previous: { default_execution_mode: previous } };
+      },
+    }),
+    jsonRoute({
+      method: 'POST',
+      url: '/trainings/:id/result',
+      tag: 'trainings',
+      summary: "A training host pushes a finished run's model artifact",
+      description:
+        'Gzip JSON body (`Content-Encoding: gzip`), bearer token required (KTRDR_HOST_TOKEN). The weights hash, operation id and strategy are checked; the model version is written once per operation, so a repeated push answers 200 with the version already saved. A run that failed with HOST_LOST is recovered.',
+      params: OperationIdParamsSchema,
+      body: PushedArtifactSchema,
+      guard: hostGuard,
+      bodyLimit: RESULT_BODY_LIMIT_BYTES,
+      gzipBody: true,
+      status: 200,
+      response: TrainingResultAcceptedSchema,
+      errors: ['UNAUTHORIZED', 'OPERATION_NOT_FOUND', 'OPERATION_FINISHED', 'CONFLICT', 'PAYLOAD_TOO_LARGE'],
+      async handle({ params, body }) {
+        return training.receivePushedResult(params.id, decodeArtifact(body));
+      },
+    }),
   ];
+}
+
+/** One decoder for pushed and pulled artifacts (`artifactFromJson`), so the weights check cannot drift between them. */
+function decodeArtifact(body: unknown): ModelArtifact {
+  try {
+    return artifactFromJson(JSON.stringify(body));
+  } catch (error) {
+    throw new KtrdrError('VALIDATION_FAILED', `the pushed artifact is not valid: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }

@@ -3,7 +3,7 @@ import { BackendClient, resolveServerUrl } from '../../api/client/backend-client
 import type { OperationResponse } from '../../contracts/operations.js';
 import { integerOption, table } from '../format.js';
 import { chooseDisplayMode } from '../progress-display.js';
-import { EXIT_COMPLETED, EXIT_FAILED, followRemoteTraining } from './remote-train.js';
+import { EXIT_COMPLETED, EXIT_FAILED, followRemoteTraining, whereText } from './remote-train.js';
 
 interface ServerOption {
   server?: string;
@@ -96,6 +96,7 @@ function progressCell(op: OperationResponse): string {
 }
 
 function executionCell(op: OperationResponse): string {
+  if (op.execution.selected === 'host') return `host ${op.execution.host ?? '?'}`;
   return op.execution.selected ?? `${op.execution.requested} (not chosen yet)`;
 }
 
@@ -110,13 +111,14 @@ function describe(op: OperationResponse): string {
   if (op.finished_at) lines.push(`Finished   ${op.finished_at}`);
   if (op.duration_seconds !== null) lines.push(`Duration   ${op.duration_seconds} s`);
   if (op.progress) lines.push(`Progress   ${progressCell(op)} · ${op.progress.message}`);
-  lines.push(`Execution  ${op.execution.selected ?? '-'} (requested ${op.execution.requested}${op.execution.device ? `, device ${op.execution.device}` : ''})`);
+  lines.push(`Execution  ${whereText(op.execution)}, requested ${op.execution.requested}`);
   if (op.execution.reason) lines.push(`           ${op.execution.reason}`);
   if (op.error) lines.push(`Error      [${op.error.code}] ${op.error.message}`);
   if (op.result) {
     const test = (op.result.test_metrics ?? {}) as Record<string, unknown>;
     const accuracy = typeof test.accuracy === 'number' ? test.accuracy.toFixed(4) : '-';
-    lines.push(`Model      ${op.result.model_strategy ?? op.strategy} v${op.result.model_version ?? '-'} (test accuracy ${accuracy})`);
+    const recovered = op.result.recovered === true ? ', recovered after the host was lost' : '';
+    lines.push(`Model      ${op.result.model_strategy ?? op.strategy} v${op.result.model_version ?? '-'} (test accuracy ${accuracy}${recovered})`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -81,7 +81,7 @@ export async function runRemoteTraining(server: string, request: StartTrainingRe
   const out = options.out ?? process.stdout;
   const started = await startRemoteTraining(server, request);
   if (options.mode === 'json') out.write(`${JSON.stringify({ kind: 'started', data: started })}\n`);
-  else out.write(`Started training: ${started.operation_id} (${started.execution.reason ?? started.execution.selected})\n`);
+  else out.write(`Started training: ${started.operation_id}\nExecution: ${whereText(started.execution)}${started.execution.reason ? `; ${started.execution.reason}` : ''}\n`);
   if (options.detach) {
     if (options.mode !== 'json') out.write(`Follow it with: ktrdr ops follow ${started.operation_id}\nCancel it with: ktrdr ops cancel ${started.operation_id}\n`);
     return EXIT_COMPLETED;
@@ -95,8 +95,21 @@ export function exitCodeOf(operation: Pick<OperationResponse, 'status'>): number
   return EXIT_FAILED;
 }
 
-/** The final lines after a followed run, from the operation record. */
+/** `host http://gpu-box:5002 (device cpu (…))` or `local (device cpu (…))`: where a run goes or went. */
+export function whereText(execution: OperationResponse['execution']): string {
+  const device = execution.device ? ` (device ${execution.device})` : '';
+  if (execution.selected === 'host') return `host ${execution.host ?? '?'}${device}`;
+  if (execution.selected === 'local') return `local${device}`;
+  return `not chosen yet (requested ${execution.requested})`;
+}
+
+/** The final lines after a followed run, from the operation record, ending with where it ran and why. */
 export function outcomeText(operation: OperationResponse): string {
+  const { execution } = operation;
+  return `${statusText(operation)}Ran on ${whereText(execution)}${execution.reason ? `: ${execution.reason}` : ''}\n`;
+}
+
+function statusText(operation: OperationResponse): string {
   switch (operation.status) {
     case 'completed': {
       const result = operation.result;
@@ -108,8 +121,11 @@ export function outcomeText(operation: OperationResponse): string {
         `Test accuracy ${num(test.accuracy)} (majority-class baseline ${num(test.baseline_accuracy)}), loss ${num(test.loss)}, weighted F1 ${num(test.f1_score)}\n`
       );
     }
-    case 'failed':
-      return `Failed: [${operation.error?.code ?? 'UNKNOWN'}] ${operation.error?.message ?? ''}\n`;
+    case 'failed': {
+      const failure = `Failed: [${operation.error?.code ?? 'UNKNOWN'}] ${operation.error?.message ?? ''}\n`;
+      const recovered = operation.result?.model_version;
+      return typeof recovered === 'number' ? `${failure}The model was recovered afterwards: ${operation.result?.model_strategy ?? operation.strategy} v${recovered}\n` : failure;
+    }
     case 'cancelled':
       return `Cancelled; no model was saved.\n`;
     default:

@@ -11,19 +11,23 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('Start the backend API server (trainings run in worker threads of this process)')
+    .description('Start the backend API server (trainings run in worker threads of this process or on training hosts: KTRDR_HOSTS, KTRDR_HOST_TOKEN)')
     .option('--port <port>', 'port to listen on (0 picks a free one)', '8000')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--log-level <level>', `server log level (${LOG_LEVELS.join(', ')})`, 'info')
-    .action(async (options: { port: string; host: string; logLevel: string }) => {
+    .option('--insecure-hosts', 'without KTRDR_HOST_TOKEN, leave the endpoints training hosts call open (trusted networks only)')
+    .action(async (options: { port: string; host: string; logLevel: string; insecureHosts?: boolean }) => {
       const port = integerOption('--port', options.port, 0, 65535);
       if (!LOG_LEVELS.includes(options.logLevel)) {
         throw new KtrdrError('VALIDATION_FAILED', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${options.logLevel}'`);
       }
       const logger = pino({ level: options.logLevel });
       const settings = loadSettings();
-      const { backend, url } = await startServer({ settings, port, host: options.host, logger });
+      const { backend, url } = await startServer({ settings, port, host: options.host, logger, insecureHosts: options.insecureHosts === true });
       if (backend.interrupted.length > 0) logger.warn(`${backend.interrupted.length} operation(s) left unfinished by a previous run were marked failed (INTERRUPTED)`);
+      if (backend.reattached.length > 0) logger.info(`${backend.reattached.length} run(s) on training hosts re-attached`);
+      if (options.insecureHosts && process.env.KTRDR_HOST_TOKEN?.trim()) logger.warn('--insecure-hosts is ignored: KTRDR_HOST_TOKEN is set, so host endpoints require it');
+      else if (options.insecureHosts) logger.warn('--insecure-hosts: the endpoints training hosts call are open to anyone who can reach this server');
       process.stdout.write(`ktrdr server listening on ${url} (API docs: ${url}/api/v1/docs; home ${settings.homeDir})\n`);
       const signal = await shutdownSignal();
       logger.info(`${signal} received: shutting down (running trainings are cancelled)`);

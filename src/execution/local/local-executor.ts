@@ -4,6 +4,7 @@ import { detectDevice } from '../device.js';
 import type { Executor, ExecutorCapacity, RunHandle, RunObserver, RunOutcome, TrainingJob } from '../executor.js';
 import { localConcurrency } from './concurrency.js';
 import { resolveWorkerFile } from './worker-file.js';
+import type { RunExecution } from './worker-protocol.js';
 import { WorkerRun, notify } from './worker-run.js';
 
 export interface LocalExecutorOptions {
@@ -25,12 +26,24 @@ export interface LocalExecutorOptions {
    * a lower priority keeps the API answering promptly while training takes what is left. @defaultValue 19
    */
   readonly nice?: number;
+  /**
+   * Recorded in each manifest's execution record. A training host runs its jobs through this same executor and
+   * sets `{ mode: 'host', host: <name> }`. @defaultValue `{ mode: 'local' }`
+   */
+  readonly execution?: RunExecution;
+}
+
+/** Per-job settings beyond the job itself. */
+export interface RunPlacement {
+  /** Read this job's market data from here instead of `LocalExecutorOptions.dataDir` (a host's per-run copy). */
+  readonly dataDir?: string;
 }
 
 const DEFAULT_NICE = 19;
 
 interface Entry {
   readonly job: TrainingJob;
+  readonly placement: RunPlacement;
   readonly observer: RunObserver;
   readonly resolve: (outcome: RunOutcome) => void;
   run?: WorkerRun;
@@ -62,11 +75,11 @@ export class LocalExecutor implements Executor {
     this.workerFile = options.workerFile ?? resolveWorkerFile();
   }
 
-  submit(job: TrainingJob, observer: RunObserver = {}): RunHandle {
+  submit(job: TrainingJob, observer: RunObserver = {}, placement: RunPlacement = {}): RunHandle {
     if (this.closed) throw new KtrdrError('INTERNAL', 'the local executor is closed', { details: { operation_id: job.operationId } });
     let entry!: Entry;
     const outcome = new Promise<RunOutcome>((resolve) => {
-      entry = { job, observer, resolve, cancelled: false };
+      entry = { job, placement, observer, resolve, cancelled: false };
     });
     this.pending.add(outcome);
     void outcome.then(() => this.pending.delete(outcome));
@@ -120,8 +133,9 @@ export class LocalExecutor implements Executor {
         workerFile: this.workerFile,
         input: {
           job: entry.job,
-          dataDir: this.options.dataDir,
+          dataDir: entry.placement.dataDir ?? this.options.dataDir,
           device: this.device,
+          execution: this.options.execution ?? { mode: 'local' },
           logLevel: this.options.logLevel ?? 'info',
           nice: this.options.nice ?? DEFAULT_NICE,
         },

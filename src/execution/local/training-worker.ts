@@ -45,7 +45,7 @@ try {
       signal: controller.signal,
       data: new MarketDataRepository(input.dataDir),
       seed: job.seed,
-      execution: { mode: 'local', device: input.device },
+      execution: { mode: input.execution.mode, device: input.device, ...(input.execution.host !== undefined ? { host: input.execution.host } : {}) },
       operationId: job.operationId,
       checkpoint: () => {
         if (!controller.signal.aborted && isCancelFlagRaised(cancelFlag)) controller.abort(new Error('cancel requested'));

@@ -14,6 +14,8 @@ export interface WorkerInput {
   readonly job: TrainingJob;
   readonly dataDir: string;
   readonly device: string;
+  /** What the manifest records as the run's execution, besides the device. */
+  readonly execution: RunExecution;
   readonly logLevel: LogLevel;
   /** Nice value for the worker thread (0 keeps the server's priority); see `thread-priority.ts`. */
   readonly nice: number;
@@ -22,6 +24,12 @@ export interface WorkerInput {
    * the main thread flips this and the pipeline's `checkpoint` hook reads it at every batch.
    */
   readonly cancelFlag: SharedArrayBuffer;
+}
+
+/** `mode: 'host'` (with the host's name) when a training host runs the job; everything else about the run is the same. */
+export interface RunExecution {
+  readonly mode: 'local' | 'host';
+  readonly host?: string;
 }
 
 export type WorkerMessage =

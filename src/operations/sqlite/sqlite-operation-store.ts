@@ -240,6 +240,18 @@ export class SqliteOperationStore implements OperationStore {
     return failed;
   }
 
+  async attachRecoveredResult<R extends ResultSummaryCore>(id: string, result: R): Promise<Operation> {
+    const changed = this.statements.attachRecoveredResult.run(JSON.stringify(result), id).changes;
+    if (changed === 0) {
+      const operation = this.mustGet(id);
+      if (operation.status === 'failed') return operation; // already attached: once only
+      throw new KtrdrError('CONFLICT', `cannot attach a recovered result to operation ${id}: it is ${operation.status}, not failed`, {
+        details: { id, status: operation.status },
+      });
+    }
+    return this.mustGet(id);
+  }
+
   async setExecution(id: string, execution: ExecutionRecord): Promise<void> {
     const changed = this.statements.updateExecution.run(JSON.stringify(execution), id).changes;
     if (changed === 0) this.throwUnchangeable(id, 'set the execution of');
@@ -468,6 +480,8 @@ function prepareStatements(db: Database.Database) {
     updateProgress: db.prepare(
       `UPDATE operations SET progress = ? WHERE id = ? AND status IN (SELECT value FROM json_each('${UNFINISHED_JSON}'))`,
     ),
+    // Only a failed operation without a result: the status is untouched, and a second attach changes nothing.
+    attachRecoveredResult: db.prepare(`UPDATE operations SET result = ? WHERE id = ? AND status = 'failed' AND result IS NULL`),
     updateExecution: db.prepare(
       `UPDATE operations SET execution = ? WHERE id = ? AND status IN (SELECT value FROM json_each('${UNFINISHED_JSON}'))`,
     ),

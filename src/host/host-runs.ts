@@ -1,0 +1,334 @@
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import type {
+  HostHealth,
+  HostRunAccepted,
+  HostRunQuery,
+  HostRunStatus,
+  HostRunStatusBody,
+  HostStartRequest,
+} from '../contracts/host-protocol.js';
+import { KtrdrError } from '../errors.js';
+import type { RunHandle, RunOutcome, TrainingJob } from '../execution/executor.js';
+import { toOperationError, type OperationError } from '../operations/operation.js';
+import { artifactToJson } from '../training/artifact.js';
+import type { Logger } from '../util/logger.js';
+import { packageVersion } from '../util/package-info.js';
+import type { HostTrainer } from './host-trainer.js';
+import { DEFAULT_PUSH_DELAYS_MS, DEFAULT_PUSH_TIMEOUT_MS, pushResult } from './result-push.js';
+import type { RunDataProvisioner } from './run-data.js';
+import { RunEventLog } from './run-events.js';
+
+const gzipAsync = promisify(gzip);
+
+export interface HostRunsOptions {
+  readonly trainer: HostTrainer;
+  /** Builds each run's data directory (own copy, cache or download) and removes it afterwards. */
+  readonly data: Pick<RunDataProvisioner, 'prepare' | 'release'>;
+  readonly logger: Logger;
+  /** Sent as `Authorization: Bearer` on pushes and downloads; undefined only for an `--insecure` host. */
+  readonly token?: string;
+  /** Where to download data from; without it, the origin of each run's `callback_url`. */
+  readonly backendUrl?: string;
+  /** How long a finished run (status, events, result) is kept without a `DELETE`, in ms. @defaultValue 1 hour */
+  readonly retentionMs?: number;
+  /** How often expired runs are removed, in ms. @defaultValue retention / 4, between 1 s and 60 s */
+  readonly sweepIntervalMs?: number;
+  /** Waits between push attempts, in ms. @defaultValue 1 s, 2 s, 4 s, 8 s (five attempts) */
+  readonly pushDelaysMs?: readonly number[];
+  /** @defaultValue 30 s */
+  readonly pushTimeoutMs?: number;
+  readonly now?: () => number;
+}
+
+interface HostRun {
+  readonly id: string;
+  readonly request: HostStartRequest;
+  readonly events: RunEventLog;
+  readonly log: Logger;
+  status: HostRunStatus;
+  device: string | null;
+  error: OperationError | null;
+  /** The artifact as gzip JSON, kept until acknowledged or expired. */
+  result: Buffer | undefined;
+  resultPushed: boolean | null;
+  pushing: boolean;
+  finishedAt: number | undefined;
+  cancelRequested: boolean;
+  /** Stops the data preparation; a started run is cancelled through its handle. */
+  readonly preparation: AbortController;
+  handle: RunHandle | undefined;
+  /** Settles when the run has ended and its push (if any) is over. */
+  done: Promise<void>;
+}
+
+const DEFAULT_RETENTION_MS = 60 * 60_000;
+
+/**
+ * The host's runs: accepts them up to capacity, prepares their data, runs them on the trainer, keeps their events
+ * for polling and their results until the backend acknowledges them, pushes results to the backend, and forgets
+ * finished runs after the retention time. All state is in memory: a host restart loses runs, and the backend treats
+ * a run the host no longer knows as lost.
+ *
+ * Capacity: a run counts from acceptance (while its data is prepared) until it ends, and `start` refuses with
+ * HOST_BUSY when `active >= slots`. Nothing waits in a queue on the host, so a backend always learns at once that it
+ * should try elsewhere; `queued` only means "preparing data or waiting for its thread".
+ */
+export class HostRuns {
+  private readonly runs = new Map<string, HostRun>();
+  private readonly retentionMs: number;
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly closing = new AbortController();
+  private readonly now: () => number;
+  private closed = false;
+
+  constructor(private readonly options: HostRunsOptions) {
+    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+    this.now = options.now ?? Date.now;
+    const interval = options.sweepIntervalMs ?? Math.min(60_000, Math.max(1000, this.retentionMs / 4));
+    this.sweeper = setInterval(() => this.sweep(), interval);
+    this.sweeper.unref();
+  }
+
+  health(): HostHealth {
+    const active = this.activeCount();
+    const { slots, device } = this.options.trainer;
+    return { status: 'ok', version: packageVersion(), busy: active >= slots, active, capacity: slots, device: { ...device } };
+  }
+
+  /** Accepts a run (202) or refuses it: CONFLICT for a known id, HOST_BUSY at capacity, HOST_UNAVAILABLE when closing. */
+  start(request: HostStartRequest): HostRunAccepted {
+    const id = request.operation_id;
+    if (this.closed) throw new KtrdrError('HOST_UNAVAILABLE', 'the training host is shutting down');
+    if (this.runs.has(id)) {
+      throw new KtrdrError('CONFLICT', `run ${id} already exists on this host (status ${this.runs.get(id)!.status})`, {
+        details: { operation_id: id },
+        hint: 'poll GET /training/{id}, or DELETE it first to start it again',
+      });
+    }
+    if (request.callback_url !== undefined && !/^https?:$/.test(new URL(request.callback_url).protocol)) {
+      throw new KtrdrError('VALIDATION_FAILED', `callback_url must be an http or https URL, got '${request.callback_url}'`);
+    }
+    const active = this.activeCount();
+    const { slots } = this.options.trainer;
+    if (active >= slots) {
+      this.options.logger.info({ operation_id: id, active, capacity: slots }, `refused run ${id}: host busy (${active}/${slots})`);
+      throw new KtrdrError('HOST_BUSY', `the training host is at capacity (${active}/${slots} runs)`, {
+        details: { active, capacity: slots },
+        hint: 'retry later or use another host',
+      });
+    }
+    const run: HostRun = {
+      id,
+      request,
+      events: new RunEventLog(),
+      log: this.options.logger.child({ operation_id: id }),
+      status: 'queued',
+      device: null,
+      error: null,
+      result: undefined,
+      resultPushed: null,
+      pushing: false,
+      finishedAt: undefined,
+      cancelRequested: false,
+      preparation: new AbortController(),
+      handle: undefined,
+      done: Promise.resolve(),
+    };
+    this.runs.set(id, run);
+    run.log.info({ data: request.data.length, callback: request.callback_url ?? null }, `accepted run ${id} (${active + 1}/${slots})`);
+    run.done = this.execute(run).catch((error: unknown) => run.log.error({ err: error }, `run ${id}: unexpected error after the run`));
+    return { operation_id: id, status: run.status };
+  }
+
+  status(id: string, query: HostRunQuery): HostRunStatusBody {
+    const run = this.get(id);
+    const { events, nextCursor } = run.events.read(query.after, query.limit);
+    return {
+      operation_id: id,
+      status: run.status,
+      device: run.device,
+      error: run.error && { code: run.error.code, message: run.error.message },
+      events,
+      next_cursor: nextCursor,
+      result_available: run.result !== undefined,
+      result_pushed: run.resultPushed,
+    };
+  }
+
+  /** Asks a run to stop; it ends `cancelled` once it has (at its next batch). A finished run is left as it is. */
+  cancel(id: string): HostRunAccepted {
+    const run = this.get(id);
+    if (run.finishedAt === undefined && !run.cancelRequested) {
+      run.cancelRequested = true;
+      run.log.info(`cancel requested for run ${id}`);
+      run.preparation.abort(new KtrdrError('CANCELLED', 'training cancelled'));
+      run.handle?.cancel('cancel requested by the backend');
+    }
+    return { operation_id: id, status: run.status };
+  }
+
+  /** The artifact as gzip-compressed JSON. CONFLICT while there is none (not completed, or failed/cancelled). */
+  result(id: string): Buffer {
+    const run = this.get(id);
+    if (run.result === undefined) {
+      throw new KtrdrError('CONFLICT', `run ${id} has no result (status ${run.status})`, {
+        details: { operation_id: id, status: run.status },
+        hint: run.finishedAt === undefined ? 'wait until the run has completed' : undefined,
+      });
+    }
+    return run.result;
+  }
+
+  /** The backend's acknowledgement: forget a finished run and its result. CONFLICT while it still runs. */
+  remove(id: string): void {
+    const run = this.get(id);
+    if (run.finishedAt === undefined) {
+      throw new KtrdrError('CONFLICT', `run ${id} is still ${run.status}`, { details: { operation_id: id, status: run.status }, hint: 'cancel it first' });
+    }
+    this.runs.delete(id);
+    run.log.info(`run ${id} removed (acknowledged)`);
+  }
+
+  /** Forgets finished runs older than the retention time, except while their result is still being pushed. */
+  sweep(): number {
+    const cutoff = this.now() - this.retentionMs;
+    let removed = 0;
+    for (const run of [...this.runs.values()]) {
+      if (run.finishedAt === undefined || run.pushing || run.finishedAt > cutoff) continue;
+      this.runs.delete(run.id);
+      removed++;
+      run.log.info({ result_pushed: run.resultPushed, had_result: run.result !== undefined }, `run ${run.id} expired after the retention time`);
+    }
+    return removed;
+  }
+
+  /** Refuses new runs, cancels the running ones, gives up pending pushes and waits until everything has ended. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.sweeper);
+    this.closing.abort();
+    for (const run of this.runs.values()) this.cancel(run.id);
+    await Promise.all([...this.runs.values()].map((run) => run.done));
+    await this.options.trainer.close();
+  }
+
+  private get(id: string): HostRun {
+    const run = this.runs.get(id);
+    if (run === undefined) throw new KtrdrError('OPERATION_NOT_FOUND', `no run ${id} on this host`, { details: { operation_id: id } });
+    return run;
+  }
+
+  private activeCount(): number {
+    let active = 0;
+    for (const run of this.runs.values()) if (run.finishedAt === undefined) active++;
+    return active;
+  }
+
+  /** The whole life of one run; never rejects. */
+  private async execute(run: HostRun): Promise<void> {
+    const outcome = await this.train(run);
+    await this.finish(run, outcome);
+    if (run.result !== undefined && run.request.callback_url !== undefined) await this.push(run, run.request.callback_url, run.result);
+  }
+
+  private async train(run: HostRun): Promise<RunOutcome> {
+    const { request } = run;
+    let dataDir: string | undefined;
+    try {
+      const backendUrl = this.options.backendUrl ?? (request.callback_url !== undefined ? new URL(request.callback_url).origin : undefined);
+      dataDir = (await this.options.data.prepare(run.id, request.data, backendUrl, run.preparation.signal)).dir;
+      if (run.cancelRequested) return { status: 'cancelled', started: false };
+      run.handle = this.options.trainer.start(this.jobOf(request), dataDir, {
+        onStart: ({ device }) => this.markRunning(run, device),
+        onProgress: (progress) => run.events.append('progress', { ...progress }),
+        onLogs: (records) => {
+          for (const record of records) {
+            run.events.append('log', { ...record });
+            run.log.debug(record.msg);
+          }
+        },
+        onEpochs: (records) => {
+          for (const record of records) run.events.append('metric', { ...record });
+        },
+      });
+      return await run.handle.outcome;
+    } catch (error) {
+      if (run.cancelRequested) return { status: 'cancelled', started: false };
+      return { status: 'failed', error: toOperationError(error, 'INTERNAL') };
+    } finally {
+      if (dataDir !== undefined) await this.options.data.release(dataDir).catch((error: unknown) => run.log.warn({ err: error }, `could not remove ${dataDir}`));
+    }
+  }
+
+  private jobOf(request: HostStartRequest): TrainingJob {
+    return {
+      operationId: request.operation_id,
+      strategyYaml: request.strategy_yaml,
+      strategySource: request.request.strategy_source ?? '<request>',
+      overrides: request.request.overrides,
+      seed: request.request.seed,
+    };
+  }
+
+  private markRunning(run: HostRun, device: string): void {
+    run.status = 'running';
+    run.device = device;
+    run.events.append('started', { device });
+    run.log.info(`run ${run.id} started on ${device}`);
+  }
+
+  private async finish(run: HostRun, outcome: RunOutcome): Promise<void> {
+    switch (outcome.status) {
+      case 'completed': {
+        let result: Buffer;
+        try {
+          result = await gzipAsync(artifactToJson(outcome.artifact));
+        } catch (error) {
+          return this.finish(run, { status: 'failed', error: toOperationError(error, 'INTERNAL') });
+        }
+        // Result and status change together, so a poller never sees `completed` without a result to fetch.
+        run.result = result;
+        this.moveTo(run, 'completed');
+        run.log.info({ weights_sha256: outcome.artifact.manifest.weights_sha256, bytes: result.length }, `run ${run.id} completed`);
+        return;
+      }
+      case 'cancelled':
+        this.moveTo(run, 'cancelled');
+        run.log.info(`run ${run.id} cancelled`);
+        return;
+      case 'failed':
+        run.error = outcome.error;
+        this.moveTo(run, 'failed');
+        run.log.warn({ error: outcome.error }, `run ${run.id} failed: [${outcome.error.code}] ${outcome.error.message}`);
+        return;
+      default: {
+        const unknown: never = outcome;
+        throw new Error(`unknown run outcome ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  private moveTo(run: HostRun, status: 'completed' | 'failed' | 'cancelled'): void {
+    run.status = status;
+    run.finishedAt = this.now();
+  }
+
+  private async push(run: HostRun, url: string, body: Buffer): Promise<void> {
+    run.pushing = true;
+    try {
+      run.resultPushed = await pushResult({
+        url,
+        body,
+        token: this.options.token,
+        delaysMs: this.options.pushDelaysMs ?? DEFAULT_PUSH_DELAYS_MS,
+        attemptTimeoutMs: this.options.pushTimeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS,
+        signal: this.closing.signal,
+        logger: run.log,
+      });
+    } finally {
+      run.pushing = false;
+    }
+  }
+}

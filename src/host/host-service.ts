@@ -1,0 +1,136 @@
+import { hostname } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import { KtrdrError } from '../errors.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import { buildHostApp } from './app.js';
+import { WorkerThreadTrainer } from './host-trainer.js';
+import { HostRuns } from './host-runs.js';
+import { HostRegistrar } from './registration.js';
+import { RunDataProvisioner } from './run-data.js';
+
+export interface HostServiceOptions {
+  /** The host's own market data (`{SYMBOL}_{TF}.csv`). */
+  readonly dataDir: string;
+  /** Downloaded series by hash, and the per-run data directories. */
+  readonly cacheDir: string;
+  /** Runs at once. */
+  readonly concurrency: number;
+  /** Shared secret (`KTRDR_HOST_TOKEN`); undefined only when the caller explicitly chose to run without one. */
+  readonly token: string | undefined;
+  /** Backend base URL for downloads; without it, each run's `callback_url` origin. */
+  readonly backendUrl?: string;
+  /** Recorded in each manifest's execution record and sent when registering. @defaultValue the OS host name */
+  readonly name?: string;
+  /** @defaultValue 1 hour */
+  readonly retentionMs?: number;
+  readonly logger?: Logger;
+  /** Tests: the compiled worker and shorter push backoff. */
+  readonly workerFile?: URL;
+  readonly pushDelaysMs?: readonly number[];
+}
+
+export interface HostService {
+  readonly app: FastifyInstance;
+  readonly runs: HostRuns;
+  /** Stops the HTTP app, cancels running runs, abandons pending pushes. */
+  close(): Promise<void>;
+}
+
+/** The host's composition root: every real dependency wired once. */
+export async function createHostService(options: HostServiceOptions): Promise<HostService> {
+  const logger = options.logger ?? silentLogger();
+  const data = new RunDataProvisioner({ dataDir: options.dataDir, cacheDir: options.cacheDir, token: options.token, logger });
+  await data.init();
+  const trainer = new WorkerThreadTrainer({ concurrency: options.concurrency, emptyDataDir: data.runsDir, hostName: hostNameOf(options), workerFile: options.workerFile });
+  const runs = new HostRuns({
+    trainer,
+    data,
+    logger,
+    token: options.token,
+    backendUrl: options.backendUrl,
+    retentionMs: options.retentionMs,
+    pushDelaysMs: options.pushDelaysMs,
+  });
+  const app = buildHostApp({ runs, token: options.token, logger });
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    await app.close();
+    await runs.close();
+    await data.close();
+  };
+  return { app, runs, close: () => (closing ??= close()) };
+}
+
+export interface HostServerOptions extends HostServiceOptions {
+  /** 0 picks a free port. @defaultValue 5002 */
+  readonly port?: number;
+  /** @defaultValue 127.0.0.1 */
+  readonly bind?: string;
+  /** Register with `backendUrl` and heartbeat every 5 s. Needs `backendUrl`. */
+  readonly register?: boolean;
+  /** The URL sent when registering. @defaultValue `http://<bind>:<port>` (the OS host name when bound to all interfaces) */
+  readonly advertiseUrl?: string;
+}
+
+export interface RunningHost {
+  readonly host: HostService;
+  /** Where this host listens. */
+  readonly url: string;
+  /** Stops registering, then closes the host. */
+  close(): Promise<void>;
+}
+
+/** Creates the host, listens, and (if asked) starts registering with the backend. */
+export async function startHost(options: HostServerOptions): Promise<RunningHost> {
+  if (options.register && options.backendUrl === undefined) {
+    throw new KtrdrError('VALIDATION_FAILED', '--register needs --backend <url>', { hint: 'give the backend URL, e.g. --backend http://backend:8000' });
+  }
+  const host = await createHostService(options);
+  const port = options.port ?? 5002;
+  const bind = options.bind ?? '127.0.0.1';
+  try {
+    await host.app.listen({ port, host: bind });
+  } catch (error) {
+    await host.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new KtrdrError('CONFLICT', `cannot listen on ${bind}:${port} (${code})`, { hint: 'pick another --port or --bind', cause: error });
+    }
+    throw error;
+  }
+  const address = host.app.server.address();
+  const actualPort = typeof address === 'object' && address !== null ? address.port : port;
+  const url = `http://${urlHost(bind)}:${actualPort}`;
+  let registrar: HostRegistrar | undefined;
+  if (options.register && options.backendUrl !== undefined) {
+    const advertised = options.advertiseUrl ?? (isWildcard(bind) ? `http://${hostname()}:${actualPort}` : url);
+    registrar = new HostRegistrar({
+      backendUrl: options.backendUrl,
+      registration: { url: advertised, name: hostNameOf(options) },
+      token: options.token,
+      logger: options.logger ?? silentLogger(),
+    });
+    registrar.start();
+  }
+  return {
+    host,
+    url,
+    close: async () => {
+      await registrar?.stop();
+      await host.close();
+    },
+  };
+}
+
+/** The registration schema allows 100 characters. */
+function hostNameOf(options: HostServiceOptions): string {
+  return options.name ?? hostname().slice(0, 100);
+}
+
+function isWildcard(bind: string): boolean {
+  return bind === '0.0.0.0' || bind === '::' || bind === '[::]';
+}
+
+function urlHost(bind: string): string {
+  return bind.includes(':') && !bind.startsWith('[') ? `[${bind}]` : bind;
+}

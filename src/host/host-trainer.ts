@@ -1,0 +1,63 @@
+import { detectDevice, type DeviceInfo } from '../execution/device.js';
+import type { RunHandle, RunObserver, TrainingJob } from '../execution/executor.js';
+import { LocalExecutor } from '../execution/local/local-executor.js';
+
+/**
+ * Port: what the host needs from the thing that trains. Each run gets its own data directory, holding exactly the
+ * series the backend asked for (checked by hash).
+ */
+export interface HostTrainer {
+  /** The device runs use, as `GET /health` reports it. */
+  readonly device: DeviceInfo;
+  /** Runs that may execute at once. */
+  readonly slots: number;
+  start(job: TrainingJob, dataDir: string, observer: RunObserver): RunHandle;
+  /** Cancels every run and resolves once all have ended. */
+  close(): Promise<void>;
+}
+
+export interface WorkerThreadTrainerOptions {
+  readonly concurrency: number;
+  /**
+   * The executor's default data directory, used by no job (each names its own); an empty directory, so a job
+   * that somehow lacked one would find no data rather than someone else's.
+   */
+  readonly emptyDataDir: string;
+  /** Recorded in each model's manifest as `execution.host`. */
+  readonly hostName: string;
+  /** The compiled worker entry (tests). @defaultValue the LocalExecutor's default */
+  readonly workerFile?: URL;
+  /** @defaultValue the LocalExecutor's default */
+  readonly cancelGraceMs?: number;
+}
+
+/**
+ * Runs host trainings exactly as local ones run: in worker threads of the `LocalExecutor`, through the one
+ * `runTraining` pipeline. Only the manifest's execution record (`mode: 'host'`, this host's name) and the data
+ * directory (one per run) differ.
+ */
+export class WorkerThreadTrainer implements HostTrainer {
+  readonly device: DeviceInfo = detectDevice();
+  readonly slots: number;
+  private readonly executor: LocalExecutor;
+
+  constructor(options: WorkerThreadTrainerOptions) {
+    this.executor = new LocalExecutor({
+      // Every job names its own directory; this one is never read.
+      dataDir: options.emptyDataDir,
+      concurrency: options.concurrency,
+      workerFile: options.workerFile,
+      cancelGraceMs: options.cancelGraceMs,
+      execution: { mode: 'host', host: options.hostName },
+    });
+    this.slots = options.concurrency;
+  }
+
+  start(job: TrainingJob, dataDir: string, observer: RunObserver): RunHandle {
+    return this.executor.submit(job, observer, { dataDir });
+  }
+
+  close(): Promise<void> {
+    return this.executor.close();
+  }
+}
