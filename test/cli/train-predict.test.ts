@@ -66,6 +66,8 @@ describe('ktrdr train / predict / models (real processes)', () => {
     await writeFile(join(root, 'strategies', 'spx_rsi_long.yaml'), SPX_RSI_STRATEGY.replace('name: spx_rsi_test', 'name: spx_rsi_long').replace('  seed: 7', '  seed: 7\n  early_stopping: {enabled: false}'));
     const run = startCli(['train', 'spx_rsi_long', '--epochs', '100000'], env);
     await run.waitFor(/Step 9\/11: Training model/);
+    // Well into training: thousands of sub-millisecond epochs must still leave the signal handler a turn.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     run.child.kill('SIGINT');
     const result = await run.done;
     expect(result.code).toBe(130);

@@ -13,7 +13,9 @@ import { backwardPass, createPassBuffers, forwardPass, type PassBuffers } from '
 /**
  * Longest stretch of synchronous work between yields to the event loop. Training in a worker thread learns of a
  * cancel through a message, and a message (or a timer) is only delivered when the loop runs, so this bounds the
- * cancel latency. A yield costs microseconds, so the overhead is well under 1%.
+ * cancel latency. A yield costs microseconds, so the overhead is well under 1%. The clock runs across calls: with
+ * small data an epoch takes under a millisecond, and a per-call clock would then never yield at all (a Ctrl+C in the
+ * CLI, whose signal handler also needs the loop, went unnoticed for thousands of epochs).
  */
 const MAX_BLOCKING_MS = 10;
 
@@ -24,6 +26,17 @@ export class JsCpuBackend implements TrainBackend {
 
   private state: TrainingState | null = null;
   private data: { x: Float32Array; y: Int32Array; rows: number } | null = null;
+  private lastYield = performance.now();
+
+  /** True once `MAX_BLOCKING_MS` of work has passed since the event loop last ran (checked inline: no await per batch). */
+  private yieldDue(): boolean {
+    return performance.now() - this.lastYield >= MAX_BLOCKING_MS;
+  }
+
+  private async yieldNow(): Promise<void> {
+    await yieldToEventLoop();
+    this.lastYield = performance.now();
+  }
 
   async init(weights: MlpWeights, options: BackendTrainingOptions): Promise<void> {
     const params = flattenWeights(weights);
@@ -79,7 +92,6 @@ export class JsCpuBackend implements TrainBackend {
 
     let lossSum = 0;
     let correct = 0;
-    let lastYield = performance.now();
     for (let batch = 0; batch < totalBatches; batch++) {
       throwIfAborted(signal);
       const start = batch * batchSize;
@@ -106,10 +118,7 @@ export class JsCpuBackend implements TrainBackend {
       lossSum += result.loss * rows;
       correct += result.correct;
       onBatch?.(batch + 1, totalBatches);
-      if (performance.now() - lastYield >= MAX_BLOCKING_MS) {
-        await yieldToEventLoop();
-        lastYield = performance.now();
-      }
+      if (this.yieldDue()) await this.yieldNow();
     }
     return { loss: order.length > 0 ? lossSum / order.length : 0, correct, samples: order.length };
   }
@@ -118,14 +127,10 @@ export class JsCpuBackend implements TrainBackend {
     const { spec, paramView } = this.requireState();
     const buffers = prepareInference(paramView, x, rows);
     const logits = new Float32Array(rows * spec.outputs);
-    let lastYield = performance.now();
     for (let start = 0; start < rows; start += PREDICT_CHUNK_ROWS) {
       throwIfAborted(signal);
       predictChunk(paramView, buffers, x, start, Math.min(rows, start + PREDICT_CHUNK_ROWS), logits);
-      if (performance.now() - lastYield >= MAX_BLOCKING_MS) {
-        await yieldToEventLoop();
-        lastYield = performance.now();
-      }
+      if (this.yieldDue()) await this.yieldNow();
     }
     return logits;
   }
