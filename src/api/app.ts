@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { HostPool } from '../execution/hosts/host-pool.js';
 import type { TrainingService } from '../execution/training-service.js';
-import { silentLogger, type Logger } from '../util/logger.js';
+import { createHttpApp } from '../http/app.js';
+import type { Logger } from '../util/logger.js';
 import { packageVersion } from '../util/package-info.js';
-import { installErrorHandling, sendError } from './error-handler.js';
 import { hostAuthGuard, type HostAuthOptions } from './host-auth.js';
 import { buildOpenApiDocument, docsPage } from './openapi.js';
 import { registerRoutes, type AnyRoute } from './route.js';
@@ -51,18 +50,11 @@ export interface AppDeps {
  * services.
  */
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const app = Fastify({
-    loggerInstance: deps.logger ?? silentLogger(),
-    // One line per request would drown the log (and the benchmark); errors are still logged with their request id.
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
-    genReqId: () => randomUUID(),
-    // Errors Fastify raises before routing (bad URL encoding, over-long path segments) get the same body as ours.
-    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
-  }) as unknown as FastifyInstance;
-  // JSON is the only body format; anything else is a 415, not a string handed to a JSON schema.
-  app.removeContentTypeParser('text/plain');
-  installErrorHandling(app);
+  const app = createHttpApp({
+    logger: deps.logger,
+    bodyLimitBytes: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    notFoundHint: `the API is under ${API_PREFIX}; see ${API_PREFIX}/docs`,
+  });
 
   const streams = new SseConnections();
   // Open event streams would keep `close()` waiting for their clients; end them so shutdown is prompt.

@@ -2,18 +2,18 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Settings } from '../config/settings.js';
-import { KtrdrError } from '../errors.js';
 import { MarketDataRepository } from '../data/repository.js';
 import { ExecutionDefaults } from '../execution/execution-defaults.js';
 import { HostPool } from '../execution/hosts/host-pool.js';
 import { HostRegistry } from '../execution/hosts/host-registry.js';
 import { hostSettingsFromEnv, type HostSettings } from '../execution/hosts/host-settings.js';
 import { LocalExecutor } from '../execution/local/local-executor.js';
-import { DataDigests } from '../execution/remote/data-digests.js';
 import { TrainingService } from '../execution/training-service.js';
+import { listenOrConflict } from '../http/app.js';
 import { FileModelStore } from '../models/model-store.js';
 import type { Operation } from '../operations/operation.js';
 import { SqliteOperationStore } from '../operations/sqlite/sqlite-operation-store.js';
+import { FileDigests } from '../util/file-digests.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { buildApp } from './app.js';
 import { acquireHomeLock } from './home-lock.js';
@@ -67,7 +67,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     if (hostSettings.hosts.length > 0 && hostSettings.token === undefined && !options.insecureHosts) {
       logger.warn('training hosts are configured but KTRDR_HOST_TOKEN is not set: hosts cannot push results or download data (set the token, or pass --insecure-hosts)');
     }
-    const digests = new DataDigests();
+    const digests = new FileDigests();
     // Known once the server listens (KTRDR_PUBLIC_URL wins): hosts push results there.
     let listeningUrl: string | undefined;
     const hosts = new HostPool({
@@ -147,18 +147,7 @@ export async function startServer(options: ServerOptions): Promise<{ backend: Ba
   const backend = await createBackend(options);
   const port = options.port ?? 8000;
   const host = options.host ?? '127.0.0.1';
-  try {
-    await backend.app.listen({ port, host });
-  } catch (error) {
-    await backend.close();
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      throw new KtrdrError('CONFLICT', `cannot listen on ${host}:${port} (${code})`, { hint: 'pick another --port or --host', cause: error });
-    }
-    throw error;
-  }
-  const address = backend.app.server.address();
-  const actualPort = typeof address === 'object' && address !== null ? address.port : port;
+  const actualPort = await listenOrConflict(backend.app, { port, host, hint: 'pick another --port or --host', onFailure: () => backend.close() });
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return { backend, url: `http://${shownHost}:${actualPort}` };
 }

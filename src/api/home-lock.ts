@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KtrdrError } from '../errors.js';
+import { isProcessAlive } from '../util/process.js';
 
 const LOCK_FILE = 'server.pid';
 
@@ -22,7 +23,7 @@ export function acquireHomeLock(homeDir: string, pid: number = process.pid): () 
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = readPid(file);
-    if (holder !== null && isAlive(holder)) {
+    if (holder !== null && isProcessAlive(holder)) {
       throw new KtrdrError('CONFLICT', `another ktrdr server (pid ${holder}) is using ${homeDir}`, {
         details: { home: homeDir, pid: holder },
         hint: 'stop it first, or set KTRDR_HOME to another directory',
@@ -39,15 +40,5 @@ function readPid(file: string): number | null {
     return Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else, so it is alive.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { KtrdrError } from '../errors.js';
+import { bearerTokenGuard } from '../http/bearer-token.js';
 
 export interface HostAuthOptions {
   /** `KTRDR_HOST_TOKEN`: the secret hosts send as `Authorization: Bearer <token>`. */
@@ -25,18 +25,5 @@ export function hostAuthGuard(options: HostAuthOptions): (request: FastifyReques
       });
     };
   }
-  const expected = digest(options.token);
-  return (request) => {
-    const header = request.headers.authorization;
-    const match = header === undefined ? null : /^Bearer (.+)$/i.exec(header.trim());
-    // Compared even when the header is missing or malformed, so every refusal takes the same path.
-    const same = timingSafeEqual(digest(match ? match[1] : ''), expected);
-    if (!same || match === null) {
-      throw new KtrdrError('UNAUTHORIZED', 'missing or wrong bearer token', { hint: 'send Authorization: Bearer <KTRDR_HOST_TOKEN>' });
-    }
-  };
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+  return bearerTokenGuard(options.token, 'send Authorization: Bearer <KTRDR_HOST_TOKEN>');
 }

@@ -3,9 +3,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
 import { KtrdrError, type ErrorCode } from '../errors.js';
-
-type Schema = z.ZodType;
-type Parsed<S> = S extends Schema ? z.output<S> : undefined;
+import { parsePart, type Parsed, type Schema } from '../http/parse.js';
 
 export interface RouteInput<P, Q, B> {
   readonly params: Parsed<P>;
@@ -116,21 +114,4 @@ function gunzipIfEncoded(request: FastifyRequest, payload: Readable): Readable {
   gunzip.on('error', () => payload.destroy());
   payload.pipe(gunzip);
   return gunzip;
-}
-
-/** Parses one part of a request; a failure is a 400 VALIDATION_FAILED listing every problem with its path. */
-export function parsePart<S extends Schema | undefined>(schema: S, value: unknown, where: 'path' | 'query' | 'body'): Parsed<S> {
-  if (schema === undefined) return undefined as Parsed<S>;
-  const result = schema.safeParse(value);
-  if (result.success) return result.data as Parsed<S>;
-  const issues = result.error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.'),
-    message: issue.message,
-    code: issue.code,
-  }));
-  const first = issues[0];
-  const summary = first ? `${first.path ? `${first.path}: ` : ''}${first.message}` : 'invalid';
-  throw new KtrdrError('VALIDATION_FAILED', `invalid request ${where}: ${summary}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, {
-    details: { in: where, issues },
-  });
 }

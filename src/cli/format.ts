@@ -27,6 +27,17 @@ export function integerOption(option: string, value: string, min: number, max: n
   return n;
 }
 
+/** pino's levels, for `--log-level` of the long-running commands. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export function logLevelOption(value: string): string {
+  if (!LOG_LEVELS.includes(value)) throw new KtrdrError('VALIDATION_FAILED', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${value}'`);
+  return value;
+}
+
+/** The `--server` option of the commands that talk to a running `ktrdr serve` (see `resolveServerUrl`). */
+export const SERVER_HELP = 'server URL (default: KTRDR_SERVER or http://127.0.0.1:8000)';
+
 /** `a,b, c` → ['a', 'b', 'c']; undefined stays undefined. */
 export function listOption(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;

@@ -34,6 +34,19 @@ export interface RunObserver {
   onRemote?(ref: RemoteRunRef): void;
 }
 
+/**
+ * Calls one observer method. An observer that throws must not stop the run's messages from being handled (every
+ * executor's rule), so the error becomes a process warning.
+ */
+export function notify(call: () => void): void {
+  try {
+    call();
+  } catch (error) {
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.emitWarning(`run observer threw: ${text}`, 'RunObserverWarning');
+  }
+}
+
 /** A run on a training host: enough to find it again and resume its event stream. */
 export interface RemoteRunRef {
   readonly host_url: string;

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { sendError } from '../api/error-handler.js';
-import { parsePart } from '../api/route.js';
+import type { FastifyInstance } from 'fastify';
 import { HostRunParamsSchema, HostRunQuerySchema, HostStartRequestSchema } from '../contracts/host-protocol.js';
-import { KtrdrError } from '../errors.js';
-import { silentLogger, type Logger } from '../util/logger.js';
-import { bearerTokenCheck, unauthorized } from './auth.js';
+import { createHttpApp } from '../http/app.js';
+import { bearerTokenGuard } from '../http/bearer-token.js';
+import { parsePart } from '../http/parse.js';
+import type { Logger } from '../util/logger.js';
 import type { HostRuns } from './host-runs.js';
 
 /** 4 MiB: a start request carries the strategy text (up to 1 MB of characters, more once JSON-escaped). */
@@ -32,30 +30,19 @@ export interface HostAppDeps {
  */
 export function buildHostApp(deps: HostAppDeps): FastifyInstance {
   const { runs } = deps;
-  const logger = deps.logger ?? silentLogger();
-  const app = Fastify({
-    loggerInstance: logger,
-    // The backend polls every run several times a second; those lines are logged at debug below instead.
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: deps.bodyLimitBytes ?? DEFAULT_HOST_BODY_LIMIT_BYTES,
-    genReqId: () => randomUUID(),
-    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
-  }) as unknown as FastifyInstance;
-  app.removeContentTypeParser('text/plain');
-  // The backend's mapping of errors to bodies, with a not-found hint of our own.
-  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0];
-    const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
-    sendError(new KtrdrError('NOT_FOUND', `no route ${request.method} ${shown}`, { hint: 'host endpoints: /health and /training/...' }), request, reply);
+  // Request lines are off (the backend polls every run several times a second); they are logged at debug below.
+  const app = createHttpApp({
+    logger: deps.logger,
+    bodyLimitBytes: deps.bodyLimitBytes ?? DEFAULT_HOST_BODY_LIMIT_BYTES,
+    notFoundHint: 'host endpoints: /health and /training/...',
   });
 
   if (deps.token !== undefined) {
-    const isAuthorized = bearerTokenCheck(deps.token);
+    const guard = bearerTokenGuard(deps.token, 'send Authorization: Bearer <KTRDR_HOST_TOKEN>, the secret the host was started with');
     // onRequest runs before the body is read, so an unauthorised caller cannot make the host parse anything.
     app.addHook('onRequest', async (request) => {
       if (request.routeOptions.url === HEALTH_PATH) return;
-      if (!isAuthorized(request.headers.authorization)) throw unauthorized();
+      guard(request);
     });
   }
   app.addHook('onResponse', async (request, reply) => {

@@ -4,9 +4,10 @@ import { join, resolve } from 'node:path';
 import type { DataRequirement } from '../contracts/host-protocol.js';
 import { dataFileName } from '../data/names.js';
 import { KtrdrError } from '../errors.js';
+import { FileDigests } from '../util/file-digests.js';
 import type { Logger } from '../util/logger.js';
+import { isProcessAlive } from '../util/process.js';
 import { downloadSeries } from './data-download.js';
-import { FileDigests } from './file-digest.js';
 
 export interface RunDataOptions {
   /** The host's own market data, `{SYMBOL}_{TF}.csv`; used when a file's sha256 is the one a run asks for. */
@@ -63,7 +64,7 @@ export class RunDataProvisioner {
     await mkdir(this.allRunsDir, { recursive: true });
     for (const name of await readdir(this.allRunsDir)) {
       const pid = Number(name);
-      if (/^\d+$/.test(name) && pid !== process.pid && isAlive(pid)) continue;
+      if (/^\d+$/.test(name) && pid !== process.pid && isProcessAlive(pid)) continue;
       await rm(join(this.allRunsDir, name), { recursive: true, force: true });
     }
     await mkdir(this.runsDir, { recursive: true });
@@ -178,16 +179,6 @@ function uniqueRequirements(requirements: readonly DataRequirement[]): DataRequi
     byName.set(name, requirement);
   }
   return [...byName.values()];
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** A hard link costs nothing; across file systems (or where links are refused) a copy does the same job. */

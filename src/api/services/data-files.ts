@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { dataFileName } from '../../data/names.js';
 import { KtrdrError } from '../../errors.js';
-import type { DataDigests } from '../../execution/remote/data-digests.js';
+import type { FileDigests } from '../../util/file-digests.js';
 
 export interface DataFile {
   readonly name: string;
@@ -16,7 +16,7 @@ export interface DataFile {
 export class DataFiles {
   constructor(
     private readonly dataDir: string,
-    private readonly digests: DataDigests,
+    private readonly digests: FileDigests,
   ) {}
 
   /** DATA_NOT_FOUND when there is no such file; the names were validated (no path tricks) by `dataFileName`. */

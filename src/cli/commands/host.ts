@@ -6,9 +6,8 @@ import { loadSettings } from '../../config/settings.js';
 import { KtrdrError } from '../../errors.js';
 import { localConcurrency } from '../../execution/local/concurrency.js';
 import { startHost } from '../../host/host-service.js';
-import { integerOption } from '../format.js';
-
-const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+import { LOG_LEVELS, integerOption, logLevelOption } from '../format.js';
+import { untilShutdown } from '../shutdown.js';
 
 interface HostCommandOptions {
   port: string;
@@ -50,13 +49,11 @@ export function registerHostCommand(program: Command): void {
           hint: 'set KTRDR_HOST_TOKEN to the secret the backend uses, or pass --insecure to run without authentication',
         });
       }
-      if (!LOG_LEVELS.includes(options.logLevel)) {
-        throw new KtrdrError('VALIDATION_FAILED', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${options.logLevel}'`);
-      }
+      const level = logLevelOption(options.logLevel);
       const name = options.name ?? hostname().slice(0, 100);
       if (name.length < 1 || name.length > 100) throw new KtrdrError('VALIDATION_FAILED', `--name must have 1 to 100 characters, got ${name.length}`);
       const settings = loadSettings();
-      const logger = pino({ level: options.logLevel });
+      const logger = pino({ level });
       if (token === undefined) logger.warn('running without KTRDR_HOST_TOKEN (--insecure): every endpoint is open to anyone who can reach it');
       const running = await startHost({
         port: integerOption('--port', options.port, 0, 65535),
@@ -74,12 +71,8 @@ export function registerHostCommand(program: Command): void {
       });
       const health = running.host.runs.health();
       process.stdout.write(`ktrdr host listening on ${running.url} (device ${health.device.name}, capacity ${health.capacity})\n`);
-      const signal = await shutdownSignal();
-      logger.info(`${signal} received: shutting down (running trainings are cancelled)`);
-      // A second signal means "now": the backend treats runs it can no longer reach as lost.
-      const force = () => process.exit(1);
-      process.once('SIGINT', force);
-      process.once('SIGTERM', force);
+      // A second signal exits at once: safe, because the backend treats runs it can no longer reach as lost.
+      await untilShutdown(logger);
       await running.close();
     });
 }
@@ -93,16 +86,4 @@ function httpUrlOption(option: string, value: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new KtrdrError('VALIDATION_FAILED', `${option} must be an http or https URL, got '${value}'`);
   return value.replace(/\/+$/, '');
-}
-
-function shutdownSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(signal);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
 }

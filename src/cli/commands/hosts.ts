@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { BackendClient, resolveServerUrl } from '../../api/client/backend-client.js';
 import type { HostView } from '../../contracts/hosts.js';
-import { table } from '../format.js';
-
-const SERVER_HELP = 'server URL (default: KTRDR_SERVER or http://127.0.0.1:8000)';
+import { SERVER_HELP, table } from '../format.js';
 
 /** `ktrdr hosts list`: the training hosts a running `ktrdr serve` knows, with their health. */
 export function registerHostsCommand(program: Command): void {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { BackendClient, resolveServerUrl } from '../../api/client/backend-client.js';
 import type { OperationResponse } from '../../contracts/operations.js';
-import { integerOption, table } from '../format.js';
+import { SERVER_HELP, integerOption, table } from '../format.js';
 import { chooseDisplayMode } from '../progress-display.js';
 import { EXIT_COMPLETED, EXIT_FAILED, followRemoteTraining, whereText } from './remote-train.js';
 
@@ -9,8 +9,6 @@ interface ServerOption {
   server?: string;
   json?: boolean;
 }
-
-const SERVER_HELP = 'server URL (default: KTRDR_SERVER or http://127.0.0.1:8000)';
 
 /** `ktrdr ops list|show|follow|cancel`: operations on a running `ktrdr serve`. */
 export function registerOpsCommand(program: Command): void {

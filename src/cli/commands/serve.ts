@@ -2,10 +2,8 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { startServer } from '../../api/backend.js';
 import { loadSettings } from '../../config/settings.js';
-import { KtrdrError } from '../../errors.js';
-import { integerOption } from '../format.js';
-
-const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+import { LOG_LEVELS, integerOption, logLevelOption } from '../format.js';
+import { untilShutdown } from '../shutdown.js';
 
 /** `ktrdr serve`: the backend API, until SIGINT/SIGTERM; running trainings are cancelled and recorded as such. */
 export function registerServeCommand(program: Command): void {
@@ -18,10 +16,7 @@ export function registerServeCommand(program: Command): void {
     .option('--insecure-hosts', 'without KTRDR_HOST_TOKEN, leave the endpoints training hosts call open (trusted networks only)')
     .action(async (options: { port: string; host: string; logLevel: string; insecureHosts?: boolean }) => {
       const port = integerOption('--port', options.port, 0, 65535);
-      if (!LOG_LEVELS.includes(options.logLevel)) {
-        throw new KtrdrError('VALIDATION_FAILED', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${options.logLevel}'`);
-      }
-      const logger = pino({ level: options.logLevel });
+      const logger = pino({ level: logLevelOption(options.logLevel) });
       const settings = loadSettings();
       const { backend, url } = await startServer({ settings, port, host: options.host, logger, insecureHosts: options.insecureHosts === true });
       if (backend.interrupted.length > 0) logger.warn(`${backend.interrupted.length} operation(s) left unfinished by a previous run were marked failed (INTERRUPTED)`);
@@ -29,24 +24,9 @@ export function registerServeCommand(program: Command): void {
       if (options.insecureHosts && process.env.KTRDR_HOST_TOKEN?.trim()) logger.warn('--insecure-hosts is ignored: KTRDR_HOST_TOKEN is set, so host endpoints require it');
       else if (options.insecureHosts) logger.warn('--insecure-hosts: the endpoints training hosts call are open to anyone who can reach this server');
       process.stdout.write(`ktrdr server listening on ${url} (API docs: ${url}/api/v1/docs; home ${settings.homeDir})\n`);
-      const signal = await shutdownSignal();
-      logger.info(`${signal} received: shutting down (running trainings are cancelled)`);
-      // A second signal means "now": the database is crash-safe and the next start marks leftovers INTERRUPTED.
-      const force = () => process.exit(1);
-      process.once('SIGINT', force);
-      process.once('SIGTERM', force);
+      // A second signal exits at once: safe, because the database is crash-safe and the next start marks leftovers
+      // INTERRUPTED.
+      await untilShutdown(logger);
       await backend.close();
     });
-}
-
-function shutdownSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(signal);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
 }

@@ -1,7 +1,7 @@
 import type { HostRegistration } from '../../contracts/host-protocol.js';
 import type { HostView } from '../../contracts/hosts.js';
+import { FileDigests } from '../../util/file-digests.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
-import { DataDigests } from '../remote/data-digests.js';
 import { RemoteHostExecutor } from '../remote/remote-host-executor.js';
 import type { RemoteRunSettings } from '../remote/remote-settings.js';
 import type { HostCandidate } from '../selection.js';
@@ -15,7 +15,7 @@ export interface HostPoolOptions {
   /** The backend's market data directory. */
   readonly dataDir: string;
   /** Shared with the data endpoint. @defaultValue a new cache */
-  readonly digests?: DataDigests;
+  readonly digests?: FileDigests;
   /**
    * The backend's base URL as hosts can reach it (`KTRDR_PUBLIC_URL`, else the listening address); read at each
    * dispatch because it is known only once the server listens. Undefined: hosts get no callback and results are pulled.
@@ -31,13 +31,13 @@ export interface HostPoolOptions {
  */
 export class HostPool {
   readonly registry: HostRegistry;
-  readonly digests: DataDigests;
+  readonly digests: FileDigests;
   private readonly executors = new Map<string, RemoteHostExecutor>();
   private readonly logger: Logger;
 
   constructor(private readonly options: HostPoolOptions) {
     this.registry = options.registry;
-    this.digests = options.digests ?? new DataDigests();
+    this.digests = options.digests ?? new FileDigests();
     this.logger = options.logger ?? silentLogger();
   }
 

@@ -1,11 +1,11 @@
 import { KtrdrError } from '../../errors.js';
 import type { LogLevel } from '../../util/logger.js';
 import { detectDevice } from '../device.js';
-import type { Executor, ExecutorCapacity, RunHandle, RunObserver, RunOutcome, TrainingJob } from '../executor.js';
+import { notify, type Executor, type ExecutorCapacity, type RunHandle, type RunObserver, type RunOutcome, type TrainingJob } from '../executor.js';
 import { localConcurrency } from './concurrency.js';
 import { resolveWorkerFile } from './worker-file.js';
 import type { RunExecution } from './worker-protocol.js';
-import { WorkerRun, notify } from './worker-run.js';
+import { WorkerRun } from './worker-run.js';
 
 export interface LocalExecutorOptions {
   /** Directory of the OHLCV CSV files the workers read. */

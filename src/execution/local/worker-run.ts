@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { RunObserver, RunOutcome } from '../executor.js';
+import { notify, type RunObserver, type RunOutcome } from '../executor.js';
 import type { Report } from './report-buffer.js';
 import { newCancelFlag, raiseCancelFlag, type WorkerInput, type WorkerMessage } from './worker-protocol.js';
 
@@ -91,15 +91,5 @@ function deliver(observer: RunObserver, report: Report): void {
       const unknown: never = report;
       throw new Error(`unknown report ${JSON.stringify(unknown)}`);
     }
-  }
-}
-
-/** An observer that throws must not stop the run's messages from being handled. */
-export function notify(call: () => void): void {
-  try {
-    call();
-  } catch (error) {
-    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.emitWarning(`run observer threw: ${text}`, 'RunObserverWarning');
   }
 }

@@ -5,8 +5,8 @@ import { dataFileName } from '../../data/names.js';
 import { KtrdrError } from '../../errors.js';
 import { requiredTimeframes } from '../../features/index.js';
 import { applyOverrides } from '../../training/overrides.js';
+import type { FileDigests } from '../../util/file-digests.js';
 import type { TrainingJob } from '../executor.js';
-import type { DataDigests } from './data-digests.js';
 
 /**
  * The market data series a job reads, each named by the sha256 of the backend's file: the strategy's symbols
@@ -16,7 +16,7 @@ import type { DataDigests } from './data-digests.js';
  * Fails with the pipeline's own codes (STRATEGY_INVALID, DATA_NOT_FOUND, ...), so a job that could never run on a
  * host fails the same way it would locally, without a round trip.
  */
-export async function dataRequirements(job: TrainingJob, dataDir: string, digests: DataDigests): Promise<DataRequirement[]> {
+export async function dataRequirements(job: TrainingJob, dataDir: string, digests: FileDigests): Promise<DataRequirement[]> {
   const yaml = applyOverrides(job.strategyYaml, { ...job.overrides, seed: job.seed });
   const strategy = parseStrategy(yaml, job.strategySource);
   const timeframes = requiredTimeframes(strategy);

@@ -2,7 +2,7 @@ import type { HostEvent } from '../../contracts/host-protocol.js';
 import type { EpochRecord } from '../../nn/index.js';
 import type { TrainingProgress } from '../../training/progress.js';
 import type { LogRecord } from '../../util/logger.js';
-import type { RunObserver } from '../executor.js';
+import { notify, type RunObserver } from '../executor.js';
 
 /**
  * Hands a host's events to the observer in their order, as a local run would have reported them: consecutive log
@@ -50,14 +50,4 @@ export function relayHostEvents(events: readonly HostEvent[], observer: RunObser
   flushLogs();
   flushEpochs();
   return { started };
-}
-
-/** An observer that throws must not stop the relay (the local executor's rule). */
-export function notify(call: () => void): void {
-  try {
-    call();
-  } catch (error) {
-    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.emitWarning(`run observer threw: ${text}`, 'RunObserverWarning');
-  }
 }

@@ -1,9 +1,9 @@
 import type { HostDevice, HostStartRequest } from '../../contracts/host-protocol.js';
 import { KtrdrError } from '../../errors.js';
 import type { ModelArtifact } from '../../training/artifact.js';
+import { FileDigests } from '../../util/file-digests.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
 import type { Executor, ExecutorCapacity, RemoteRunControl, RunHandle, RunObserver, RunOutcome, TrainingJob } from '../executor.js';
-import { DataDigests } from './data-digests.js';
 import { dataRequirements } from './data-requirements.js';
 import { HostClient, isHostError } from './host-client.js';
 import { RemoteRun } from './remote-run.js';
@@ -26,7 +26,7 @@ export interface RemoteHostExecutorOptions {
   /** The backend's market data, hashed so the host trains on exactly these bytes. */
   readonly dataDir: string;
   /** Shared with the data endpoint, so each file is hashed once. @defaultValue a new cache */
-  readonly digests?: DataDigests;
+  readonly digests?: FileDigests;
   /** Where the host should push the artifact of a run; undefined = no push, the result is pulled. */
   readonly callbackUrl?: (operationId: string) => string | undefined;
   readonly settings?: Partial<RemoteRunSettings>;
@@ -67,7 +67,7 @@ export class RemoteHostExecutor implements Executor {
   readonly hostUrl: string;
   private readonly client: HostClient;
   private readonly settings: RemoteRunSettings;
-  private readonly digests: DataDigests;
+  private readonly digests: FileDigests;
   private readonly logger: Logger;
   private readonly queue: Entry[] = [];
   private readonly running = new Set<Entry>();
@@ -79,7 +79,7 @@ export class RemoteHostExecutor implements Executor {
     this.hostUrl = options.hostUrl.replace(/\/+$/, '');
     this.client = new HostClient(this.hostUrl, { token: options.token });
     this.settings = remoteRunSettings(options.settings);
-    this.digests = options.digests ?? new DataDigests();
+    this.digests = options.digests ?? new FileDigests();
     this.logger = options.logger ?? silentLogger();
   }
 

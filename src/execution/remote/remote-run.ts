@@ -3,8 +3,8 @@ import { KtrdrError, isErrorCode } from '../../errors.js';
 import { toOperationError, type OperationError } from '../../operations/operation.js';
 import { artifactFromJson, type ModelArtifact } from '../../training/artifact.js';
 import type { Logger } from '../../util/logger.js';
-import type { RunObserver, RunOutcome } from '../executor.js';
-import { notify, relayHostEvents } from './event-relay.js';
+import { notify, type RunObserver, type RunOutcome } from '../executor.js';
+import { relayHostEvents } from './event-relay.js';
 import { HostUnreachableError, isHostError, type HostClient } from './host-client.js';
 import type { RemoteRunSettings } from './remote-settings.js';
 

@@ -45,11 +45,12 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   void reply.code(status).type('application/json; charset=utf-8').send(body);
 }
 
-export function installErrorHandling(app: FastifyInstance): void {
+/** Errors and unknown routes answer with the one error body; `notFoundHint` tells the caller where the routes are. */
+export function installErrorHandling(app: FastifyInstance, notFoundHint: string): void {
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0];
     const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
-    sendError(new KtrdrError('NOT_FOUND', `no route ${request.method} ${shown}`, { hint: 'the API is under /api/v1; see /api/v1/docs' }), request, reply);
+    sendError(new KtrdrError('NOT_FOUND', `no route ${request.method} ${shown}`, { hint: notFoundHint }), request, reply);
   });
 }

@@ -10,11 +10,11 @@ interface Digest {
 }
 
 /**
- * sha256 of market data files, remembered while size, mtime and inode stay the same. Every host run names its data
- * by hash, and the data endpoint sends the hash with the file; hashing a large CSV again each time would cost more
- * than the run's dispatch.
+ * sha256 of files, remembered while a file's size, mtime and inode stay the same. Market data is named by hash on
+ * both sides of a host run (the backend sends the hash with each requirement and download, the host checks every file
+ * a run uses); hashing a large CSV again for every run of the same series would cost more than the run's dispatch.
  */
-export class DataDigests {
+export class FileDigests {
   private readonly known = new Map<string, Digest>();
   /** One read per file at a time, shared by callers that ask together. */
   private readonly hashing = new Map<string, Promise<string | undefined>>();
@@ -26,6 +26,10 @@ export class DataDigests {
     const next = this.compute(file).finally(() => this.hashing.delete(file));
     this.hashing.set(file, next);
     return next;
+  }
+
+  forget(file: string): void {
+    this.known.delete(file);
   }
 
   private async compute(file: string): Promise<string | undefined> {

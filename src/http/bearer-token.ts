@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import { KtrdrError } from '../errors.js';
 
 /**
@@ -16,12 +17,17 @@ export function bearerTokenCheck(token: string): (authorization: string | undefi
   };
 }
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+/**
+ * A request guard (for `onRequest`, before the body is read) that refuses a wrong, missing or malformed bearer token
+ * with 401 UNAUTHORIZED; `hint` says which secret the caller should send.
+ */
+export function bearerTokenGuard(token: string, hint: string): (request: FastifyRequest) => void {
+  const isAuthorized = bearerTokenCheck(token);
+  return (request) => {
+    if (!isAuthorized(request.headers.authorization)) throw new KtrdrError('UNAUTHORIZED', 'missing or wrong bearer token', { hint });
+  };
 }
 
-export function unauthorized(): KtrdrError {
-  return new KtrdrError('UNAUTHORIZED', 'missing or wrong bearer token', {
-    hint: 'send Authorization: Bearer <KTRDR_HOST_TOKEN>, the secret the host was started with',
-  });
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
 }

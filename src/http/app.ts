@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { KtrdrError } from '../errors.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import { installErrorHandling, sendError } from './errors.js';
+
+export interface HttpAppOptions {
+  /** Unexpected errors, with their request ids. @defaultValue silent */
+  readonly logger?: Logger;
+  readonly bodyLimitBytes: number;
+  /** Where the routes are, for the hint of a NOT_FOUND answer. */
+  readonly notFoundHint: string;
+}
+
+/**
+ * A Fastify app as both HTTP apps (backend and training host) need it, before any route: one error body everywhere,
+ * JSON bodies only, a UUID per request.
+ */
+export function createHttpApp(options: HttpAppOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger ?? silentLogger(),
+    // One line per request would drown the log (and the benchmark); errors are still logged with their request id.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimitBytes,
+    genReqId: () => randomUUID(),
+    // Errors Fastify raises before routing (bad URL encoding, over-long path segments) get the same body as ours.
+    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
+  }) as unknown as FastifyInstance;
+  // JSON is the only body format; anything else is a 415, not a string handed to a JSON schema.
+  app.removeContentTypeParser('text/plain');
+  installErrorHandling(app, options.notFoundHint);
+  return app;
+}
+
+export interface ListenOptions {
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly host: string;
+  /** What to change when the address cannot be used, e.g. `pick another --port or --host`. */
+  readonly hint: string;
+  /** Releases what the app was built with; called before the error is thrown. */
+  readonly onFailure: () => Promise<void>;
+}
+
+/**
+ * Listens and returns the port listened on (the one picked when asked for 0). An address that is taken, not allowed
+ * or not this machine's is a CONFLICT with `hint`, not a raw socket error.
+ */
+export async function listenOrConflict(app: FastifyInstance, options: ListenOptions): Promise<number> {
+  const { port, host } = options;
+  try {
+    await app.listen({ port, host });
+  } catch (error) {
+    await options.onFailure();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new KtrdrError('CONFLICT', `cannot listen on ${host}:${port} (${code})`, { hint: options.hint, cause: error });
+    }
+    throw error;
+  }
+  const address = app.server.address();
+  return typeof address === 'object' && address !== null ? address.port : port;
+}
