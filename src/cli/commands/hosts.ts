@@ -33,7 +33,10 @@ function statusCell(host: HostView): string {
 }
 
 function deviceCell(host: HostView): string {
-  return host.device === null ? '-' : `${host.device.kind} ${host.device.name}`;
+  if (host.device === null) return '-';
+  // Device names usually start with their kind already ("cpu (AMD EPYC)"); say the kind once.
+  const { kind, name } = host.device;
+  return name.startsWith(kind) ? name : `${kind} ${name}`;
 }
 
 function busyCell(host: HostView): string {
