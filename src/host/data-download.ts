@@ -40,7 +40,7 @@ export async function downloadSeries(requirement: DataRequirement, options: Down
     if (options.signal.aborted) throw error;
     throw new KtrdrError('DATA_NOT_FOUND', `downloading ${what} from ${url} failed: ${describe(error)}`, {
       details: { ...requirement, url },
-      hint: 'check that the backend is reachable from this host (--backend, or the origin of callback_url)',
+      hint: 'check that the backend is reachable from this host (--backend, or the base URL of callback_url)',
       cause: error,
     });
   }

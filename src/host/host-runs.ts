@@ -28,7 +28,7 @@ export interface HostRunsOptions {
   readonly logger: Logger;
   /** Sent as `Authorization: Bearer` on pushes and downloads; undefined only for an `--insecure` host. */
   readonly token?: string;
-  /** Where to download data from; without it, the origin of each run's `callback_url`. */
+  /** Where to download data from; without it, the backend base URL that each run's `callback_url` lives under. */
   readonly backendUrl?: string;
   /** How long a finished run (status, events, result) is kept without a `DELETE`, in ms. @defaultValue 1 hour */
   readonly retentionMs?: number;
@@ -237,7 +237,7 @@ export class HostRuns {
     const { request } = run;
     let dataDir: string | undefined;
     try {
-      const backendUrl = this.options.backendUrl ?? (request.callback_url !== undefined ? new URL(request.callback_url).origin : undefined);
+      const backendUrl = this.options.backendUrl ?? (request.callback_url !== undefined ? backendBaseOf(request.callback_url) : undefined);
       dataDir = (await this.options.data.prepare(run.id, request.data, backendUrl, run.preparation.signal)).dir;
       if (run.cancelRequested) return { status: 'cancelled', started: false };
       run.handle = this.options.trainer.start(this.jobOf(request), dataDir, {
@@ -331,4 +331,15 @@ export class HostRuns {
       run.pushing = false;
     }
   }
+}
+
+/**
+ * The backend's base URL from a result callback `{base}/api/v1/trainings/{id}/result`. Keeping the path (not just
+ * the origin) matters when the backend sits under a prefix behind a proxy (`KTRDR_PUBLIC_URL=http://proxy/ktrdr`).
+ */
+export function backendBaseOf(callbackUrl: string): string {
+  const url = new URL(callbackUrl);
+  const at = url.pathname.lastIndexOf('/api/v1/');
+  const path = at >= 0 ? url.pathname.slice(0, at) : '';
+  return `${url.origin}${path}`;
 }

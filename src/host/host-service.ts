@@ -18,7 +18,7 @@ export interface HostServiceOptions {
   readonly concurrency: number;
   /** Shared secret (`KTRDR_HOST_TOKEN`); undefined only when the caller explicitly chose to run without one. */
   readonly token: string | undefined;
-  /** Backend base URL for downloads; without it, each run's `callback_url` origin. */
+  /** Backend base URL for downloads; without it, the base each run's `callback_url` lives under. */
   readonly backendUrl?: string;
   /** Recorded in each manifest's execution record and sent when registering. @defaultValue the OS host name */
   readonly name?: string;

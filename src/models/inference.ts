@@ -1,13 +1,15 @@
 import { parseStrategy } from '../config/strategy.js';
 import type { OhlcvSeries } from '../data/ohlcv.js';
-import { resolveRange } from '../data/range.js';
+import { parseOhlcvCsv } from '../data/csv.js';
+import { filterRange, resolveRange } from '../data/range.js';
+import { timeframeMs } from '../data/timeframe.js';
 import type { MarketDataSource } from '../data/repository.js';
 import { formatTimestamp } from '../data/timestamp.js';
 import { KtrdrError } from '../errors.js';
 import { computeFeatures } from '../features/index.js';
 import { decodeWeights, predictProbabilities } from '../nn/index.js';
 import { CLASS_NAMES, type ClassName, type ModelArtifact } from '../training/artifact.js';
-import type { ModelStore } from './model-store.js';
+import type { ModelStore, StoredModel } from './model-store.js';
 
 export interface Prediction {
   readonly timestamp: string;
@@ -96,4 +98,51 @@ export function cutPredictions(predictions: Prediction[], cut: { start?: string;
   const { startMs } = resolveRange({ start: cut.start });
   const kept = predictions.filter((p) => Date.parse(p.timestamp) >= startMs);
   return cut.last === undefined ? kept : kept.slice(Math.max(0, kept.length - cut.last));
+}
+
+export interface CsvPredictParams {
+  /** Shown in errors. */
+  readonly file: string;
+  readonly symbol: string;
+  /** When given, must be the model's base timeframe. */
+  readonly timeframe?: string;
+  readonly start?: string;
+  readonly end?: string;
+  readonly last?: number;
+}
+
+/**
+ * Predicts on bars from a CSV file (`ktrdr predict --data`). Only single-timeframe models qualify, and the bars must
+ * be of the model's timeframe: hourly bars fed to a daily model would give confident, meaningless signals, so the
+ * typical spacing of the bars is checked against the timeframe.
+ */
+export function predictFromCsv(stored: StoredModel, bytes: Uint8Array, params: CsvPredictParams): PredictionSet {
+  const { artifact } = stored;
+  const base = artifact.features.base_timeframe;
+  if (artifact.features.timeframes.length > 1) {
+    throw new KtrdrError('VALIDATION_FAILED', `a CSV file holds one timeframe, but this model reads ${artifact.features.timeframes.join(', ')}`, {
+      hint: 'put the files in the data directory and predict by symbol',
+    });
+  }
+  if (params.timeframe !== undefined && params.timeframe !== base) {
+    throw new KtrdrError('VALIDATION_FAILED', `model ${artifact.strategy_name} v${stored.version} predicts on ${base} bars, not ${params.timeframe}`);
+  }
+  const series = filterRange(parseOhlcvCsv(bytes, { file: params.file, symbol: params.symbol, timeframe: base }), { end: params.end }, params.file);
+  const spacing = medianSpacingMs(series.timestamps);
+  if (spacing !== undefined && spacing !== timeframeMs(base)) {
+    throw new KtrdrError('DATA_INVALID', `${params.file}: bars are typically ${spacing / 60_000} minutes apart, but the model was trained on ${base} bars`, {
+      details: { file: params.file, median_spacing_ms: spacing, expected_ms: timeframeMs(base) },
+    });
+  }
+  const predictions = cutPredictions(predictWithArtifact(artifact, new Map([[base, series]])), params);
+  return { strategy: artifact.strategy_name, version: stored.version, symbol: params.symbol, timeframe: base, predictions };
+}
+
+/** The median gap between consecutive bars (weekend and holiday gaps do not move it); undefined below 2 bars. */
+function medianSpacingMs(timestamps: Float64Array): number | undefined {
+  if (timestamps.length < 2) return undefined;
+  const gaps = new Float64Array(timestamps.length - 1);
+  for (let i = 1; i < timestamps.length; i++) gaps[i - 1] = timestamps[i] - timestamps[i - 1];
+  gaps.sort();
+  return gaps[gaps.length >> 1];
 }

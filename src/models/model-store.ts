@@ -3,7 +3,7 @@ import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { stringify as prettyJson } from '../util/json.js';
 import { KtrdrError } from '../errors.js';
-import { assertSafeName } from '../util/names.js';
+import { SAFE_NAME, assertSafeName } from '../util/names.js';
 import { ARTIFACT_FORMAT, sha256Hex, type ModelArtifact } from '../training/artifact.js';
 
 /** One stored version, as listed (no weights). */
@@ -129,7 +129,8 @@ export class FileModelStore implements ModelStore {
     assertSafeName(strategy, 'strategy');
     const pointer = await readFile(join(this.root, strategy, 'latest'), 'utf8').catch(() => null);
     const match = pointer?.trim().match(VERSION_DIR);
-    if (match) return Number(match[1]);
+    // A pointer to a version someone deleted (as the MODEL_CORRUPT hint suggests) falls back to the newest one left.
+    if (match && (await isDirectory(join(this.root, strategy, match[0])))) return Number(match[1]);
     return this.latestVersionOnDisk(strategy);
   }
 
@@ -153,7 +154,8 @@ export class FileModelStore implements ModelStore {
 
   private async strategies(): Promise<string[]> {
     const entries = await readdir(this.root, { withFileTypes: true }).catch(() => []);
-    return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+    // Only names a strategy could have: a mounted volume's `lost+found` or a stray backup folder is not a model.
+    return entries.filter((e) => e.isDirectory() && SAFE_NAME.test(e.name)).map((e) => e.name).sort();
   }
 
   private async versions(strategy: string): Promise<number[]> {

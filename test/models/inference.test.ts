@@ -54,3 +54,22 @@ describe('prediction', () => {
     });
   });
 });
+
+describe('predictFromCsv', () => {
+  it('should refuse bars of another timeframe than the model was trained on', async () => {
+    const { readFile, mkdtemp } = await import('node:fs/promises');
+    const { predictFromCsv } = await import('../../src/models/inference.js');
+    const root = await mkdtemp(join(tmpdir(), 'ktrdr-csv-'));
+    const store = new FileModelStore(root);
+    const { artifact } = await runTraining({ strategyYaml: SPX_RSI_STRATEGY }, recordingContext().ctx);
+    await store.save(artifact);
+    const stored = await store.load('spx_rsi_test');
+    const dataDir = new URL('../../data/', import.meta.url);
+    const daily = predictFromCsv(stored, await readFile(new URL('SPX_1d.csv', dataDir)), { file: 'SPX_1d.csv', symbol: 'SPX', last: 2 });
+    expect(daily.predictions).toHaveLength(2);
+    expect(() => predictFromCsv(stored, new Uint8Array(), { file: 'x.csv', symbol: 'SPX', timeframe: '1h' })).toThrow(/predicts on 1d bars, not 1h/);
+    const hourly = await readFile(new URL('EURUSD_1h.csv', dataDir));
+    expect(() => predictFromCsv(stored, hourly, { file: 'EURUSD_1h.csv', symbol: 'EURUSD' })).toThrow(/60 minutes apart, but the model was trained on 1d bars/);
+    await rm(root, { recursive: true, force: true });
+  });
+});

@@ -60,6 +60,17 @@ describe(FileModelStore.name, () => {
     ]);
   });
 
+  it('should ignore folders that cannot be strategies and survive a deleted latest version', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(root, 'lost+found'));
+    await mkdir(join(root, 'backup 1'));
+    await sut.save(buildArtifact());
+    await sut.save(buildArtifact());
+    expect((await sut.list()).map((m) => `${m.strategy} v${m.version}`)).toEqual(['demo v1', 'demo v2']);
+    await rm(join(root, 'demo', 'v2'), { recursive: true });
+    expect((await sut.load('demo')).version).toBe(1);
+  });
+
   it('should fail clearly on a corrupted or missing weights file', async () => {
     const { path } = await sut.save(buildArtifact());
     await writeFile(join(path, 'weights.bin'), new Uint8Array([1, 2, 3]));

@@ -2,11 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { loadSettings } from '../../config/settings.js';
-import { parseOhlcvCsv } from '../../data/csv.js';
-import { filterRange } from '../../data/range.js';
 import { MarketDataRepository } from '../../data/repository.js';
-import { KtrdrError } from '../../errors.js';
-import { cutPredictions, predictFromStore, predictWithArtifact, type Prediction } from '../../models/inference.js';
+import { predictFromCsv, predictFromStore, type Prediction } from '../../models/inference.js';
 import { FileModelStore } from '../../models/model-store.js';
 import { integerOption, table } from '../format.js';
 
@@ -43,16 +40,14 @@ export function registerPredictCommand(program: Command): void {
       let result: { version: number | null; symbol: string; predictions: Prediction[] };
       if (options.data) {
         const stored = await store.load(strategy, version);
-        const timeframes = stored.artifact.features.timeframes;
-        if (timeframes.length > 1) {
-          throw new KtrdrError('VALIDATION_FAILED', `--data takes one CSV file, but this model reads ${timeframes.join(', ')}`, {
-            hint: 'put the files in the data directory and use --symbol',
-          });
-        }
-        const symbol = options.symbol ?? basename(options.data).replace(/\.csv$/i, '');
-        const series = filterRange(parseOhlcvCsv(await readFile(options.data), { file: options.data, symbol, timeframe: timeframes[0] }), { end: options.end });
-        const predictions = cutPredictions(predictWithArtifact(stored.artifact, new Map([[timeframes[0], series]])), { start: options.start, last });
-        result = { version: stored.version, symbol, predictions };
+        result = predictFromCsv(stored, await readFile(options.data), {
+          file: options.data,
+          symbol: options.symbol ?? basename(options.data).replace(/\.csv$/i, ''),
+          timeframe: options.timeframe,
+          start: options.start,
+          end: options.end,
+          last,
+        });
       } else {
         const symbol = options.symbol ?? (await store.load(strategy, version)).artifact.manifest.symbols[0];
         result = await predictFromStore(store, new MarketDataRepository(settings.dataDir), {

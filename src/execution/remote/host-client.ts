@@ -35,8 +35,9 @@ export interface CallOptions {
 
 /**
  * Typed client of one training host's protocol (`src/contracts/host-protocol.ts`). Answers are parsed with the same
- * schemas the host declares. Failures are either `HostUnreachableError` (no answer) or a `KtrdrError` rebuilt from
- * the host's error body (it answered, and said no), so callers can tell "try again" from "give up".
+ * schemas the host declares. Failures are either `HostUnreachableError` (no usable answer: network failure, timeout,
+ * a proxy's 502, a body that is not JSON) or a `KtrdrError` rebuilt from the host's error body (it answered, and
+ * said no), so callers can tell "try again" from "give up".
  */
 export class HostClient {
   readonly baseUrl: string;
@@ -90,7 +91,9 @@ export class HostClient {
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new KtrdrError('INTERNAL', `host ${this.baseUrl} answered ${method} ${path} with something that is not JSON`, { cause: error });
+      // A proxy's error page or a cut-off body: the host's state is unknown, not wrong, so callers retry like a
+      // network failure instead of failing a run that may still be training.
+      throw new HostUnreachableError(this.baseUrl, `host ${this.baseUrl} answered ${method} ${path} with something that is not JSON`, { cause: error });
     }
     const result = schema.safeParse(parsed);
     if (!result.success) {
@@ -131,15 +134,25 @@ export class HostClient {
     }
   }
 
-  private async errorOf(response: Response, method: string, url: string, call: CallOptions): Promise<KtrdrError> {
+  /**
+   * A host's own error body with a stable code is its answer. A timeout, rate limit or server error without one
+   * (typically from a proxy in between, or a hiccup) says nothing about the run, so it counts as "unreachable" and
+   * is retried until the host is declared lost, rather than failing a run that goes on training.
+   */
+  private async errorOf(response: Response, method: string, url: string, call: CallOptions): Promise<Error> {
     const text = await this.readText(response, call);
+    let hostError: KtrdrError | undefined;
     try {
       const body = JSON.parse(text) as ErrorBody;
-      if (typeof body?.error?.code === 'string') return errorFromBody(body.error);
+      if (typeof body?.error?.code === 'string') hostError = errorFromBody(body.error);
     } catch {
       // not our error body; described below
     }
-    return new KtrdrError('INTERNAL', `host answered ${method} ${url} with HTTP ${response.status}: ${text.slice(0, 200)}`);
+    const transient = response.status === 408 || response.status === 429 || response.status >= 500;
+    if (transient && (hostError === undefined || hostError.code === 'INTERNAL')) {
+      return new HostUnreachableError(url, `host answered ${method} ${url} with HTTP ${response.status}: ${text.slice(0, 200)}`);
+    }
+    return hostError ?? new KtrdrError('INTERNAL', `host answered ${method} ${url} with HTTP ${response.status}: ${text.slice(0, 200)}`);
   }
 
   private signalFor(call: CallOptions): AbortSignal {
