@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { DataRequirement } from '../contracts/host-protocol.js';
 import { dataFileName } from '../data/names.js';
@@ -8,6 +9,9 @@ import { FileDigests } from '../util/file-digests.js';
 import type { Logger } from '../util/logger.js';
 import { isProcessAlive } from '../util/process.js';
 import { downloadSeries } from './data-download.js';
+
+/** This machine's name, made safe for a directory name. */
+const RUN_DIR_HOST = hostname().replace(/[^A-Za-z0-9_.]/g, '_') || 'host';
 
 export interface RunDataOptions {
   /** The host's own market data, `{SYMBOL}_{TF}.csv`; used when a file's sha256 is the one a run asks for. */
@@ -55,16 +59,20 @@ export class RunDataProvisioner {
     this.dataDir = resolve(options.dataDir);
     this.cacheDir = resolve(options.cacheDir);
     // Per process: two hosts may share a cache (downloads are by hash, written atomically), never a run directory.
+    // The machine's name is part of it because a cache on a shared volume sees processes of other machines (or
+    // containers, where every host may be pid 1), whose liveness this process cannot check.
     this.allRunsDir = join(this.cacheDir, 'runs');
-    this.runsDir = join(this.allRunsDir, String(process.pid));
+    this.runsDir = join(this.allRunsDir, `${RUN_DIR_HOST}-${process.pid}`);
   }
 
-  /** Removes run directories that processes no longer running left behind (they stopped before cleaning up). */
+  /** Removes run directories that this machine's processes, no longer running, left behind before cleaning up. */
   async init(): Promise<void> {
     await mkdir(this.allRunsDir, { recursive: true });
     for (const name of await readdir(this.allRunsDir)) {
-      const pid = Number(name);
-      if (/^\d+$/.test(name) && pid !== process.pid && isProcessAlive(pid)) continue;
+      const match = /^(.+)-(\d+)$/.exec(name);
+      if (match === null || match[1] !== RUN_DIR_HOST) continue; // another machine's, or not ours to judge
+      const pid = Number(match[2]);
+      if (pid !== process.pid && isProcessAlive(pid)) continue;
       await rm(join(this.allRunsDir, name), { recursive: true, force: true });
     }
     await mkdir(this.runsDir, { recursive: true });
