@@ -91,3 +91,25 @@ export function requireRows(matrix: FeatureMatrix, symbol: string, minimum: numb
     );
   }
 }
+
+/**
+ * The rows at or after `startMs`. Features are computed on all the history before a range's start and only then cut,
+ * so indicators that carry state from bar to bar (EMA, RSI, ADX) give the first rows of the range the same values
+ * that prediction, which also reads the history, will compute for them. Returns views, no copy.
+ */
+export function rowsFrom(matrix: FeatureMatrix, startMs: number, baseTimestamps: Float64Array): FeatureMatrix {
+  let first = 0;
+  while (first < matrix.rows && matrix.timestamps[first] < startMs) first++;
+  let barsInRange = 0;
+  for (let i = baseTimestamps.length - 1; i >= 0 && baseTimestamps[i] >= startMs; i--) barsInRange++;
+  const width = matrix.names.length;
+  const rows = matrix.rows - first;
+  return {
+    names: matrix.names,
+    values: matrix.values.subarray(first * width),
+    rows,
+    barIndex: matrix.barIndex.subarray(first),
+    timestamps: matrix.timestamps.subarray(first),
+    droppedRows: barsInRange - rows,
+  };
+}

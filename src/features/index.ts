@@ -4,7 +4,7 @@ import { buildFeatureMatrix, type FeatureMatrix } from './feature-matrix.js';
 import { computeMemberships, type MembershipColumns } from './memberships.js';
 import { computeStrategyIndicators, timeframeNeeds } from './strategy-indicators.js';
 
-export { buildFeatureMatrix, requireRows, type FeatureMatrix } from './feature-matrix.js';
+export { buildFeatureMatrix, requireRows, rowsFrom, type FeatureMatrix } from './feature-matrix.js';
 export { computeMemberships, type MembershipColumns } from './memberships.js';
 export { computeStrategyIndicators, indicatorColumnKey, timeframeNeeds, type IndicatorColumns } from './strategy-indicators.js';
 

@@ -1,6 +1,7 @@
 import { parseStrategy, type Strategy } from '../config/strategy.js';
 import type { LoadedData } from '../data/repository.js';
 import type { OhlcvSeries } from '../data/ohlcv.js';
+import { resolveRange } from '../data/range.js';
 import { formatTimestamp } from '../data/timestamp.js';
 import { KtrdrError } from '../errors.js';
 import {
@@ -9,6 +10,7 @@ import {
   computeStrategyIndicators,
   requireRows,
   requiredTimeframes,
+  rowsFrom,
   timeframeNeeds,
   type FeatureMatrix,
   type IndicatorColumns,
@@ -105,7 +107,10 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
 
   // 2. Load data
   step('load_data');
-  const range = { start: trainingData.startDate, end: trainingData.endDate };
+  // Everything up to `end` is read: the bars before `start` warm the indicators up (as they will at prediction time)
+  // and are cut off after the features are built, so training rows are exactly the bars in [start, end].
+  const { startMs } = resolveRange({ start: trainingData.startDate, end: trainingData.endDate });
+  const range = { end: trainingData.endDate };
   const fingerprints: DataFingerprint[] = [];
   const seriesBySymbol = new Map<string, Map<string, OhlcvSeries>>();
   for (const symbol of trainingData.symbols) {
@@ -157,7 +162,11 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
   const matrices = new Map<string, FeatureMatrix>();
   for (const [symbol, frames] of seriesBySymbol) {
     throwIfCancelled(signal);
-    const matrix = buildFeatureMatrix(strategy, frames, membershipsBySymbol.get(symbol)!);
+    const base = frames.get(trainingData.baseTimeframe)!;
+    if (!base.timestamps.some((t) => t >= startMs)) {
+      throw new KtrdrError('DATA_EMPTY_RANGE', `${symbol} ${trainingData.baseTimeframe}: no bars between ${trainingData.startDate} and ${trainingData.endDate ?? 'the end of the data'}`);
+    }
+    const matrix = rowsFrom(buildFeatureMatrix(strategy, frames, membershipsBySymbol.get(symbol)!), startMs, base.timestamps);
     requireRows(matrix, symbol, MIN_ROWS_PER_SYMBOL);
     matrices.set(symbol, matrix);
     logger.debug(`${symbol}: ${matrix.rows} rows x ${matrix.names.length} features (${matrix.droppedRows} warm-up rows dropped)`);

@@ -14,12 +14,13 @@ describe('runTraining', () => {
     expect(artifact.features.names).toEqual(['1d_rsi_zone_oversold', '1d_rsi_zone_neutral', '1d_rsi_zone_overbought']);
     expect(artifact.manifest.weights_sha256).toBe(sha256Hex(artifact.weights));
     expect(artifact.manifest.strategy_sha256).toBe(sha256Hex(SPX_RSI_STRATEGY));
-    expect(artifact.manifest.data).toMatchObject([{ symbol: 'SPX', timeframe: '1d', bars: 2516 }]);
+    // Bars before start_date are read too (indicator warm-up) but never become training rows.
+    expect(artifact.manifest.data).toMatchObject([{ symbol: 'SPX', timeframe: '1d', first: '2000-01-03T00:00:00Z', last: '2019-12-31T00:00:00Z' }]);
     expect(artifact.manifest.operation_id).toBe('op-1');
     expect(artifact.metrics.history).toHaveLength(4);
     expect(artifact.metrics.test).toMatchObject({ accuracy: expect.any(Number), baseline_accuracy: expect.any(Number) });
     const { train, validation, test } = artifact.metrics.split;
-    expect(train + validation + test).toBe(2516 - 14);
+    expect(train + validation + test).toBe(2516);
     expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
   });
 
@@ -91,9 +92,12 @@ describe('runTraining with several symbols', () => {
     const { artifact } = await runTraining({ strategyYaml: SPX_RSI_STRATEGY, overrides: { symbols: ['SPX', 'EURUSD'], startDate: '2018-01-01' } }, run.ctx);
     const data = new MarketDataRepository(new URL('../../data', import.meta.url).pathname);
     let train = 0;
+    const startMs = Date.parse('2018-01-01T00:00:00Z');
     for (const symbol of ['SPX', 'EURUSD']) {
-      const series = await data.load(symbol, '1d', { start: '2018-01-01', end: '2019-12-31' });
-      const kept = zigzagSegmentLabels(series, { threshold: 0.03, price: 'close' }).subarray(14);
+      // Labels come from the symbol's own whole series; rows are its bars in range whose RSI has warmed up.
+      const series = await data.load(symbol, '1d', { end: '2019-12-31' });
+      const labels = zigzagSegmentLabels(series, { threshold: 0.03, price: 'close' });
+      const kept = labels.filter((_label, i) => i >= 14 && series.timestamps[i] >= startMs);
       const line = run.logs.find((l) => l.msg.startsWith(`${symbol}: label distribution`));
       expect(line?.msg).toBe(`${symbol}: label distribution ${formatLabelDistribution(labelDistribution(kept))}`);
       train += Math.floor(kept.length * 0.7);

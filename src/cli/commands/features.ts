@@ -3,10 +3,11 @@ import type { Command } from 'commander';
 import { loadSettings } from '../../config/settings.js';
 import { parseStrategy } from '../../config/strategy.js';
 import { resolveStrategyPath } from '../../config/strategy-files.js';
+import { resolveRange } from '../../data/range.js';
 import { MarketDataRepository } from '../../data/repository.js';
 import type { OhlcvSeries } from '../../data/ohlcv.js';
 import { formatTimestamp } from '../../data/timestamp.js';
-import { computeFeatures, requiredTimeframes } from '../../features/index.js';
+import { computeFeatures, requiredTimeframes, rowsFrom } from '../../features/index.js';
 import { formatLabelDistribution, labelDistribution } from '../../labels/label-classes.js';
 import { zigzagSegmentLabels } from '../../labels/zigzag-labels.js';
 import { applyOverrides } from '../../training/overrides.js';
@@ -42,12 +43,14 @@ export function registerFeaturesCommand(program: Command): void {
       });
       const strategy = parseStrategy(text, file);
       const data = new MarketDataRepository(settings.dataDir);
-      const range = { start: strategy.trainingData.startDate, end: strategy.trainingData.endDate };
+      // History before `start` warms the indicators up, exactly as in training; rows are cut to the range after.
+      const { startMs } = resolveRange({ start: strategy.trainingData.startDate, end: strategy.trainingData.endDate });
+      const range = { end: strategy.trainingData.endDate };
       const lines: string[] = [];
       for (const symbol of strategy.trainingData.symbols) {
         const series = new Map<string, OhlcvSeries>();
         for (const timeframe of requiredTimeframes(strategy)) series.set(timeframe, await data.load(symbol, timeframe, range));
-        const matrix = computeFeatures(strategy, series);
+        const matrix = rowsFrom(computeFeatures(strategy, series), startMs, series.get(strategy.trainingData.baseTimeframe)!.timestamps);
         if (lines.length === 0) lines.push(['timestamp', 'symbol', ...matrix.names, 'label'].join(','));
         const base = series.get(strategy.trainingData.baseTimeframe)!;
         const labels = zigzagSegmentLabels(base, { threshold: strategy.training.labels.zigzagThreshold, price: strategy.training.labels.price });
