@@ -445,7 +445,7 @@ export class TrainingService {
       onLogs: (records) => enqueue(() => operations.appendLogs(id, records), 'logs'),
       onEpochs: (records) =>
         enqueue(async () => {
-          for (const record of records) await operations.appendMetric(id, { ...record });
+          await operations.appendMetrics(id, records.map((record) => ({ ...record })));
         }, 'metric'),
     };
   }

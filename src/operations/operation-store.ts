@@ -128,6 +128,11 @@ export interface OperationStore {
    * deliver twice) and null is returned.
    */
   appendMetric<M extends EpochMetricsCore>(id: string, metrics: M): Promise<MetricEvent | null>;
+  /**
+   * `appendMetric` for several epochs in one transaction (a worker reports in batches; one transaction per epoch
+   * would cost the server a commit per sub-millisecond epoch). Returns the events written, duplicates left out.
+   */
+  appendMetrics<M extends EpochMetricsCore>(id: string, metrics: readonly M[]): Promise<MetricEvent[]>;
 
   /** Events with `seq > afterSeq`, oldest first; typed by the kinds asked for. */
   eventsSince<K extends OperationEventKind = OperationEventKind>(

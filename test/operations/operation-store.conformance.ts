@@ -480,6 +480,17 @@ export function describeOperationStoreConformance(name: string, target: Conforma
         expect(await sut.eventsSince(op.id, 0, { kinds: ['metric'] })).toHaveLength(3);
       });
 
+      it('should write a batch of epochs at once, leaving out redeliveries and refusing a bad record whole', async () => {
+        const op = await operationIn(sut, 'running');
+        await sut.appendMetric(op.id, { epoch: 1, train_loss: 1 });
+        const written = await sut.appendMetrics(op.id, [{ epoch: 1, train_loss: 9 }, { epoch: 2, train_loss: 0.5 }, { epoch: 3, train_loss: 0.25 }]);
+        expect(written.map((e) => e.data.epoch)).toEqual([2, 3]);
+        expect(await sut.metrics(op.id)).toEqual([{ epoch: 1, train_loss: 1 }, { epoch: 2, train_loss: 0.5 }, { epoch: 3, train_loss: 0.25 }]);
+        await expectCode(sut.appendMetrics(op.id, [{ epoch: 4 }, { epoch: 4.5 }]), 'VALIDATION_FAILED');
+        expect(await sut.metrics(op.id)).toHaveLength(3);
+        expect(await sut.appendMetrics(op.id, [])).toEqual([]);
+      });
+
       it('should store non-finite numbers as null and refuse a record without an integer epoch', async () => {
         const op = await operationIn(sut, 'running');
         const event = await sut.appendMetric(op.id, { epoch: 0, train_loss: Number.NaN, val_loss: Number.POSITIVE_INFINITY });

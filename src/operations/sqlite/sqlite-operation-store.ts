@@ -292,23 +292,34 @@ export class SqliteOperationStore implements OperationStore {
   }
 
   async appendMetric<M extends EpochMetricsCore>(id: string, metrics: M): Promise<MetricEvent | null> {
-    if (!Number.isInteger(metrics.epoch) || metrics.epoch < 0) {
-      throw new KtrdrError('VALIDATION_FAILED', `epoch metrics need a non-negative integer epoch, got ${String(metrics.epoch)}`, {
-        details: { epoch: metrics.epoch },
-      });
+    const [event] = await this.appendMetrics(id, [metrics]);
+    return event ?? null;
+  }
+
+  async appendMetrics<M extends EpochMetricsCore>(id: string, metrics: readonly M[]): Promise<MetricEvent[]> {
+    for (const record of metrics) {
+      if (!Number.isInteger(record.epoch) || record.epoch < 0) {
+        throw new KtrdrError('VALIDATION_FAILED', `epoch metrics need a non-negative integer epoch, got ${String(record.epoch)}`, {
+          details: { epoch: record.epoch },
+        });
+      }
     }
-    const event = this.db
+    const events = this.db
       .transaction(() => {
         this.mustGetStatus(id);
-        const data = JSON.stringify(metrics);
-        const time = this.timestamp();
-        const inserted = this.statements.insertMetric.run({ operation_id: id, time, epoch: metrics.epoch, data });
-        if (inserted.changes === 0) return null;
-        return toEvent({ seq: Number(inserted.lastInsertRowid), operation_id: id, kind: 'metric', time, data }) as MetricEvent;
+        const written: MetricEvent[] = [];
+        for (const record of metrics) {
+          const data = JSON.stringify(record);
+          const time = this.timestamp();
+          const inserted = this.statements.insertMetric.run({ operation_id: id, time, epoch: record.epoch, data });
+          if (inserted.changes === 0) continue;
+          written.push(toEvent({ seq: Number(inserted.lastInsertRowid), operation_id: id, kind: 'metric', time, data }) as MetricEvent);
+        }
+        return written;
       })
       .immediate();
-    if (event) this.publish([event]);
-    return event;
+    if (events.length > 0) this.publish(events);
+    return events;
   }
 
   async eventsSince<K extends OperationEventKind = OperationEventKind>(
