@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { parseSse } from '../src/api/client/sse-parser.js';
 import { projectRoot } from '../src/util/package-info.js';
 import { median, percentile, report } from './stats.js';
+import { spxRsiStrategy } from './strategies.js';
 
 const REQUESTS = 2000;
 const CLIENTS = 20;
@@ -59,17 +60,7 @@ ${TRAINING_SECTION}`;
  * Worst case for the server: the tiny SPX/RSI test strategy finishes an epoch every millisecond or two, so the
  * server records thousands of epoch metrics per second while it answers.
  */
-const STRESS_STRATEGY = `
-name: bench_stress
-training_data: {symbols: [SPX], timeframes: [1d], start_date: "2010-01-01", end_date: "2019-12-31"}
-indicators:
-  rsi_14: {type: rsi, period: 14}
-fuzzy_sets:
-  rsi_zone: {indicator: rsi_14, oversold: [0, 25, 40], neutral: [30, 50, 70], overbought: [60, 75, 100]}
-nn_inputs:
-  - {fuzzy_set: rsi_zone, timeframes: all}
-model: {type: mlp, hidden_layers: [8], activation: relu, dropout: 0.1}
-${TRAINING_SECTION.replace('0.005', '0.03')}`;
+const STRESS_STRATEGY = spxRsiStrategy({ name: 'bench_stress', epochs: 50_000, learningRate: 0.001, zigzagThreshold: 0.03 });
 
 async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [join(projectRoot(), 'dist/src/cli/main.js'), 'serve', '--port', '0', '--log-level', 'warn'], {

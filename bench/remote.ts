@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { parseSse } from '../src/api/client/sse-parser.js';
 import { projectRoot } from '../src/util/package-info.js';
 import { median, report } from './stats.js';
+import { spxRsiStrategy } from './strategies.js';
 
 const ROUNDS = 7;
 const CANCEL_ROUNDS = 5;
@@ -28,25 +29,8 @@ const CANCEL_TARGET_MS = 1000;
 const TOKEN = 'bench-remote-token';
 
 /** The pipeline tests' SPX/RSI strategy with 30 epochs: about a second of training, so the fixed costs show. */
-const SMALL = `
-name: bench_small
-training_data: {symbols: [SPX], timeframes: [1d], start_date: "2010-01-01", end_date: "2019-12-31"}
-indicators:
-  rsi_14: {type: rsi, period: 14}
-fuzzy_sets:
-  rsi_zone: {indicator: rsi_14, oversold: [0, 25, 40], neutral: [30, 50, 70], overbought: [60, 75, 100]}
-nn_inputs:
-  - {fuzzy_set: rsi_zone, timeframes: all}
-model: {type: mlp, hidden_layers: [8], activation: relu, dropout: 0.1}
-training:
-  epochs: 30
-  early_stopping: {enabled: false}
-  batch_size: 32
-  learning_rate: 0.005
-  seed: 7
-  labels: {source: zigzag, zigzag_threshold: 0.03, price: close}
-`;
-const LONG = SMALL.replace('name: bench_small', 'name: bench_long').replace('epochs: 30', 'epochs: 100000');
+const SMALL = spxRsiStrategy({ name: 'bench_small', epochs: 30, learningRate: 0.005, zigzagThreshold: 0.03 });
+const LONG = spxRsiStrategy({ name: 'bench_long', epochs: 100_000, learningRate: 0.005, zigzagThreshold: 0.03 });
 
 function startProcess(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [join(projectRoot(), 'dist/src/cli/main.js'), ...args], {
