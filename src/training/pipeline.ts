@@ -185,7 +185,13 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
     datasets.push({ symbol, matrix, labels });
     logger.debug(`${symbol}: label distribution ${formatLabelDistribution(labelDistribution(labels))}`);
   }
-  const distribution = labelDistribution(datasets.flatMap((d) => Array.from(d.labels)));
+  const stackedLabels = new Uint8Array(datasets.reduce((n, d) => n + d.labels.length, 0));
+  let offset = 0;
+  for (const { labels } of datasets) {
+    stackedLabels.set(labels, offset);
+    offset += labels.length;
+  }
+  const distribution = labelDistribution(stackedLabels);
   logger.info(`Label distribution: ${formatLabelDistribution(distribution)}`);
 
   // 7. Split: chronological within each symbol, then stacked, so no split sees another's future
