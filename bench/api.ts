@@ -10,7 +10,6 @@
  *
  * Output: one JSON line per measurement, then a summary line.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, get } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -19,6 +18,7 @@ import { join } from 'node:path';
 import { parseSse } from '../src/api/client/sse-parser.js';
 import { projectRoot } from '../src/util/package-info.js';
 import { median, percentile, report } from './stats.js';
+import { startKtrdr } from './processes.js';
 import { spxRsiStrategy } from './strategies.js';
 
 const REQUESTS = 2000;
@@ -62,21 +62,6 @@ ${TRAINING_SECTION}`;
  */
 const STRESS_STRATEGY = spxRsiStrategy({ name: 'bench_stress', epochs: 50_000, learningRate: 0.001, zigzagThreshold: 0.03 });
 
-async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(projectRoot(), 'dist/src/cli/main.js'), 'serve', '--port', '0', '--log-level', 'warn'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match) resolve({ child, url: match[1] });
-    });
-    child.on('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
-  });
-}
 
 async function json(url: string, init?: RequestInit): Promise<Record<string, unknown>> {
   const response = await fetch(url, init);
@@ -220,7 +205,7 @@ async function main(): Promise<void> {
     // Two slots even on a two-core machine: both trainings must really run while the server answers.
     KTRDR_LOCAL_CONCURRENCY: '2',
   };
-  const { child, url } = await startServer(env);
+  const { child, url } = await startKtrdr(['serve', '--port', '0', '--log-level', 'warn'], env);
   const api = `${url}/api/v1`;
   try {
     const realistic = await scenario(api, 'bench_realistic');

@@ -12,7 +12,7 @@
  *
  * Output: one JSON line per measurement, then a summary line.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { parseSse } from '../src/api/client/sse-parser.js';
 import { projectRoot } from '../src/util/package-info.js';
 import { median, report } from './stats.js';
+import { startKtrdr } from './processes.js';
 import { spxRsiStrategy } from './strategies.js';
 
 const ROUNDS = 7;
@@ -32,21 +33,6 @@ const TOKEN = 'bench-remote-token';
 const SMALL = spxRsiStrategy({ name: 'bench_small', epochs: 30, learningRate: 0.005, zigzagThreshold: 0.03 });
 const LONG = spxRsiStrategy({ name: 'bench_long', epochs: 100_000, learningRate: 0.005, zigzagThreshold: 0.03 });
 
-function startProcess(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(projectRoot(), 'dist/src/cli/main.js'), ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match) resolve({ child, url: match[1] });
-    });
-    child.on('exit', (code) => reject(new Error(`${args[0]} exited (${code}): ${out}`)));
-  });
-}
 
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
@@ -122,11 +108,11 @@ async function main(): Promise<void> {
   await mkdir(hostData, { recursive: true });
   await writeFile(join(strategies, 'bench_small.yaml'), SMALL);
   await writeFile(join(strategies, 'bench_long.yaml'), LONG);
-  const host = await startProcess(
+  const host = await startKtrdr(
     ['host', '--port', '0', '--data-dir', hostData, '--cache-dir', join(root, 'host-cache'), '--concurrency', '1', '--log-level', 'warn'],
     { KTRDR_HOST_TOKEN: TOKEN, KTRDR_HOME: join(root, 'host-home') },
   );
-  const backend = await startProcess(['serve', '--port', '0', '--log-level', 'warn'], {
+  const backend = await startKtrdr(['serve', '--port', '0', '--log-level', 'warn'], {
     KTRDR_HOME: join(root, 'home'),
     KTRDR_MODELS_DIR: join(root, 'models'),
     KTRDR_STRATEGIES_DIR: strategies,
