@@ -1,33 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { projectRoot } from '../../src/util/package-info.js';
-
-export const CLI = `${projectRoot()}/dist/src/cli/main.js`;
-
-export interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `node dist/src/cli/main.js ...args` to completion. */
-export function runCli(args: readonly string[], env: Record<string, string | undefined> = {}, timeoutMs = 20_000): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`ktrdr ${args.join(' ')} timed out; stdout: ${stdout}; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { OperationSchema, type OperationResponse } from '../../src/contracts/operations.js';
+import { cliEntry } from '../helpers/cli-process.js';
 
 export interface ServerProcess {
   readonly child: ChildProcess;
@@ -40,7 +13,7 @@ export interface ServerProcess {
 /** Starts `ktrdr serve --port 0` as a real child process and resolves once it prints where it listens. */
 export function startServerProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--log-level', 'warn'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliEntry(), 'serve', '--port', '0', '--log-level', 'warn'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
     const timer = setTimeout(() => {
@@ -62,4 +35,18 @@ export function startServerProcess(env: Record<string, string>, timeoutMs = 20_0
       reject(new Error(`server exited with ${code} before listening: ${output}`));
     });
   });
+}
+
+/** One JSON request to a server's `/api/v1`, answered with status and parsed body. */
+export async function api(server: ServerProcess, method: string, path: string, json?: unknown): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers: json === undefined ? {} : { 'content-type': 'application/json' },
+    body: json === undefined ? undefined : JSON.stringify(json),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+export async function operation(server: ServerProcess, id: string): Promise<OperationResponse> {
+  return OperationSchema.parse((await api(server, 'GET', `/operations/${id}`)).body);
 }

@@ -1,24 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostListSchema } from '../../src/contracts/hosts.js';
 import { ModelListSchema } from '../../src/contracts/models.js';
-import { OperationLogsSchema, OperationMetricsSchema, OperationSchema, type OperationResponse } from '../../src/contracts/operations.js';
+import { OperationLogsSchema, OperationMetricsSchema } from '../../src/contracts/operations.js';
 import { runCliProcess } from '../helpers/cli-process.js';
 import { HOST_TOKEN, startHostProcess, type HostProcess } from '../execution/host-process.js';
 import { DATA_DIR, spxStrategy, tempDirs, waitFor, type TempDirs } from '../execution/strategies.js';
-import { startServerProcess, type ServerProcess } from './processes.js';
-
-async function api(server: ServerProcess, method: string, path: string, json?: unknown): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: json === undefined ? {} : { 'content-type': 'application/json' },
-    body: json === undefined ? undefined : JSON.stringify(json),
-  });
-  return { status: response.status, body: await response.json() };
-}
-
-async function operation(server: ServerProcess, id: string): Promise<OperationResponse> {
-  return OperationSchema.parse((await api(server, 'GET', `/operations/${id}`)).body);
-}
+import { api, operation, startServerProcess, type ServerProcess } from './processes.js';
 
 /** `ktrdr serve` and `ktrdr host` as real processes: a backend killed mid-run, restarted, and the CLI's view of hosts. */
 describe('ktrdr serve with a training host: restart and CLI', () => {

@@ -1,22 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelListSchema } from '../../src/contracts/models.js';
-import { OperationSchema, type OperationResponse } from '../../src/contracts/operations.js';
 import { StrategyListSchema } from '../../src/contracts/strategies.js';
 import { DATA_DIR, longStrategy, spxStrategy, tempDirs, waitFor, type TempDirs } from '../execution/strategies.js';
-import { startServerProcess, type ServerProcess } from './processes.js';
-
-async function api(server: ServerProcess, method: string, path: string, json?: unknown): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: json === undefined ? {} : { 'content-type': 'application/json' },
-    body: json === undefined ? undefined : JSON.stringify(json),
-  });
-  return { status: response.status, body: await response.json() };
-}
-
-async function operation(server: ServerProcess, id: string): Promise<OperationResponse> {
-  return OperationSchema.parse((await api(server, 'GET', `/operations/${id}`)).body);
-}
+import { api, operation, startServerProcess, type ServerProcess } from './processes.js';
 
 describe('ktrdr serve: restart during a run', () => {
   let dirs: TempDirs;

@@ -62,6 +62,19 @@ export function startCli(args: string[], env: Record<string, string>): RunningCl
   };
 }
 
-export async function runCliProcess(args: string[], env: Record<string, string>): Promise<ProcessResult> {
-  return startCli(args, env).done;
+/** Runs `ktrdr <args>` to completion; a run that hangs past `timeoutMs` is killed and fails the test. */
+export async function runCliProcess(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<ProcessResult> {
+  const run = startCli([...args], env);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      run.child.kill('SIGKILL');
+      reject(new Error(`ktrdr ${args.join(' ')} did not finish within ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([run.done, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
