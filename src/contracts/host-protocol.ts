@@ -12,12 +12,12 @@ import { SymbolSchema, TimeframeSchema } from './common.js';
  * backend acknowledges it with `DELETE /training/{id}` or the retention time passes.
  *
  * Answers, all errors with the usual `{"error": {code, message}}` body:
- * - `POST /training/start` → 202 `HostRunAccepted`; 400 VALIDATION_FAILED; 401 UNAUTHORIZED; 409 CONFLICT (the id is
+ * - `POST /training/start` → 202 `HostRunAccepted`; 400 VALIDATION_FAILED; 401 UNAUTHORIZED; 409 RUN_EXISTS (the id is
  *   already known to the host); 503 HOST_BUSY when queued + running runs ≥ capacity (the host never queues beyond it).
  * - `GET /training/{id}` → 200 `HostRunStatus`; 404 OPERATION_NOT_FOUND (never started here, acknowledged, or expired).
  * - `POST /training/{id}/cancel` → 202 `HostRunAccepted` (idempotent; a finished run stays as it is); 404.
- * - `GET /training/{id}/result` → 200 gzip JSON (`artifactToJson`); 409 CONFLICT while there is none; 404.
- * - `DELETE /training/{id}` → 204; 409 CONFLICT while the run has not finished (cancel first); 404.
+ * - `GET /training/{id}/result` → 200 gzip JSON (`artifactToJson`); 409 RESULT_NOT_READY while there is none; 404.
+ * - `DELETE /training/{id}` → 204; 409 RUN_ACTIVE while the run has not finished (cancel first); 404.
  *
  * The push to `callback_url`: `POST` with `Content-Type: application/json`, `Content-Encoding: gzip` (the backend
  * must gunzip the body itself) and the bearer token. Any 2xx counts as delivered; network errors, 5xx, 408 and 429

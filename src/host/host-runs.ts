@@ -96,12 +96,12 @@ export class HostRuns {
     return { status: 'ok', version: packageVersion(), busy: active >= slots, active, capacity: slots, device: { ...device } };
   }
 
-  /** Accepts a run (202) or refuses it: CONFLICT for a known id, HOST_BUSY at capacity, HOST_UNAVAILABLE when closing. */
+  /** Accepts a run (202) or refuses it: RUN_EXISTS for a known id, HOST_BUSY at capacity, HOST_UNAVAILABLE when closing. */
   start(request: HostStartRequest): HostRunAccepted {
     const id = request.operation_id;
     if (this.closed) throw new KtrdrError('HOST_UNAVAILABLE', 'the training host is shutting down');
     if (this.runs.has(id)) {
-      throw new KtrdrError('CONFLICT', `run ${id} already exists on this host (status ${this.runs.get(id)!.status})`, {
+      throw new KtrdrError('RUN_EXISTS', `run ${id} already exists on this host (status ${this.runs.get(id)!.status})`, {
         details: { operation_id: id },
         hint: 'poll GET /training/{id}, or DELETE it first to start it again',
       });
@@ -168,11 +168,11 @@ export class HostRuns {
     return { operation_id: id, status: run.status };
   }
 
-  /** The artifact as gzip-compressed JSON. CONFLICT while there is none (not completed, or failed/cancelled). */
+  /** The artifact as gzip-compressed JSON. RESULT_NOT_READY while there is none (not completed, or failed/cancelled). */
   result(id: string): Buffer {
     const run = this.get(id);
     if (run.result === undefined) {
-      throw new KtrdrError('CONFLICT', `run ${id} has no result (status ${run.status})`, {
+      throw new KtrdrError('RESULT_NOT_READY', `run ${id} has no result (status ${run.status})`, {
         details: { operation_id: id, status: run.status },
         hint: run.finishedAt === undefined ? 'wait until the run has completed' : undefined,
       });
@@ -180,11 +180,11 @@ export class HostRuns {
     return run.result;
   }
 
-  /** The backend's acknowledgement: forget a finished run and its result. CONFLICT while it still runs. */
+  /** The backend's acknowledgement: forget a finished run and its result. RUN_ACTIVE while it still runs. */
   remove(id: string): void {
     const run = this.get(id);
     if (run.finishedAt === undefined) {
-      throw new KtrdrError('CONFLICT', `run ${id} is still ${run.status}`, { details: { operation_id: id, status: run.status }, hint: 'cancel it first' });
+      throw new KtrdrError('RUN_ACTIVE', `run ${id} is still ${run.status}`, { details: { operation_id: id, status: run.status }, hint: 'cancel it first' });
     }
     this.runs.delete(id);
     run.log.info(`run ${id} removed (acknowledged)`);

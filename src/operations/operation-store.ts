@@ -23,7 +23,7 @@ export const EVENTS_LIMIT_DEFAULT = 1000;
 export const EVENTS_LIMIT_MAX = 10_000;
 
 export interface CreateOperationInput {
-  /** Defaults to a new UUID. A taken id is a `CONFLICT`. */
+  /** Defaults to a new UUID. A taken id is `OPERATION_EXISTS`. */
   id?: string;
   type: OperationType;
   strategy: string;
@@ -67,7 +67,7 @@ export interface UnfinishedQuery {
 /**
  * Port: where operations and their event logs live. State changes only through the named transition methods; each
  * throws `OPERATION_NOT_FOUND` for an unknown id, `OPERATION_FINISHED` when the operation already ended, and
- * `CONFLICT` when it is in a status the change does not start from (see `transitions.ts`). Each returns the record
+ * `INVALID_TRANSITION` when it is in a status the change does not start from (see `transitions.ts`). Each returns the record
  * as it is after the change, whose `status` says which rule applied.
  */
 export interface OperationStore {
@@ -107,7 +107,7 @@ export interface OperationStore {
    * A `failed` operation whose work turned out to have finished after all (a training host that came back after
    * HOST_LOST with the model): records `result` without leaving `failed`, so a client that saw the failure is never
    * contradicted and the terminal status stays final. Once only: a second call returns the record unchanged.
-   * `CONFLICT` for any other status.
+   * `INVALID_TRANSITION` for any other status.
    */
   attachRecoveredResult<R extends ResultSummaryCore>(id: string, result: R): Promise<Operation>;
 

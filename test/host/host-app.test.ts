@@ -73,7 +73,7 @@ describe('host HTTP app', () => {
     const { client } = await open({ concurrency: 1 });
     const long = await spxStartRequest('op-long', {}, longStrategy('host_capacity'));
     expect((await client.start(long)).status).toBe(202);
-    expect(await client.json('POST', '/training/start', long)).toMatchObject({ status: 409, body: { error: { code: 'CONFLICT' } } });
+    expect(await client.json('POST', '/training/start', long)).toMatchObject({ status: 409, body: { error: { code: 'RUN_EXISTS' } } });
     const other = await client.json('POST', '/training/start', await spxStartRequest('op-other'));
     expect(other).toMatchObject({ status: 503, body: { error: { code: 'HOST_BUSY', details: { active: 1, capacity: 1 } } } });
     const health = (await client.json('GET', '/health')).body;
@@ -106,7 +106,7 @@ describe('host HTTP app', () => {
   it('should keep a result until DELETE, and refuse DELETE while the run is going', async () => {
     const { client } = await open({ concurrency: 1 });
     await client.start(await spxStartRequest('op-long-del', {}, longStrategy('host_delete_running')));
-    expect(await client.json('DELETE', '/training/op-long-del')).toMatchObject({ status: 409, body: { error: { code: 'CONFLICT' } } });
+    expect(await client.json('DELETE', '/training/op-long-del')).toMatchObject({ status: 409, body: { error: { code: 'RUN_ACTIVE' } } });
     await client.json('POST', '/training/op-long-del/cancel');
     await client.waitUntilFinished('op-long-del');
     expect((await client.request('DELETE', '/training/op-long-del')).status).toBe(204);

@@ -90,7 +90,7 @@ describe('training on a host', () => {
     expect(final).toMatchObject({ status: 'failed', result_available: false, error: { code: 'STRATEGY_INVALID' } });
     const result = await host.client.json('GET', '/training/op-badyaml/result');
     expect(result.status).toBe(409);
-    expect(result.body).toMatchObject({ error: { code: 'CONFLICT' } });
+    expect(result.body).toMatchObject({ error: { code: 'RESULT_NOT_READY' } });
   });
 
   it('should never read data the run did not ask for', async () => {

@@ -31,7 +31,7 @@ export interface ConformanceTarget {
 }
 
 type Action = 'markRunning' | 'completeWithModel' | 'completeWithoutModel' | 'markFailed' | 'requestCancel' | 'confirmCancelled';
-type Expected = OperationStatus | 'CONFLICT' | 'OPERATION_FINISHED';
+type Expected = OperationStatus | 'INVALID_TRANSITION' | 'OPERATION_FINISHED';
 
 /**
  * The rules as a table written independently of `transitions.ts`: the status an action leads to from each status,
@@ -39,15 +39,15 @@ type Expected = OperationStatus | 'CONFLICT' | 'OPERATION_FINISHED';
  */
 const EXPECTED: Record<Action, Record<OperationStatus, Expected>> = {
   markRunning: {
-    pending: 'running', running: 'CONFLICT', cancelling: 'CONFLICT',
+    pending: 'running', running: 'INVALID_TRANSITION', cancelling: 'INVALID_TRANSITION',
     completed: 'OPERATION_FINISHED', failed: 'OPERATION_FINISHED', cancelled: 'OPERATION_FINISHED',
   },
   completeWithModel: {
-    pending: 'CONFLICT', running: 'completed', cancelling: 'completed',
+    pending: 'INVALID_TRANSITION', running: 'completed', cancelling: 'completed',
     completed: 'OPERATION_FINISHED', failed: 'OPERATION_FINISHED', cancelled: 'OPERATION_FINISHED',
   },
   completeWithoutModel: {
-    pending: 'CONFLICT', running: 'completed', cancelling: 'cancelled',
+    pending: 'INVALID_TRANSITION', running: 'completed', cancelling: 'cancelled',
     completed: 'OPERATION_FINISHED', failed: 'OPERATION_FINISHED', cancelled: 'OPERATION_FINISHED',
   },
   markFailed: {
@@ -59,7 +59,7 @@ const EXPECTED: Record<Action, Record<OperationStatus, Expected>> = {
     completed: 'OPERATION_FINISHED', failed: 'OPERATION_FINISHED', cancelled: 'OPERATION_FINISHED',
   },
   confirmCancelled: {
-    pending: 'CONFLICT', running: 'CONFLICT', cancelling: 'cancelled',
+    pending: 'INVALID_TRANSITION', running: 'INVALID_TRANSITION', cancelling: 'cancelled',
     completed: 'OPERATION_FINISHED', failed: 'OPERATION_FINISHED', cancelled: 'OPERATION_FINISHED',
   },
 };
@@ -162,7 +162,7 @@ export function describeOperationStoreConformance(name: string, target: Conforma
       it('should take a caller-chosen id and refuse a duplicate with CONFLICT', async () => {
         const op = await sut.create(trainingInput({ id: 'op-fixed-1' }));
         expect(op.id).toBe('op-fixed-1');
-        await expectCode(sut.create(trainingInput({ id: 'op-fixed-1' })), 'CONFLICT');
+        await expectCode(sut.create(trainingInput({ id: 'op-fixed-1' })), 'OPERATION_EXISTS');
         expect((await sut.list()).total).toBe(1);
       });
 
@@ -300,7 +300,7 @@ export function describeOperationStoreConformance(name: string, target: Conforma
         expect(await sut.eventsSince(failed.id, 0)).toHaveLength(events);
         for (const status of ['pending', 'running', 'cancelling', 'completed', 'cancelled'] as const) {
           const other = await operationIn(sut, status);
-          await expectCode(sut.attachRecoveredResult(other.id, recovered), 'CONFLICT');
+          await expectCode(sut.attachRecoveredResult(other.id, recovered), 'INVALID_TRANSITION');
         }
         await expectCode(sut.attachRecoveredResult('no-such-id', recovered), 'OPERATION_NOT_FOUND');
       });

@@ -1,7 +1,8 @@
 import { KtrdrError } from '../../errors.js';
 import type { LogLevel } from '../../util/logger.js';
 import { detectDevice } from '../device.js';
-import { notify, type Executor, type ExecutorCapacity, type RunHandle, type RunObserver, type RunOutcome, type TrainingJob } from '../executor.js';
+import { notify, type Executor, type ExecutorCapacity, type RunHandle, type RunObserver, type TrainingJob } from '../executor.js';
+import { SlotQueue, type Slot } from '../slot-queue.js';
 import { localConcurrency } from './concurrency.js';
 import { resolveWorkerFile } from './worker-file.js';
 import type { RunExecution } from './worker-protocol.js';
@@ -41,13 +42,9 @@ export interface RunPlacement {
 
 const DEFAULT_NICE = 19;
 
-interface Entry {
+interface LocalJob {
   readonly job: TrainingJob;
   readonly placement: RunPlacement;
-  readonly observer: RunObserver;
-  readonly resolve: (outcome: RunOutcome) => void;
-  run?: WorkerRun;
-  cancelled: boolean;
 }
 
 /**
@@ -58,102 +55,76 @@ export class LocalExecutor implements Executor {
   readonly target = 'local' as const;
   readonly device: string;
   readonly gpu: boolean;
-  private readonly slots: number;
   private readonly workerFile: URL;
-  private readonly queue: Entry[] = [];
-  private readonly running = new Set<Entry>();
-  private readonly pending = new Set<Promise<RunOutcome>>();
+  private readonly queue: SlotQueue<LocalJob>;
+  /** Every submitted run's outcome and every live thread; `close` waits for all of them. */
+  private readonly unfinished = new Set<Promise<unknown>>();
   private closed = false;
 
   constructor(private readonly options: LocalExecutorOptions) {
     const device = detectDevice();
     this.device = device.name;
     this.gpu = device.kind === 'gpu';
-    this.slots = options.concurrency ?? localConcurrency();
-    if (!Number.isInteger(this.slots) || this.slots < 1) throw new RangeError(`concurrency must be a positive integer, got ${this.slots}`);
+    const slots = options.concurrency ?? localConcurrency();
+    if (!Number.isInteger(slots) || slots < 1) throw new RangeError(`concurrency must be a positive integer, got ${slots}`);
     // Resolved up front so a missing build fails at start-up, not on the first training request.
     this.workerFile = options.workerFile ?? resolveWorkerFile();
+    this.queue = new SlotQueue({ slots: () => slots, launch: (slot) => this.launch(slot) });
   }
 
   submit(job: TrainingJob, observer: RunObserver = {}, placement: RunPlacement = {}): RunHandle {
-    if (this.closed) throw new KtrdrError('INTERNAL', 'the local executor is closed', { details: { operation_id: job.operationId } });
-    let entry!: Entry;
-    const outcome = new Promise<RunOutcome>((resolve) => {
-      entry = { job, placement, observer, resolve, cancelled: false };
-    });
-    this.pending.add(outcome);
-    void outcome.then(() => this.pending.delete(outcome));
-    this.queue.push(entry);
-    this.startQueued();
-    return { outcome, cancel: () => this.cancel(entry) };
+    if (this.closed) throw new KtrdrError('SHUTTING_DOWN', 'the local executor is closed', { details: { operation_id: job.operationId } });
+    const slot = this.queue.enqueue({ job, placement }, observer);
+    this.track(slot.outcome);
+    return { outcome: slot.outcome, cancel: () => this.queue.cancel(slot) };
   }
 
   capacity(): ExecutorCapacity {
-    return { slots: this.slots, running: this.running.size, queued: this.queue.length };
+    return this.queue.capacity();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const entry of [...this.queue, ...this.running]) this.cancel(entry);
-    const threads = [...this.running].map((entry) => entry.run?.exited);
-    await Promise.all([...this.pending, ...threads]);
+    this.queue.close();
+    await Promise.all([...this.unfinished]);
   }
 
-  private cancel(entry: Entry): void {
-    if (entry.cancelled) return;
-    entry.cancelled = true;
-    const queuedAt = this.queue.indexOf(entry);
-    if (queuedAt >= 0) {
-      this.queue.splice(queuedAt, 1);
-      entry.resolve({ status: 'cancelled', started: false });
+  private launch(slot: Slot<LocalJob>): void {
+    notify(() => slot.observer.onStart?.({ device: this.device }));
+    // onStart may have cancelled the job (its operation was cancelled meanwhile): then never spawn a worker.
+    if (slot.cancelled) {
+      slot.settle({ status: 'cancelled', started: false });
+      this.queue.release(slot);
       return;
     }
-    entry.run?.cancel();
-  }
-
-  private startQueued(): void {
-    while (this.running.size < this.slots && this.queue.length > 0) {
-      const entry = this.queue.shift()!;
-      this.running.add(entry);
-      notify(() => entry.observer.onStart?.({ device: this.device }));
-      // onStart may have cancelled the job (its operation was cancelled meanwhile): then never spawn a worker.
-      if (entry.cancelled) {
-        this.running.delete(entry);
-        entry.resolve({ status: 'cancelled', started: false });
-        continue;
-      }
-      this.spawn(entry);
-    }
-  }
-
-  private spawn(entry: Entry): void {
     let run: WorkerRun;
     try {
       run = new WorkerRun({
         workerFile: this.workerFile,
         input: {
-          job: entry.job,
-          dataDir: entry.placement.dataDir ?? this.options.dataDir,
+          job: slot.job.job,
+          dataDir: slot.job.placement.dataDir ?? this.options.dataDir,
           device: this.device,
           execution: this.options.execution ?? { mode: 'local' },
           logLevel: this.options.logLevel ?? 'info',
           nice: this.options.nice ?? DEFAULT_NICE,
         },
-        observer: entry.observer,
+        observer: slot.observer,
         cancelGraceMs: this.options.cancelGraceMs ?? 2000,
       });
     } catch (error) {
-      this.running.delete(entry);
-      entry.resolve({ status: 'failed', error: { code: 'TRAINING_FAILED', message: `could not start a training worker: ${String(error)}` } });
-      queueMicrotask(() => this.startQueued());
+      slot.settle({ status: 'failed', error: { code: 'TRAINING_FAILED', message: `could not start a training worker: ${String(error)}` } });
+      queueMicrotask(() => this.queue.release(slot));
       return;
     }
-    entry.run = run;
-    void run.outcome.then(entry.resolve);
+    slot.stop = () => run.cancel();
+    void run.outcome.then((outcome) => slot.settle(outcome));
     // The slot is free only once the thread is gone, so `concurrency` bounds live threads, not just live runs.
-    void run.exited.then(() => {
-      this.running.delete(entry);
-      if (!this.closed) this.startQueued();
-    });
+    this.track(run.exited.then(() => this.queue.release(slot)));
+  }
+
+  private track(promise: Promise<unknown>): void {
+    this.unfinished.add(promise);
+    void promise.then(() => this.unfinished.delete(promise));
   }
 }

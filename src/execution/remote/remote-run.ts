@@ -169,7 +169,7 @@ export class RemoteRun {
         return undefined;
       } catch (error) {
         // An earlier attempt got through (its answer was lost): the host has the run, which is what we wanted.
-        if (isHostError(error, 'CONFLICT')) {
+        if (isHostError(error, 'RUN_EXISTS')) {
           this.dispatched = true;
           return undefined;
         }

@@ -120,7 +120,7 @@ export class SqliteOperationStore implements OperationStore {
           });
         } catch (error) {
           if (isConstraintError(error, 'SQLITE_CONSTRAINT_PRIMARYKEY')) {
-            throw new KtrdrError('CONFLICT', `operation ${id} already exists`, { details: { id }, cause: error });
+            throw new KtrdrError('OPERATION_EXISTS', `operation ${id} already exists`, { details: { id }, cause: error });
           }
           throw error;
         }
@@ -245,7 +245,7 @@ export class SqliteOperationStore implements OperationStore {
     if (changed === 0) {
       const operation = this.mustGet(id);
       if (operation.status === 'failed') return operation; // already attached: once only
-      throw new KtrdrError('CONFLICT', `cannot attach a recovered result to operation ${id}: it is ${operation.status}, not failed`, {
+      throw new KtrdrError('INVALID_TRANSITION', `cannot attach a recovered result to operation ${id}: it is ${operation.status}, not failed`, {
         details: { id, status: operation.status },
       });
     }
@@ -554,7 +554,7 @@ function refusal(id: string, name: TransitionName, current: OperationStatus | nu
   if (isTerminal(current)) {
     return new KtrdrError('OPERATION_FINISHED', `operation ${id} is already ${current}`, { details });
   }
-  return new KtrdrError('CONFLICT', `cannot ${name} operation ${id} while it is ${current}`, { details });
+  return new KtrdrError('INVALID_TRANSITION', `cannot ${name} operation ${id} while it is ${current}`, { details });
 }
 
 function notFound(id: string): KtrdrError {
