@@ -9,6 +9,7 @@ import { filterRange } from '../src/data/range.js';
 import { generateSyntheticSeries } from '../src/data/synth.js';
 import { sha256Hex } from '../src/training/artifact.js';
 import { runTraining, type TrainingDataSource } from '../src/training/pipeline.js';
+import { applyOverrides } from '../src/training/overrides.js';
 import { silentLogger } from '../src/util/logger.js';
 import { projectRoot } from '../src/util/package-info.js';
 import { median, report } from './stats.js';
@@ -31,7 +32,7 @@ let rows = 0;
 for (let run = 0; run < RUNS; run++) {
   const started = performance.now();
   const { artifact } = await runTraining(
-    { strategyYaml, overrides: { symbols: ['SYN'], timeframes: ['1h'], epochs: EPOCHS } },
+    { strategyYaml: applyOverrides(strategyYaml, { symbols: ['SYN'], timeframes: ['1h'], epochs: EPOCHS }) },
     { logger: silentLogger(), onProgress: () => undefined, signal: new AbortController().signal, data, execution: { mode: 'local', device: 'cpu' } },
   );
   rows = artifact.metrics.split.train;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { HostPool } from '../execution/hosts/host-pool.js';
-import type { TrainingService } from '../execution/training-service.js';
+import type { TrainingService } from '../trainings/training-service.js';
 import { createHttpApp } from '../http/app.js';
 import type { Logger } from '../util/logger.js';
 import { packageVersion } from '../util/package-info.js';

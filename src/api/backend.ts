@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Settings } from '../config/settings.js';
 import { MarketDataRepository } from '../data/repository.js';
-import { ExecutionDefaults } from '../execution/execution-defaults.js';
+import { ExecutionDefaults } from '../trainings/execution-defaults.js';
 import { HostPool } from '../execution/hosts/host-pool.js';
 import { HostRegistry } from '../execution/hosts/host-registry.js';
 import { hostSettingsFromEnv, type HostSettings } from '../execution/hosts/host-settings.js';
 import { LocalExecutor } from '../execution/local/local-executor.js';
-import { TrainingService } from '../execution/training-service.js';
+import { TrainingService } from '../trainings/training-service.js';
 import { listenOrConflict } from '../http/app.js';
 import { FileModelStore } from '../models/model-store.js';
 import type { Operation } from '../operations/operation.js';
@@ -78,8 +78,6 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
         logger,
       }),
       token: hostSettings.token,
-      dataDir: settings.dataDir,
-      digests,
       publicUrl: () => hostSettings.publicUrl ?? listeningUrl,
       settings: hostSettings.run,
       logger,
@@ -92,6 +90,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       defaults: new ExecutionDefaults(hostSettings.defaultMode),
       strategiesDir: settings.strategiesDir,
       dataDir: settings.dataDir,
+      digests,
       logger,
     });
     const { interrupted, reattached } = await training.resumeAfterRestart();

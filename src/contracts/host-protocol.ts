@@ -57,20 +57,10 @@ export const HostOperationIdSchema = z.string().min(1).max(100).regex(/^[A-Za-z0
 
 export const HostStartRequestSchema = z.strictObject({
   operation_id: HostOperationIdSchema,
-  /** The strategy travels as content, never as a path. */
+  /** The strategy travels as content, never as a path, with the request's overrides and seed already applied. */
   strategy_yaml: z.string().min(1).max(1_000_000),
   request: z.strictObject({
     strategy_source: z.string().max(500).optional(),
-    overrides: z
-      .strictObject({
-        symbols: z.array(SymbolSchema).min(1).optional(),
-        timeframes: z.array(TimeframeSchema).min(1).optional(),
-        startDate: z.string().max(40).optional(),
-        endDate: z.string().max(40).optional(),
-        epochs: z.number().int().positive().max(100_000).optional(),
-      })
-      .optional(),
-    seed: z.number().int().min(0).max(0xffffffff).optional(),
   }),
   data: z.array(DataRequirementSchema).min(1).max(1000),
   /** Where to push the artifact on completion, e.g. `http://backend:8000/api/v1/trainings/{id}/result`. */

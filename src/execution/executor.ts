@@ -1,19 +1,22 @@
 import type { EpochRecord } from '../nn/index.js';
 import type { ExecutionTarget, OperationError } from '../operations/operation.js';
 import type { ModelArtifact } from '../training/artifact.js';
-import type { StrategyOverrides } from '../training/overrides.js';
+import type { SeriesDigest } from '../data/series-digests.js';
 import type { TrainingProgress } from '../training/progress.js';
 import type { LogRecord } from '../util/logger.js';
 
-/** One training run as an executor receives it: the strategy travels as text, never as a path. */
+/**
+ * One training run as an executor receives it, resolved once at the edge: the strategy travels as text (never as a
+ * path) with the request's overrides and seed already applied, so no layer below re-applies or re-parses a request.
+ */
 export interface TrainingJob {
   readonly operationId: string;
+  /** The effective strategy text: exactly what the model's manifest will record and hash. */
   readonly strategyYaml: string;
   /** Where the text came from, for error messages. */
   readonly strategySource: string;
-  readonly overrides?: Omit<StrategyOverrides, 'seed'>;
-  /** Overrides the strategy's `training.seed`. */
-  readonly seed?: number;
+  /** Every market data series the run reads, named by the sha256 of the file when the job was resolved. */
+  readonly data: readonly SeriesDigest[];
 }
 
 /**
@@ -93,6 +96,17 @@ export interface RunHandle {
   readonly remote?: RemoteRunControl;
 }
 
+/** Re-attaching to a run a training host already has (after a backend restart). */
+export interface AttachRequest {
+  readonly operationId: string;
+  /** Host event cursor already relayed (from the operation's remote reference). */
+  readonly cursor: number;
+  /** The operation is already running (its `started` event was relayed before the restart). */
+  readonly started: boolean;
+  /** The operation is being cancelled: the cancel is sent again. */
+  readonly cancelRequested: boolean;
+}
+
 export interface ExecutorCapacity {
   /** Runs that may execute at the same time. */
   readonly slots: number;
@@ -120,4 +134,10 @@ export interface Executor {
   capacity(): ExecutorCapacity;
   /** Cancels every queued and running job and resolves when all of them have ended. */
   close(): Promise<void>;
+}
+
+/** Port: an executor whose runs outlive this process (a training host), so a restarted backend can follow them again. */
+export interface RemoteExecutor extends Executor {
+  /** Follows a run the host already has, from the cursor on; the job itself stays where it runs. */
+  attach(request: AttachRequest, observer?: RunObserver): RunHandle;
 }

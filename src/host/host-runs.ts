@@ -267,8 +267,7 @@ export class HostRuns {
       operationId: request.operation_id,
       strategyYaml: request.strategy_yaml,
       strategySource: request.request.strategy_source ?? '<request>',
-      overrides: request.request.overrides,
-      seed: request.request.seed,
+      data: request.data,
     };
   }
 

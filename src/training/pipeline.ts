@@ -22,17 +22,18 @@ import { encodeWeights, evaluateProbabilities, parameterCount, predictProbabilit
 import type { Logger } from '../util/logger.js';
 import { packageVersion } from '../util/package-info.js';
 import { ARTIFACT_FORMAT, CLASS_NAMES, sha256Hex, type DataFingerprint, type ModelArtifact } from './artifact.js';
-import { applyOverrides, type StrategyOverrides } from './overrides.js';
 import { ProgressTracker, type TrainingProgress } from './progress.js';
 import { stepLine, type TrainingStepKey } from './steps.js';
 import { chronologicalSplit, stackSplits, type SymbolDataset } from './split.js';
 
-/** What to train: the strategy as text (it travels to hosts as content, never as a path) plus per-run overrides. */
+/**
+ * What to train: the effective strategy text (per-run overrides and seed already applied by the caller, see
+ * `applyOverrides`); it travels to hosts as content, never as a path.
+ */
 export interface TrainingRequest {
   readonly strategyYaml: string;
   /** Where the text came from, for error messages (a file path or `<request>`). */
   readonly strategySource?: string;
-  readonly overrides?: Omit<StrategyOverrides, 'seed'>;
 }
 
 /** Market data as the pipeline reads it: series plus the hash of the bytes they came from (for the manifest). */
@@ -50,8 +51,6 @@ export interface TrainingContext {
   readonly onEpoch?: (record: EpochRecord) => void;
   readonly signal: AbortSignal;
   readonly data: TrainingDataSource;
-  /** Overrides the strategy's `training.seed`. */
-  readonly seed?: number;
   readonly execution: { readonly mode: 'local' | 'host'; readonly device: string; readonly host?: string };
   readonly operationId?: string | null;
   readonly now?: () => number;
@@ -98,8 +97,7 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
 
   // 1. Validate
   step('validate');
-  const strategyYaml = applyOverrides(request.strategyYaml, { ...request.overrides, seed: ctx.seed });
-  const strategy = parseStrategy(strategyYaml, request.strategySource ?? '<request>');
+  const strategy = parseStrategy(request.strategyYaml, request.strategySource ?? '<request>');
   const { trainingData, training } = strategy;
   const timeframes = requiredTimeframes(strategy);
   logger.debug({ strategy: strategy.name, symbols: trainingData.symbols, timeframes, seed: training.seed }, `Strategy ${strategy.name}: ${trainingData.symbols.length} symbol(s), timeframes ${timeframes.join(', ')}, seed ${training.seed}`);
@@ -296,7 +294,7 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
     },
     manifest: {
       strategy_name: strategy.name,
-      strategy_sha256: sha256Hex(strategyYaml),
+      strategy_sha256: strategy.source.sha256,
       data: fingerprints,
       symbols: [...trainingData.symbols],
       timeframes,
@@ -310,7 +308,7 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
       operation_id: ctx.operationId ?? null,
       weights_sha256: sha256Hex(weights),
     },
-    strategy_yaml: strategyYaml,
+    strategy_yaml: request.strategyYaml,
   };
   tracker.complete(`Training complete: test accuracy ${test.accuracy.toFixed(4)}`);
   return { artifact };

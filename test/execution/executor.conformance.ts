@@ -1,4 +1,12 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseStrategy } from '../../src/config/strategy.js';
+import { dataFileName } from '../../src/data/names.js';
+import type { SeriesDigest } from '../../src/data/series-digests.js';
+import { requiredTimeframes } from '../../src/features/index.js';
+import { applyOverrides, type StrategyOverrides } from '../../src/training/overrides.js';
 import { MarketDataRepository } from '../../src/data/repository.js';
 import type { Executor, RunObserver, TrainingJob } from '../../src/execution/executor.js';
 import type { EpochRecord } from '../../src/nn/index.js';
@@ -40,8 +48,32 @@ export class RecordingObserver implements RunObserver {
   }
 }
 
-export function job(operationId: string, strategyYaml: string, extra: Partial<TrainingJob> = {}): TrainingJob {
-  return { operationId, strategyYaml, strategySource: `${operationId}.yaml`, ...extra };
+/**
+ * A job as the edge would resolve it: overrides and seed applied to the text, each series named by the hash of its
+ * file in DATA_DIR. A series with no file gets a hash no file has, so the run fails the way a vanished file would.
+ */
+export function job(operationId: string, strategyYaml: string, given: Omit<StrategyOverrides, 'seed'> & { seed?: number } = {}): TrainingJob {
+  const effective = applyOverrides(strategyYaml, given);
+  return { operationId, strategyYaml: effective, strategySource: `${operationId}.yaml`, data: seriesOf(effective) };
+}
+
+const NO_SUCH_FILE_SHA256 = '0'.repeat(64);
+
+function seriesOf(strategyYaml: string): SeriesDigest[] {
+  let strategy;
+  try {
+    strategy = parseStrategy(strategyYaml);
+  } catch {
+    // An invalid strategy fails before training reads data; the host still needs a well-formed request to say so.
+    return seriesOf(spxStrategy('conformance_placeholder'));
+  }
+  return strategy.trainingData.symbols.flatMap((symbol) =>
+    requiredTimeframes(strategy).map((timeframe) => {
+      const file = join(DATA_DIR, dataFileName(symbol, timeframe));
+      const sha256 = existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : NO_SUCH_FILE_SHA256;
+      return { symbol, timeframe, sha256 };
+    }),
+  );
 }
 
 /**
@@ -73,13 +105,12 @@ export function describeExecutorConformance(
       expect(outcome.status).toBe('completed');
       if (outcome.status !== 'completed') return;
       const reference = await runTraining(
-        { strategyYaml: yaml, strategySource: 'op-tiny.yaml' },
+        { strategyYaml: applyOverrides(yaml, { seed: 11 }), strategySource: 'op-tiny.yaml' },
         {
           logger: silentLogger(),
           onProgress: () => {},
           signal: new AbortController().signal,
           data: new MarketDataRepository(DATA_DIR),
-          seed: 11,
           execution: { mode: 'local', device: 'reference' },
         },
       );
@@ -100,7 +131,7 @@ export function describeExecutorConformance(
 
     it('should report a failure with its stable error code', async () => {
       const executor = await open(2);
-      const missingData = executor.submit(job('op-nodata', spxStrategy('conformance_nodata'), { overrides: { symbols: ['NOPE'] } })).outcome;
+      const missingData = executor.submit(job('op-nodata', spxStrategy('conformance_nodata'), { symbols: ['NOPE'] })).outcome;
       const invalid = executor.submit(job('op-invalid', 'name: x\nnot: [valid')).outcome;
       expect(await missingData).toMatchObject({ status: 'failed', error: { code: 'DATA_NOT_FOUND' } });
       expect(await invalid).toMatchObject({ status: 'failed', error: { code: 'STRATEGY_INVALID' } });

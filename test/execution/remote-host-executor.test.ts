@@ -3,7 +3,7 @@ import { HostClient } from '../../src/execution/remote/host-client.js';
 import { RemoteHostExecutor } from '../../src/execution/remote/remote-host-executor.js';
 import { describeExecutorConformance, job, RecordingObserver } from './executor.conformance.js';
 import { HOST_TOKEN, startHostProcess, type HostProcess } from './host-process.js';
-import { DATA_DIR, longStrategy, spxStrategy, waitFor } from './strategies.js';
+import { longStrategy, spxStrategy, waitFor } from './strategies.js';
 
 /** One real `ktrdr host` process per concurrency, shared by the suite (starting one costs about half a second). */
 const hosts = new Map<number, Promise<HostProcess>>();
@@ -22,7 +22,7 @@ afterAll(async () => {
 
 async function executorOn(host: HostProcess, concurrency: number, token: string | undefined = HOST_TOKEN): Promise<RemoteHostExecutor> {
   const health = await new HostClient(host.url).health({ timeoutMs: 5000 });
-  return new RemoteHostExecutor({ hostUrl: host.url, info: () => ({ device: health.device, capacity: concurrency }), token, dataDir: DATA_DIR });
+  return new RemoteHostExecutor({ hostUrl: host.url, info: () => ({ device: health.device, capacity: concurrency }), token });
 }
 
 // The same suite as the local worker threads, against a real host process: no callback here, so results are pulled.

@@ -11,6 +11,7 @@ import { WorkerThreadTrainer } from '../../src/host/host-trainer.js';
 import { HostRuns, type HostRunsOptions } from '../../src/host/host-runs.js';
 import { RunDataProvisioner } from '../../src/host/run-data.js';
 import { artifactFromJson, type ModelArtifact } from '../../src/training/artifact.js';
+import { applyOverrides } from '../../src/training/overrides.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { DATA_DIR, spxStrategy, waitFor } from '../execution/strategies.js';
 
@@ -144,8 +145,9 @@ export async function decodeBody(response: Response): Promise<string> {
 export async function spxStartRequest(id: string, extra: Partial<HostStartRequest> = {}, strategy = spxStrategy(`host_${id.replace(/-/g, '_')}`)): Promise<HostStartRequest> {
   return {
     operation_id: id,
-    strategy_yaml: strategy,
-    request: { strategy_source: `${id}.yaml`, seed: 11 },
+    // As the backend sends it: the request's seed already applied to the text.
+    strategy_yaml: applyOverrides(strategy, { seed: 11 }),
+    request: { strategy_source: `${id}.yaml` },
     data: [{ symbol: 'SPX', timeframe: '1d', sha256: await sha256File(SPX_CSV) }],
     ...extra,
   };

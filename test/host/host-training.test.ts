@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MarketDataRepository } from '../../src/data/repository.js';
 import { sha256Hex } from '../../src/training/artifact.js';
+import { applyOverrides } from '../../src/training/overrides.js';
 import { runTraining } from '../../src/training/pipeline.js';
 import { TRAINING_STEPS, stepLine } from '../../src/training/steps.js';
 import { createRecordingLogger, type LogRecord } from '../../src/util/logger.js';
@@ -48,13 +49,12 @@ describe('training on a host', () => {
     // The equivalence guarantee: the pipeline in-process on the same data gives the same weights and info lines.
     const localLogs: LogRecord[] = [];
     const local = await runTraining(
-      { strategyYaml: strategy, strategySource: 'op-equal.yaml' },
+      { strategyYaml: applyOverrides(strategy, { seed: 11 }), strategySource: 'op-equal.yaml' },
       {
         logger: createRecordingLogger((record) => localLogs.push(record), 'info'),
         onProgress: () => {},
         signal: new AbortController().signal,
         data: new MarketDataRepository(DATA_DIR),
-        seed: 11,
         execution: { mode: 'local', device: 'reference' },
         operationId: 'op-equal',
       },
@@ -95,7 +95,7 @@ describe('training on a host', () => {
 
   it('should never read data the run did not ask for', async () => {
     // The strategy wants EURUSD too, but only SPX was listed: the run directory has SPX alone.
-    const request = await spxStartRequest('op-unlisted', { request: { seed: 1, overrides: { symbols: ['SPX', 'EURUSD'] } } });
+    const request = await spxStartRequest('op-unlisted', {}, applyOverrides(spxStrategy('host_op_unlisted'), { symbols: ['SPX', 'EURUSD'] }));
     await host.client.start(request);
     const { final } = await host.client.waitUntilFinished('op-unlisted');
     expect(final).toMatchObject({ status: 'failed', error: { code: 'DATA_NOT_FOUND' } });

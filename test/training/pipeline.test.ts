@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runTraining } from '../../src/training/pipeline.js';
 import { TRAINING_STEPS } from '../../src/training/steps.js';
 import { sha256Hex } from '../../src/training/artifact.js';
+import { applyOverrides } from '../../src/training/overrides.js';
 import { SPX_RSI_STRATEGY, recordingContext } from './fixtures.js';
 
 const request = { strategyYaml: SPX_RSI_STRATEGY };
@@ -47,7 +48,7 @@ describe('runTraining', () => {
   it('should give bit-identical weights for the same seed and different weights for another', async () => {
     const a = await runTraining(request, recordingContext().ctx);
     const b = await runTraining(request, recordingContext().ctx);
-    const c = await runTraining(request, recordingContext({ seed: 8 }).ctx);
+    const c = await runTraining({ strategyYaml: applyOverrides(SPX_RSI_STRATEGY, { seed: 8 }) }, recordingContext().ctx);
     expect(a.artifact.manifest.weights_sha256).toBe(b.artifact.manifest.weights_sha256);
     expect(c.artifact.manifest.weights_sha256).not.toBe(a.artifact.manifest.weights_sha256);
     expect(c.artifact.manifest.seed).toBe(8);
@@ -56,7 +57,7 @@ describe('runTraining', () => {
   it('should stop within 100 ms of a cancel during training', async () => {
     const run = recordingContext();
     let cancelledAt = 0;
-    const long = { strategyYaml: SPX_RSI_STRATEGY, overrides: { epochs: 500 } };
+    const long = { strategyYaml: applyOverrides(SPX_RSI_STRATEGY, { epochs: 500 }) };
     const training = runTraining(long, {
       ...run.ctx,
       onEpoch: (e) => {
@@ -79,7 +80,7 @@ describe('runTraining', () => {
 
   it('should name missing data', async () => {
     const run = recordingContext();
-    await expect(runTraining({ strategyYaml: SPX_RSI_STRATEGY, overrides: { symbols: ['NOPE'] } }, run.ctx)).rejects.toMatchObject({ code: 'DATA_NOT_FOUND' });
+    await expect(runTraining({ strategyYaml: applyOverrides(SPX_RSI_STRATEGY, { symbols: ['NOPE'] }) }, run.ctx)).rejects.toMatchObject({ code: 'DATA_NOT_FOUND' });
   });
 });
 
@@ -89,7 +90,7 @@ describe('runTraining with several symbols', () => {
     const { zigzagSegmentLabels } = await import('../../src/labels/zigzag-labels.js');
     const { formatLabelDistribution, labelDistribution } = await import('../../src/labels/label-classes.js');
     const run = recordingContext();
-    const { artifact } = await runTraining({ strategyYaml: SPX_RSI_STRATEGY, overrides: { symbols: ['SPX', 'EURUSD'], startDate: '2018-01-01' } }, run.ctx);
+    const { artifact } = await runTraining({ strategyYaml: applyOverrides(SPX_RSI_STRATEGY, { symbols: ['SPX', 'EURUSD'], startDate: '2018-01-01' }) }, run.ctx);
     const data = new MarketDataRepository(new URL('../../data', import.meta.url).pathname);
     let train = 0;
     const startMs = Date.parse('2018-01-01T00:00:00Z');

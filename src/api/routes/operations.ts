@@ -13,7 +13,7 @@ import {
   OperationSchema,
 } from '../../contracts/operations.js';
 import { KtrdrError } from '../../errors.js';
-import type { TrainingService } from '../../execution/training-service.js';
+import type { TrainingService } from '../../trainings/training-service.js';
 import type { OperationStatus } from '../../operations/operation.js';
 import { eventView, logLinesView, operationView } from '../operation-view.js';
 import { jsonRoute, streamRoute, type AnyRoute } from '../route.js';

@@ -9,7 +9,7 @@ import {
   TrainingResultAcceptedSchema,
 } from '../../contracts/trainings.js';
 import { KtrdrError } from '../../errors.js';
-import type { TrainingService } from '../../execution/training-service.js';
+import type { TrainingService } from '../../trainings/training-service.js';
 import { artifactFromJson, type ModelArtifact } from '../../training/artifact.js';
 import { jsonRoute, type AnyRoute } from '../route.js';
 

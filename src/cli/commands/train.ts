@@ -8,6 +8,7 @@ import { MarketDataRepository } from '../../data/repository.js';
 import { detectDevice } from '../../execution/device.js';
 import { FileModelStore } from '../../models/model-store.js';
 import { runTraining } from '../../training/pipeline.js';
+import { applyOverrides } from '../../training/overrides.js';
 import { createRecordingLogger } from '../../util/logger.js';
 import { displayPath, formatNumber, integerOption, listOption } from '../format.js';
 import { chooseDisplayMode, createProgressDisplay } from '../progress-display.js';
@@ -86,25 +87,22 @@ export async function trainLocally(strategyArg: string, options: TrainOptions): 
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
   try {
+    const effectiveYaml = applyOverrides(strategyYaml, {
+      symbols: listOption(options.symbols),
+      timeframes: listOption(options.timeframes),
+      startDate: options.start,
+      endDate: options.end,
+      epochs: options.epochs === undefined ? undefined : integerOption('--epochs', options.epochs, 1, 100_000),
+      seed: options.seed === undefined ? undefined : integerOption('--seed', options.seed, 0, 0xffffffff),
+    });
     const { artifact } = await runTraining(
-      {
-        strategyYaml,
-        strategySource: file,
-        overrides: {
-          symbols: listOption(options.symbols),
-          timeframes: listOption(options.timeframes),
-          startDate: options.start,
-          endDate: options.end,
-          epochs: options.epochs === undefined ? undefined : integerOption('--epochs', options.epochs, 1, 100_000),
-        },
-      },
+      { strategyYaml: effectiveYaml, strategySource: file },
       {
         logger: createRecordingLogger((record) => display.handle({ kind: 'log', data: record })),
         onProgress: (progress) => display.handle({ kind: 'progress', data: progress }),
         onEpoch: (record) => display.handle({ kind: 'metric', data: { ...record } }),
         signal: controller.signal,
         data: new MarketDataRepository(settings.dataDir),
-        seed: options.seed === undefined ? undefined : integerOption('--seed', options.seed, 0, 0xffffffff),
         execution: { mode: 'local', device: detectDevice().name },
       },
     );

@@ -1,6 +1,5 @@
 import type { HostRegistration } from '../../contracts/host-protocol.js';
 import type { HostView } from '../../contracts/hosts.js';
-import { FileDigests } from '../../util/file-digests.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
 import { RemoteHostExecutor } from '../remote/remote-host-executor.js';
 import type { RemoteRunSettings } from '../remote/remote-settings.js';
@@ -12,10 +11,6 @@ export interface HostPoolOptions {
   readonly registry: HostRegistry;
   /** `KTRDR_HOST_TOKEN`: sent to hosts. */
   readonly token?: string;
-  /** The backend's market data directory. */
-  readonly dataDir: string;
-  /** Shared with the data endpoint. @defaultValue a new cache */
-  readonly digests?: FileDigests;
   /**
    * The backend's base URL as hosts can reach it (`KTRDR_PUBLIC_URL`, else the listening address); read at each
    * dispatch because it is known only once the server listens. Undefined: hosts get no callback and results are pulled.
@@ -31,13 +26,11 @@ export interface HostPoolOptions {
  */
 export class HostPool {
   readonly registry: HostRegistry;
-  readonly digests: FileDigests;
   private readonly executors = new Map<string, RemoteHostExecutor>();
   private readonly logger: Logger;
 
   constructor(private readonly options: HostPoolOptions) {
     this.registry = options.registry;
-    this.digests = options.digests ?? new FileDigests();
     this.logger = options.logger ?? silentLogger();
   }
 
@@ -74,8 +67,6 @@ export class HostPool {
           return { device: health?.device, capacity: health?.capacity };
         },
         token: this.options.token,
-        dataDir: this.options.dataDir,
-        digests: this.digests,
         callbackUrl: (operationId) => {
           const base = this.options.publicUrl();
           return base === undefined ? undefined : `${base}/api/v1/trainings/${encodeURIComponent(operationId)}/result`;

@@ -37,14 +37,13 @@ function ownedCopy(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 try {
   const { job } = input;
   const { artifact } = await runTraining(
-    { strategyYaml: job.strategyYaml, strategySource: job.strategySource, overrides: job.overrides },
+    { strategyYaml: job.strategyYaml, strategySource: job.strategySource },
     {
       logger: createRecordingLogger((record) => reports.log(record), input.logLevel),
       onProgress: (progress) => reports.progress(progress),
       onEpoch: (record) => reports.epoch(record),
       signal: controller.signal,
       data: new MarketDataRepository(input.dataDir),
-      seed: job.seed,
       execution: { mode: input.execution.mode, device: input.device, ...(input.execution.host !== undefined ? { host: input.execution.host } : {}) },
       operationId: job.operationId,
       checkpoint: () => {

@@ -1,10 +1,8 @@
 import type { HostDevice, HostStartRequest } from '../../contracts/host-protocol.js';
 import { KtrdrError } from '../../errors.js';
 import type { ModelArtifact } from '../../training/artifact.js';
-import { FileDigests } from '../../util/file-digests.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
-import type { Executor, ExecutorCapacity, RemoteRunControl, RunHandle, RunObserver, RunOutcome, TrainingJob } from '../executor.js';
-import { dataRequirements } from './data-requirements.js';
+import type { AttachRequest, ExecutorCapacity, RemoteExecutor, RemoteRunControl, RunHandle, RunObserver, RunOutcome, TrainingJob } from '../executor.js';
 import { HostClient, isHostError } from './host-client.js';
 import { RemoteRun } from './remote-run.js';
 import { remoteRunSettings, type RemoteRunSettings } from './remote-settings.js';
@@ -23,25 +21,10 @@ export interface RemoteHostExecutorOptions {
   readonly info: () => HostInfo;
   /** `KTRDR_HOST_TOKEN`, sent on every host call. */
   readonly token?: string;
-  /** The backend's market data, hashed so the host trains on exactly these bytes. */
-  readonly dataDir: string;
-  /** Shared with the data endpoint, so each file is hashed once. @defaultValue a new cache */
-  readonly digests?: FileDigests;
   /** Where the host should push the artifact of a run; undefined = no push, the result is pulled. */
   readonly callbackUrl?: (operationId: string) => string | undefined;
   readonly settings?: Partial<RemoteRunSettings>;
   readonly logger?: Logger;
-}
-
-/** Re-attaching to a run the host already has (after a backend restart). */
-export interface AttachRequest {
-  readonly operationId: string;
-  /** Host event cursor already relayed (from the operation's remote reference). */
-  readonly cursor: number;
-  /** The operation is already running (its `started` event was relayed before the restart). */
-  readonly started: boolean;
-  /** The operation is being cancelled: the cancel is sent again. */
-  readonly cancelRequested: boolean;
 }
 
 interface Entry {
@@ -62,12 +45,11 @@ interface Entry {
  * Never touches the operation or model stores: the artifact comes back in the outcome (or through `recovered`), and
  * the caller acknowledges it with `acknowledge` once it is stored, which lets the host forget it.
  */
-export class RemoteHostExecutor implements Executor {
+export class RemoteHostExecutor implements RemoteExecutor {
   readonly target = 'host' as const;
   readonly hostUrl: string;
   private readonly client: HostClient;
   private readonly settings: RemoteRunSettings;
-  private readonly digests: FileDigests;
   private readonly logger: Logger;
   private readonly queue: Entry[] = [];
   private readonly running = new Set<Entry>();
@@ -79,7 +61,6 @@ export class RemoteHostExecutor implements Executor {
     this.hostUrl = options.hostUrl.replace(/\/+$/, '');
     this.client = new HostClient(this.hostUrl, { token: options.token });
     this.settings = remoteRunSettings(options.settings);
-    this.digests = options.digests ?? new FileDigests();
     this.logger = options.logger ?? silentLogger();
   }
 
@@ -188,7 +169,7 @@ export class RemoteHostExecutor implements Executor {
       observer: entry.observer,
       settings: this.settings,
       logger: this.logger,
-      prepare: job === undefined ? undefined : () => this.startRequest(job, callbackUrl),
+      prepare: job === undefined ? undefined : () => Promise.resolve(this.startRequest(job, callbackUrl)),
       resume: resume === undefined ? undefined : { cursor: resume.cursor, started: resume.started, cancelRequested: resume.cancelRequested },
       expectsPush: callbackUrl !== undefined,
       onHostDone: () => {
@@ -206,34 +187,13 @@ export class RemoteHostExecutor implements Executor {
     run.start();
   }
 
-  private async startRequest(job: TrainingJob, callbackUrl: string | undefined): Promise<HostStartRequest> {
-    const data = await dataRequirements(job, this.options.dataDir, this.digests);
-    const overrides = hostOverrides(job);
+  private startRequest(job: TrainingJob, callbackUrl: string | undefined): HostStartRequest {
     return {
       operation_id: job.operationId,
       strategy_yaml: job.strategyYaml,
-      request: {
-        strategy_source: job.strategySource.slice(-500),
-        ...(overrides !== undefined && Object.keys(overrides).length > 0 ? { overrides } : {}),
-        ...(job.seed !== undefined ? { seed: job.seed } : {}),
-      },
-      data,
+      request: { strategy_source: job.strategySource.slice(-500) },
+      data: job.data.map(({ symbol, timeframe, sha256 }) => ({ symbol, timeframe, sha256 })),
       ...(callbackUrl !== undefined ? { callback_url: callbackUrl } : {}),
     };
   }
-}
-
-type HostOverrides = NonNullable<HostStartRequest['request']['overrides']>;
-
-/** The job's overrides in the protocol's shape, leaving out what is unset (the host's schema is strict). */
-function hostOverrides(job: TrainingJob): HostOverrides | undefined {
-  const given = job.overrides;
-  if (given === undefined) return undefined;
-  const overrides: HostOverrides = {};
-  if (given.symbols !== undefined) overrides.symbols = [...given.symbols];
-  if (given.timeframes !== undefined) overrides.timeframes = [...given.timeframes];
-  if (given.startDate !== undefined) overrides.startDate = given.startDate;
-  if (given.endDate !== undefined) overrides.endDate = given.endDate;
-  if (given.epochs !== undefined) overrides.epochs = given.epochs;
-  return overrides;
 }

@@ -1,0 +1,155 @@
+import { KtrdrError } from '../errors.js';
+import type { Executor } from '../execution/executor.js';
+import type { ModelStore } from '../models/model-store.js';
+import type { ExecutionMode, Operation } from '../operations/operation.js';
+import type { OperationStore } from '../operations/operation-store.js';
+import type { ModelArtifact } from '../training/artifact.js';
+import { FileDigests } from '../util/file-digests.js';
+import type { Logger } from '../util/logger.js';
+import { ExecutionDefaults } from './execution-defaults.js';
+import { HostResults, type PushedResult } from './host-results.js';
+import { ModelWriter } from './model-writer.js';
+import { newOperationId } from './operation-id.js';
+import { Placement } from './placement.js';
+import { requestRecord, resolveTraining, type StartTrainingParams } from './request-resolution.js';
+import { failInterrupted, resumeAfterRestart } from './restart-recovery.js';
+import { RunRecorder } from './run-recorder.js';
+import type { TrainingHosts } from './training-hosts.js';
+
+export type { PushedResult } from './host-results.js';
+export type { StartTrainingParams } from './request-resolution.js';
+export type { TrainingHosts } from './training-hosts.js';
+
+export interface TrainingServiceDeps {
+  readonly operations: OperationStore;
+  /** The service is the model store's only writer. */
+  readonly models: ModelStore;
+  /** Local execution (worker threads of this process). */
+  readonly executor: Executor;
+  /** Training hosts; without them every run is local. */
+  readonly hosts?: TrainingHosts;
+  /** The runtime default execution mode. @defaultValue auto, unchangeable from outside */
+  readonly defaults?: ExecutionDefaults;
+  readonly strategiesDir: string;
+  /** Market data: a start whose data files are missing is refused (404 DATA_NOT_FOUND) before anything is created. */
+  readonly dataDir: string;
+  /** Shared with the data endpoint, so each file is hashed once. @defaultValue a new cache */
+  readonly digests?: FileDigests;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+}
+
+/**
+ * Trainings as operations, in front of the parts that each change for one reason: request resolution (what runs),
+ * placement (where), the run recorder (what the run reports → the operation store), host results (artifacts pushed
+ * or recovered) and restart recovery.
+ */
+export class TrainingService {
+  private readonly defaults: ExecutionDefaults;
+  private readonly digests: FileDigests;
+  private readonly now: () => Date;
+  private readonly recorder: RunRecorder;
+  private readonly placement: Placement;
+  private readonly hostResults: HostResults;
+  private closing = false;
+
+  constructor(private readonly deps: TrainingServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+    this.defaults = deps.defaults ?? new ExecutionDefaults();
+    this.digests = deps.digests ?? new FileDigests();
+    const { operations, hosts, logger } = deps;
+    const writer = new ModelWriter(deps.models);
+    this.hostResults = new HostResults({ operations, writer, hosts, logger, now: this.now, followed: (id) => this.recorder.get(id) });
+    this.recorder = new RunRecorder({
+      operations,
+      writer,
+      hostResults: this.hostResults,
+      logger,
+      replace: (id, run, error) => this.placement.replace(id, run, error),
+    });
+    this.placement = new Placement({ operations, local: deps.executor, hosts, recorder: this.recorder, closing: () => this.closing, logger });
+  }
+
+  /** The default execution mode used when a request names none. */
+  defaultExecutionMode(): ExecutionMode {
+    return this.defaults.get();
+  }
+
+  /** Changes the default execution mode until the next change or restart; returns the current and previous one. */
+  setDefaultExecutionMode(mode: ExecutionMode): { current: ExecutionMode; previous: ExecutionMode } {
+    const previous = this.defaults.set(mode);
+    this.deps.logger.info({ previous, current: mode }, `default execution mode changed from ${previous} to ${mode}`);
+    return { current: mode, previous };
+  }
+
+  /**
+   * Validates everything that can be checked before a run (name, strategy, data files, execution target) so a bad
+   * request fails with nothing recorded, then creates the operation `pending` and queues it.
+   */
+  async start(params: StartTrainingParams): Promise<Operation> {
+    if (this.closing) throw new KtrdrError('SHUTTING_DOWN', 'the server is shutting down; no new trainings are accepted');
+    const { operations, logger } = this.deps;
+    const resolved = await resolveTraining(params, { strategiesDir: this.deps.strategiesDir, dataDir: this.deps.dataDir, digests: this.digests });
+    const mode = params.executionMode ?? this.defaults.get();
+    const requireGpu = params.requireGpu ?? false;
+    const execution = await this.placement.select(mode, requireGpu);
+    const operation = await operations.create({
+      id: newOperationId(this.now()),
+      type: 'training',
+      strategy: resolved.strategy.name,
+      request: requestRecord(params, resolved, mode, requireGpu),
+      execution,
+    });
+    const fellBack = mode === 'host' && execution.selected === 'local';
+    logger[fellBack ? 'warn' : 'info']({ operation_id: operation.id, strategy: resolved.strategy.name, execution }, `training ${operation.id} queued (${execution.reason})`);
+    this.placement.launch(operation, execution, { job: { operationId: operation.id, ...resolved.job }, mode, requireGpu, tried: [] });
+    return operation;
+  }
+
+  /**
+   * Asks a run to stop. A pending run is `cancelled` at once; a running one becomes `cancelling` and is `cancelled`
+   * when the executor confirms it stopped. Unknown ids are `OPERATION_NOT_FOUND`, finished ones `OPERATION_FINISHED`.
+   */
+  async cancel(id: string, reason?: string): Promise<Operation> {
+    const operation = await this.deps.operations.requestCancel(id, { reason });
+    this.recorder.cancel(id, reason);
+    return operation;
+  }
+
+  /** Start-up recovery without hosts: every unfinished operation fails as INTERRUPTED. */
+  failInterrupted(): Promise<Operation[]> {
+    return failInterrupted(this.deps);
+  }
+
+  /** Start-up recovery: runs on training hosts are re-attached, everything else fails as INTERRUPTED. */
+  resumeAfterRestart(): Promise<{ interrupted: Operation[]; reattached: Operation[] }> {
+    return resumeAfterRestart({ operations: this.deps.operations, hosts: this.deps.hosts, recorder: this.recorder, logger: this.deps.logger });
+  }
+
+  /** A host pushing a run's artifact (`POST /trainings/{id}/result`); written once per operation. */
+  receivePushedResult(id: string, artifact: ModelArtifact): Promise<PushedResult> {
+    return this.hostResults.receivePushed(id, artifact);
+  }
+
+  /** Resolves when the given operation's run (if this process runs it) has reached its terminal status. */
+  whenFinished(id: string): Promise<void> {
+    return this.recorder.whenFinished(id);
+  }
+
+  /**
+   * Stops accepting work and waits until every run of this process has been recorded as ended. Local runs and jobs
+   * still waiting for a host are cancelled; runs already on a training host keep running there and are left
+   * `running` with their remote reference, for the next start to re-attach (a restart must not cost a host's work).
+   */
+  async close(reason = 'the server shut down'): Promise<void> {
+    this.closing = true;
+    const detached = new Set(this.deps.hosts?.detachDispatched() ?? []);
+    if (detached.size > 0) this.deps.logger.info({ operations: [...detached] }, `${detached.size} run(s) left running on training hosts; the next start re-attaches them`);
+    const ending = this.recorder.entries().filter(([id]) => !detached.has(id));
+    for (const [id] of ending) await this.cancel(id, reason).catch(() => undefined);
+    await this.deps.executor.close();
+    await this.deps.hosts?.close();
+    await Promise.all(ending.map(([, run]) => run.finished));
+    await this.hostResults.close();
+  }
+}
