@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   RUN_ACTIVE: { status: 409, description: 'The run is still going: cancel it before removing it.' },
   STORAGE_FULL: { status: 507, description: 'The disk holding the model store is full (or over quota); the trained model was kept aside and is saved once there is space.' },
   MODEL_SAVE_FAILED: { status: 500, description: 'The model store could not write a trained model (e.g. read-only directory); the model was kept aside and can be saved with `ktrdr ops save`.' },
+  NO_KEPT_MODEL: { status: 404, description: 'The operation has no trained model waiting to be saved (it was saved already, or the run ended without one).' },
   SHUTTING_DOWN: { status: 503, description: 'The server or host is shutting down and accepts no new work.' },
   INTERRUPTED: { status: 500, description: 'The process running the operation stopped before the operation finished.' },
   HOST_UNAVAILABLE: { status: 503, description: 'No healthy training host can take the run and local fallback is not allowed.' },

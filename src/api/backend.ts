@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Settings } from '../config/settings.js';
+import { saveRetryMsFromEnv, type Settings } from '../config/settings.js';
 import { MarketDataRepository } from '../data/repository.js';
 import { ExecutionDefaults } from '../trainings/execution-defaults.js';
 import { HostPool } from '../execution/hosts/host-pool.js';
@@ -33,6 +33,8 @@ export interface BackendOptions {
   readonly hosts?: HostSettings;
   /** `--insecure-hosts`: without KTRDR_HOST_TOKEN, leave the host endpoints open (otherwise they refuse everyone). */
   readonly insecureHosts?: boolean;
+  /** How often models whose save failed are offered to the model store again. @defaultValue `KTRDR_SAVE_RETRY_MS`, else 30 s */
+  readonly keptModelRetryMs?: number;
 }
 
 export interface Backend {
@@ -91,6 +93,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       strategiesDir: settings.strategiesDir,
       dataDir: settings.dataDir,
       digests,
+      spoolDir: join(settings.homeDir, 'kept-models'),
+      keptModelRetryMs: options.keptModelRetryMs ?? saveRetryMsFromEnv(),
       logger,
     });
     const { interrupted, reattached } = await training.resumeAfterRestart();

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { KtrdrError } from '../errors.js';
 
 /**
  * Application settings from the environment. Built on demand and passed down; there is no module-level singleton,
@@ -29,4 +30,16 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
     homeDir: dir('KTRDR_HOME', '.ktrdr'),
     modelsDir: dir('KTRDR_MODELS_DIR', 'models'),
   };
+}
+
+/**
+ * How often the server offers models it could not save (full disk, read-only models directory) to the model store
+ * again. Env `KTRDR_SAVE_RETRY_MS`, a positive integer. @defaultValue undefined: the service's own default (30 s)
+ */
+export function saveRetryMsFromEnv(env: Environment = process.env): number | undefined {
+  const value = env.KTRDR_SAVE_RETRY_MS?.trim();
+  if (!value) return undefined;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 1) throw new KtrdrError('VALIDATION_FAILED', `KTRDR_SAVE_RETRY_MS must be a positive integer (milliseconds), got '${value}'`);
+  return ms;
 }

@@ -174,9 +174,10 @@ export class RunRecorder {
     try {
       version = (await writer.save(await operations.get(id), artifact)).version;
     } catch (error) {
-      const cause = toOperationError(error, 'INTERNAL');
       logger.error({ operation_id: id, err: error }, `training ${id}: saving the model failed`);
-      await operations.markFailed(id, { code: cause.code, message: `the model could not be saved: ${cause.message}` });
+      const cause = toOperationError(error, 'INTERNAL');
+      const kept = cause.code === 'STORAGE_FULL' || cause.code === 'MODEL_SAVE_FAILED';
+      await operations.markFailed(id, kept ? cause : { code: cause.code, message: `the model could not be saved: ${cause.message}` });
       return;
     }
     const operation = await operations.markCompleted(id, trainingResultSummary(artifact, version));

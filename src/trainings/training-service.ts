@@ -8,6 +8,8 @@ import { FileDigests } from '../util/file-digests.js';
 import type { Logger } from '../util/logger.js';
 import { ExecutionDefaults } from './execution-defaults.js';
 import { HostResults, type PushedResult } from './host-results.js';
+import { KeptModels } from './kept-models.js';
+import { ModelSpool } from './model-spool.js';
 import { ModelWriter } from './model-writer.js';
 import { newOperationId } from './operation-id.js';
 import { Placement } from './placement.js';
@@ -35,6 +37,13 @@ export interface TrainingServiceDeps {
   readonly dataDir: string;
   /** Shared with the data endpoint, so each file is hashed once. @defaultValue a new cache */
   readonly digests?: FileDigests;
+  /**
+   * Where trained models wait when the model store cannot take them (disk full, read-only directory), next to the
+   * operations database. Undefined: they wait in memory only.
+   */
+  readonly spoolDir?: string;
+  /** How often waiting models are offered to the model store again. @defaultValue 30 s */
+  readonly keptModelRetryMs?: number;
   readonly logger: Logger;
   readonly now?: () => Date;
 }
@@ -51,6 +60,7 @@ export class TrainingService {
   private readonly recorder: RunRecorder;
   private readonly placement: Placement;
   private readonly hostResults: HostResults;
+  private readonly keptModels: KeptModels;
   private closing = false;
 
   constructor(private readonly deps: TrainingServiceDeps) {
@@ -58,7 +68,8 @@ export class TrainingService {
     this.defaults = deps.defaults ?? new ExecutionDefaults();
     this.digests = deps.digests ?? new FileDigests();
     const { operations, hosts, logger } = deps;
-    const writer = new ModelWriter(deps.models);
+    const writer = new ModelWriter(deps.models, new ModelSpool(deps.spoolDir));
+    this.keptModels = new KeptModels({ operations, writer, logger, now: this.now, retryIntervalMs: deps.keptModelRetryMs });
     this.hostResults = new HostResults({ operations, writer, hosts, logger, now: this.now, followed: (id) => this.recorder.get(id) });
     this.recorder = new RunRecorder({
       operations,
@@ -121,9 +132,19 @@ export class TrainingService {
     return failInterrupted(this.deps);
   }
 
-  /** Start-up recovery: runs on training hosts are re-attached, everything else fails as INTERRUPTED. */
-  resumeAfterRestart(): Promise<{ interrupted: Operation[]; reattached: Operation[] }> {
-    return resumeAfterRestart({ operations: this.deps.operations, hosts: this.deps.hosts, recorder: this.recorder, logger: this.deps.logger });
+  /**
+   * Start-up recovery: runs on training hosts are re-attached, everything else fails as INTERRUPTED, and models kept
+   * from runs whose save failed are offered to the model store now and periodically until it takes them.
+   */
+  async resumeAfterRestart(): Promise<{ interrupted: Operation[]; reattached: Operation[] }> {
+    const resumed = await resumeAfterRestart({ operations: this.deps.operations, hosts: this.deps.hosts, recorder: this.recorder, logger: this.deps.logger });
+    this.keptModels.startRetrying();
+    return resumed;
+  }
+
+  /** Saves the model a failed save left waiting (`ktrdr ops save`); exactly once, whoever asks first. */
+  saveKeptModel(id: string): Promise<Operation> {
+    return this.keptModels.save(id);
   }
 
   /** A host pushing a run's artifact (`POST /trainings/{id}/result`); written once per operation. */
@@ -143,6 +164,7 @@ export class TrainingService {
    */
   async close(reason = 'the server shut down'): Promise<void> {
     this.closing = true;
+    this.keptModels.stop();
     const detached = new Set(this.deps.hosts?.detachDispatched() ?? []);
     if (detached.size > 0) this.deps.logger.info({ operations: [...detached] }, `${detached.size} run(s) left running on training hosts; the next start re-attaches them`);
     const ending = this.recorder.entries().filter(([id]) => !detached.has(id));

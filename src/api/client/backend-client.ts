@@ -97,6 +97,10 @@ export class BackendClient {
     return this.request('DELETE', `/operations/${encodeURIComponent(id)}`, CancelResponseSchema, reason === undefined ? undefined : { reason });
   }
 
+  saveKeptModel(id: string): Promise<OperationResponse> {
+    return this.request('POST', `/operations/${encodeURIComponent(id)}/save`, OperationSchema);
+  }
+
   operationMetrics(id: string): Promise<OperationMetricsResponse> {
     return this.request('GET', `/operations/${encodeURIComponent(id)}/metrics`, OperationMetricsSchema);
   }

@@ -132,5 +132,20 @@ export function operationRoutes(operations: OperationQueries, training: Training
         return { operation_id: operation.id, status: operation.status };
       },
     }),
+    jsonRoute({
+      method: 'POST',
+      url: '/operations/:id/save',
+      tag: 'operations',
+      summary: 'Save the model a failed save left waiting',
+      description:
+        'A run whose model could not be written (`STORAGE_FULL`, `MODEL_SAVE_FAILED`) keeps it aside; the server retries on its own, and this saves it now. The operation stays `failed` and gets the model as its `result` (`recovered: true`). Exactly once: a model saved before answers 200 with the operation as it is.',
+      params: OperationIdParamsSchema,
+      status: 200,
+      response: OperationSchema,
+      errors: ['OPERATION_NOT_FOUND', 'NO_KEPT_MODEL', 'INVALID_TRANSITION', 'STORAGE_FULL', 'MODEL_SAVE_FAILED'],
+      async handle({ params }) {
+        return operationView(await training.saveKeptModel(params.id));
+      },
+    }),
   ];
 }

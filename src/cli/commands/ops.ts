@@ -10,7 +10,7 @@ interface ServerOption {
   json?: boolean;
 }
 
-/** `ktrdr ops list|show|follow|cancel`: operations on a running `ktrdr serve`. */
+/** `ktrdr ops list|show|follow|cancel|save`: operations on a running `ktrdr serve`. */
 export function registerOpsCommand(program: Command): void {
   const ops = program.command('ops').description('Operations (training runs) on a ktrdr server');
 
@@ -85,6 +85,18 @@ export function registerOpsCommand(program: Command): void {
       else process.stdout.write(`Operation ${id} ended ${status} before the cancel took effect\n`);
       process.exitCode = status === 'cancelled' || status === 'cancelling' ? EXIT_COMPLETED : EXIT_FAILED;
     });
+
+  ops
+    .command('save')
+    .description('Save the model of a run whose save failed (disk full, read-only models directory) now that it can be')
+    .argument('<id>', 'operation id')
+    .option('--server <url>', SERVER_HELP)
+    .option('--json', 'print the operation as JSON', false)
+    .action(async (id: string, options: ServerOption) => {
+      const operation = await new BackendClient(resolveServerUrl(options.server)).saveKeptModel(id);
+      if (options.json) process.stdout.write(`${JSON.stringify(operation)}\n`);
+      else process.stdout.write(`Saved ${operation.result?.model_strategy ?? operation.strategy} v${operation.result?.model_version ?? '-'} for operation ${id}\n`);
+    });
 }
 
 function progressCell(op: OperationResponse): string {
@@ -115,7 +127,7 @@ function describe(op: OperationResponse): string {
   if (op.result) {
     const test = (op.result.test_metrics ?? {}) as Record<string, unknown>;
     const accuracy = typeof test.accuracy === 'number' ? test.accuracy.toFixed(4) : '-';
-    const recovered = op.result.recovered === true ? ', recovered after the host was lost' : '';
+    const recovered = op.result.recovered !== true ? '' : op.error?.code === 'HOST_LOST' ? ', recovered after the host was lost' : `, saved after [${op.error?.code ?? '?'}]`;
     lines.push(`Model      ${op.result.model_strategy ?? op.strategy} v${op.result.model_version ?? '-'} (test accuracy ${accuracy}${recovered})`);
   }
   return `${lines.join('\n')}\n`;
