@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { KtrdrError } from '../errors.js';
+import { LOG_LEVELS } from '../util/logger.js';
 
 /** Left-aligned columns separated by two spaces. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -27,11 +28,11 @@ export function integerOption(option: string, value: string, min: number, max: n
   return n;
 }
 
-/** pino's levels, for `--log-level` of the long-running commands. */
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+/** `--log-level` of the long-running commands: pino's levels, plus `silent`. */
+export const LOG_LEVEL_CHOICES: readonly string[] = [...LOG_LEVELS, 'silent'];
 
 export function logLevelOption(value: string): string {
-  if (!LOG_LEVELS.includes(value)) throw new KtrdrError('VALIDATION_FAILED', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${value}'`);
+  if (!LOG_LEVEL_CHOICES.includes(value)) throw new KtrdrError('VALIDATION_FAILED', `--log-level must be one of ${LOG_LEVEL_CHOICES.join(', ')}, got '${value}'`);
   return value;
 }
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { KtrdrError } from '../errors.js';
+import { envMilliseconds, envText, type Environment } from './environment.js';
 
 /**
  * Application settings from the environment. Built on demand and passed down; there is no module-level singleton,
@@ -16,13 +16,11 @@ export interface Settings {
   readonly modelsDir: string;
 }
 
-export type Environment = Readonly<Record<string, string | undefined>>;
 
 /** Reads the settings; relative paths resolve against `cwd`, and empty variables count as unset. */
 export function loadSettings(env: Environment = process.env, cwd: string = process.cwd()): Settings {
   const dir = (name: string, fallback: string): string => {
-    const value = env[name]?.trim();
-    return resolve(cwd, value ? value : fallback);
+    return resolve(cwd, envText(env, name) ?? fallback);
   };
   return {
     dataDir: dir('KTRDR_DATA_DIR', 'data'),
@@ -34,12 +32,8 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
 
 /**
  * How often the server offers models it could not save (full disk, read-only models directory) to the model store
- * again. Env `KTRDR_SAVE_RETRY_MS`, a positive integer. @defaultValue undefined: the service's own default (30 s)
+ * again. Env `KTRDR_SAVE_RETRY_MS`. @defaultValue undefined: the service's own default (30 s)
  */
 export function saveRetryMsFromEnv(env: Environment = process.env): number | undefined {
-  const value = env.KTRDR_SAVE_RETRY_MS?.trim();
-  if (!value) return undefined;
-  const ms = Number(value);
-  if (!Number.isInteger(ms) || ms < 1) throw new KtrdrError('VALIDATION_FAILED', `KTRDR_SAVE_RETRY_MS must be a positive integer (milliseconds), got '${value}'`);
-  return ms;
+  return envMilliseconds(env, 'KTRDR_SAVE_RETRY_MS');
 }

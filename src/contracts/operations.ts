@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { OPERATION_STATUSES, OPERATION_TYPES } from '../operations/operation.js';
+import { EXECUTION_MODES, OPERATION_STATUSES, OPERATION_TYPES } from '../operations/operation.js';
+import { LOG_LEVELS } from '../util/logger.js';
 import { TRAINING_STEPS } from '../training/steps.js';
 import { IsoTimestampSchema, StrategyNameSchema, queryInteger } from './common.js';
 
 export const OperationStatusSchema = z.enum(OPERATION_STATUSES);
 export const OperationTypeSchema = z.enum(OPERATION_TYPES);
-export const ExecutionModeSchema = z.enum(['auto', 'local', 'host']);
+export const ExecutionModeSchema = z.enum(EXECUTION_MODES);
 
 const STEP_KEYS = TRAINING_STEPS.map((s) => s.key) as [string, ...string[]];
 
@@ -118,7 +119,6 @@ export const OperationMetricsSchema = z
   })
   .meta({ id: 'OperationMetrics' });
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 export const LogLevelSchema = z.enum(LOG_LEVELS);
 
 export const LogsQuerySchema = z.strictObject({

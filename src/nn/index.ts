@@ -16,7 +16,7 @@ export type { ClassWeightsOption } from './class-weights.js';
 export { EARLY_STOPPING_DEFAULTS } from './early-stopping.js';
 export type { EarlyStoppingConfig } from './early-stopping.js';
 export { train } from './trainer.js';
-export type { EpochRecord, LabelledSet, TrainingConfig, TrainingData, TrainingHooks, TrainingResult } from './trainer.js';
+export type { EpochRecord, LabelledSet, TrainerConfig, TrainingData, TrainingHooks, TrainerResult } from './trainer.js';
 export { predictLogits, predictProbabilities } from './predict.js';
 export {
   argmaxRows,

@@ -29,7 +29,7 @@ export interface TrainingData {
   readonly validation: LabelledSet;
 }
 
-export interface TrainingConfig {
+export interface TrainerConfig {
   readonly epochs: number;
   readonly batchSize: number;
   readonly learningRate: number;
@@ -69,7 +69,7 @@ export interface EpochRecord {
   duration_ms: number;
 }
 
-export interface TrainingResult {
+export interface TrainerResult {
   /** The weights of `bestEpoch`, the epoch with the lowest validation loss: not simply the last epoch's. */
   weights: MlpWeights;
   history: EpochRecord[];
@@ -83,9 +83,9 @@ export interface TrainingResult {
 export async function train(
   data: TrainingData,
   specInput: MlpSpec,
-  config: TrainingConfig,
+  config: TrainerConfig,
   hooks: TrainingHooks = {},
-): Promise<TrainingResult> {
+): Promise<TrainerResult> {
   const spec = parseMlpSpec(specInput);
   validateConfig(config);
   const trainY = checkLabelledSet('train', data.train, spec);
@@ -181,7 +181,7 @@ export async function train(
   }
 }
 
-function validateConfig(config: TrainingConfig): void {
+function validateConfig(config: TrainerConfig): void {
   const problems: string[] = [];
   const positiveInteger = (name: string, value: number): void => {
     if (!Number.isInteger(value) || value < 1) problems.push(`${name} must be an integer ≥ 1, got ${value}`);

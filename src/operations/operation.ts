@@ -20,7 +20,8 @@ export function isTerminal(status: OperationStatus): status is TerminalStatus {
 export const OPERATION_TYPES = ['training'] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
 
-export type ExecutionMode = 'auto' | 'local' | 'host';
+export const EXECUTION_MODES = ['auto', 'local', 'host'] as const;
+export type ExecutionMode = (typeof EXECUTION_MODES)[number];
 export type ExecutionTarget = 'local' | 'host';
 
 /** Where a run was asked to go, where it went and why; fallbacks are recorded here with their reason. */

@@ -3,12 +3,12 @@ import { KtrdrError } from '../../src/errors.js';
 import { makeSyntheticClassification } from '../../src/nn/synthetic.js';
 import { predictLogits } from '../../src/nn/predict.js';
 import { evaluateLogits } from '../../src/nn/metrics.js';
-import { train, type TrainingConfig, type TrainingData } from '../../src/nn/trainer.js';
+import { train, type TrainerConfig, type TrainingData } from '../../src/nn/trainer.js';
 import type { MlpSpec } from '../../src/nn/spec.js';
 import { gaussianBlobs, sameWeightBytes, sliceSet } from './helpers.js';
 
 const spec: MlpSpec = { inputs: 6, hidden: [16, 8], outputs: 3, activation: 'relu', dropout: 0.2 };
-const config: TrainingConfig = { epochs: 3, batchSize: 32, learningRate: 1e-2, seed: 7 };
+const config: TrainerConfig = { epochs: 3, batchSize: 32, learningRate: 1e-2, seed: 7 };
 
 function blobsData(rows = 600): TrainingData {
   const set = gaussianBlobs(rows, spec.inputs, 1);
@@ -174,7 +174,7 @@ describe('train', () => {
 
   it('rejects inconsistent inputs as VALIDATION_FAILED', async () => {
     const data = blobsData();
-    const cases: [TrainingData, MlpSpec, TrainingConfig][] = [
+    const cases: [TrainingData, MlpSpec, TrainerConfig][] = [
       [data, { ...spec, inputs: 5 }, config],
       [{ ...data, train: { ...data.train, y: new Int32Array(data.train.rows).fill(3) } }, spec, config],
       [{ ...data, train: { ...data.train, x: data.train.x.map((v, i) => (i === 5 ? Number.NaN : v)) } }, spec, config],

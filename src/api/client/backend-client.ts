@@ -25,6 +25,7 @@ import {
   type TrainingConfig,
   type TrainingConfigChange,
 } from '../../contracts/trainings.js';
+import { envText, type Environment } from '../../config/environment.js';
 import { KtrdrError, errorFromBody, type ErrorBody } from '../../errors.js';
 import { isTerminal, type OperationStatus } from '../../operations/operation.js';
 import { parseSse } from './sse-parser.js';
@@ -32,8 +33,8 @@ import { parseSse } from './sse-parser.js';
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8000';
 
 /** `--server`, else `KTRDR_SERVER`, else the default; without a trailing slash or `/api/v1`. */
-export function resolveServerUrl(option?: string, env: Readonly<Record<string, string | undefined>> = process.env): string {
-  const raw = (option ?? env.KTRDR_SERVER ?? '').trim() || DEFAULT_SERVER_URL;
+export function resolveServerUrl(option?: string, env: Environment = process.env): string {
+  const raw = option?.trim() || envText(env, 'KTRDR_SERVER') || DEFAULT_SERVER_URL;
   let url: URL;
   try {
     url = new URL(raw);

@@ -5,8 +5,9 @@ import { pino } from 'pino';
 import { loadSettings } from '../../config/settings.js';
 import { KtrdrError } from '../../errors.js';
 import { localConcurrency } from '../../execution/local/concurrency.js';
+import { hostTokenFromEnv } from '../../execution/hosts/host-settings.js';
 import { startHost } from '../../host/host-service.js';
-import { LOG_LEVELS, integerOption, logLevelOption } from '../format.js';
+import { LOG_LEVEL_CHOICES, integerOption, logLevelOption } from '../format.js';
 import { untilShutdown } from '../shutdown.js';
 
 interface HostCommandOptions {
@@ -40,10 +41,10 @@ export function registerHostCommand(program: Command): void {
     .option('--register', 'register with --backend and repeat it every 5 s as a heartbeat')
     .option('--advertise <url>', 'URL the backend should use for this host (default: http://<bind>:<port>)')
     .option('--insecure', 'run without KTRDR_HOST_TOKEN: anyone who can reach the port can start trainings')
-    .option('--log-level <level>', `log level (${LOG_LEVELS.join(', ')})`, 'info')
+    .option('--log-level <level>', `log level (${LOG_LEVEL_CHOICES.join(', ')})`, 'info')
     .action(async (options: HostCommandOptions) => {
       // Trimmed exactly as the backend trims it (host-settings.ts), so both sides compare the same bytes.
-      const token = process.env.KTRDR_HOST_TOKEN?.trim() || undefined;
+      const token = hostTokenFromEnv();
       if (token === undefined && !options.insecure) {
         throw new KtrdrError('VALIDATION_FAILED', 'refusing to start a training host without a token: KTRDR_HOST_TOKEN is not set', {
           hint: 'set KTRDR_HOST_TOKEN to the secret the backend uses, or pass --insecure to run without authentication',

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { startServer } from '../../api/backend.js';
 import { loadSettings } from '../../config/settings.js';
-import { LOG_LEVELS, integerOption, logLevelOption } from '../format.js';
+import { hostTokenFromEnv } from '../../execution/hosts/host-settings.js';
+import { LOG_LEVEL_CHOICES, integerOption, logLevelOption } from '../format.js';
 import { untilShutdown } from '../shutdown.js';
 
 /** `ktrdr serve`: the backend API, until SIGINT/SIGTERM; running trainings are cancelled and recorded as such. */
@@ -12,7 +13,7 @@ export function registerServeCommand(program: Command): void {
     .description('Start the backend API server (trainings run in worker threads of this process or on training hosts: KTRDR_HOSTS, KTRDR_HOST_TOKEN)')
     .option('--port <port>', 'port to listen on (0 picks a free one)', '8000')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
-    .option('--log-level <level>', `server log level (${LOG_LEVELS.join(', ')})`, 'info')
+    .option('--log-level <level>', `server log level (${LOG_LEVEL_CHOICES.join(', ')})`, 'info')
     .option('--insecure-hosts', 'without KTRDR_HOST_TOKEN, leave the endpoints training hosts call open (trusted networks only)')
     .action(async (options: { port: string; host: string; logLevel: string; insecureHosts?: boolean }) => {
       const port = integerOption('--port', options.port, 0, 65535);
@@ -21,7 +22,7 @@ export function registerServeCommand(program: Command): void {
       const { backend, url } = await startServer({ settings, port, host: options.host, logger, insecureHosts: options.insecureHosts === true });
       if (backend.interrupted.length > 0) logger.warn(`${backend.interrupted.length} operation(s) left unfinished by a previous run were marked failed (INTERRUPTED)`);
       if (backend.reattached.length > 0) logger.info(`${backend.reattached.length} run(s) on training hosts re-attached`);
-      if (options.insecureHosts && process.env.KTRDR_HOST_TOKEN?.trim()) logger.warn('--insecure-hosts is ignored: KTRDR_HOST_TOKEN is set, so host endpoints require it');
+      if (options.insecureHosts && hostTokenFromEnv() !== undefined) logger.warn('--insecure-hosts is ignored: KTRDR_HOST_TOKEN is set, so host endpoints require it');
       else if (options.insecureHosts) logger.warn('--insecure-hosts: the endpoints training hosts call are open to anyone who can reach this server');
       process.stdout.write(`ktrdr server listening on ${url} (API docs: ${url}/api/v1/docs; home ${settings.homeDir})\n`);
       // A second signal exits at once: safe, because the database is crash-safe and the next start marks leftovers

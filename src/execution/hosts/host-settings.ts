@@ -1,9 +1,7 @@
-import { KtrdrError } from '../../errors.js';
-import type { ExecutionMode } from '../../operations/operation.js';
+import { envChoice, envMilliseconds, envText, type Environment } from '../../config/environment.js';
+import { EXECUTION_MODES, type ExecutionMode } from '../../operations/operation.js';
 import type { RemoteRunSettings } from '../remote/remote-settings.js';
 import { normalizeHostUrl, parseHostList } from './host-url.js';
-
-export type Environment = Readonly<Record<string, string | undefined>>;
 
 /** Everything about training hosts the backend reads from its environment; validated once, at start-up. */
 export interface HostSettings {
@@ -25,40 +23,29 @@ export interface HostSettings {
   readonly run: Partial<RemoteRunSettings>;
 }
 
-const MODES: readonly ExecutionMode[] = ['auto', 'local', 'host'];
-
 export function hostSettingsFromEnv(env: Environment = process.env): HostSettings {
-  const mode = env.TRAINING_DEFAULT_MODE?.trim() || 'auto';
-  if (!(MODES as readonly string[]).includes(mode)) {
-    throw new KtrdrError('VALIDATION_FAILED', `TRAINING_DEFAULT_MODE must be one of ${MODES.join(', ')}, got '${mode}'`);
-  }
-  const publicUrl = env.KTRDR_PUBLIC_URL?.trim();
+  const publicUrl = envText(env, 'KTRDR_PUBLIC_URL');
   const run: { -readonly [K in keyof RemoteRunSettings]?: RemoteRunSettings[K] } = {};
-  const lost = milliseconds(env, 'KTRDR_HOST_LOST_AFTER_MS');
+  const lost = envMilliseconds(env, 'KTRDR_HOST_LOST_AFTER_MS');
   if (lost !== undefined) run.lostAfterMs = lost;
-  const grace = milliseconds(env, 'KTRDR_HOST_PUSH_GRACE_MS');
+  const grace = envMilliseconds(env, 'KTRDR_HOST_PUSH_GRACE_MS');
   if (grace !== undefined) run.pushGraceMs = grace;
-  const recoveryPoll = milliseconds(env, 'KTRDR_HOST_RECOVERY_POLL_MS');
+  const recoveryPoll = envMilliseconds(env, 'KTRDR_HOST_RECOVERY_POLL_MS');
   if (recoveryPoll !== undefined) run.recoveryPollMs = recoveryPoll;
-  const recoveryWindow = milliseconds(env, 'KTRDR_HOST_RECOVERY_WINDOW_MS');
+  const recoveryWindow = envMilliseconds(env, 'KTRDR_HOST_RECOVERY_WINDOW_MS');
   if (recoveryWindow !== undefined) run.recoveryWindowMs = recoveryWindow;
   return {
     hosts: parseHostList(env.KTRDR_HOSTS),
-    token: env.KTRDR_HOST_TOKEN?.trim() || undefined,
+    token: hostTokenFromEnv(env),
     publicUrl: publicUrl ? normalizeHostUrl(publicUrl, 'KTRDR_PUBLIC_URL') : undefined,
-    defaultMode: mode as ExecutionMode,
-    healthTimeoutMs: milliseconds(env, 'KTRDR_HOST_HEALTH_TIMEOUT_MS'),
-    healthIntervalMs: milliseconds(env, 'KTRDR_HOST_HEALTH_INTERVAL_MS'),
+    defaultMode: envChoice(env, 'TRAINING_DEFAULT_MODE', EXECUTION_MODES) ?? 'auto',
+    healthTimeoutMs: envMilliseconds(env, 'KTRDR_HOST_HEALTH_TIMEOUT_MS'),
+    healthIntervalMs: envMilliseconds(env, 'KTRDR_HOST_HEALTH_INTERVAL_MS'),
     run,
   };
 }
 
-function milliseconds(env: Environment, name: string): number | undefined {
-  const raw = env[name]?.trim();
-  if (!raw) return undefined;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1 || value > 24 * 3600_000) {
-    throw new KtrdrError('VALIDATION_FAILED', `${name} must be a whole number of milliseconds (1..86400000), got '${raw}'`);
-  }
-  return value;
+/** `KTRDR_HOST_TOKEN`: the secret shared by a backend and its hosts (each side reads its own). */
+export function hostTokenFromEnv(env: Environment = process.env): string | undefined {
+  return envText(env, 'KTRDR_HOST_TOKEN');
 }
