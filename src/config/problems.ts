@@ -100,7 +100,12 @@ export const strategyErrorMap: z.core.$ZodErrorMap = (issue) => {
     }
     case 'not_multiple_of':
       return `must be a multiple of ${String(issue.divisor)}`;
-    default:
+    // zod's own message says these well enough (or a schema's custom message does).
+    case 'custom':
+    case 'invalid_element':
+    case 'invalid_format':
+    case 'invalid_key':
+    case 'invalid_union':
       return undefined;
   }
 };

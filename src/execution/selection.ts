@@ -89,10 +89,6 @@ export function selectExecution(
       return toLocal(`auto: no idle healthy GPU training host (${hostProblems(hosts)}); local execution`);
     }
 
-    default: {
-      const unknown: never = mode;
-      throw new Error(`unknown execution mode ${String(unknown)}`);
-    }
   }
 }
 

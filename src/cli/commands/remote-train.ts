@@ -128,7 +128,9 @@ function statusText(operation: OperationResponse): string {
     }
     case 'cancelled':
       return `Cancelled; no model was saved.\n`;
-    default:
+    case 'pending':
+    case 'running':
+    case 'cancelling':
       return `Operation ${operation.operation_id} is ${operation.status}\n`;
   }
 }
