@@ -269,7 +269,7 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
   const artifact: ModelArtifact = {
     format: ARTIFACT_FORMAT,
     strategy_name: strategy.name,
-    model: { type: 'mlp', spec: specToJson(spec) as unknown as Record<string, unknown>, parameter_count: parameterCount(spec) },
+    model: { type: 'mlp', spec: specToJson(spec), parameter_count: parameterCount(spec) },
     weights,
     features: { names: featureNames, base_timeframe: trainingData.baseTimeframe, timeframes },
     labels: {
