@@ -109,7 +109,8 @@ export function artifactFormatOf(json: unknown): unknown {
 }
 
 // Schemas of the parts as JSON holds them, for the places an artifact comes in from outside the process (a host's
-// result, the model store's files). Unknown keys pass through, so a round trip keeps the JSON exactly as it was.
+// result, the model store's files). Unknown keys pass through and the known ones are listed in the order their
+// writers put them (zod's output follows the schema's order), so a round trip gives the same JSON, byte for byte.
 
 /** The spec has one validator (`parseMlpSpec`, also used when weights are decoded); this puts it inside a schema. */
 const MlpSpecSchema = z.unknown().transform((value, ctx): MlpSpec => {
@@ -152,6 +153,7 @@ const EpochRecordSchema: z.ZodType<EpochRecord> = z.looseObject({
 });
 
 const ClassificationReportSchema: z.ZodType<ClassificationReport> = z.looseObject({
+  loss: z.number(),
   samples: z.number().int(),
   accuracy: z.number(),
   baseline_accuracy: z.number(),
@@ -170,7 +172,6 @@ const ClassificationReportSchema: z.ZodType<ClassificationReport> = z.looseObjec
     }),
   ),
   confusion_matrix: z.array(z.array(z.number().int())),
-  loss: z.number(),
 });
 
 export const ArtifactMetricsSchema: z.ZodType<ArtifactMetrics> = z.looseObject({

@@ -16,7 +16,7 @@ export function buildArtifact(overrides: { strategy?: string; operationId?: stri
       best_epoch: 1,
       stopped_early: false,
       // Two test rows, one right: accuracy 0.5.
-      test: { ...metricsFromConfusion([[1, 0, 0], [0, 0, 0], [1, 0, 0]], CLASS_NAMES), loss: 0.7 },
+      test: { loss: 0.7, ...metricsFromConfusion([[1, 0, 0], [0, 0, 0], [1, 0, 0]], CLASS_NAMES) },
       split: { train: 7, validation: 1, test: 2 },
     },
     manifest: {
