@@ -4,11 +4,11 @@ import { buildFeatureMatrix, type FeatureMatrix, type FeatureRange } from './fea
 import { computeMembershipsByTimeframe } from './memberships.js';
 import { computeIndicatorsByTimeframe, timeframeNeeds } from './strategy-indicators.js';
 
+// Only the three steps are exported, not their per-timeframe parts, so that no caller assembles features its own way.
 export { buildFeatureMatrix, requireRows, type FeatureMatrix, type FeatureRange } from './feature-matrix.js';
-export { computeMemberships, computeMembershipsByTimeframe, type MembershipColumns, type MembershipsByTimeframe } from './memberships.js';
+export { computeMembershipsByTimeframe, type MembershipColumns, type MembershipsByTimeframe } from './memberships.js';
 export {
   computeIndicatorsByTimeframe,
-  computeStrategyIndicators,
   indicatorColumnKey,
   timeframeNeeds,
   type IndicatorColumns,
