@@ -20,14 +20,21 @@ export interface FeatureMatrix {
   readonly droppedRows: number;
 }
 
+/** Which base bars become rows: with `startMs`, only those at or after it (the bars before only warm up). */
+export interface FeatureRange {
+  readonly startMs?: number;
+}
+
 /**
- * Assembles the feature matrix of one symbol. `series` and `memberships` are keyed by timeframe; higher timeframes are
- * aligned onto base bars using only bars that had closed by the base bar's close (no look-ahead).
+ * The matrix step of the one feature path (training step 5, and the last stage of `computeFeatures`): assembles the
+ * feature matrix of one symbol. `series` and `memberships` are keyed by timeframe; higher timeframes are aligned onto
+ * base bars using only bars that had closed by the base bar's close (no look-ahead).
  */
 export function buildFeatureMatrix(
   strategy: Strategy,
   series: ReadonlyMap<string, OhlcvSeries>,
   memberships: ReadonlyMap<string, MembershipColumns>,
+  range: FeatureRange = {},
 ): FeatureMatrix {
   const baseTimeframe = strategy.trainingData.baseTimeframe;
   const base = series.get(baseTimeframe);
@@ -78,7 +85,8 @@ export function buildFeatureMatrix(
     for (let c = 0; c < width; c++) values[offset + c] = columns[c][i];
     r++;
   }
-  return { names, values, rows, barIndex, timestamps, droppedRows: bars - rows };
+  const matrix = { names, values, rows, barIndex, timestamps, droppedRows: bars - rows };
+  return range.startMs === undefined ? matrix : rowsFrom(matrix, range.startMs, base.timestamps);
 }
 
 /** Fails with a clear message when warm-up left nothing (or too little) to learn from. */
@@ -97,7 +105,7 @@ export function requireRows(matrix: FeatureMatrix, symbol: string, minimum: numb
  * so indicators that carry state from bar to bar (EMA, RSI, ADX) give the first rows of the range the same values
  * that prediction, which also reads the history, will compute for them. Returns views, no copy.
  */
-export function rowsFrom(matrix: FeatureMatrix, startMs: number, baseTimestamps: Float64Array): FeatureMatrix {
+function rowsFrom(matrix: FeatureMatrix, startMs: number, baseTimestamps: Float64Array): FeatureMatrix {
   let first = 0;
   while (first < matrix.rows && matrix.timestamps[first] < startMs) first++;
   let barsInRange = 0;

@@ -1,23 +1,28 @@
 import type { Strategy } from '../config/strategy.js';
 import type { OhlcvSeries } from '../data/ohlcv.js';
-import { buildFeatureMatrix, type FeatureMatrix } from './feature-matrix.js';
-import { computeMemberships, type MembershipColumns } from './memberships.js';
-import { computeStrategyIndicators, timeframeNeeds } from './strategy-indicators.js';
+import { buildFeatureMatrix, type FeatureMatrix, type FeatureRange } from './feature-matrix.js';
+import { computeMembershipsByTimeframe } from './memberships.js';
+import { computeIndicatorsByTimeframe, timeframeNeeds } from './strategy-indicators.js';
 
-export { buildFeatureMatrix, requireRows, rowsFrom, type FeatureMatrix } from './feature-matrix.js';
-export { computeMemberships, type MembershipColumns } from './memberships.js';
-export { computeStrategyIndicators, indicatorColumnKey, timeframeNeeds, type IndicatorColumns } from './strategy-indicators.js';
+// Only the three steps are exported, not their per-timeframe parts, so that no caller assembles features its own way.
+export { buildFeatureMatrix, requireRows, type FeatureMatrix, type FeatureRange } from './feature-matrix.js';
+export { computeMembershipsByTimeframe, type MembershipColumns, type MembershipsByTimeframe } from './memberships.js';
+export {
+  computeIndicatorsByTimeframe,
+  indicatorColumnKey,
+  timeframeNeeds,
+  type IndicatorColumns,
+  type IndicatorsByTimeframe,
+} from './strategy-indicators.js';
 
-/** Indicators → memberships → matrix for one symbol in one call (prediction and `ktrdr features`). */
-export function computeFeatures(strategy: Strategy, series: ReadonlyMap<string, OhlcvSeries>): FeatureMatrix {
-  const memberships = new Map<string, MembershipColumns>();
-  for (const [timeframe, needs] of timeframeNeeds(strategy)) {
-    const frame = series.get(timeframe);
-    if (!frame) throw new Error(`timeframe ${timeframe} was not loaded`);
-    const indicators = computeStrategyIndicators(strategy, frame, needs.indicators);
-    memberships.set(timeframe, computeMemberships(strategy, indicators, needs.fuzzySets));
-  }
-  return buildFeatureMatrix(strategy, series, memberships);
+/**
+ * The one feature path for one symbol: indicators → memberships → matrix. Prediction and `ktrdr features` call it
+ * whole; the training pipeline calls the same three step functions as its steps 3, 4 and 5 (it reports progress and
+ * logs between them), so a bar gets the same features in training, prediction and backtests.
+ */
+export function computeFeatures(strategy: Strategy, series: ReadonlyMap<string, OhlcvSeries>, range: FeatureRange = {}): FeatureMatrix {
+  const indicators = computeIndicatorsByTimeframe(strategy, series);
+  return buildFeatureMatrix(strategy, series, computeMembershipsByTimeframe(strategy, indicators), range);
 }
 
 /** Timeframes the strategy's features read, base first. */

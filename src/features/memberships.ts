@@ -1,9 +1,12 @@
 import type { Strategy } from '../config/strategy.js';
 import { fuzzify } from '../fuzzy/membership.js';
-import { indicatorColumnKey, type IndicatorColumns } from './strategy-indicators.js';
+import { indicatorColumnKey, timeframeNeeds, type IndicatorColumns } from './strategy-indicators.js';
 
 /** Membership columns keyed `{fuzzy_set}_{membership}`, each as long as its timeframe's series. */
 export type MembershipColumns = Map<string, Float64Array>;
+
+/** One symbol's membership columns, keyed by timeframe. */
+export type MembershipsByTimeframe = Map<string, MembershipColumns>;
 
 /** Fuzzifies the given sets on one timeframe's indicator columns. NaN (warm-up) stays NaN. */
 export function computeMemberships(strategy: Strategy, indicators: IndicatorColumns, fuzzySetIds: ReadonlySet<string>): MembershipColumns {
@@ -15,4 +18,15 @@ export function computeMemberships(strategy: Strategy, indicators: IndicatorColu
     for (const { name, membership } of set.memberships) columns.set(`${set.id}_${name}`, fuzzify(membership, values));
   }
   return columns;
+}
+
+/** The fuzzy step of the one feature path (training step 4): memberships on each timeframe of one symbol. */
+export function computeMembershipsByTimeframe(strategy: Strategy, indicators: ReadonlyMap<string, IndicatorColumns>): MembershipsByTimeframe {
+  const byTimeframe: MembershipsByTimeframe = new Map();
+  for (const [timeframe, needs] of timeframeNeeds(strategy)) {
+    const columns = indicators.get(timeframe);
+    if (!columns) throw new Error(`indicators on ${timeframe} were not computed`);
+    byTimeframe.set(timeframe, computeMemberships(strategy, columns, needs.fuzzySets));
+  }
+  return byTimeframe;
 }

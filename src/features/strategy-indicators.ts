@@ -5,6 +5,9 @@ import { requireIndicator } from '../indicators/registry.js';
 /** Indicator outputs keyed `indicator_id.output`, each as long as the series it was computed on. */
 export type IndicatorColumns = Map<string, Float64Array>;
 
+/** One symbol's indicator columns, keyed by timeframe. */
+export type IndicatorsByTimeframe = Map<string, IndicatorColumns>;
+
 /** Which fuzzy sets, and through them which indicators, each timeframe needs (only what `nn_inputs` uses). */
 export interface TimeframeNeeds {
   readonly fuzzySets: ReadonlySet<string>;
@@ -41,4 +44,19 @@ export function computeStrategyIndicators(strategy: Strategy, series: OhlcvSerie
     for (const output of definition.outputs) columns.set(indicatorColumnKey(indicator.id, output), outputs[output]);
   }
   return columns;
+}
+
+/**
+ * The indicator step of the one feature path (training step 3, and the first stage of `computeFeatures`): on each
+ * timeframe of one symbol, the indicators its fuzzy sets read. `series` is keyed by timeframe and holds all the
+ * history before any range start, since indicators that carry state need it to give a bar the same value every time.
+ */
+export function computeIndicatorsByTimeframe(strategy: Strategy, series: ReadonlyMap<string, OhlcvSeries>): IndicatorsByTimeframe {
+  const byTimeframe: IndicatorsByTimeframe = new Map();
+  for (const [timeframe, needs] of timeframeNeeds(strategy)) {
+    const frame = series.get(timeframe);
+    if (!frame) throw new Error(`timeframe ${timeframe} was not loaded`);
+    byTimeframe.set(timeframe, computeStrategyIndicators(strategy, frame, needs.indicators));
+  }
+  return byTimeframe;
 }

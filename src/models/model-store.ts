@@ -4,7 +4,19 @@ import { join } from 'node:path';
 import { stringify as prettyJson } from '../util/json.js';
 import { KtrdrError } from '../errors.js';
 import { SAFE_NAME, assertSafeName } from '../util/names.js';
-import { ARTIFACT_FORMAT, sha256Hex, type ModelArtifact } from '../training/artifact.js';
+import { z } from 'zod';
+import {
+  ARTIFACT_FORMAT,
+  ArtifactMetricsSchema,
+  FeatureDescriptionSchema,
+  LabelDescriptionSchema,
+  ModelDescriptionSchema,
+  ModelManifestSchema,
+  artifactFormatOf,
+  checkArtifactPart,
+  sha256Hex,
+  type ModelArtifact,
+} from '../training/artifact.js';
 
 /** One stored version, as listed (no weights). */
 export interface ModelVersionSummary {
@@ -107,7 +119,7 @@ export class FileModelStore implements ModelStore {
       for (const version of await this.versions(name)) {
         const path = join(this.root, name, `v${version}`);
         try {
-          const model = JSON.parse(await readFile(join(path, 'model.json'), 'utf8')) as ModelJson;
+          const model = checkArtifactPart(ModelListingSchema, JSON.parse(await readFile(join(path, 'model.json'), 'utf8')), 'model.json');
           out.push({
             strategy: name,
             version,
@@ -184,14 +196,32 @@ export class FileModelStore implements ModelStore {
 }
 
 interface ModelJson {
-  format: string;
+  format: typeof ARTIFACT_FORMAT;
   strategy_name: string;
   model: ModelArtifact['model'];
   labels: ModelArtifact['labels'];
   manifest: ModelArtifact['manifest'];
   feature_count: number;
+  /** Nullable in the file format, as in the model list API; a model written here always has one. */
   test_accuracy: number | null;
 }
+
+const ModelJsonSchema: z.ZodType<ModelJson> = z.looseObject({
+  format: z.literal(ARTIFACT_FORMAT),
+  strategy_name: z.string(),
+  model: ModelDescriptionSchema,
+  labels: LabelDescriptionSchema,
+  manifest: ModelManifestSchema,
+  feature_count: z.number().int(),
+  test_accuracy: z.number().nullable(),
+});
+
+/** Only what a listing shows, so one odd field elsewhere does not hide a version from `list` (`load` reports it). */
+const ModelListingSchema = z.looseObject({
+  manifest: z.looseObject({ created_at: z.string(), operation_id: z.string().nullable() }),
+  feature_count: z.number().int(),
+  test_accuracy: z.number().nullable(),
+});
 
 async function writeVersionFiles(dir: string, artifact: ModelArtifact): Promise<void> {
   const modelJson: ModelJson = {
@@ -201,7 +231,7 @@ async function writeVersionFiles(dir: string, artifact: ModelArtifact): Promise<
     labels: artifact.labels,
     manifest: artifact.manifest,
     feature_count: artifact.features.names.length,
-    test_accuracy: typeof artifact.metrics.test.accuracy === 'number' ? artifact.metrics.test.accuracy : null,
+    test_accuracy: artifact.metrics.test.accuracy,
   };
   await writeFile(join(dir, 'model.json'), prettyJson(modelJson));
   await writeFile(join(dir, 'weights.bin'), artifact.weights);
@@ -221,23 +251,30 @@ async function readVersionFiles(dir: string): Promise<ModelArtifact> {
       throw corrupt(`missing ${file}`, error);
     }
   }
-  const parse = <T>(file: string): T => {
+  const json = (file: string): unknown => {
     try {
-      return JSON.parse(contents.get(file)!.toString('utf8')) as T;
+      return JSON.parse(contents.get(file)!.toString('utf8'));
     } catch (error) {
       throw corrupt(`${file} is not valid JSON`, error);
     }
   };
-  const model = parse<ModelJson>('model.json');
-  if (model.format !== ARTIFACT_FORMAT || typeof model.manifest?.weights_sha256 !== 'string') {
-    throw corrupt(`model.json has an unknown format '${String(model.format)}'`);
-  }
+  const parse = <T>(file: string, schema: z.ZodType<T>, value = json(file)): T => {
+    try {
+      return checkArtifactPart(schema, value, file);
+    } catch (error) {
+      throw corrupt(error instanceof Error ? error.message : String(error), error);
+    }
+  };
+  const modelJson = json('model.json');
+  const format = artifactFormatOf(modelJson);
+  if (format !== ARTIFACT_FORMAT) throw corrupt(`model.json has an unknown format '${String(format)}'`);
+  const model = parse('model.json', ModelJsonSchema, modelJson);
   const weights = new Uint8Array(contents.get('weights.bin')!);
   if (sha256Hex(weights) !== model.manifest.weights_sha256) {
     throw corrupt('weights.bin does not match the sha256 recorded in model.json (file changed or truncated)');
   }
-  const features = parse<ModelArtifact['features']>('features.json');
-  if (!Array.isArray(features.names) || features.names.length !== model.feature_count) {
+  const features = parse('features.json', FeatureDescriptionSchema);
+  if (features.names.length !== model.feature_count) {
     throw corrupt('features.json does not list the model\'s features');
   }
   return {
@@ -247,7 +284,7 @@ async function readVersionFiles(dir: string): Promise<ModelArtifact> {
     weights,
     features,
     labels: model.labels,
-    metrics: parse<ModelArtifact['metrics']>('metrics.json'),
+    metrics: parse('metrics.json', ArtifactMetricsSchema),
     manifest: model.manifest,
     strategy_yaml: contents.get('strategy.yaml')!.toString('utf8'),
   };

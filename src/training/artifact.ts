@@ -1,4 +1,8 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { ClassificationReport } from '../nn/metrics.js';
+import { parseMlpSpec, type MlpSpec } from '../nn/spec.js';
+import type { EpochRecord } from '../nn/trainer.js';
 
 /**
  * What a finished training run produces, in memory. The pipeline returns it and never writes it; the backend's
@@ -25,7 +29,7 @@ export type ClassName = (typeof CLASS_NAMES)[number];
 
 export interface ModelDescription {
   readonly type: 'mlp';
-  readonly spec: Record<string, unknown>;
+  readonly spec: MlpSpec;
   readonly parameter_count: number;
 }
 
@@ -46,10 +50,10 @@ export interface LabelDescription {
 }
 
 export interface ArtifactMetrics {
-  readonly history: readonly Record<string, number>[];
+  readonly history: readonly EpochRecord[];
   readonly best_epoch: number;
   readonly stopped_early: boolean;
-  readonly test: Record<string, unknown>;
+  readonly test: ClassificationReport;
   readonly split: { train: number; validation: number; test: number };
 }
 
@@ -88,10 +92,132 @@ export function artifactToJson(artifact: ModelArtifact): string {
   return JSON.stringify({ ...artifact, weights: Buffer.from(artifact.weights).toString('base64') });
 }
 
+/** Parses a transported artifact (a host's push or pull) and checks every part, so the rest can trust its types. */
 export function artifactFromJson(text: string): ModelArtifact {
-  const raw = JSON.parse(text) as Omit<ModelArtifact, 'weights'> & { weights: string };
-  if (raw.format !== ARTIFACT_FORMAT) throw new Error(`unsupported artifact format '${String(raw.format)}'`);
-  const weights = new Uint8Array(Buffer.from(raw.weights, 'base64'));
-  if (sha256Hex(weights) !== raw.manifest.weights_sha256) throw new Error('artifact weights do not match their sha256');
-  return { ...raw, weights };
+  const raw: unknown = JSON.parse(text);
+  const format = artifactFormatOf(raw);
+  if (format !== ARTIFACT_FORMAT) throw new Error(`unsupported artifact format '${String(format)}'`);
+  const parsed = checkArtifactPart(ArtifactJsonSchema, raw, 'artifact');
+  const weights = new Uint8Array(Buffer.from(parsed.weights, 'base64'));
+  if (sha256Hex(weights) !== parsed.manifest.weights_sha256) throw new Error('artifact weights do not match their sha256');
+  return { ...parsed, weights };
+}
+
+/** The `format` of parsed JSON, checked first so that a foreign or future file is named as such, not as broken. */
+export function artifactFormatOf(json: unknown): unknown {
+  return typeof json === 'object' && json !== null && 'format' in json ? json.format : undefined;
+}
+
+// Schemas of the parts as JSON holds them, for the places an artifact comes in from outside the process (a host's
+// result, the model store's files). Unknown keys pass through and the known ones are listed in the order their
+// writers put them (zod's output follows the schema's order), so a round trip gives the same JSON, byte for byte.
+
+/** The spec has one validator (`parseMlpSpec`, also used when weights are decoded); this puts it inside a schema. */
+const MlpSpecSchema = z.unknown().transform((value, ctx): MlpSpec => {
+  try {
+    return parseMlpSpec(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+    return z.NEVER;
+  }
+});
+
+export const ModelDescriptionSchema: z.ZodType<ModelDescription> = z.looseObject({
+  type: z.literal('mlp'),
+  spec: MlpSpecSchema,
+  parameter_count: z.number().int(),
+});
+
+export const FeatureDescriptionSchema: z.ZodType<FeatureDescription> = z.looseObject({
+  names: z.array(z.string()),
+  base_timeframe: z.string(),
+  timeframes: z.array(z.string()),
+});
+
+export const LabelDescriptionSchema: z.ZodType<LabelDescription> = z.looseObject({
+  source: z.literal('zigzag'),
+  zigzag_threshold: z.number(),
+  price: z.enum(['close', 'high_low']),
+  classes: z.array(z.enum(CLASS_NAMES)),
+  distribution: z.looseObject({ BUY: z.number(), HOLD: z.number(), SELL: z.number() }),
+});
+
+const EpochRecordSchema: z.ZodType<EpochRecord> = z.looseObject({
+  epoch: z.number().int(),
+  train_loss: z.number(),
+  train_accuracy: z.number(),
+  val_loss: z.number(),
+  val_accuracy: z.number(),
+  learning_rate: z.number(),
+  duration_ms: z.number(),
+});
+
+const ClassificationReportSchema: z.ZodType<ClassificationReport> = z.looseObject({
+  loss: z.number(),
+  samples: z.number().int(),
+  accuracy: z.number(),
+  baseline_accuracy: z.number(),
+  majority_class: z.string(),
+  precision: z.number(),
+  recall: z.number(),
+  f1_score: z.number(),
+  per_class: z.array(
+    z.looseObject({
+      class: z.string(),
+      precision: z.number(),
+      recall: z.number(),
+      f1_score: z.number(),
+      support: z.number().int(),
+      predicted: z.number().int(),
+    }),
+  ),
+  confusion_matrix: z.array(z.array(z.number().int())),
+});
+
+export const ArtifactMetricsSchema: z.ZodType<ArtifactMetrics> = z.looseObject({
+  history: z.array(EpochRecordSchema),
+  best_epoch: z.number().int(),
+  stopped_early: z.boolean(),
+  test: ClassificationReportSchema,
+  split: z.looseObject({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }),
+});
+
+export const ModelManifestSchema: z.ZodType<ModelManifest> = z.looseObject({
+  strategy_name: z.string(),
+  strategy_sha256: z.string(),
+  data: z.array(
+    z.looseObject({ symbol: z.string(), timeframe: z.string(), sha256: z.string(), bars: z.number().int(), first: z.string(), last: z.string() }),
+  ),
+  symbols: z.array(z.string()),
+  timeframes: z.array(z.string()),
+  start_date: z.string().nullable(),
+  end_date: z.string().nullable(),
+  seed: z.number().int(),
+  package_version: z.string(),
+  execution: z.looseObject({ mode: z.enum(['local', 'host']), device: z.string(), host: z.string().optional() }),
+  durations_ms: z.record(z.string(), z.number()),
+  created_at: z.string(),
+  operation_id: z.string().nullable(),
+  weights_sha256: z.string(),
+});
+
+const ArtifactJsonSchema = z.looseObject({
+  format: z.literal(ARTIFACT_FORMAT),
+  strategy_name: z.string(),
+  model: ModelDescriptionSchema,
+  weights: z.string(),
+  features: FeatureDescriptionSchema,
+  labels: LabelDescriptionSchema,
+  metrics: ArtifactMetricsSchema,
+  manifest: ModelManifestSchema,
+  strategy_yaml: z.string(),
+});
+
+/** Validates one part of an artifact read from outside; the error names the first problem and where it is. */
+export function checkArtifactPart<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue.path.map(String).join('.');
+  throw new Error(`${what}${path ? ` ${path}` : ''}: ${issue.message}`);
 }

@@ -6,15 +6,13 @@ import { formatTimestamp } from '../data/timestamp.js';
 import { KtrdrError } from '../errors.js';
 import {
   buildFeatureMatrix,
-  computeMemberships,
-  computeStrategyIndicators,
+  computeIndicatorsByTimeframe,
+  computeMembershipsByTimeframe,
   requireRows,
   requiredTimeframes,
-  rowsFrom,
-  timeframeNeeds,
   type FeatureMatrix,
-  type IndicatorColumns,
-  type MembershipColumns,
+  type IndicatorsByTimeframe,
+  type MembershipsByTimeframe,
 } from '../features/index.js';
 import { formatLabelDistribution, labelDistribution } from '../labels/label-classes.js';
 import { zigzagSegmentLabels } from '../labels/zigzag-labels.js';
@@ -131,28 +129,22 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
     seriesBySymbol.set(symbol, frames);
   }
 
+  // Steps 3-5 are the one feature path that prediction runs whole (`computeFeatures`); here each stage is a step of
+  // its own, for all symbols, so that progress and logs show where the time goes.
   // 3. Indicators
   step('indicators');
-  const needs = timeframeNeeds(strategy);
-  const indicatorsBySymbol = new Map<string, Map<string, IndicatorColumns>>();
+  const indicatorsBySymbol = new Map<string, IndicatorsByTimeframe>();
   for (const [symbol, frames] of seriesBySymbol) {
-    const perTimeframe = new Map<string, IndicatorColumns>();
-    for (const [timeframe, need] of needs) {
-      throwIfCancelled(signal);
-      perTimeframe.set(timeframe, computeStrategyIndicators(strategy, frames.get(timeframe)!, need.indicators));
-    }
+    throwIfCancelled(signal);
+    const perTimeframe = computeIndicatorsByTimeframe(strategy, frames);
     indicatorsBySymbol.set(symbol, perTimeframe);
     logger.debug(`${symbol}: ${[...perTimeframe.values()].reduce((n, c) => n + c.size, 0)} indicator columns on ${perTimeframe.size} timeframe(s)`);
   }
 
   // 4. Fuzzy memberships
   step('fuzzy');
-  const membershipsBySymbol = new Map<string, Map<string, MembershipColumns>>();
-  for (const [symbol, perTimeframe] of indicatorsBySymbol) {
-    const memberships = new Map<string, MembershipColumns>();
-    for (const [timeframe, need] of needs) memberships.set(timeframe, computeMemberships(strategy, perTimeframe.get(timeframe)!, need.fuzzySets));
-    membershipsBySymbol.set(symbol, memberships);
-  }
+  const membershipsBySymbol = new Map<string, MembershipsByTimeframe>();
+  for (const [symbol, indicators] of indicatorsBySymbol) membershipsBySymbol.set(symbol, computeMembershipsByTimeframe(strategy, indicators));
   indicatorsBySymbol.clear();
 
   // 5. Features
@@ -164,7 +156,7 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
     if (!base.timestamps.some((t) => t >= startMs)) {
       throw new KtrdrError('DATA_EMPTY_RANGE', `${symbol} ${trainingData.baseTimeframe}: no bars between ${trainingData.startDate} and ${trainingData.endDate ?? 'the end of the data'}`);
     }
-    const matrix = rowsFrom(buildFeatureMatrix(strategy, frames, membershipsBySymbol.get(symbol)!), startMs, base.timestamps);
+    const matrix = buildFeatureMatrix(strategy, frames, membershipsBySymbol.get(symbol)!, { startMs });
     requireRows(matrix, symbol, MIN_ROWS_PER_SYMBOL);
     matrices.set(symbol, matrix);
     logger.debug(`${symbol}: ${matrix.rows} rows x ${matrix.names.length} features (${matrix.droppedRows} warm-up rows dropped)`);
@@ -275,7 +267,7 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
   const artifact: ModelArtifact = {
     format: ARTIFACT_FORMAT,
     strategy_name: strategy.name,
-    model: { type: 'mlp', spec: specToJson(spec) as unknown as Record<string, unknown>, parameter_count: parameterCount(spec) },
+    model: { type: 'mlp', spec: specToJson(spec), parameter_count: parameterCount(spec) },
     weights,
     features: { names: featureNames, base_timeframe: trainingData.baseTimeframe, timeframes },
     labels: {

@@ -58,6 +58,20 @@ describe('computeFeatures', () => {
     expect(matrix.timestamps[0]).toBe(hourly.timestamps[matrix.barIndex[0]]);
   });
 
+  it('should give the rows of a range, warmed up on the history before it, the values the whole history gives them', () => {
+    const strategy = parseStrategy(MULTI);
+    const series = frames();
+    const whole = computeFeatures(strategy, series);
+    const startMs = series.get('1h')!.timestamps[300];
+    const ranged = computeFeatures(strategy, series, { startMs });
+    const first = whole.timestamps.indexOf(startMs);
+    expect(ranged.timestamps[0]).toBe(startMs);
+    expect(ranged.rows).toBe(whole.rows - first);
+    expect(ranged.droppedRows).toBe(0);
+    expect(Array.from(ranged.values)).toEqual(Array.from(whole.values.subarray(first * whole.names.length)));
+    expect(Array.from(ranged.barIndex)).toEqual(Array.from(whole.barIndex.subarray(first)));
+  });
+
   it('should fill each base row from its own bar and from higher bars that had closed by then', () => {
     const strategy = parseStrategy(MULTI);
     const series = frames();

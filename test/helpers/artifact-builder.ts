@@ -1,16 +1,24 @@
+import { metricsFromConfusion } from '../../src/nn/metrics.js';
 import { ARTIFACT_FORMAT, CLASS_NAMES, sha256Hex, type ModelArtifact } from '../../src/training/artifact.js';
 
 /** A small, internally consistent artifact for store and transport tests (not a trained model). */
 export function buildArtifact(overrides: { strategy?: string; operationId?: string | null; weights?: Uint8Array } = {}): ModelArtifact {
-  const weights = overrides.weights ?? new Uint8Array(new Float32Array([0.5, -0.25, 1, 2]).buffer);
+  const weights = overrides.weights ?? new Uint8Array(new Float32Array([0.5, -0.25, 1, 2, 0, -1]).buffer);
   return {
     format: ARTIFACT_FORMAT,
     strategy_name: overrides.strategy ?? 'demo',
-    model: { type: 'mlp', spec: { inputs: 1, hidden: [], outputs: 3 }, parameter_count: 4 },
+    model: { type: 'mlp', spec: { inputs: 1, hidden: [], outputs: 3, activation: 'relu', dropout: 0 }, parameter_count: 6 },
     weights,
     features: { names: ['1d_rsi_zone_low'], base_timeframe: '1d', timeframes: ['1d'] },
     labels: { source: 'zigzag', zigzag_threshold: 0.03, price: 'close', classes: [...CLASS_NAMES], distribution: { BUY: 5, HOLD: 1, SELL: 4 } },
-    metrics: { history: [{ epoch: 1, train_loss: 1 }], best_epoch: 1, stopped_early: false, test: { accuracy: 0.5 }, split: { train: 7, validation: 1, test: 2 } },
+    metrics: {
+      history: [{ epoch: 1, train_loss: 1, train_accuracy: 0.5, val_loss: 1.1, val_accuracy: 0.4, learning_rate: 0.001, duration_ms: 3 }],
+      best_epoch: 1,
+      stopped_early: false,
+      // Two test rows, one right: accuracy 0.5.
+      test: { loss: 0.7, ...metricsFromConfusion([[1, 0, 0], [0, 0, 0], [1, 0, 0]], CLASS_NAMES) },
+      split: { train: 7, validation: 1, test: 2 },
+    },
     manifest: {
       strategy_name: overrides.strategy ?? 'demo',
       strategy_sha256: sha256Hex('name: demo\n'),

@@ -82,6 +82,18 @@ describe(FileModelStore.name, () => {
     await expect(sut.load('demo', 1)).rejects.toMatchObject({ code: 'MODEL_CORRUPT' });
   });
 
+  it('should refuse a version whose files lack what the artifact type promises', async () => {
+    const { path } = await sut.save(buildArtifact());
+    const metrics = JSON.parse(await readFile(join(path, 'metrics.json'), 'utf8')) as { test: Record<string, unknown> };
+    delete metrics.test.loss;
+    await writeFile(join(path, 'metrics.json'), JSON.stringify(metrics));
+    await expect(sut.load('demo', 1)).rejects.toMatchObject({ code: 'MODEL_CORRUPT', message: expect.stringMatching(/metrics\.json test\.loss/) });
+    const model = JSON.parse(await readFile(join(path, 'model.json'), 'utf8')) as { model: { spec: Record<string, unknown> } };
+    model.model.spec.activation = 'softsign';
+    await writeFile(join(path, 'model.json'), JSON.stringify(model));
+    await expect(sut.load('demo', 1)).rejects.toMatchObject({ code: 'MODEL_CORRUPT', message: expect.stringMatching(/model\.json model\.spec: .*activation/) });
+  });
+
   it('should report unknown strategies and versions, and refuse path tricks', async () => {
     await expect(sut.load('nothing')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
     await sut.save(buildArtifact());

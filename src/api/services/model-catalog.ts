@@ -32,7 +32,7 @@ export class ModelCatalog {
       version: stored.version,
       created_at: artifact.manifest.created_at,
       operation_id: artifact.manifest.operation_id,
-      model: { ...artifact.model },
+      model: { ...artifact.model, spec: { ...artifact.model.spec } },
       features: { names: [...artifact.features.names], base_timeframe: artifact.features.base_timeframe, timeframes: [...artifact.features.timeframes] },
       labels: { ...artifact.labels },
       metrics: {

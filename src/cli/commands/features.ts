@@ -7,7 +7,7 @@ import { resolveRange } from '../../data/range.js';
 import { MarketDataRepository } from '../../data/repository.js';
 import type { OhlcvSeries } from '../../data/ohlcv.js';
 import { formatTimestamp } from '../../data/timestamp.js';
-import { computeFeatures, requiredTimeframes, rowsFrom } from '../../features/index.js';
+import { computeFeatures, requiredTimeframes } from '../../features/index.js';
 import { formatLabelDistribution, labelDistribution } from '../../labels/label-classes.js';
 import { zigzagSegmentLabels } from '../../labels/zigzag-labels.js';
 import { applyOverrides } from '../../training/overrides.js';
@@ -50,7 +50,7 @@ export function registerFeaturesCommand(program: Command): void {
       for (const symbol of strategy.trainingData.symbols) {
         const series = new Map<string, OhlcvSeries>();
         for (const timeframe of requiredTimeframes(strategy)) series.set(timeframe, await data.load(symbol, timeframe, range));
-        const matrix = rowsFrom(computeFeatures(strategy, series), startMs, series.get(strategy.trainingData.baseTimeframe)!.timestamps);
+        const matrix = computeFeatures(strategy, series, { startMs });
         if (lines.length === 0) lines.push(['timestamp', 'symbol', ...matrix.names, 'label'].join(','));
         const base = series.get(strategy.trainingData.baseTimeframe)!;
         const labels = zigzagSegmentLabels(base, { threshold: strategy.training.labels.zigzagThreshold, price: strategy.training.labels.price });

@@ -40,7 +40,7 @@ export function registerModelsCommand(program: Command): void {
         process.stdout.write(JSON.stringify({ strategy, version: loaded, path, model, manifest, features, labels, metrics }, null, 2) + '\n');
         return;
       }
-      const test = metrics.test as Record<string, unknown>;
+      const { test } = metrics;
       const lines = [
         `${strategy} v${loaded}  (${displayPath(path)})`,
         `  created:    ${manifest.created_at} on ${manifest.execution.mode} (${manifest.execution.device})${manifest.operation_id ? `, operation ${manifest.operation_id}` : ''}`,

@@ -108,7 +108,7 @@ export async function trainLocally(strategyArg: string, options: TrainOptions): 
     );
     const saved = await new FileModelStore(settings.modelsDir).save(artifact);
     display.close();
-    const test = artifact.metrics.test as Record<string, unknown>;
+    const test = artifact.metrics.test;
     if (options.json) {
       process.stdout.write(JSON.stringify({ kind: 'result', data: { strategy: artifact.strategy_name, version: saved.version, path: saved.path, test } }) + '\n');
     } else {
