@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DateInputSchema, IsoTimestampSchema, StrategyNameSchema, SymbolSchema, TimeframeSchema } from './common.js';
+import { CLASS_NAMES } from '../labels/label-classes.js';
 
 export const ModelSummarySchema = z
   .object({
@@ -53,11 +54,10 @@ export const PredictRequestSchema = z
   })
   .meta({ id: 'PredictRequest' });
 
-export const SIGNALS = ['BUY', 'HOLD', 'SELL'] as const;
 
 export const PredictionSchema = z.object({
   timestamp: IsoTimestampSchema,
-  signal: z.enum(SIGNALS),
+  signal: z.enum(CLASS_NAMES),
   confidence: z.number().describe('Probability of the predicted class'),
   probabilities: z.object({ BUY: z.number(), HOLD: z.number(), SELL: z.number() }),
 });

@@ -3,7 +3,9 @@ export const LABEL_BUY = 0;
 export const LABEL_HOLD = 1;
 export const LABEL_SELL = 2;
 
-export const LABEL_NAMES = ['BUY', 'HOLD', 'SELL'] as const;
+/** The trading classes by index: the one list of them (labels, network outputs, metrics, signals). */
+export const CLASS_NAMES = ['BUY', 'HOLD', 'SELL'] as const;
+export type ClassName = (typeof CLASS_NAMES)[number];
 
 export interface ClassShares {
   readonly buy: number;

@@ -8,7 +8,8 @@ import { formatTimestamp } from '../data/timestamp.js';
 import { KtrdrError } from '../errors.js';
 import { computeFeatures } from '../features/index.js';
 import { decodeWeights, predictProbabilities } from '../nn/index.js';
-import { CLASS_NAMES, type ClassName, type ModelArtifact } from '../training/artifact.js';
+import type { ModelArtifact } from '../training/artifact.js';
+import { CLASS_NAMES, type ClassName } from '../labels/label-classes.js';
 import type { ModelStore, StoredModel } from './model-store.js';
 
 export interface Prediction {

@@ -25,7 +25,6 @@ export {
   evaluateLogits,
   evaluateProbabilities,
   metricsFromConfusion,
-  TRADING_CLASS_NAMES,
 } from './metrics.js';
 export type { ClassificationReport, ClassMetrics, ConfusionMetrics, EvaluationOptions } from './metrics.js';
 export { BYTES_PER_PARAMETER, decodeWeights, encodeWeights, specToJson } from './serialize.js';

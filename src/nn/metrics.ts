@@ -3,17 +3,15 @@ import { softmaxCrossEntropy } from './loss.js';
 
 /**
  * Classification metrics for a finished model: what the test split is reported with. Generic in the number of
- * classes; the trading labels are 0 = BUY, 1 = HOLD, 2 = SELL.
+ * classes and in their names (the caller passes them; the trading vocabulary lives with the labels).
  *
  * Precision/recall/F1 follow scikit-learn with zero_division=0, and the summary figures are support-weighted means
  * (`average="weighted"`, as the original reported). The majority-class baseline and the per-class prediction counts
  * are there so that a model which always predicts HOLD cannot hide behind a good-looking accuracy.
  */
 
-export const TRADING_CLASS_NAMES = ['BUY', 'HOLD', 'SELL'] as const;
-
+/** `class_0`, `class_1`, ...: the names of classes nobody named. */
 export function defaultClassNames(numClasses: number): string[] {
-  if (numClasses === TRADING_CLASS_NAMES.length) return [...TRADING_CLASS_NAMES];
   return Array.from({ length: numClasses }, (_, c) => `class_${c}`);
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ClassificationReport } from '../nn/metrics.js';
 import { parseMlpSpec, type MlpSpec } from '../nn/spec.js';
 import type { EpochRecord } from '../nn/trainer.js';
+import { CLASS_NAMES, type ClassName } from '../labels/label-classes.js';
 
 /**
  * What a finished training run produces, in memory. The pipeline returns it and never writes it; the backend's
@@ -24,8 +25,6 @@ export interface ModelArtifact {
 }
 
 export const ARTIFACT_FORMAT = 'ktrdr-model/1';
-export const CLASS_NAMES = ['BUY', 'HOLD', 'SELL'] as const;
-export type ClassName = (typeof CLASS_NAMES)[number];
 
 export interface ModelDescription {
   readonly type: 'mlp';

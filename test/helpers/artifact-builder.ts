@@ -1,5 +1,6 @@
 import { metricsFromConfusion } from '../../src/nn/metrics.js';
-import { ARTIFACT_FORMAT, CLASS_NAMES, sha256Hex, type ModelArtifact } from '../../src/training/artifact.js';
+import { ARTIFACT_FORMAT, sha256Hex, type ModelArtifact } from '../../src/training/artifact.js';
+import { CLASS_NAMES } from '../../src/labels/label-classes.js';
 
 /** A small, internally consistent artifact for store and transport tests (not a trained model). */
 export function buildArtifact(overrides: { strategy?: string; operationId?: string | null; weights?: Uint8Array } = {}): ModelArtifact {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CLASS_NAMES } from '../../src/labels/label-classes.js';
 import { confusionMatrix, evaluateLogits, evaluateProbabilities, metricsFromConfusion } from '../../src/nn/metrics.js';
 import { softmaxRowsInPlace } from '../../src/nn/loss.js';
 
@@ -9,7 +10,7 @@ describe('metricsFromConfusion', () => {
     [1, 6, 1],
     [0, 2, 2],
   ];
-  const metrics = metricsFromConfusion(confusion);
+  const metrics = metricsFromConfusion(confusion, CLASS_NAMES);
 
   it('computes per-class precision, recall and F1 by hand', () => {
     const [buy, hold, sell] = metrics.per_class;
