@@ -43,18 +43,22 @@ export interface ListenOptions {
 }
 
 /**
- * Listens and returns the port listened on (the one picked when asked for 0). An address that is taken, not allowed
- * or not this machine's is a CONFLICT with `hint`, not a raw socket error.
+ * Listens and returns the port listened on (the one picked when asked for 0). A port that is taken (PORT_IN_USE) or
+ * an address that is not allowed or not this machine's (ADDRESS_UNAVAILABLE) is an error with `hint`, not a raw
+ * socket error: the two need different fixes (stop the other process vs. fix --host).
  */
-export async function listenOrConflict(app: FastifyInstance, options: ListenOptions): Promise<number> {
+export async function listenOrExplain(app: FastifyInstance, options: ListenOptions): Promise<number> {
   const { port, host } = options;
   try {
     await app.listen({ port, host });
   } catch (error) {
     await options.onFailure();
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      throw new KtrdrError('CONFLICT', `cannot listen on ${host}:${port} (${code})`, { hint: options.hint, cause: error });
+    if (code === 'EADDRINUSE') {
+      throw new KtrdrError('PORT_IN_USE', `cannot listen on ${host}:${port}: another process uses it`, { details: { host, port }, hint: options.hint, cause: error });
+    }
+    if (code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new KtrdrError('ADDRESS_UNAVAILABLE', `cannot listen on ${host}:${port} (${code})`, { details: { host, port }, hint: options.hint, cause: error });
     }
     throw error;
   }
