@@ -19,7 +19,7 @@ export const ERROR_CODES = {
   INDICATOR_PARAMS_INVALID: { status: 422, description: 'Indicator parameters are missing, of the wrong type or out of range.' },
   LABEL_PARAMS_INVALID: { status: 422, description: 'Label settings are out of range, e.g. a ZigZag threshold outside 0 < t < 1.' },
   MEMBERSHIP_INVALID: { status: 422, description: 'A fuzzy membership function has the wrong number or order of parameters.' },
-  VALIDATION_FAILED: { status: 400, description: 'A request body, query or CLI argument is malformed.' },
+  VALIDATION_FAILED: { status: 400, description: 'A request (its body, query or HTTP framing) or a CLI argument or option is malformed; the message names the field or option.' },
   FILE_EXISTS: { status: 409, description: 'A file the command would write already exists (e.g. `ktrdr data synth` without --force).' },
   // Market data
   DATA_NOT_FOUND: { status: 404, description: 'No data file exists for the requested symbol and timeframe.' },
@@ -50,6 +50,8 @@ export const ERROR_CODES = {
   HOST_LOST: { status: 502, description: 'The training host stopped answering during a run.' },
   UNAUTHORIZED: { status: 401, description: 'A host endpoint was called without the right bearer token.' },
   CONFLICT: { status: 409, description: 'A training host result does not fit the operation\'s current state (the run did not go to a host, or this server does not follow it).' },
+  HEADERS_TOO_LARGE: { status: 431, description: 'The request line and headers exceed the HTTP parser limit (16 KiB); the connection is closed after the answer.' },
+  REQUEST_TIMEOUT: { status: 408, description: 'The client did not send a complete request in time; the connection is closed after the answer.' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body exceeds the size limit.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'A request body was sent with a content type other than application/json.' },
   PORT_IN_USE: { status: 409, description: '`ktrdr serve` or `ktrdr host` cannot listen: another process already uses that port on that address.' },
