@@ -9,7 +9,7 @@ import { HostRegistry } from '../execution/hosts/host-registry.js';
 import { hostSettingsFromEnv, type HostSettings } from '../execution/hosts/host-settings.js';
 import { LocalExecutor } from '../execution/local/local-executor.js';
 import { TrainingService } from '../trainings/training-service.js';
-import { listenOrConflict } from '../http/app.js';
+import { listenOrExplain } from '../http/app.js';
 import { FileModelStore } from '../models/model-store.js';
 import type { Operation } from '../operations/operation.js';
 import { SqliteOperationStore } from '../operations/sqlite/sqlite-operation-store.js';
@@ -150,7 +150,7 @@ export async function startServer(options: ServerOptions): Promise<{ backend: Ba
   const backend = await createBackend(options);
   const port = options.port ?? 8000;
   const host = options.host ?? '127.0.0.1';
-  const actualPort = await listenOrConflict(backend.app, { port, host, hint: 'pick another --port or --host', onFailure: () => backend.close() });
+  const actualPort = await listenOrExplain(backend.app, { port, host, hint: 'pick another --port or --host', onFailure: () => backend.close() });
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return { backend, url: `http://${shownHost}:${actualPort}` };
 }

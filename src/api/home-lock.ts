@@ -24,14 +24,17 @@ export function acquireHomeLock(homeDir: string, pid: number = process.pid): () 
     }
     const holder = readPid(file);
     if (holder !== null && isProcessAlive(holder)) {
-      throw new KtrdrError('CONFLICT', `another ktrdr server (pid ${holder}) is using ${homeDir}`, {
+      throw new KtrdrError('HOME_LOCKED', `another ktrdr server (pid ${holder}) is using ${homeDir}`, {
         details: { home: homeDir, pid: holder },
         hint: 'stop it first, or set KTRDR_HOME to another directory',
       });
     }
     rmSync(file, { force: true });
   }
-  throw new KtrdrError('CONFLICT', `could not lock ${homeDir}: another server is starting at the same time`);
+  throw new KtrdrError('HOME_LOCKED', `could not lock ${homeDir}: another server is starting at the same time`, {
+    details: { home: homeDir },
+    hint: 'start one server per KTRDR_HOME; try again once the other one has started or stopped',
+  });
 }
 
 function readPid(file: string): number | null {

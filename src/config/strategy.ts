@@ -542,12 +542,16 @@ function sortByLine(problems: StrategyProblem[]): StrategyProblem[] {
     .map(({ problem }) => problem);
 }
 
+/** Where the format is documented: an example in the README, every key with its default and range in the schema. */
+export const STRATEGY_FORMAT_HINT =
+  'the format is in README.md, section "Strategy files", and every key with its default and range in src/config/strategy.schema.ts; `ktrdr strategies validate <file>` lists every problem';
+
 function invalid(file: string, errors: StrategyProblem[]): KtrdrError {
   const count = `${errors.length} problem${errors.length === 1 ? '' : 's'}`;
   const lines = errors.map((e) => `  - ${e.path ? `${e.path}: ` : ''}${e.message}${e.line !== undefined ? ` (line ${e.line})` : ''}`);
   return new KtrdrError('STRATEGY_INVALID', `strategy ${file} is invalid (${count}):\n${lines.join('\n')}`, {
     details: { file, errors },
-    hint: 'see strategies/README.md or `ktrdr strategies validate <file>` for the format',
+    hint: STRATEGY_FORMAT_HINT,
   });
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { STRATEGY_NAME_PATTERN } from '../config/strategy.schema.js';
 import { SYMBOL_PATTERN } from '../data/names.js';
 import { TIMEFRAME_PATTERN } from '../data/timeframe.js';
+import { parseTimestamp } from '../data/timestamp.js';
 
 /** The one error body of every endpoint: `{"error": {code, message, details?, hint?}}`. */
 export const ErrorBodySchema = z
@@ -32,11 +33,14 @@ export const TimeframeSchema = z.string().regex(TIMEFRAME_PATTERN, 'a number fol
 
 const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/;
 
-/** `YYYY-MM-DD`, optionally with a time and offset (no offset means UTC), as strategy files write dates. */
+/**
+ * `YYYY-MM-DD`, optionally with a time and offset (no offset means UTC), as strategy files write dates. Parsed by the
+ * same function as strategy dates and data files, so a date accepted here (not 2021-02-30) is one training accepts.
+ */
 export const DateInputSchema = z
   .string()
   .regex(DATE_PATTERN, 'YYYY-MM-DD, optionally followed by a time such as T12:00:00Z')
-  .refine((value) => !Number.isNaN(Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value)), 'not a real date');
+  .refine((value) => !Number.isNaN(parseTimestamp(value)), 'not a real date or time');
 
 /** Query parameters arrive as text; these coerce and bound them. */
 export function queryInteger(min: number, max: number) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRangeBound } from '../data/timestamp.js';
 import { DateInputSchema, StrategyNameSchema, SymbolSchema, TimeframeSchema } from './common.js';
 import { ExecutionModeSchema, ExecutionRecordSchema, OperationStatusSchema } from './operations.js';
 
@@ -16,7 +17,7 @@ export const StartTrainingRequestSchema = z
     ),
     require_gpu: z.boolean().default(false).describe('Refuse (503 HOST_UNAVAILABLE) rather than run without a GPU'),
   })
-  .refine((r) => r.start_date === undefined || r.end_date === undefined || r.start_date <= r.end_date, {
+  .refine((r) => r.start_date === undefined || r.end_date === undefined || !(parseRangeBound(r.start_date, 'start') > parseRangeBound(r.end_date, 'end')), {
     message: 'start_date must not be after end_date',
     path: ['end_date'],
   })

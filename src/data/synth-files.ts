@@ -34,7 +34,7 @@ export async function writeSyntheticDataFiles(repository: MarketDataRepository, 
         () => true,
         () => false,
       );
-      if (exists) throw new KtrdrError('CONFLICT', `${file} already exists`, { details: { file }, hint: 'pass --force to overwrite it' });
+      if (exists) throw new KtrdrError('FILE_EXISTS', `${file} already exists`, { details: { file }, hint: 'pass --force to overwrite it' });
     }
   }
   const written: WrittenDataFile[] = [];

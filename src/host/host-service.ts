@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { KtrdrError } from '../errors.js';
-import { listenOrConflict } from '../http/app.js';
+import { listenOrExplain } from '../http/app.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { buildHostApp } from './app.js';
 import { WorkerThreadTrainer } from './host-trainer.js';
@@ -89,7 +89,7 @@ export async function startHost(options: HostServerOptions): Promise<RunningHost
   const host = await createHostService(options);
   const port = options.port ?? 5002;
   const bind = options.bind ?? '127.0.0.1';
-  const actualPort = await listenOrConflict(host.app, { port, host: bind, hint: 'pick another --port or --bind', onFailure: () => host.close() });
+  const actualPort = await listenOrExplain(host.app, { port, host: bind, hint: 'pick another --port or --bind', onFailure: () => host.close() });
   const url = `http://${urlHost(bind)}:${actualPort}`;
   let registrar: HostRegistrar | undefined;
   if (options.register && options.backendUrl !== undefined) {

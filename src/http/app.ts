@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { KtrdrError } from '../errors.js';
 import { silentLogger, type Logger } from '../util/logger.js';
-import { installErrorHandling, sendError } from './errors.js';
+import { answerClientError, installErrorHandling, sendError } from './errors.js';
 
 export interface HttpAppOptions {
   /** Unexpected errors, with their request ids. @defaultValue silent */
@@ -23,13 +23,34 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
     genReqId: () => randomUUID(),
-    // Errors Fastify raises before routing (bad URL encoding, over-long path segments) get the same body as ours.
+    // Errors Fastify raises before routing (bad URL encoding, over-long path segments) get the same body as ours,
+    // and so do those of Node's HTTP parser below it (headers too large, not HTTP at all).
     frameworkErrors: (error, request, reply) => sendError(error, request, reply),
+    clientErrorHandler: answerClientError,
+    // Fastify's own 503 for requests that arrive while closing has another body shape; `refuseWhileClosing` answers.
+    return503OnClosing: false,
   }) as unknown as FastifyInstance;
+  refuseWhileClosing(app);
   // JSON is the only body format; anything else is a 415, not a string handed to a JSON schema.
   app.removeContentTypeParser('text/plain');
   installErrorHandling(app, options.notFoundHint);
   return app;
+}
+
+/**
+ * Once `close()` has begun, a request that still arrives (on a kept-alive connection) is refused with SHUTTING_DOWN
+ * instead of starting work that the closing process would cut off.
+ */
+function refuseWhileClosing(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    void reply.header('connection', 'close');
+    throw new KtrdrError('SHUTTING_DOWN', 'the server is shutting down and accepts no new requests', { hint: 'send it again once the server is back' });
+  });
 }
 
 export interface ListenOptions {
@@ -43,18 +64,22 @@ export interface ListenOptions {
 }
 
 /**
- * Listens and returns the port listened on (the one picked when asked for 0). An address that is taken, not allowed
- * or not this machine's is a CONFLICT with `hint`, not a raw socket error.
+ * Listens and returns the port listened on (the one picked when asked for 0). A port that is taken (PORT_IN_USE) or
+ * an address that is not allowed or not this machine's (ADDRESS_UNAVAILABLE) is an error with `hint`, not a raw
+ * socket error: the two need different fixes (stop the other process vs. fix --host).
  */
-export async function listenOrConflict(app: FastifyInstance, options: ListenOptions): Promise<number> {
+export async function listenOrExplain(app: FastifyInstance, options: ListenOptions): Promise<number> {
   const { port, host } = options;
   try {
     await app.listen({ port, host });
   } catch (error) {
     await options.onFailure();
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      throw new KtrdrError('CONFLICT', `cannot listen on ${host}:${port} (${code})`, { hint: options.hint, cause: error });
+    if (code === 'EADDRINUSE') {
+      throw new KtrdrError('PORT_IN_USE', `cannot listen on ${host}:${port}: another process uses it`, { details: { host, port }, hint: options.hint, cause: error });
+    }
+    if (code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new KtrdrError('ADDRESS_UNAVAILABLE', `cannot listen on ${host}:${port} (${code})`, { details: { host, port }, hint: options.hint, cause: error });
     }
     throw error;
   }

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, KtrdrError, isKtrdrError, type ErrorBody, type ErrorCode } from '../errors.js';
 
@@ -53,4 +55,32 @@ export function installErrorHandling(app: FastifyInstance, notFoundHint: string)
     const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
     sendError(new KtrdrError('NOT_FOUND', `no route ${request.method} ${shown}`, { hint: notFoundHint }), request, reply);
   });
+}
+
+/**
+ * Node's HTTP parser refuses some requests before Fastify sees them: headers over its 16 KiB limit, a request that
+ * is not HTTP, a client too slow to send one. Fastify's default answer has another body shape, so these are answered
+ * here, on the raw socket, with the one error body. The parser cannot go on after such an error, so the connection
+ * is closed.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const refused = clientErrorOf(error);
+  const status = refused.status;
+  const body = JSON.stringify(refused.toBody());
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+function clientErrorOf(error: Error & { code?: string }): KtrdrError {
+  if (error.code === 'HPE_HEADER_OVERFLOW') {
+    return new KtrdrError('HEADERS_TOO_LARGE', 'the request line and headers exceed 16 KiB', { hint: 'send large values in the JSON body instead of in headers or the URL' });
+  }
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return new KtrdrError('REQUEST_TIMEOUT', 'the request was not received completely in time');
+  return new KtrdrError('VALIDATION_FAILED', `malformed HTTP request${error.code ? ` (${error.code})` : ''}`);
 }

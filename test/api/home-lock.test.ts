@@ -20,7 +20,7 @@ describe(acquireHomeLock.name, () => {
     try {
       acquireHomeLock(home);
     } catch (error) {
-      expect((error as KtrdrError).code).toBe('CONFLICT');
+      expect((error as KtrdrError).code).toBe('HOME_LOCKED');
       expect((error as KtrdrError).message).toContain(String(process.pid));
     }
     release();

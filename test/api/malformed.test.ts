@@ -45,6 +45,8 @@ const CASES: Malformed[] = [
   start('require_gpu not boolean', { strategy_name: 'm_tiny', require_gpu: 'yes' }),
   start('start_date month 13', { strategy_name: 'm_tiny', start_date: '2020-13-01' }),
   start('start_date words', { strategy_name: 'm_tiny', start_date: 'yesterday' }),
+  start('start_date February 30', { strategy_name: 'm_tiny', start_date: '2021-02-30' }),
+  start('start after the file end_date', { strategy_name: 'm_tiny', start_date: '2020-06-01' }),
   start('start after end', { strategy_name: 'm_tiny', start_date: '2020-02-01', end_date: '2020-01-01' }),
   start('strategy path traversal', { strategy_name: '../etc/passwd' }),
   start('strategy encoded dots', { strategy_name: '%2e%2e' }),

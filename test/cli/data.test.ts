@@ -35,7 +35,7 @@ describe('ktrdr data', () => {
     expect((await readdir(dir)).sort()).toEqual(['EURUSD_1d.csv', 'EURUSD_1h.csv']);
     const again = await ktrdr('data', 'synth', '--bars', '50', '--resample', '1d');
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain('error [CONFLICT]');
+    expect(again.stderr).toContain('error [FILE_EXISTS]');
     expect(again.stderr).toContain('--force');
     expect((await ktrdr('data', 'synth', '--bars', '60', '--resample', '1d', '--force')).code).toBe(0);
     expect((await new MarketDataRepository(dir).load('EURUSD', '1h')).timestamps.length).toBe(60);

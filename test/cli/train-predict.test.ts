@@ -87,6 +87,45 @@ describe('ktrdr train / predict / models (real processes)', () => {
     expect(tricks.stderr).toMatch(/INVALID_NAME/);
   });
 
+  it('should report a bad override as the option typed, not as a line of the strategy file', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--start', '2020-13-45'], /^error \[VALIDATION_FAILED\]: --start must be an ISO date .* got '2020-13-45'$/m],
+      [['--end', '2021-02-30'], /^error \[VALIDATION_FAILED\]: --end must be an ISO date/m],
+      [['--start', '2020-06-01'], /^error \[VALIDATION_FAILED\]: --start '2020-06-01' is after the strategy's end_date '2019-12-31' \(give --end too\)$/m],
+      [['--symbols', 'SPX,a/b'], /^error \[VALIDATION_FAILED\]: --symbols has 'a\/b'/m],
+      [['--timeframes', '1x'], /^error \[VALIDATION_FAILED\]: --timeframes has '1x'/m],
+      [['--epochs', '0'], /^error \[VALIDATION_FAILED\]: --epochs must be an integer/m],
+      [['--seed', 'abc'], /^error \[VALIDATION_FAILED\]: --seed must be an integer/m],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runCliProcess(['train', 'spx_rsi_test', ...args], env)));
+    results.forEach((result, i) => {
+      expect(result.code, cases[i][0].join(' ')).toBe(1);
+      expect(result.stderr).toMatch(cases[i][1]);
+      expect(result.stderr).not.toMatch(/STRATEGY_INVALID|line \d+/);
+      expect(result.stdout).toBe('');
+    });
+  });
+
+  it('should end --json output of a failed run with an error record, wherever it failed', async () => {
+    const [override, missing, emptyRange] = await Promise.all([
+      runCliProcess(['train', 'spx_rsi_test', '--json', '--start', '2020-13-45'], env),
+      runCliProcess(['train', 'nothing_here', '--json'], env),
+      // Valid dates, but no data in them: found by the pipeline, after progress records.
+      runCliProcess(['train', 'spx_rsi_test', '--json', '--start', '2030-01-01', '--end', '2030-12-31'], env),
+    ]);
+    const records = (stdout: string) => stdout.trim().split('\n').map((line) => JSON.parse(line) as { kind: string; error?: { code: string; message: string } });
+    expect(records(override.stdout)).toEqual([{ kind: 'error', error: expect.objectContaining({ code: 'VALIDATION_FAILED', details: { problems: [expect.objectContaining({ option: '--start' })] } }) }]);
+    expect(records(missing.stdout)).toEqual([{ kind: 'error', error: expect.objectContaining({ code: 'STRATEGY_NOT_FOUND', message: expect.any(String) }) }]);
+    const run = records(emptyRange.stdout);
+    expect(run[0].kind).toBe('log');
+    expect(run.at(-1)).toEqual({ kind: 'error', error: expect.objectContaining({ code: expect.stringMatching(/^DATA_/), message: expect.any(String) }) });
+    for (const result of [override, missing, emptyRange]) {
+      expect(result.code).toBe(1);
+      // The text on stderr stays, for whoever watches the terminal.
+      expect(result.stderr).toMatch(/^error \[[A-Z_]+\]: /m);
+    }
+  });
+
   it('should print indicator columns and the feature matrix as CSV', async () => {
     const csv = join(projectRoot(), 'data', 'SPX_1d.csv');
     const indicators = await runCliProcess(['indicators', csv, '--indicator', 'rsi:period=14', '--indicator', 'macd:fast=12,slow=26,signal=9'], env);

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { featureIds, parseStrategy, type StrategyProblem } from '../../src/config/strategy.js';
 import { KtrdrError } from '../../src/errors.js';
+import { projectRoot } from '../../src/util/package-info.js';
 
 /** A valid strategy touching every section; tests derive broken variants from it with small text edits. */
 const VALID = `name: rsi_mean_reversion
@@ -426,5 +429,22 @@ describe(parseStrategy.name, () => {
       'indicators.sma_50: not used by any fuzzy set',
       'fuzzy_sets.band: not used by any nn_inputs entry, so it adds no features',
     ]);
+  });
+});
+
+describe('the hint of an invalid strategy', () => {
+  it('should point at documentation that exists', () => {
+    let hint: string | undefined;
+    try {
+      parseStrategy(VALID.replace('epochs:', 'epochz:'));
+    } catch (error) {
+      hint = (error as KtrdrError).hint;
+    }
+    expect(hint).toBeDefined();
+    const files = [...hint!.matchAll(/[\w./-]+\.(?:md|ts)\b/g)].map((m) => m[0]);
+    expect(files).toEqual(['README.md', 'src/config/strategy.schema.ts']);
+    for (const file of files) expect(existsSync(join(projectRoot(), file)), file).toBe(true);
+    const section = /section "([^"]+)"/.exec(hint!)?.[1];
+    expect(readFileSync(join(projectRoot(), 'README.md'), 'utf8')).toContain(`\n## ${section}\n`);
   });
 });

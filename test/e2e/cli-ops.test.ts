@@ -13,7 +13,12 @@ describe('ktrdr ops and remote training against a running server', () => {
   let server: TestBackend;
 
   beforeAll(async () => {
-    server = await startTestBackend({ cli_tiny: spxStrategy('cli_tiny', { epochs: 5, earlyStopping: false }), cli_long: longStrategy('cli_long') });
+    server = await startTestBackend({
+      cli_tiny: spxStrategy('cli_tiny', { epochs: 5, earlyStopping: false }),
+      cli_long: longStrategy('cli_long'),
+      // Trains 2010-01-01 .. 2019-12-31, as SPX_RSI_STRATEGY does.
+      cli_dated: spxStrategy('cli_dated'),
+    });
   });
   afterAll(async () => server?.close());
 
@@ -59,6 +64,35 @@ describe('ktrdr ops and remote training against a running server', () => {
     const unreachable = await runCli(['ops', 'list', '--server', 'http://127.0.0.1:1']);
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain('SERVER_UNREACHABLE');
+  });
+
+  it('should name a bad override as the option typed on the CLI and as the field in a request, starting nothing', async () => {
+    const [cli, badDate, afterFileEnd] = await Promise.all([
+      runCli(['train', 'cli_dated', '--server', server.url, '--json', '--start', '2020-13-45']),
+      server.http('POST', '/api/v1/trainings/start', { json: { strategy_name: 'cli_dated', start_date: '2021-02-30' } }),
+      server.http('POST', '/api/v1/trainings/start', { json: { strategy_name: 'cli_dated', start_date: '2020-01-02' } }),
+    ]);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toMatch(/^error \[VALIDATION_FAILED\]: --start must be an ISO date .* got '2020-13-45'$/m);
+    expect(cli.stderr).not.toMatch(/line \d+/);
+    expect(JSON.parse(cli.stdout.trim().split('\n').at(-1)!)).toMatchObject({ kind: 'error', error: { code: 'VALIDATION_FAILED', details: { problems: [{ option: '--start' }] } } });
+
+    expect(badDate.status).toBe(400);
+    expect(badDate.body).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: { issues: [{ path: 'start_date' }] } } });
+    expect(afterFileEnd.status).toBe(400);
+    expect(afterFileEnd.body).toMatchObject({ error: { code: 'VALIDATION_FAILED', message: "start_date '2020-01-02' is after the strategy's end_date '2019-12-31' (give end_date too)" } });
+    expect((await server.http('GET', '/api/v1/operations?strategy=cli_dated')).body).toMatchObject({ total: 0 });
+  });
+
+  it('should end the --json output of a run that failed on the server with an error record', async () => {
+    // Nothing in the data after 2020-04-17: the range is empty, which only the run itself finds out.
+    const run = await runCli(['train', 'cli_tiny', '--server', server.url, '--json', '--start', '2030-01-01', '--end', '2030-12-31']);
+    expect(run.code).toBe(1);
+    const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { kind: string; data?: { status?: string; error?: unknown }; error?: unknown });
+    const [result, error] = records.slice(-2);
+    expect(result).toMatchObject({ kind: 'result', data: { status: 'failed' } });
+    expect(error).toEqual({ kind: 'error', error: result.data!.error });
+    expect(error.error).toMatchObject({ code: expect.stringMatching(/^DATA_/), message: expect.any(String) });
   });
 
   it('should start and follow a remote training from the train command helpers', async () => {

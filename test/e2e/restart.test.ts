@@ -37,7 +37,7 @@ describe('ktrdr serve: restart during a run', () => {
     const second = await startServerProcess(env);
     started.push(second);
     // One server per home: a second one would fail this one's runs as INTERRUPTED.
-    await expect(startServerProcess(env)).rejects.toThrow(/exited with 1[\s\S]*CONFLICT/);
+    await expect(startServerProcess(env)).rejects.toThrow(/exited with 1[\s\S]*HOME_LOCKED/);
     const interrupted = await operation(second, long.operation_id);
     expect(interrupted.status).toBe('failed');
     expect(interrupted.error?.code).toBe('INTERRUPTED');

@@ -159,7 +159,7 @@ export function describeOperationStoreConformance(name: string, target: Conforma
         expect(op.execution).toEqual({ requested: 'auto', selected: null, reason: null });
       });
 
-      it('should take a caller-chosen id and refuse a duplicate with CONFLICT', async () => {
+      it('should take a caller-chosen id and refuse a duplicate with OPERATION_EXISTS', async () => {
         const op = await sut.create(trainingInput({ id: 'op-fixed-1' }));
         expect(op.id).toBe('op-fixed-1');
         await expectCode(sut.create(trainingInput({ id: 'op-fixed-1' })), 'OPERATION_EXISTS');

@@ -10,7 +10,7 @@ import { formatTimestamp } from '../../data/timestamp.js';
 import { computeFeatures, requiredTimeframes } from '../../features/index.js';
 import { formatLabelDistribution, labelDistribution } from '../../labels/label-classes.js';
 import { zigzagSegmentLabels } from '../../labels/zigzag-labels.js';
-import { applyOverrides } from '../../training/overrides.js';
+import { TRAIN_OPTION_NAMES, applyOverrides, type OverrideNames } from '../../training/overrides.js';
 import { displayPath, listOption } from '../format.js';
 
 interface FeaturesOptions {
@@ -20,6 +20,8 @@ interface FeaturesOptions {
   end?: string;
   out: string;
 }
+
+const FEATURES_OPTION_NAMES: OverrideNames = { ...TRAIN_OPTION_NAMES, symbols: '--symbol', timeframes: '--timeframe' };
 
 /** `ktrdr features <strategy> --out file.csv`: the feature matrix and ZigZag labels the network would train on. */
 export function registerFeaturesCommand(program: Command): void {
@@ -35,12 +37,8 @@ export function registerFeaturesCommand(program: Command): void {
     .action(async (strategyArg: string, options: FeaturesOptions) => {
       const settings = loadSettings();
       const file = await resolveStrategyPath(strategyArg, settings.strategiesDir);
-      const text = applyOverrides(await readFile(file, 'utf8'), {
-        symbols: listOption(options.symbol),
-        timeframes: listOption(options.timeframe),
-        startDate: options.start,
-        endDate: options.end,
-      });
+      const overrides = { symbols: listOption(options.symbol), timeframes: listOption(options.timeframe), startDate: options.start, endDate: options.end };
+      const text = applyOverrides(await readFile(file, 'utf8'), overrides, FEATURES_OPTION_NAMES);
       const strategy = parseStrategy(text, file);
       const data = new MarketDataRepository(settings.dataDir);
       // History before `start` warms the indicators up, exactly as in training; rows are cut to the range after.

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { BackendClient, resolveServerUrl } from '../../api/client/backend-client.js';
 import type { OperationResponse } from '../../contracts/operations.js';
 import { SERVER_HELP, integerOption, table } from '../format.js';
+import { withJsonErrors } from '../json-errors.js';
 import { chooseDisplayMode } from '../progress-display.js';
 import { EXIT_COMPLETED, EXIT_FAILED, followRemoteTraining, whereText } from './remote-train.js';
 
@@ -22,25 +23,27 @@ export function registerOpsCommand(program: Command): void {
     .option('--limit <n>', 'at most this many (1..500)', '20')
     .option('--server <url>', SERVER_HELP)
     .option('--json', 'print the page as JSON', false)
-    .action(async (options: ServerOption & { status?: string; strategy?: string; limit: string }) => {
-      const client = new BackendClient(resolveServerUrl(options.server));
-      const page = await client.listOperations({
-        status: options.status,
-        strategy: options.strategy,
-        limit: integerOption('--limit', options.limit, 1, 500),
-      });
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify(page)}\n`);
-        return;
-      }
-      if (page.data.length === 0) {
-        process.stdout.write('no operations\n');
-        return;
-      }
-      const rows = page.data.map((op) => [op.operation_id, op.strategy, op.status, progressCell(op), op.created_at.replace('T', ' ').slice(0, 19), executionCell(op)]);
-      process.stdout.write(table(['ID', 'STRATEGY', 'STATUS', 'PROGRESS', 'CREATED (UTC)', 'EXECUTION'], rows));
-      if (page.total > page.data.length) process.stdout.write(`(${page.data.length} of ${page.total}; use --limit or filters for more)\n`);
-    });
+    .action((options: ServerOption & { status?: string; strategy?: string; limit: string }) =>
+      withJsonErrors(options.json, async () => {
+        const client = new BackendClient(resolveServerUrl(options.server));
+        const page = await client.listOperations({
+          status: options.status,
+          strategy: options.strategy,
+          limit: integerOption('--limit', options.limit, 1, 500),
+        });
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(page)}\n`);
+          return;
+        }
+        if (page.data.length === 0) {
+          process.stdout.write('no operations\n');
+          return;
+        }
+        const rows = page.data.map((op) => [op.operation_id, op.strategy, op.status, progressCell(op), op.created_at.replace('T', ' ').slice(0, 19), executionCell(op)]);
+        process.stdout.write(table(['ID', 'STRATEGY', 'STATUS', 'PROGRESS', 'CREATED (UTC)', 'EXECUTION'], rows));
+        if (page.total > page.data.length) process.stdout.write(`(${page.data.length} of ${page.total}; use --limit or filters for more)\n`);
+      }),
+    );
 
   ops
     .command('show')
@@ -48,10 +51,12 @@ export function registerOpsCommand(program: Command): void {
     .argument('<id>', 'operation id')
     .option('--server <url>', SERVER_HELP)
     .option('--json', 'print the operation as JSON', false)
-    .action(async (id: string, options: ServerOption) => {
-      const operation = await new BackendClient(resolveServerUrl(options.server)).getOperation(id);
-      process.stdout.write(options.json ? `${JSON.stringify(operation)}\n` : describe(operation));
-    });
+    .action((id: string, options: ServerOption) =>
+      withJsonErrors(options.json, async () => {
+        const operation = await new BackendClient(resolveServerUrl(options.server)).getOperation(id);
+        process.stdout.write(options.json ? `${JSON.stringify(operation)}\n` : describe(operation));
+      }),
+    );
 
   ops
     .command('follow')
@@ -59,9 +64,11 @@ export function registerOpsCommand(program: Command): void {
     .argument('<id>', 'operation id')
     .option('--server <url>', SERVER_HELP)
     .option('--json', 'print every event as a JSON line', false)
-    .action(async (id: string, options: ServerOption) => {
-      process.exitCode = await followRemoteTraining(resolveServerUrl(options.server), id, { mode: chooseDisplayMode(options), cancelOnInterrupt: false });
-    });
+    .action((id: string, options: ServerOption) =>
+      withJsonErrors(options.json, async () => {
+        process.exitCode = await followRemoteTraining(resolveServerUrl(options.server), id, { mode: chooseDisplayMode(options), cancelOnInterrupt: false });
+      }),
+    );
 
   ops
     .command('cancel')
@@ -71,20 +78,22 @@ export function registerOpsCommand(program: Command): void {
     .option('--no-wait', 'return once the server accepted the request')
     .option('--server <url>', SERVER_HELP)
     .option('--json', 'print the result as JSON', false)
-    .action(async (id: string, options: ServerOption & { reason?: string; wait: boolean }) => {
-      const client = new BackendClient(resolveServerUrl(options.server));
-      const accepted = await client.cancelOperation(id, options.reason);
-      let status = accepted.status;
-      if (options.wait && status === 'cancelling') {
-        // The stream ends at the terminal status; its last status event says how the run ended.
-        for await (const event of client.events(id)) if (event.kind === 'status') status = (event.data as { to: typeof status }).to;
-      }
-      if (options.json) process.stdout.write(`${JSON.stringify({ operation_id: id, status })}\n`);
-      else if (status === 'cancelling') process.stdout.write(`Cancelling operation ${id}; it stops at its next batch\n`);
-      else if (status === 'cancelled') process.stdout.write(`Cancelled operation ${id}\n`);
-      else process.stdout.write(`Operation ${id} ended ${status} before the cancel took effect\n`);
-      process.exitCode = status === 'cancelled' || status === 'cancelling' ? EXIT_COMPLETED : EXIT_FAILED;
-    });
+    .action((id: string, options: ServerOption & { reason?: string; wait: boolean }) =>
+      withJsonErrors(options.json, async () => {
+        const client = new BackendClient(resolveServerUrl(options.server));
+        const accepted = await client.cancelOperation(id, options.reason);
+        let status = accepted.status;
+        if (options.wait && status === 'cancelling') {
+          // The stream ends at the terminal status; its last status event says how the run ended.
+          for await (const event of client.events(id)) if (event.kind === 'status') status = (event.data as { to: typeof status }).to;
+        }
+        if (options.json) process.stdout.write(`${JSON.stringify({ operation_id: id, status })}\n`);
+        else if (status === 'cancelling') process.stdout.write(`Cancelling operation ${id}; it stops at its next batch\n`);
+        else if (status === 'cancelled') process.stdout.write(`Cancelled operation ${id}\n`);
+        else process.stdout.write(`Operation ${id} ended ${status} before the cancel took effect\n`);
+        process.exitCode = status === 'cancelled' || status === 'cancelling' ? EXIT_COMPLETED : EXIT_FAILED;
+      }),
+    );
 
   ops
     .command('save')
@@ -92,11 +101,13 @@ export function registerOpsCommand(program: Command): void {
     .argument('<id>', 'operation id')
     .option('--server <url>', SERVER_HELP)
     .option('--json', 'print the operation as JSON', false)
-    .action(async (id: string, options: ServerOption) => {
-      const operation = await new BackendClient(resolveServerUrl(options.server)).saveKeptModel(id);
-      if (options.json) process.stdout.write(`${JSON.stringify(operation)}\n`);
-      else process.stdout.write(`Saved ${operation.result?.model_strategy ?? operation.strategy} v${operation.result?.model_version ?? '-'} for operation ${id}\n`);
-    });
+    .action((id: string, options: ServerOption) =>
+      withJsonErrors(options.json, async () => {
+        const operation = await new BackendClient(resolveServerUrl(options.server)).saveKeptModel(id);
+        if (options.json) process.stdout.write(`${JSON.stringify(operation)}\n`);
+        else process.stdout.write(`Saved ${operation.result?.model_strategy ?? operation.strategy} v${operation.result?.model_version ?? '-'} for operation ${id}\n`);
+      }),
+    );
 }
 
 function progressCell(op: OperationResponse): string {

@@ -1,6 +1,7 @@
 import { BackendClient } from '../../api/client/backend-client.js';
 import type { OperationEventWire, OperationResponse } from '../../contracts/operations.js';
 import type { StartTrainingRequestInput, StartTrainingResponse } from '../../contracts/trainings.js';
+import { errorRecord } from '../json-errors.js';
 import { createProgressDisplay, type DisplayMode, type Output, type RunEvent } from '../progress-display.js';
 
 /** Exit codes of a followed run: completed, failed, cancelled (as a shell reports SIGINT), detached by Ctrl+C. */
@@ -66,8 +67,12 @@ export async function followRemoteTraining(server: string, operationId: string, 
     return EXIT_CANCELLED;
   }
   const operation = await client.getOperation(operationId);
-  if (options.mode === 'json') out.write(`${JSON.stringify({ kind: 'result', data: operation })}\n`);
-  else out.write(outcomeText(operation));
+  if (options.mode === 'json') {
+    out.write(`${JSON.stringify({ kind: 'result', data: operation })}\n`);
+    // As after a local run: a run that saved no model ends with an error record, whatever the reason.
+    const failure = failureOf(operation);
+    if (failure) out.write(errorRecord(failure));
+  } else out.write(outcomeText(operation));
   return exitCodeOf(operation);
 }
 
@@ -87,6 +92,12 @@ export async function runRemoteTraining(server: string, request: StartTrainingRe
     return EXIT_COMPLETED;
   }
   return followRemoteTraining(server, started.operation_id, { cancelOnInterrupt: true, ...options });
+}
+
+function failureOf(operation: OperationResponse): { code: string; message: string } | undefined {
+  if (operation.status === 'failed') return operation.error ?? { code: 'INTERNAL', message: 'the run failed without an error record' };
+  if (operation.status === 'cancelled') return { code: 'CANCELLED', message: 'training cancelled; no model was saved' };
+  return undefined;
 }
 
 export function exitCodeOf(operation: Pick<OperationResponse, 'status'>): number {

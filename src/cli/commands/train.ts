@@ -7,10 +7,11 @@ import { resolveStrategyPath } from '../../config/strategy-files.js';
 import { MarketDataRepository } from '../../data/repository.js';
 import { detectDevice } from '../../execution/device.js';
 import { FileModelStore } from '../../models/model-store.js';
+import { TRAIN_OPTION_NAMES, applyOverrides, checkOverrides, type StrategyOverrides } from '../../training/overrides.js';
 import { runTraining } from '../../training/pipeline.js';
-import { applyOverrides } from '../../training/overrides.js';
 import { createRecordingLogger } from '../../util/logger.js';
 import { displayPath, formatNumber, integerOption, listOption } from '../format.js';
+import { errorRecord, withJsonErrors } from '../json-errors.js';
 import { chooseDisplayMode, createProgressDisplay } from '../progress-display.js';
 import { runRemoteTraining } from './remote-train.js';
 
@@ -49,7 +50,8 @@ export function registerTrainCommand(program: Command): void {
     .option('--mode <mode>', 'with --server: execution mode auto | local | host')
     .option('--require-gpu', 'with --server: refuse to run without a GPU training host', false)
     .action(async (strategyArg: string, options: TrainOptions) => {
-      process.exitCode = options.server || options.detach || options.mode || options.requireGpu ? await trainOnServer(strategyArg, options) : await trainLocally(strategyArg, options);
+      const onServer = options.server || options.detach || options.mode || options.requireGpu;
+      process.exitCode = await withJsonErrors(options.json, () => (onServer ? trainOnServer(strategyArg, options) : trainLocally(strategyArg, options)));
     });
 }
 
@@ -61,16 +63,19 @@ async function trainOnServer(strategyName: string, options: TrainOptions): Promi
   if (mode !== undefined && !(MODES as readonly string[]).includes(mode)) {
     throw new KtrdrError('VALIDATION_FAILED', `--mode must be one of ${MODES.join(', ')}, got '${mode}'`);
   }
+  const overrides = overridesOf(options);
+  // The server checks them too, but would name the request field (start_date) rather than the option typed here.
+  checkOverrides(overrides, TRAIN_OPTION_NAMES);
   return runRemoteTraining(
     resolveServerUrl(options.server),
     {
       strategy_name: strategyName,
-      symbols: listOption(options.symbols),
-      timeframes: listOption(options.timeframes),
-      start_date: options.start,
-      end_date: options.end,
-      seed: options.seed === undefined ? undefined : integerOption('--seed', options.seed, 0, 0xffffffff),
-      epochs: options.epochs === undefined ? undefined : integerOption('--epochs', options.epochs, 1, 100_000),
+      symbols: overrides.symbols && [...overrides.symbols],
+      timeframes: overrides.timeframes && [...overrides.timeframes],
+      start_date: overrides.startDate,
+      end_date: overrides.endDate,
+      seed: overrides.seed,
+      epochs: overrides.epochs,
       execution_mode: mode as (typeof MODES)[number] | undefined,
       require_gpu: options.requireGpu || undefined,
     },
@@ -78,25 +83,33 @@ async function trainOnServer(strategyName: string, options: TrainOptions): Promi
   );
 }
 
+function overridesOf(options: TrainOptions): StrategyOverrides {
+  const overrides: StrategyOverrides = {
+    symbols: listOption(options.symbols),
+    timeframes: listOption(options.timeframes),
+    startDate: options.start,
+    endDate: options.end,
+    seed: options.seed === undefined ? undefined : integerOption('--seed', options.seed, 0, 0xffffffff),
+    epochs: options.epochs === undefined ? undefined : integerOption('--epochs', options.epochs, 1, 100_000),
+  };
+  return overrides;
+}
+
 export async function trainLocally(strategyArg: string, options: TrainOptions): Promise<number> {
   const settings = loadSettings();
+  const { seed, ...overrides } = overridesOf(options);
   const file = await resolveStrategyPath(strategyArg, settings.strategiesDir);
   const strategyYaml = await readFile(file, 'utf8');
+  // Named as typed (--start), and against the file too (a --start after its end_date); the pipeline would check
+  // them again, but name the request fields.
+  checkOverrides({ ...overrides, seed }, TRAIN_OPTION_NAMES, strategyYaml);
   const display = createProgressDisplay(chooseDisplayMode(options));
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   process.once('SIGINT', onInterrupt);
   try {
-    const effectiveYaml = applyOverrides(strategyYaml, {
-      symbols: listOption(options.symbols),
-      timeframes: listOption(options.timeframes),
-      startDate: options.start,
-      endDate: options.end,
-      epochs: options.epochs === undefined ? undefined : integerOption('--epochs', options.epochs, 1, 100_000),
-      seed: options.seed === undefined ? undefined : integerOption('--seed', options.seed, 0, 0xffffffff),
-    });
     const { artifact } = await runTraining(
-      { strategyYaml: effectiveYaml, strategySource: file },
+      { strategyYaml: applyOverrides(strategyYaml, { ...overrides, seed }), strategySource: file },
       {
         logger: createRecordingLogger((record) => display.handle({ kind: 'log', data: record })),
         onProgress: (progress) => display.handle({ kind: 'progress', data: progress }),
@@ -123,6 +136,7 @@ export async function trainLocally(strategyArg: string, options: TrainOptions): 
     display.close();
     if (controller.signal.aborted) {
       process.stderr.write('Training cancelled; no model was saved.\n');
+      if (options.json) process.stdout.write(errorRecord({ code: 'CANCELLED', message: 'training cancelled; no model was saved' }));
       return EXIT_CANCELLED;
     }
     throw error;

@@ -92,17 +92,26 @@ export class SqliteOperationStore implements OperationStore {
   constructor(path: string, options: SqliteOperationStoreOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commits.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    migrate(this.db);
+    try {
+      // Before anything writes: a damaged file is refused as it is. A garbage file fails at the first read; damage
+      // inside a real database only shows where a page is read, which would otherwise be in the middle of start-up
+      // (or of a request). quick_check reads every page once, a few milliseconds per megabyte.
+      if (path !== ':memory:') checkIntegrity(this.db, path);
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commits.
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      migrate(this.db);
+      this.statements = prepareStatements(this.db);
+    } catch (error) {
+      this.db.close();
+      throw isCorruptionError(error) ? storeCorrupt(path, error.message, { sqlite_code: error.code }, error) : error;
+    }
     this.events = options.events ?? new OperationEvents();
     this.now = options.now ?? (() => new Date());
     this.throttle = new ProgressThrottle(options.progressEventIntervalMs ?? DEFAULT_PROGRESS_EVENT_INTERVAL_MS, () =>
       this.now().getTime(),
     );
-    this.statements = prepareStatements(this.db);
   }
 
   async create(input: CreateOperationInput): Promise<Operation> {
@@ -576,6 +585,31 @@ function checkLimit(limit: number | undefined, fallback: number, max: number): n
 
 function whereClause(filters: readonly string[]): string {
   return filters.length === 0 ? '' : `WHERE ${filters.join(' AND ')}`;
+}
+
+/** Throws STORE_CORRUPT listing the first problems SQLite finds (page numbers, for whoever attempts a recovery). */
+function checkIntegrity(db: Database.Database, path: string): void {
+  const rows = db.pragma('quick_check(5)') as { quick_check: string }[];
+  const problems = rows.flatMap((row) => row.quick_check.split('\n')).filter((text) => text !== 'ok' && !text.startsWith('***'));
+  if (problems.length > 0) throw storeCorrupt(path, 'database disk image is malformed', { sqlite_code: 'SQLITE_CORRUPT', problems });
+}
+
+/** SQLite's own verdicts on the file's bytes; a busy or read-only database is another problem and keeps its error. */
+function isCorruptionError(error: unknown): error is InstanceType<typeof Database.SqliteError> {
+  return error instanceof Database.SqliteError && (error.code === 'SQLITE_NOTADB' || error.code.startsWith('SQLITE_CORRUPT'));
+}
+
+/**
+ * The operations history may be all a user has of past runs, so the server never deletes or rewrites a file it
+ * cannot read: it stops and says how to start afresh while keeping the file for recovery.
+ */
+function storeCorrupt(path: string, reason: string, details: Record<string, unknown>, cause?: unknown): KtrdrError {
+  return new KtrdrError('STORE_CORRUPT', `the operations database ${path} cannot be read: ${reason}`, {
+    details: { path, ...details },
+    // The -wal and -shm files go with it: SQLite would replay a stale -wal into the fresh database.
+    hint: `move it aside together with its -wal and -shm files if there are any (e.g. mv ${path} ${path}.bad) and start again: a new, empty database is created; ktrdr never deletes the old one, so past operations can still be recovered from it`,
+    cause,
+  });
 }
 
 function isConstraintError(error: unknown, code: string): boolean {
