@@ -14,6 +14,8 @@ import { toOperationError, type OperationError } from '../operations/operation.j
 import { artifactToJson } from '../training/artifact.js';
 import type { Logger } from '../util/logger.js';
 import { packageVersion } from '../util/package-info.js';
+import { PhaseMachine } from '../util/phases.js';
+import { HOST_RUN_MOVES, hasEnded, hostRunStatus, type HostRunPhase } from './host-run-phase.js';
 import type { HostTrainer } from './host-trainer.js';
 import { DEFAULT_PUSH_DELAYS_MS, DEFAULT_PUSH_TIMEOUT_MS, pushResult } from './result-push.js';
 import type { RunDataProvisioner } from './run-data.js';
@@ -41,22 +43,28 @@ export interface HostRunsOptions {
   readonly now?: () => number;
 }
 
+/** One run on this host. Its phase says where it is; the other fields hold what each phase has produced. */
 interface HostRun {
   readonly id: string;
   readonly request: HostStartRequest;
   readonly events: RunEventLog;
   readonly log: Logger;
-  status: HostRunStatus;
+  readonly phase: PhaseMachine<HostRunPhase>;
+  /** Set when it starts running. */
   device: string | null;
+  /** Set when it fails. */
   error: OperationError | null;
-  /** The artifact as gzip JSON, kept until acknowledged or expired. */
+  /** The artifact as gzip JSON, set when it completes and kept until acknowledged or expired. */
   result: Buffer | undefined;
+  /** How its push ended; null without a callback URL or while the push is going on. */
   resultPushed: boolean | null;
-  pushing: boolean;
-  finishedAt: number | undefined;
-  cancelRequested: boolean;
-  /** Stops the data preparation; a started run is cancelled through its handle. */
-  readonly preparation: AbortController;
+  /** When it ended, for the retention time. */
+  endedAt: number | undefined;
+  /**
+   * Aborted when the backend cancels the run (its signal says whether it has): stops the data preparation, and a
+   * run that already has a thread is cancelled through its handle.
+   */
+  readonly cancelRequest: AbortController;
   handle: RunHandle | undefined;
   /** Settles when the run has ended and its push (if any) is over. */
   done: Promise<void>;
@@ -101,7 +109,7 @@ export class HostRuns {
     const id = request.operation_id;
     if (this.closed) throw new KtrdrError('HOST_UNAVAILABLE', 'the training host is shutting down');
     if (this.runs.has(id)) {
-      throw new KtrdrError('RUN_EXISTS', `run ${id} already exists on this host (status ${this.runs.get(id)!.status})`, {
+      throw new KtrdrError('RUN_EXISTS', `run ${id} already exists on this host (status ${statusOf(this.runs.get(id)!)})`, {
         details: { operation_id: id },
         hint: 'poll GET /training/{id}, or DELETE it first to start it again',
       });
@@ -123,22 +131,24 @@ export class HostRuns {
       request,
       events: new RunEventLog(),
       log: this.options.logger.child({ operation_id: id }),
-      status: 'queued',
+      phase: new PhaseMachine(`host run ${id}`, HOST_RUN_MOVES, 'queued'),
       device: null,
       error: null,
       result: undefined,
       resultPushed: null,
-      pushing: false,
-      finishedAt: undefined,
-      cancelRequested: false,
-      preparation: new AbortController(),
+      endedAt: undefined,
+      cancelRequest: new AbortController(),
       handle: undefined,
       done: Promise.resolve(),
     };
     this.runs.set(id, run);
     run.log.info({ data: request.data.length, callback: request.callback_url ?? null }, `accepted run ${id} (${active + 1}/${slots})`);
-    run.done = this.execute(run).catch((error: unknown) => run.log.error({ err: error }, `run ${id}: unexpected error after the run`));
-    return { operation_id: id, status: run.status };
+    run.done = this.execute(run).catch((error: unknown) => {
+      run.log.error({ err: error }, `run ${id}: unexpected error after the run`);
+      // A bug must still end the run: an unended one would hold a slot of this host for good.
+      if (!isEnded(run)) this.fail(run, toOperationError(error, 'INTERNAL'));
+    });
+    return { operation_id: id, status: statusOf(run) };
   }
 
   status(id: string, query: HostRunQuery): HostRunStatusBody {
@@ -146,7 +156,7 @@ export class HostRuns {
     const { events, nextCursor } = run.events.read(query.after, query.limit);
     return {
       operation_id: id,
-      status: run.status,
+      status: statusOf(run),
       device: run.device,
       error: run.error && { code: run.error.code, message: run.error.message },
       events,
@@ -159,22 +169,21 @@ export class HostRuns {
   /** Asks a run to stop; it ends `cancelled` once it has (at its next batch). A finished run is left as it is. */
   cancel(id: string): HostRunAccepted {
     const run = this.get(id);
-    if (run.finishedAt === undefined && !run.cancelRequested) {
-      run.cancelRequested = true;
+    if (!isEnded(run) && !isCancelRequested(run)) {
       run.log.info(`cancel requested for run ${id}`);
-      run.preparation.abort(new KtrdrError('CANCELLED', 'training cancelled'));
+      run.cancelRequest.abort(new KtrdrError('CANCELLED', 'training cancelled'));
       run.handle?.cancel('cancel requested by the backend');
     }
-    return { operation_id: id, status: run.status };
+    return { operation_id: id, status: statusOf(run) };
   }
 
   /** The artifact as gzip-compressed JSON. RESULT_NOT_READY while there is none (not completed, or failed/cancelled). */
   result(id: string): Buffer {
     const run = this.get(id);
     if (run.result === undefined) {
-      throw new KtrdrError('RESULT_NOT_READY', `run ${id} has no result (status ${run.status})`, {
-        details: { operation_id: id, status: run.status },
-        hint: run.finishedAt === undefined ? 'wait until the run has completed' : undefined,
+      throw new KtrdrError('RESULT_NOT_READY', `run ${id} has no result (status ${statusOf(run)})`, {
+        details: { operation_id: id, status: statusOf(run) },
+        hint: isEnded(run) ? undefined : 'wait until the run has completed',
       });
     }
     return run.result;
@@ -183,8 +192,8 @@ export class HostRuns {
   /** The backend's acknowledgement: forget a finished run and its result. RUN_ACTIVE while it still runs. */
   remove(id: string): void {
     const run = this.get(id);
-    if (run.finishedAt === undefined) {
-      throw new KtrdrError('RUN_ACTIVE', `run ${id} is still ${run.status}`, { details: { operation_id: id, status: run.status }, hint: 'cancel it first' });
+    if (!isEnded(run)) {
+      throw new KtrdrError('RUN_ACTIVE', `run ${id} is still ${statusOf(run)}`, { details: { operation_id: id, status: statusOf(run) }, hint: 'cancel it first' });
     }
     this.runs.delete(id);
     run.log.info(`run ${id} removed (acknowledged)`);
@@ -195,7 +204,7 @@ export class HostRuns {
     const cutoff = this.now() - this.retentionMs;
     let removed = 0;
     for (const run of [...this.runs.values()]) {
-      if (run.finishedAt === undefined || run.pushing || run.finishedAt > cutoff) continue;
+      if (!isEnded(run) || run.phase.is('pushing') || run.endedAt! > cutoff) continue;
       this.runs.delete(run.id);
       removed++;
       run.log.info({ result_pushed: run.resultPushed, had_result: run.result !== undefined }, `run ${run.id} expired after the retention time`);
@@ -222,7 +231,7 @@ export class HostRuns {
 
   private activeCount(): number {
     let active = 0;
-    for (const run of this.runs.values()) if (run.finishedAt === undefined) active++;
+    for (const run of this.runs.values()) if (!isEnded(run)) active++;
     return active;
   }
 
@@ -230,7 +239,7 @@ export class HostRuns {
   private async execute(run: HostRun): Promise<void> {
     const outcome = await this.train(run);
     await this.finish(run, outcome);
-    if (run.result !== undefined && run.request.callback_url !== undefined) await this.push(run, run.request.callback_url, run.result);
+    if (run.phase.is('pushing')) await this.push(run);
   }
 
   private async train(run: HostRun): Promise<RunOutcome> {
@@ -238,8 +247,8 @@ export class HostRuns {
     let dataDir: string | undefined;
     try {
       const backendUrl = this.options.backendUrl ?? (request.callback_url !== undefined ? backendBaseOf(request.callback_url) : undefined);
-      dataDir = (await this.options.data.prepare(run.id, request.data, backendUrl, run.preparation.signal)).dir;
-      if (run.cancelRequested) return { status: 'cancelled', started: false };
+      dataDir = (await this.options.data.prepare(run.id, request.data, backendUrl, run.cancelRequest.signal)).dir;
+      if (isCancelRequested(run)) return { status: 'cancelled', started: false };
       run.handle = this.options.trainer.start(this.jobOf(request), dataDir, {
         onStart: ({ device }) => this.markRunning(run, device),
         onProgress: (progress) => run.events.append('progress', { ...progress }),
@@ -255,7 +264,7 @@ export class HostRuns {
       });
       return await run.handle.outcome;
     } catch (error) {
-      if (run.cancelRequested) return { status: 'cancelled', started: false };
+      if (isCancelRequested(run)) return { status: 'cancelled', started: false };
       return { status: 'failed', error: toOperationError(error, 'INTERNAL') };
     } finally {
       if (dataDir !== undefined) await this.options.data.release(dataDir).catch((error: unknown) => run.log.warn({ err: error }, `could not remove ${dataDir}`));
@@ -272,7 +281,7 @@ export class HostRuns {
   }
 
   private markRunning(run: HostRun, device: string): void {
-    run.status = 'running';
+    run.phase.moveTo('running');
     run.device = device;
     run.events.append('started', { device });
     run.log.info(`run ${run.id} started on ${device}`);
@@ -289,18 +298,16 @@ export class HostRuns {
         }
         // Result and status change together, so a poller never sees `completed` without a result to fetch.
         run.result = result;
-        this.moveTo(run, 'completed');
+        this.end(run, run.request.callback_url === undefined ? 'completed' : 'pushing');
         run.log.info({ weights_sha256: outcome.artifact.manifest.weights_sha256, bytes: result.length }, `run ${run.id} completed`);
         return;
       }
       case 'cancelled':
-        this.moveTo(run, 'cancelled');
+        this.end(run, 'cancelled');
         run.log.info(`run ${run.id} cancelled`);
         return;
       case 'failed':
-        run.error = outcome.error;
-        this.moveTo(run, 'failed');
-        run.log.warn({ error: outcome.error }, `run ${run.id} failed: [${outcome.error.code}] ${outcome.error.message}`);
+        this.fail(run, outcome.error);
         return;
       default: {
         const unknown: never = outcome;
@@ -309,17 +316,23 @@ export class HostRuns {
     }
   }
 
-  private moveTo(run: HostRun, status: 'completed' | 'failed' | 'cancelled'): void {
-    run.status = status;
-    run.finishedAt = this.now();
+  private fail(run: HostRun, error: OperationError): void {
+    run.error = error;
+    this.end(run, 'failed');
+    run.log.warn({ error }, `run ${run.id} failed: [${error.code}] ${error.message}`);
   }
 
-  private async push(run: HostRun, url: string, body: Buffer): Promise<void> {
-    run.pushing = true;
+  private end(run: HostRun, phase: 'pushing' | 'completed' | 'failed' | 'cancelled'): void {
+    run.phase.moveTo(phase);
+    run.endedAt = this.now();
+  }
+
+  /** A run is `pushing` only with a result and a callback URL. */
+  private async push(run: HostRun): Promise<void> {
     try {
       run.resultPushed = await pushResult({
-        url,
-        body,
+        url: run.request.callback_url!,
+        body: run.result!,
         token: this.options.token,
         delaysMs: this.options.pushDelaysMs ?? DEFAULT_PUSH_DELAYS_MS,
         attemptTimeoutMs: this.options.pushTimeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS,
@@ -327,9 +340,21 @@ export class HostRuns {
         logger: run.log,
       });
     } finally {
-      run.pushing = false;
+      run.phase.moveTo('completed');
     }
   }
+}
+
+function statusOf(run: HostRun): HostRunStatus {
+  return hostRunStatus(run.phase.current);
+}
+
+function isEnded(run: HostRun): boolean {
+  return hasEnded(run.phase.current);
+}
+
+function isCancelRequested(run: HostRun): boolean {
+  return run.cancelRequest.signal.aborted;
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { HostDevice, HostStartRequest } from '../../contracts/host-protocol.js';
 import { KtrdrError } from '../../errors.js';
-import type { ModelArtifact } from '../../training/artifact.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
-import type { AttachRequest, ExecutorCapacity, RemoteExecutor, RemoteRunControl, RunHandle, RunObserver, RunOutcome, TrainingJob } from '../executor.js';
+import type { AttachRequest, ExecutorCapacity, RemoteExecutor, RemoteRunControl, RunHandle, RunObserver, TrainingJob } from '../executor.js';
+import { SlotQueue, type Slot } from '../slot-queue.js';
 import { HostClient, isHostError } from './host-client.js';
-import { RemoteRun } from './remote-run.js';
+import { RemoteRun, type RunResume } from './remote-run.js';
 import { remoteRunSettings, type RemoteRunSettings } from './remote-settings.js';
 
 /** What the executor knows about its host right now; health checks keep it current. */
@@ -27,14 +27,13 @@ export interface RemoteHostExecutorOptions {
   readonly logger?: Logger;
 }
 
-interface Entry {
+/** A job for this host: a new run to dispatch, or (re-attaching) one the host already has. */
+interface RemoteJob {
   readonly operationId: string;
   readonly job?: TrainingJob;
-  readonly observer: RunObserver;
-  readonly resolve: (outcome: RunOutcome) => void;
-  readonly resolveRecovered: (artifact: ModelArtifact | null) => void;
+  readonly resume?: RunResume;
+  /** Set once the job has a slot. */
   run?: RemoteRun;
-  cancelled: boolean;
 }
 
 /**
@@ -51,8 +50,7 @@ export class RemoteHostExecutor implements RemoteExecutor {
   private readonly client: HostClient;
   private readonly settings: RemoteRunSettings;
   private readonly logger: Logger;
-  private readonly queue: Entry[] = [];
-  private readonly running = new Set<Entry>();
+  private readonly queue: SlotQueue<RemoteJob>;
   /** Every run whose loop is alive, watchers of lost runs included. */
   private readonly live = new Set<RemoteRun>();
   private closed = false;
@@ -62,6 +60,7 @@ export class RemoteHostExecutor implements RemoteExecutor {
     this.client = new HostClient(this.hostUrl, { token: options.token });
     this.settings = remoteRunSettings(options.settings);
     this.logger = options.logger ?? silentLogger();
+    this.queue = new SlotQueue({ slots: () => this.slots(), launch: (slot) => this.launch(slot) });
   }
 
   get device(): string {
@@ -73,19 +72,15 @@ export class RemoteHostExecutor implements RemoteExecutor {
   }
 
   submit(job: TrainingJob, observer: RunObserver = {}): RunHandle {
-    if (this.closed) throw new KtrdrError('INTERNAL', `the executor for ${this.hostUrl} is closed`, { details: { operation_id: job.operationId } });
-    const { entry, handle } = this.newEntry(job.operationId, observer, job);
-    this.queue.push(entry);
-    this.startQueued();
-    return handle;
+    this.checkOpen(job.operationId);
+    return this.handleOf(this.queue.enqueue({ operationId: job.operationId, job }, observer));
   }
 
-  /** Follows a run the host already has, without a slot of its own: it was counted when it was dispatched. */
+  /** Follows a run the host already has, ahead of the queue: its host slot was counted when it was dispatched. */
   attach(request: AttachRequest, observer: RunObserver = {}): RunHandle {
-    if (this.closed) throw new KtrdrError('INTERNAL', `the executor for ${this.hostUrl} is closed`, { details: { operation_id: request.operationId } });
-    const { entry, handle } = this.newEntry(request.operationId, observer);
-    this.launch(entry, { cursor: request.cursor, started: request.started, cancelRequested: request.cancelRequested });
-    return handle;
+    this.checkOpen(request.operationId);
+    const { operationId, ...resume } = request;
+    return this.handleOf(this.queue.admit({ operationId, resume }, observer));
   }
 
   /** Tells the host the run's result is stored: it may forget the run. An unknown run counts as acknowledged. */
@@ -99,7 +94,7 @@ export class RemoteHostExecutor implements RemoteExecutor {
   }
 
   capacity(): ExecutorCapacity {
-    return { slots: this.slots(), running: this.running.size, queued: this.queue.length };
+    return this.queue.capacity();
   }
 
   /**
@@ -108,14 +103,13 @@ export class RemoteHostExecutor implements RemoteExecutor {
    */
   detachDispatched(): string[] {
     const detached: string[] = [];
-    for (const entry of this.running) if (entry.run?.detach()) detached.push(entry.operationId);
+    for (const { job } of this.queue.running()) if (job.run?.detach()) detached.push(job.operationId);
     return detached;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const entry of [...this.queue]) this.cancel(entry);
-    for (const entry of [...this.running]) this.cancel(entry);
+    this.queue.close();
     for (const run of this.live) run.close();
     await Promise.all([...this.live].map((run) => run.stopped()));
   }
@@ -125,64 +119,40 @@ export class RemoteHostExecutor implements RemoteExecutor {
     return capacity !== undefined && Number.isInteger(capacity) && capacity > 0 ? capacity : 1;
   }
 
-  private newEntry(operationId: string, observer: RunObserver, job?: TrainingJob): { entry: Entry; handle: RunHandle } {
-    let resolve!: (outcome: RunOutcome) => void;
-    let resolveRecovered!: (artifact: ModelArtifact | null) => void;
-    const outcome = new Promise<RunOutcome>((r) => (resolve = r));
-    const recovered = new Promise<ModelArtifact | null>((r) => (resolveRecovered = r));
-    const entry: Entry = { operationId, job, observer, resolve, resolveRecovered, cancelled: false };
+  private checkOpen(operationId: string): void {
+    if (this.closed) throw new KtrdrError('INTERNAL', `the executor for ${this.hostUrl} is closed`, { details: { operation_id: operationId } });
+  }
+
+  private handleOf(slot: Slot<RemoteJob>): RunHandle {
     const remote: RemoteRunControl = {
-      deliverResult: (artifact) => entry.run?.deliverResult(artifact) ?? false,
-      detach: () => entry.run?.detach() ?? false,
-      recovered,
+      deliverResult: (artifact) => slot.job.run?.deliverResult(artifact) ?? false,
+      detach: () => slot.job.run?.detach() ?? false,
+      // A job cancelled while queued never had a run: there is nothing to recover.
+      recovered: slot.outcome.then(() => slot.job.run?.recovered ?? null),
     };
-    return { entry, handle: { outcome, cancel: () => this.cancel(entry), remote } };
+    return { outcome: slot.outcome, cancel: () => this.queue.cancel(slot), remote };
   }
 
-  private cancel(entry: Entry): void {
-    if (entry.cancelled) return;
-    entry.cancelled = true;
-    const queuedAt = this.queue.indexOf(entry);
-    if (queuedAt >= 0) {
-      this.queue.splice(queuedAt, 1);
-      entry.resolve({ status: 'cancelled', started: false });
-      entry.resolveRecovered(null);
-      return;
-    }
-    entry.run?.cancel();
-  }
-
-  private startQueued(): void {
-    while (!this.closed && this.running.size < this.slots() && this.queue.length > 0) {
-      const entry = this.queue.shift()!;
-      this.launch(entry);
-    }
-  }
-
-  private launch(entry: Entry, resume?: AttachRequest | Omit<AttachRequest, 'operationId'>): void {
-    this.running.add(entry);
-    const job = entry.job;
-    const callbackUrl = this.options.callbackUrl?.(entry.operationId);
+  private launch(slot: Slot<RemoteJob>): void {
+    const { operationId, job, resume } = slot.job;
+    const callbackUrl = this.options.callbackUrl?.(operationId);
     const run = new RemoteRun({
       client: this.client,
-      operationId: entry.operationId,
-      observer: entry.observer,
+      operationId,
+      observer: slot.observer,
       settings: this.settings,
       logger: this.logger,
       prepare: job === undefined ? undefined : () => Promise.resolve(this.startRequest(job, callbackUrl)),
-      resume: resume === undefined ? undefined : { cursor: resume.cursor, started: resume.started, cancelRequested: resume.cancelRequested },
+      resume,
       expectsPush: callbackUrl !== undefined,
-      onHostDone: () => {
-        // The host has freed the slot (the result may still be on its way): the next job may go.
-        this.running.delete(entry);
-        this.startQueued();
-      },
+      // The host has freed the slot (the result may still be on its way): the next job may go.
+      onHostDone: () => this.queue.release(slot),
     });
-    entry.run = run;
-    if (entry.cancelled) run.cancel();
+    slot.job.run = run;
+    slot.stop = () => run.cancel();
+    if (slot.cancelled) run.cancel();
     this.live.add(run);
-    void run.outcome.then(entry.resolve);
-    void run.recovered.then(entry.resolveRecovered);
+    void run.outcome.then((outcome) => slot.settle(outcome));
     void run.stopped().then(() => this.live.delete(run));
     run.start();
   }

@@ -3,10 +3,13 @@ import { KtrdrError, isErrorCode } from '../../errors.js';
 import { toOperationError, type OperationError } from '../../operations/operation.js';
 import { artifactFromJson, type ModelArtifact } from '../../training/artifact.js';
 import type { Logger } from '../../util/logger.js';
+import { PhaseMachine } from '../../util/phases.js';
 import { notify, type RunObserver, type RunOutcome } from '../executor.js';
 import { relayHostEvents } from './event-relay.js';
 import { HostUnreachableError, isHostError, type HostClient } from './host-client.js';
+import { REMOTE_RUN_MOVES, type RemoteRunPhase } from './remote-run-phase.js';
 import type { RemoteRunSettings } from './remote-settings.js';
+import { WakeableSleep } from './wakeable-sleep.js';
 
 /** The host's default page of events; a full page means more are waiting, so the next poll goes at once. */
 const HOST_EVENTS_PAGE = 1000;
@@ -14,6 +17,13 @@ const HOST_EVENTS_PAGE = 1000;
 const MIN_POLL_TIMEOUT_MS = 250;
 /** Failed pulls of an available result before the run is given up as failed. */
 const MAX_PULL_FAILURES = 5;
+
+/** Re-attaching: the event cursor already relayed, and what the operation's record says about the run. */
+export interface RunResume {
+  readonly cursor: number;
+  readonly started: boolean;
+  readonly cancelRequested: boolean;
+}
 
 export interface RemoteRunInit {
   readonly client: HostClient;
@@ -23,8 +33,8 @@ export interface RemoteRunInit {
   readonly logger: Logger;
   /** Builds the start request (data hashes included). Absent when re-attaching to a run the host already has. */
   readonly prepare?: () => Promise<HostStartRequest>;
-  /** Re-attaching: the event cursor already relayed, and what the record says about the run. */
-  readonly resume?: { readonly cursor: number; readonly started: boolean; readonly cancelRequested: boolean };
+  /** Present when re-attaching to a run the host already has. */
+  readonly resume?: RunResume;
   /** Whether the host was given a callback URL: only then is a push worth waiting for. */
   readonly expectsPush: boolean;
   /** Called once the host no longer counts the run against its capacity (or never will), so the slot can be reused. */
@@ -42,6 +52,7 @@ type Step = RunOutcome | typeof DETACHED;
  * forwards a cancel, and ends with the artifact — pushed by the host, or pulled if no push came within a short
  * grace time after the host reported completion. A host that stops answering for `lostAfterMs` fails the run with
  * HOST_LOST; the run then keeps watching, slowly, in case the host comes back with the result (`recovered`).
+ * Its phases and their moves are in `remote-run-phase.ts`.
  */
 export class RemoteRun {
   readonly outcome: Promise<RunOutcome>;
@@ -50,29 +61,28 @@ export class RemoteRun {
   private settleRecovered!: (artifact: ModelArtifact | null) => void;
   private readonly now: () => number;
   private readonly hostUrl: string;
+  private readonly phase: PhaseMachine<RemoteRunPhase>;
+  private readonly sleeper = new WakeableSleep();
   private cursor: number;
+  /** The host reported the run's start (an outcome `cancelled` says whether it had started). */
   private started: boolean;
-  private dispatched: boolean;
   private cancelRequested: boolean;
   private cancelSent = false;
-  private detached = false;
+  /** The executor is closing: a lost run is not watched (any more). */
   private closed = false;
-  private settled = false;
-  private hostDone = false;
   private pushed: ModelArtifact | undefined;
-  private wake: (() => void) | undefined;
-  private wokenEarly = false;
-  /** After HOST_LOST: looking for the host to come back with the result. */
-  private watching = false;
+  /** Gives the executor's slot back, once: when the host no longer counts the run, or the loop has ended. */
+  private releaseSlot: (() => void) | undefined;
   private loop: Promise<void> | undefined;
 
   constructor(private readonly init: RemoteRunInit) {
     this.now = init.now ?? Date.now;
     this.hostUrl = init.client.baseUrl;
+    this.phase = new PhaseMachine(`remote run ${init.operationId}`, REMOTE_RUN_MOVES, init.resume === undefined ? 'dispatching' : 'following');
     this.cursor = init.resume?.cursor ?? 0;
     this.started = init.resume?.started ?? false;
-    this.dispatched = init.resume !== undefined;
     this.cancelRequested = init.resume?.cancelRequested ?? false;
+    this.releaseSlot = init.onHostDone;
     this.outcome = new Promise((resolve) => (this.settleOutcome = resolve));
     this.recovered = new Promise((resolve) => (this.settleRecovered = resolve));
   }
@@ -88,60 +98,78 @@ export class RemoteRun {
   }
 
   cancel(): void {
-    if (this.settled || this.cancelRequested) return;
+    if (this.cancelRequested || this.phase.is('watching', 'detached', 'done')) return;
     this.cancelRequested = true;
-    this.wakeUp();
+    this.sleeper.wake();
   }
 
   deliverResult(artifact: ModelArtifact): boolean {
-    if (this.pushed !== undefined) return false;
-    const waiting = !this.settled || this.isWatching();
-    if (waiting) {
-      this.pushed = artifact;
-      this.wakeUp();
-    }
-    return waiting;
+    if (this.pushed !== undefined || !this.takesResult()) return false;
+    this.pushed = artifact;
+    this.sleeper.wake();
+    return true;
   }
 
   detach(): boolean {
-    if (!this.dispatched || this.settled) return false;
-    this.detached = true;
-    this.wakeUp();
+    if (this.phase.is('detached')) return true;
+    if (!this.phase.can('detached')) return false;
+    this.phase.moveTo('detached');
+    this.sleeper.wake();
     return true;
   }
 
   /** The executor is closing: stop watching for a lost run's result. */
   close(): void {
     this.closed = true;
-    this.wakeUp();
+    this.sleeper.wake();
   }
 
-  private isWatching(): boolean {
-    return this.settled && !this.closed && this.watching;
+  /** Whether a pushed artifact can still end the run (or, after HOST_LOST, be recovered). */
+  private takesResult(): boolean {
+    const phase = this.phase.current;
+    switch (phase) {
+      case 'dispatching':
+      case 'following':
+      case 'awaitingPush':
+        return true;
+      case 'watching':
+        return !this.closed;
+      case 'detached':
+      case 'done':
+        return false;
+      default: {
+        const unknown: never = phase;
+        throw new Error(`unknown remote run phase ${String(unknown)}`);
+      }
+    }
   }
 
   private async lifecycle(): Promise<void> {
     try {
       const step = await this.run();
-      if (step === DETACHED) return;
-      this.settle(step);
-      if (step.status === 'failed' && step.error.code === 'HOST_LOST') {
-        this.watching = true;
+      // A detach may have come while the last answer was on its way: that answer belongs to the next process too.
+      if (step === DETACHED || this.phase.is('detached')) return;
+      if (step.status === 'failed' && step.error.code === 'HOST_LOST' && this.phase.can('watching')) {
+        this.phase.moveTo('watching');
+        this.settleOutcome(step);
         this.settleRecovered(await this.watchForRecovery());
+      } else {
+        this.phase.moveTo('done');
+        this.settleOutcome(step);
       }
     } catch (error) {
-      // A bug here must still end the run, never leave it hanging.
+      // A bug here must still end the run, never leave it hanging (a settled outcome stays as it was).
       this.init.logger.error({ err: error, operation_id: this.init.operationId }, `remote run ${this.init.operationId} failed unexpectedly`);
-      this.settle({ status: 'failed', error: toOperationError(error, 'INTERNAL') });
+      this.settleOutcome({ status: 'failed', error: toOperationError(error, 'INTERNAL') });
     } finally {
-      this.watching = false;
       this.settleRecovered(null);
-      this.markHostDone();
+      if (!this.phase.is('detached', 'done')) this.phase.moveTo('done');
+      this.releaseHostSlot();
     }
   }
 
   private async run(): Promise<Step> {
-    if (!this.dispatched) {
+    if (this.phase.is('dispatching')) {
       const refused = await this.dispatch();
       if (refused !== undefined) return refused;
     }
@@ -165,12 +193,12 @@ export class RemoteRun {
     for (;;) {
       try {
         await client.start(request, { timeoutMs: settings.startTimeoutMs });
-        this.dispatched = true;
+        this.phase.moveTo('following');
         return undefined;
       } catch (error) {
         // An earlier attempt got through (its answer was lost): the host has the run, which is what we wanted.
         if (isHostError(error, 'RUN_EXISTS')) {
-          this.dispatched = true;
+          this.phase.moveTo('following');
           return undefined;
         }
         const retry =
@@ -191,7 +219,7 @@ export class RemoteRun {
     let completedAt: number | undefined;
     let pullFailures = 0;
     for (;;) {
-      if (this.detached) return DETACHED;
+      if (this.phase.is('detached')) return DETACHED;
       if (this.cancelRequested && !this.cancelSent) await this.sendCancel();
       let body: HostRunStatusBody;
       // A poll never outlasts the time left before the host counts as lost, so HOST_LOST comes on time.
@@ -199,7 +227,7 @@ export class RemoteRun {
       try {
         body = await client.status(operationId, this.cursor, { timeoutMs: Math.min(settings.requestTimeoutMs, Math.max(MIN_POLL_TIMEOUT_MS, leftMs)) });
       } catch (error) {
-        if (this.detached) return DETACHED;
+        if (this.phase.is('detached')) return DETACHED;
         if (this.pushed !== undefined) return this.completed(this.pushed, 'push');
         if (isHostError(error, 'OPERATION_NOT_FOUND')) return lost(`${this.hostUrl} no longer knows run ${operationId} (the host restarted, or the run expired)`);
         if (!(error instanceof HostUnreachableError)) return { status: 'failed', error: toOperationError(error, 'INTERNAL') };
@@ -211,7 +239,7 @@ export class RemoteRun {
       }
       lastContact = this.now();
       // Letting go: whatever this answer says belongs to the next process, which re-attaches from the journal.
-      if (this.detached) return DETACHED;
+      if (this.phase.is('detached')) return DETACHED;
       if (body.events.length > 0 && relayHostEvents(body.events, this.init.observer).started) this.started = true;
       if (body.next_cursor !== this.cursor) {
         this.cursor = body.next_cursor;
@@ -225,17 +253,19 @@ export class RemoteRun {
         case 'running':
           break;
         case 'cancelled':
-          this.markHostDone();
+          this.releaseHostSlot();
           return { status: 'cancelled', started: this.started };
         case 'failed':
-          this.markHostDone();
+          this.releaseHostSlot();
           return { status: 'failed', error: hostRunError(body.error) };
         case 'completed': {
-          this.markHostDone();
+          this.releaseHostSlot();
           if (this.pushed !== undefined) return this.completed(this.pushed, 'push');
           if (!body.result_available) {
             return { status: 'failed', error: { code: 'TRAINING_FAILED', message: `${this.hostUrl} completed run ${operationId} but no longer holds its result` } };
           }
+          // Polled again while the push is awaited: the first answer that says `completed` moves the run on.
+          if (this.phase.is('following')) this.phase.moveTo('awaitingPush');
           completedAt ??= this.now();
           const graceLeft = settings.pushGraceMs - (this.now() - completedAt);
           // The push is the fast path; without a callback, once the push gave up, or after the grace time, pull.
@@ -316,40 +346,15 @@ export class RemoteRun {
     return { status: 'completed', artifact };
   }
 
-  private settle(outcome: RunOutcome): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.settleOutcome(outcome);
+  private releaseHostSlot(): void {
+    const release = this.releaseSlot;
+    this.releaseSlot = undefined;
+    release?.();
   }
 
-  private markHostDone(): void {
-    if (this.hostDone) return;
-    this.hostDone = true;
-    this.init.onHostDone();
-  }
-
-  /** Waits `ms`, or less if woken; a wake-up that came while the loop was busy ends the next wait at once. */
+  /** Waits `ms`, or less if woken (a cancel, a push, a detach, the executor closing). */
   private sleep(ms: number): Promise<void> {
-    if (this.wokenEarly) {
-      this.wokenEarly = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        if (this.wake === done) this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      this.wake = done;
-    });
-  }
-
-  private wakeUp(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    if (wake !== undefined) wake();
-    else this.wokenEarly = true;
+    return this.sleeper.sleep(ms);
   }
 }
 
