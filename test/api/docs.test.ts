@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBackend, type TestBackend } from './test-backend.js';
+import { startTestBackend, type TestBackend } from '../helpers/test-backend.js';
 
 describe('backend API: OpenAPI document and docs page', () => {
   let server: TestBackend;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSse } from '../../src/api/client/sse-parser.js';
 import { OperationEventSchema, type OperationEventWire } from '../../src/contracts/operations.js';
-import { longStrategy, spxStrategy, waitFor } from '../execution/strategies.js';
-import { errorCode, startTestBackend, startTraining, type TestBackend } from './test-backend.js';
+import { longStrategy, spxStrategy, waitFor } from '../helpers/strategies.js';
+import { errorCode, startTestBackend, startTraining, type TestBackend } from '../helpers/test-backend.js';
 
 async function readStream(url: string, headers: Record<string, string> = {}): Promise<{ events: OperationEventWire[]; status: number; type: string | null }> {
   const response = await fetch(url, { headers });

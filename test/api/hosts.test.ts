@@ -11,9 +11,9 @@ import { OperationListSchema } from '../../src/contracts/operations.js';
 import { StartTrainingResponseSchema, TrainingConfigChangeSchema, TrainingConfigSchema, TrainingResultAcceptedSchema } from '../../src/contracts/trainings.js';
 import { FileModelStore } from '../../src/models/model-store.js';
 import { artifactToJson } from '../../src/training/artifact.js';
-import { HOST_TOKEN, startHostProcess, type HostProcess } from '../execution/host-process.js';
-import { DATA_DIR, spxStrategy, waitFor } from '../execution/strategies.js';
-import { errorCode, startTestBackend, startTraining, type TestBackend } from './test-backend.js';
+import { HOST_TOKEN, startHostProcess, type HostProcess } from '../helpers/host-process.js';
+import { DATA_DIR, spxStrategy, waitFor } from '../helpers/strategies.js';
+import { errorCode, startTestBackend, startTraining, type TestBackend } from '../helpers/test-backend.js';
 
 const gzipAsync = promisify(gzip);
 const TERMINAL = ['completed', 'failed', 'cancelled'];

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/errors.js';
-import { spxStrategy } from '../execution/strategies.js';
-import { errorCode, startTestBackend, type TestBackend } from './test-backend.js';
+import { spxStrategy } from '../helpers/strategies.js';
+import { errorCode, startTestBackend, type TestBackend } from '../helpers/test-backend.js';
 
 interface Malformed {
   readonly name: string;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HealthSchema } from '../../src/contracts/health.js';
 import { CancelResponseSchema } from '../../src/contracts/operations.js';
-import { longStrategy, spxStrategy, waitFor } from '../execution/strategies.js';
-import { startTestBackend, startTraining, type TestBackend } from './test-backend.js';
+import { longStrategy, spxStrategy, waitFor } from '../helpers/strategies.js';
+import { startTestBackend, startTraining, type TestBackend } from '../helpers/test-backend.js';
 
 describe('backend API: local concurrency limit', () => {
   let server: TestBackend;

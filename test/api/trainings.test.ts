@@ -4,8 +4,8 @@ import { ModelDetailSchema, ModelListSchema, PredictResponseSchema } from '../..
 import { CancelResponseSchema, OperationListSchema, OperationMetricsSchema, OperationLogsSchema } from '../../src/contracts/operations.js';
 import { StrategyDetailSchema, StrategyListSchema, StrategyValidationSchema } from '../../src/contracts/strategies.js';
 import { StartTrainingResponseSchema } from '../../src/contracts/trainings.js';
-import { INVALID_STRATEGY, longStrategy, spxStrategy, waitFor } from '../execution/strategies.js';
-import { errorCode, startTestBackend, startTraining, type TestBackend } from './test-backend.js';
+import { INVALID_STRATEGY, longStrategy, spxStrategy, waitFor } from '../helpers/strategies.js';
+import { errorCode, startTestBackend, startTraining, type TestBackend } from '../helpers/test-backend.js';
 
 /** The original service's acceptance scenarios (ke2e T1-T6), against the real backend on a loopback port. */
 describe('backend API: trainings and operations', () => {

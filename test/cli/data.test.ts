@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MarketDataRepository } from '../../src/data/repository.js';
 import { resample } from '../../src/data/resample.js';
-import { ktrdr } from './cli-harness.js';
+import { ktrdr } from '../helpers/cli-harness.js';
 
 describe('ktrdr data', () => {
   let dir: string;

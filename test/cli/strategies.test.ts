@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { projectRoot } from '../../src/util/package-info.js';
-import { ktrdr } from './cli-harness.js';
+import { ktrdr } from '../helpers/cli-harness.js';
 
 const GOOD = `name: good
 description: a small valid strategy

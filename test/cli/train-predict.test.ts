@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/util/package-info.js';
 import { runCliProcess, startCli } from '../helpers/cli-process.js';
-import { SPX_RSI_STRATEGY } from '../training/fixtures.js';
+import { SPX_RSI_STRATEGY } from '../helpers/training-fixtures.js';
 
 describe('ktrdr train / predict / models (real processes)', () => {
   let root: string;

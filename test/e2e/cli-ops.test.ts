@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { followRemoteTraining, runRemoteTraining } from '../../src/cli/commands/remote-train.js';
-import { longStrategy, spxStrategy, waitFor } from '../execution/strategies.js';
-import { startTestBackend, startTraining, type TestBackend } from '../api/test-backend.js';
+import { longStrategy, spxStrategy, waitFor } from '../helpers/strategies.js';
+import { startTestBackend, startTraining, type TestBackend } from '../helpers/test-backend.js';
 import { runCliProcess as runCli } from '../helpers/cli-process.js';
 
 function capture(): { write(text: string): void; text(): string } {

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelListSchema } from '../../src/contracts/models.js';
 import type { OperationResponse } from '../../src/contracts/operations.js';
-import { DATA_DIR, spxStrategy, tempDirs, waitFor, type TempDirs } from '../execution/strategies.js';
+import { DATA_DIR, spxStrategy, tempDirs, waitFor, type TempDirs } from '../helpers/strategies.js';
 import { runCliProcess } from '../helpers/cli-process.js';
-import { api, operation, startServerProcess, type ServerProcess } from './processes.js';
+import { api, operation, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
 /** A tmpfs needs root (CAP_SYS_ADMIN); CI and the development machines run as root, elsewhere that case is skipped. */
 function canMount(): boolean {

@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ModelListSchema } from '../../src/contracts/models.js';
 import { OperationLogsSchema } from '../../src/contracts/operations.js';
 import { StrategyListSchema } from '../../src/contracts/strategies.js';
-import { memoryLogger, startTestBackend, startTraining, type TestBackend } from '../api/test-backend.js';
-import { HOST_TOKEN, startHostProcess, type HostProcess } from '../execution/host-process.js';
-import { longStrategy, spxStrategy, waitFor } from '../execution/strategies.js';
+import { memoryLogger, startTestBackend, startTraining, type TestBackend } from '../helpers/test-backend.js';
+import { HOST_TOKEN, startHostProcess, type HostProcess } from '../helpers/host-process.js';
+import { longStrategy, spxStrategy, waitFor } from '../helpers/strategies.js';
 
 const TERMINAL = ['completed', 'failed', 'cancelled'];
 /** Nothing listens on the discard port: every push to it is refused at once. */

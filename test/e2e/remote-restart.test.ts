@@ -3,9 +3,9 @@ import { HostListSchema } from '../../src/contracts/hosts.js';
 import { ModelListSchema } from '../../src/contracts/models.js';
 import { OperationLogsSchema, OperationMetricsSchema } from '../../src/contracts/operations.js';
 import { runCliProcess } from '../helpers/cli-process.js';
-import { HOST_TOKEN, startHostProcess, type HostProcess } from '../execution/host-process.js';
-import { DATA_DIR, spxStrategy, tempDirs, waitFor, type TempDirs } from '../execution/strategies.js';
-import { api, operation, startServerProcess, type ServerProcess } from './processes.js';
+import { HOST_TOKEN, startHostProcess, type HostProcess } from '../helpers/host-process.js';
+import { DATA_DIR, spxStrategy, tempDirs, waitFor, type TempDirs } from '../helpers/strategies.js';
+import { api, operation, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
 /** `ktrdr serve` and `ktrdr host` as real processes: a backend killed mid-run, restarted, and the CLI's view of hosts. */
 describe('ktrdr serve with a training host: restart and CLI', () => {

@@ -7,9 +7,9 @@ import { ModelListSchema, PredictResponseSchema } from '../../src/contracts/mode
 import { OperationLogsSchema, OperationMetricsSchema, type OperationResponse } from '../../src/contracts/operations.js';
 import { StrategyListSchema } from '../../src/contracts/strategies.js';
 import { StartTrainingResponseSchema } from '../../src/contracts/trainings.js';
-import { memoryLogger, startTestBackend, startTraining, type TestBackend } from '../api/test-backend.js';
-import { HOST_TOKEN, startHostProcess, type HostProcess } from '../execution/host-process.js';
-import { longStrategy, spxStrategy, waitFor } from '../execution/strategies.js';
+import { memoryLogger, startTestBackend, startTraining, type TestBackend } from '../helpers/test-backend.js';
+import { HOST_TOKEN, startHostProcess, type HostProcess } from '../helpers/host-process.js';
+import { longStrategy, spxStrategy, waitFor } from '../helpers/strategies.js';
 
 const TERMINAL = ['completed', 'failed', 'cancelled'];
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelListSchema } from '../../src/contracts/models.js';
 import { StrategyListSchema } from '../../src/contracts/strategies.js';
-import { DATA_DIR, longStrategy, spxStrategy, tempDirs, waitFor, type TempDirs } from '../execution/strategies.js';
-import { api, operation, startServerProcess, type ServerProcess } from './processes.js';
+import { DATA_DIR, longStrategy, spxStrategy, tempDirs, waitFor, type TempDirs } from '../helpers/strategies.js';
+import { api, operation, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
 describe('ktrdr serve: restart during a run', () => {
   let dirs: TempDirs;

@@ -14,7 +14,7 @@ import { runTraining } from '../../src/training/pipeline.js';
 import type { TrainingProgress } from '../../src/training/progress.js';
 import { TOTAL_STEPS, stepLine, TRAINING_STEPS } from '../../src/training/steps.js';
 import { silentLogger, type LogRecord } from '../../src/util/logger.js';
-import { DATA_DIR, longStrategy, spxStrategy, waitFor } from './strategies.js';
+import { DATA_DIR, longStrategy, spxStrategy, waitFor } from '../helpers/strategies.js';
 
 export interface ExecutorFixture {
   readonly executor: Executor;

@@ -8,7 +8,7 @@ import { localConcurrency } from '../../src/execution/local/concurrency.js';
 import { LocalExecutor } from '../../src/execution/local/local-executor.js';
 import { resolveWorkerFile } from '../../src/execution/local/worker-file.js';
 import { describeExecutorConformance, job, RecordingObserver } from './executor.conformance.js';
-import { DATA_DIR, longStrategy, waitFor } from './strategies.js';
+import { DATA_DIR, longStrategy, waitFor } from '../helpers/strategies.js';
 
 describeExecutorConformance(
   'LocalExecutor',

@@ -2,8 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HostClient } from '../../src/execution/remote/host-client.js';
 import { RemoteHostExecutor } from '../../src/execution/remote/remote-host-executor.js';
 import { describeExecutorConformance, job, RecordingObserver } from './executor.conformance.js';
-import { HOST_TOKEN, startHostProcess, type HostProcess } from './host-process.js';
-import { longStrategy, spxStrategy, waitFor } from './strategies.js';
+import { HOST_TOKEN, startHostProcess, type HostProcess } from '../helpers/host-process.js';
+import { longStrategy, spxStrategy, waitFor } from '../helpers/strategies.js';
 
 /** One real `ktrdr host` process per concurrency, shared by the suite (starting one costs about half a second). */
 const hosts = new Map<number, Promise<HostProcess>>();

@@ -9,7 +9,7 @@ import { FileModelStore } from '../../src/models/model-store.js';
 import type { StatusEvent } from '../../src/operations/operation.js';
 import { SqliteOperationStore } from '../../src/operations/sqlite/sqlite-operation-store.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { DATA_DIR, INVALID_STRATEGY, longStrategy, spxStrategy, tempDirs, waitFor, type TempDirs } from './strategies.js';
+import { DATA_DIR, INVALID_STRATEGY, longStrategy, spxStrategy, tempDirs, waitFor, type TempDirs } from '../helpers/strategies.js';
 
 describe(TrainingService.name, () => {
   let dirs: TempDirs;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostHealthSchema, HostRunStatusSchema } from '../../src/contracts/host-protocol.js';
-import { longStrategy, waitFor } from '../execution/strategies.js';
-import { HostClient, spxStartRequest, startTestHost, TOKEN, type TestHost } from './host-harness.js';
+import { longStrategy, waitFor } from '../helpers/strategies.js';
+import { HostClient, spxStartRequest, startTestHost, TOKEN, type TestHost } from '../helpers/host-harness.js';
 
 describe('host HTTP app', () => {
   let host: TestHost | undefined;

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliProcess, startCli } from '../helpers/cli-process.js';
-import { waitFor } from '../execution/strategies.js';
-import { TestBackend } from './test-backend.js';
+import { waitFor } from '../helpers/strategies.js';
+import { BackendStub } from '../helpers/backend-stub.js';
 
 describe('ktrdr host', () => {
   let root: string;
@@ -23,7 +23,7 @@ describe('ktrdr host', () => {
   });
 
   it('should listen, register with the backend as a heartbeat, and stop on SIGTERM', async () => {
-    const backend = await new TestBackend().start();
+    const backend = await new BackendStub().start();
     try {
       const cli = startCli(
         ['host', '--port', '0', '--backend', backend.url, '--register', '--name', 'cli-host', '--data-dir', root, '--cache-dir', join(root, 'cache'), '--log-level', 'warn'],

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitFor } from '../execution/strategies.js';
-import { sha256File, SPX_CSV, spxStartRequest, startTestHost, TOKEN, type TestHost } from './host-harness.js';
-import { TestBackend } from './test-backend.js';
+import { waitFor } from '../helpers/strategies.js';
+import { sha256File, SPX_CSV, spxStartRequest, startTestHost, TOKEN, type TestHost } from '../helpers/host-harness.js';
+import { BackendStub } from '../helpers/backend-stub.js';
 
 /** The SPX file with its last bar removed: same name, different bytes. */
 async function writeAlteredSpx(file: string): Promise<void> {
@@ -14,7 +14,7 @@ async function writeAlteredSpx(file: string): Promise<void> {
 
 describe('market data on a host', () => {
   let host: TestHost | undefined;
-  let backend: TestBackend | undefined;
+  let backend: BackendStub | undefined;
   afterEach(async () => {
     await host?.close();
     await backend?.close();
@@ -22,7 +22,7 @@ describe('market data on a host', () => {
   });
 
   it("should use the host's own file when its sha256 matches, without downloading", async () => {
-    backend = await new TestBackend({ files: { SPX_1d: SPX_CSV } }).start();
+    backend = await new BackendStub({ files: { SPX_1d: SPX_CSV } }).start();
     host = await startTestHost();
     await host.client.start(await spxStartRequest('op-own', { callback_url: backend.callbackUrl('op-own') }));
     expect((await host.client.waitUntilFinished('op-own')).final.status).toBe('completed');
@@ -30,7 +30,7 @@ describe('market data on a host', () => {
   });
 
   it('should download a series whose local copy differs, check it, cache it by hash and reuse the cache', async () => {
-    backend = await new TestBackend({ files: { SPX_1d: SPX_CSV } }).start();
+    backend = await new BackendStub({ files: { SPX_1d: SPX_CSV } }).start();
     host = await startTestHost();
     await writeAlteredSpx(join(host.dataDir, 'SPX_1d.csv'));
     const sha = await sha256File(SPX_CSV);
@@ -50,7 +50,7 @@ describe('market data on a host', () => {
   });
 
   it('should accept a gzip body sent as content, from the --backend URL', async () => {
-    backend = await new TestBackend({ files: { SPX_1d: SPX_CSV }, gzipAs: 'content' }).start();
+    backend = await new BackendStub({ files: { SPX_1d: SPX_CSV }, gzipAs: 'content' }).start();
     host = await startTestHost({ withSpxData: false, runs: { backendUrl: backend.url } });
     await host.client.start(await spxStartRequest('op-content'));
     expect((await host.client.waitUntilFinished('op-content')).final).toMatchObject({ status: 'completed' });
@@ -58,7 +58,7 @@ describe('market data on a host', () => {
   });
 
   it('should fail the run with DATA_INVALID when the downloaded bytes hash differently, and cache nothing', async () => {
-    backend = await new TestBackend({ files: { SPX_1d: SPX_CSV } }).start();
+    backend = await new BackendStub({ files: { SPX_1d: SPX_CSV } }).start();
     host = await startTestHost({ withSpxData: false, runs: { backendUrl: backend.url } });
     const request = await spxStartRequest('op-wrongsha');
     const wanted = 'ab'.repeat(32);
@@ -72,7 +72,7 @@ describe('market data on a host', () => {
   });
 
   it('should fail with DATA_NOT_FOUND when the backend has no such series', async () => {
-    backend = await new TestBackend({ files: {} }).start();
+    backend = await new BackendStub({ files: {} }).start();
     host = await startTestHost({ withSpxData: false });
     await host.client.start(await spxStartRequest('op-404', { callback_url: backend.callbackUrl('op-404') }));
     const { final } = await host.client.waitUntilFinished('op-404');
@@ -89,7 +89,7 @@ describe('market data on a host', () => {
   });
 
   it('should fail with DATA_NOT_FOUND when the backend cannot be reached', async () => {
-    backend = await new TestBackend().start();
+    backend = await new BackendStub().start();
     const unreachable = backend.url;
     await backend.close();
     backend = undefined;
@@ -103,7 +103,7 @@ describe('market data on a host', () => {
   });
 
   it('should cancel a run while its data is still downloading', async () => {
-    backend = await new TestBackend({ files: { SPX_1d: SPX_CSV }, dataDelayMs: 1500 }).start();
+    backend = await new BackendStub({ files: { SPX_1d: SPX_CSV }, dataDelayMs: 1500 }).start();
     host = await startTestHost({ withSpxData: false, runs: { backendUrl: backend.url } });
     await host.client.start(await spxStartRequest('op-cancel-dl'));
     await waitFor(() => (backend!.downloads.length > 0 ? true : undefined), 'the download to begin');

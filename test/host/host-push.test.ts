@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { artifactFromJson, sha256Hex } from '../../src/training/artifact.js';
-import { waitFor } from '../execution/strategies.js';
-import { spxStartRequest, startTestHost, TOKEN, type TestHost } from './host-harness.js';
-import { TestBackend } from './test-backend.js';
+import { waitFor } from '../helpers/strategies.js';
+import { spxStartRequest, startTestHost, TOKEN, type TestHost } from '../helpers/host-harness.js';
+import { BackendStub } from '../helpers/backend-stub.js';
 
 describe('pushing results to the backend', () => {
   let host: TestHost | undefined;
-  let backend: TestBackend | undefined;
+  let backend: BackendStub | undefined;
   afterEach(async () => {
     await host?.close();
     await backend?.close();
@@ -14,7 +14,7 @@ describe('pushing results to the backend', () => {
   });
 
   it('should retry with backoff until the backend accepts, sending the gzip artifact with the token', async () => {
-    backend = await new TestBackend({ failPushes: 2 }).start();
+    backend = await new BackendStub({ failPushes: 2 }).start();
     host = await startTestHost();
     await host.client.start(await spxStartRequest('op-push', { callback_url: backend.callbackUrl('op-push') }));
     const { final } = await host.client.waitUntilFinished('op-push');
@@ -38,7 +38,7 @@ describe('pushing results to the backend', () => {
   });
 
   it('should give up after five attempts and keep the result for a pull', async () => {
-    backend = await new TestBackend({ failPushes: Infinity }).start();
+    backend = await new BackendStub({ failPushes: Infinity }).start();
     host = await startTestHost();
     await host.client.start(await spxStartRequest('op-nopush', { callback_url: backend.callbackUrl('op-nopush') }));
     await host.client.waitUntilFinished('op-nopush');
@@ -53,7 +53,7 @@ describe('pushing results to the backend', () => {
   });
 
   it('should not retry a push the backend refuses outright', async () => {
-    backend = await new TestBackend().start();
+    backend = await new BackendStub().start();
     host = await startTestHost();
     // No such route on the backend: 404, which a retry cannot fix.
     await host.client.start(await spxStartRequest('op-refused', { callback_url: `${backend.url}/api/v1/elsewhere` }));

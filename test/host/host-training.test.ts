@@ -5,8 +5,8 @@ import { applyOverrides } from '../../src/training/overrides.js';
 import { runTraining } from '../../src/training/pipeline.js';
 import { TRAINING_STEPS, stepLine } from '../../src/training/steps.js';
 import { createRecordingLogger, type LogRecord } from '../../src/util/logger.js';
-import { DATA_DIR, spxStrategy } from '../execution/strategies.js';
-import { sha256File, SPX_CSV, spxStartRequest, startTestHost, type TestHost } from './host-harness.js';
+import { DATA_DIR, spxStrategy } from '../helpers/strategies.js';
+import { sha256File, SPX_CSV, spxStartRequest, startTestHost, type TestHost } from '../helpers/host-harness.js';
 
 describe('training on a host', () => {
   let host: TestHost;

@@ -2,9 +2,9 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/errors.js';
 import { createHttpApp } from '../../src/http/app.js';
-import { spxStrategy } from '../execution/strategies.js';
-import { startTestBackend, type TestBackend } from '../api/test-backend.js';
-import { startTestHost, TOKEN, type TestHost } from '../host/host-harness.js';
+import { spxStrategy } from '../helpers/strategies.js';
+import { startTestBackend, type TestBackend } from '../helpers/test-backend.js';
+import { startTestHost, TOKEN, type TestHost } from '../helpers/host-harness.js';
 
 interface RawResponse {
   readonly status: number;

@@ -7,7 +7,7 @@ import { predictFromStore, predictWithArtifact } from '../../src/models/inferenc
 import { FileModelStore } from '../../src/models/model-store.js';
 import { runTraining } from '../../src/training/pipeline.js';
 import type { ModelArtifact } from '../../src/training/artifact.js';
-import { SPX_RSI_STRATEGY, recordingContext } from '../training/fixtures.js';
+import { SPX_RSI_STRATEGY, recordingContext } from '../helpers/training-fixtures.js';
 
 describe('prediction', () => {
   let root: string;

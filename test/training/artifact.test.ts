@@ -6,7 +6,7 @@ import { FileModelStore } from '../../src/models/model-store.js';
 import { artifactFromJson, artifactToJson } from '../../src/training/artifact.js';
 import { runTraining } from '../../src/training/pipeline.js';
 import { buildArtifact } from '../helpers/artifact-builder.js';
-import { SPX_RSI_STRATEGY, recordingContext } from './fixtures.js';
+import { SPX_RSI_STRATEGY, recordingContext } from '../helpers/training-fixtures.js';
 
 describe('artifactFromJson', () => {
   it('should give back what artifactToJson wrote, keeping keys it does not know', () => {

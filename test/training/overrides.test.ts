@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseStrategy } from '../../src/config/strategy.js';
 import { KtrdrError } from '../../src/errors.js';
 import { REQUEST_FIELD_NAMES, TRAIN_OPTION_NAMES, applyOverrides, checkOverrides, type StrategyOverrides } from '../../src/training/overrides.js';
-import { SPX_RSI_STRATEGY } from './fixtures.js';
+import { SPX_RSI_STRATEGY } from '../helpers/training-fixtures.js';
 
 describe('applyOverrides', () => {
   it('should return the text unchanged without overrides, so the strategy hash stays the same', () => {

@@ -3,7 +3,7 @@ import { runTraining } from '../../src/training/pipeline.js';
 import { TRAINING_STEPS } from '../../src/training/steps.js';
 import { sha256Hex } from '../../src/training/artifact.js';
 import { applyOverrides } from '../../src/training/overrides.js';
-import { SPX_RSI_STRATEGY, recordingContext } from './fixtures.js';
+import { SPX_RSI_STRATEGY, recordingContext } from '../helpers/training-fixtures.js';
 
 const request = { strategyYaml: SPX_RSI_STRATEGY };
 

@@ -3,7 +3,7 @@ import { ErrorBodySchema } from '../../src/contracts/common.js';
 import { OperationSchema, type OperationResponse } from '../../src/contracts/operations.js';
 import type { HostSettings } from '../../src/execution/hosts/host-settings.js';
 import { createRecordingLogger, type Logger, type LogRecord } from '../../src/util/logger.js';
-import { DATA_DIR, tempDirs, waitFor, type TempDirs } from '../execution/strategies.js';
+import { DATA_DIR, tempDirs, waitFor, type TempDirs } from './strategies.js';
 
 export interface HttpResult {
   readonly status: number;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { OperationSchema, type OperationResponse } from '../../src/contracts/operations.js';
-import { cliEntry } from '../helpers/cli-process.js';
+import { cliEntry } from './cli-process.js';
 
 export interface ServerProcess {
   readonly child: ChildProcess;

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SPX_RSI_STRATEGY } from '../training/fixtures.js';
+import { SPX_RSI_STRATEGY } from './training-fixtures.js';
 
 /** The repository's bundled market data (SPX daily among others). */
 export const DATA_DIR = new URL('../../data', import.meta.url).pathname;

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliEntry } from '../helpers/cli-process.js';
+import { cliEntry } from './cli-process.js';
 import { DATA_DIR } from './strategies.js';
 
 export const HOST_TOKEN = 'remote-test-token-4f1c9a';

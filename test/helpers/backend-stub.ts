@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-export interface TestBackendOptions {
+export interface BackendStubOptions {
   /** `{SYMBOL}_{TF}` → file served by `GET /api/v1/data/:symbol/:timeframe`. */
   readonly files?: Record<string, string>;
   /** How the data is gzip-wrapped: as a transfer encoding or as the content itself. @defaultValue 'encoding' */
@@ -28,7 +28,7 @@ export interface ReceivedPush {
  * The two backend endpoints a host calls, as a tiny real server: data downloads (gzip) and result pushes (which
  * fail a given number of times first). It records what it was asked.
  */
-export class TestBackend {
+export class BackendStub {
   readonly app: FastifyInstance;
   readonly downloads: { path: string; authorization: string | undefined }[] = [];
   readonly pushAttempts: string[] = [];
@@ -36,7 +36,7 @@ export class TestBackend {
   readonly registrations: unknown[] = [];
   url = '';
 
-  constructor(private readonly options: TestBackendOptions = {}) {
+  constructor(private readonly options: BackendStubOptions = {}) {
     // A test may close it while a (deliberately slow) download is in flight.
     this.app = Fastify({ forceCloseConnections: true });
     // The host sends the artifact gzip-compressed with Content-Encoding: gzip; keep the raw bytes.

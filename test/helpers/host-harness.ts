@@ -13,7 +13,7 @@ import { RunDataProvisioner } from '../../src/host/run-data.js';
 import { artifactFromJson, type ModelArtifact } from '../../src/training/artifact.js';
 import { applyOverrides } from '../../src/training/overrides.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { DATA_DIR, spxStrategy, waitFor } from '../execution/strategies.js';
+import { DATA_DIR, spxStrategy, waitFor } from './strategies.js';
 
 export const TOKEN = 'test-host-token-0123456789';
 export const SPX_CSV = join(DATA_DIR, 'SPX_1d.csv');
