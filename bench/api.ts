@@ -62,7 +62,6 @@ ${TRAINING_SECTION}`;
  */
 const STRESS_STRATEGY = spxRsiStrategy({ name: 'bench_stress', epochs: 50_000, learningRate: 0.001, zigzagThreshold: 0.03 });
 
-
 async function json(url: string, init?: RequestInit): Promise<Record<string, unknown>> {
   const response = await fetch(url, init);
   const body = (await response.json()) as Record<string, unknown>;
@@ -186,7 +185,8 @@ async function scenario(api: string, strategy: string): Promise<ScenarioResult> 
     await waitUntilTraining(api, id);
     cancels.push(await cancelLatency(api, id));
   }
-  for (const [i, c] of cancels.entries()) report({ kind: 'cancel', strategy, round: i + 1, delete_answered_ms: round(c.acceptedMs), cancelled_ms: round(c.cancelledMs) });
+  for (const [i, c] of cancels.entries())
+    report({ kind: 'cancel', strategy, round: i + 1, delete_answered_ms: round(c.acceptedMs), cancelled_ms: round(c.cancelledMs) });
   const cancelled = cancels.map((c) => c.cancelledMs);
   return { p50: get.p50_ms, p99: get.p99_ms, cancelMedian: round(median(cancelled)), cancelMax: round(Math.max(...cancelled)) };
 }

@@ -51,7 +51,10 @@ function memoryNow(): number {
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
-function runOnce(series: ReturnType<typeof generateSyntheticSeries>, baseline: number): { ms: number; peakExtra: number; perStage: Record<string, number> } {
+function runOnce(
+  series: ReturnType<typeof generateSyntheticSeries>,
+  baseline: number,
+): { ms: number; peakExtra: number; perStage: Record<string, number> } {
   let peak = 0;
   const sample = () => {
     peak = Math.max(peak, memoryNow() - baseline);

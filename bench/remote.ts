@@ -33,7 +33,6 @@ const TOKEN = 'bench-remote-token';
 const SMALL = spxRsiStrategy({ name: 'bench_small', epochs: 30, learningRate: 0.005, zigzagThreshold: 0.03 });
 const LONG = spxRsiStrategy({ name: 'bench_long', epochs: 100_000, learningRate: 0.005, zigzagThreshold: 0.03 });
 
-
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   child.kill('SIGTERM');

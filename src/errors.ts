@@ -19,7 +19,10 @@ export const ERROR_CODES = {
   INDICATOR_PARAMS_INVALID: { status: 422, description: 'Indicator parameters are missing, of the wrong type or out of range.' },
   LABEL_PARAMS_INVALID: { status: 422, description: 'Label settings are out of range, e.g. a ZigZag threshold outside 0 < t < 1.' },
   MEMBERSHIP_INVALID: { status: 422, description: 'A fuzzy membership function has the wrong number or order of parameters.' },
-  VALIDATION_FAILED: { status: 400, description: 'A request (its body, query or HTTP framing) or a CLI argument or option is malformed; the message names the field or option.' },
+  VALIDATION_FAILED: {
+    status: 400,
+    description: 'A request (its body, query or HTTP framing) or a CLI argument or option is malformed; the message names the field or option.',
+  },
   FILE_EXISTS: { status: 409, description: 'A file the command would write already exists (e.g. `ktrdr data synth` without --force).' },
   // Market data
   DATA_NOT_FOUND: { status: 404, description: 'No data file exists for the requested symbol and timeframe.' },
@@ -36,29 +39,61 @@ export const ERROR_CODES = {
   OPERATION_NOT_FOUND: { status: 404, description: 'No operation with that id exists.' },
   OPERATION_FINISHED: { status: 409, description: 'The operation already reached a terminal state.' },
   OPERATION_EXISTS: { status: 409, description: 'An operation with that id already exists.' },
-  INVALID_TRANSITION: { status: 409, description: 'The operation is in a status the requested change does not start from (e.g. a recovered result for a run that did not fail).' },
+  INVALID_TRANSITION: {
+    status: 409,
+    description: 'The operation is in a status the requested change does not start from (e.g. a recovered result for a run that did not fail).',
+  },
   NOT_A_HOST_RUN: { status: 409, description: 'A training host sent a result for an operation that did not run on a training host.' },
-  RESULT_NOT_READY: { status: 409, description: 'A run has no result to fetch yet (still running, or not followed by this server: the result will be fetched from the host).' },
+  RESULT_NOT_READY: {
+    status: 409,
+    description: 'A run has no result to fetch yet (still running, or not followed by this server: the result will be fetched from the host).',
+  },
   RUN_EXISTS: { status: 409, description: 'The training host already has a run with that operation id.' },
   RUN_ACTIVE: { status: 409, description: 'The run is still going: cancel it before removing it.' },
-  STORAGE_FULL: { status: 507, description: 'The disk holding the model store is full (or over quota); the trained model was kept aside and is saved once there is space.' },
-  MODEL_SAVE_FAILED: { status: 500, description: 'The model store could not write a trained model (e.g. read-only directory); the model was kept aside and can be saved with `ktrdr ops save`.' },
-  NO_KEPT_MODEL: { status: 404, description: 'The operation has no trained model waiting to be saved (it was saved already, or the run ended without one).' },
+  STORAGE_FULL: {
+    status: 507,
+    description: 'The disk holding the model store is full (or over quota); the trained model was kept aside and is saved once there is space.',
+  },
+  MODEL_SAVE_FAILED: {
+    status: 500,
+    description:
+      'The model store could not write a trained model (e.g. read-only directory); the model was kept aside and can be saved with `ktrdr ops save`.',
+  },
+  NO_KEPT_MODEL: {
+    status: 404,
+    description: 'The operation has no trained model waiting to be saved (it was saved already, or the run ended without one).',
+  },
   SHUTTING_DOWN: { status: 503, description: 'The server or host is shutting down and accepts no new work.' },
   INTERRUPTED: { status: 500, description: 'The process running the operation stopped before the operation finished.' },
   HOST_UNAVAILABLE: { status: 503, description: 'No healthy training host can take the run and local fallback is not allowed.' },
   HOST_BUSY: { status: 503, description: 'The training host is at capacity.' },
   HOST_LOST: { status: 502, description: 'The training host stopped answering during a run.' },
   UNAUTHORIZED: { status: 401, description: 'A host endpoint was called without the right bearer token.' },
-  HEADERS_TOO_LARGE: { status: 431, description: 'The request line and headers exceed the HTTP parser limit (16 KiB); the connection is closed after the answer.' },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    description: 'The request line and headers exceed the HTTP parser limit (16 KiB); the connection is closed after the answer.',
+  },
   REQUEST_TIMEOUT: { status: 408, description: 'The client did not send a complete request in time; the connection is closed after the answer.' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The request body exceeds the size limit.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'A request body was sent with a content type other than application/json.' },
   PORT_IN_USE: { status: 409, description: '`ktrdr serve` or `ktrdr host` cannot listen: another process already uses that port on that address.' },
-  ADDRESS_UNAVAILABLE: { status: 500, description: '`ktrdr serve` or `ktrdr host` cannot listen: the address is not one of this machine\'s, or the port needs privileges.' },
-  HOME_LOCKED: { status: 409, description: 'Another ktrdr server is using the same KTRDR_HOME (one server per home keeps a single writer of operations and models).' },
-  STORE_CORRUPT: { status: 500, description: 'KTRDR_HOME/ktrdr.db is not a readable SQLite database (corrupt, or another kind of file). The server leaves it untouched: move it aside to start with an empty one.' },
-  SERVER_UNREACHABLE: { status: 503, description: 'The CLI could not connect to the ktrdr server (wrong --server/KTRDR_SERVER, or the server is not running).' },
+  ADDRESS_UNAVAILABLE: {
+    status: 500,
+    description: "`ktrdr serve` or `ktrdr host` cannot listen: the address is not one of this machine's, or the port needs privileges.",
+  },
+  HOME_LOCKED: {
+    status: 409,
+    description: 'Another ktrdr server is using the same KTRDR_HOME (one server per home keeps a single writer of operations and models).',
+  },
+  STORE_CORRUPT: {
+    status: 500,
+    description:
+      'KTRDR_HOME/ktrdr.db is not a readable SQLite database (corrupt, or another kind of file). The server leaves it untouched: move it aside to start with an empty one.',
+  },
+  SERVER_UNREACHABLE: {
+    status: 503,
+    description: 'The CLI could not connect to the ktrdr server (wrong --server/KTRDR_SERVER, or the server is not running).',
+  },
   NOT_FOUND: { status: 404, description: 'No route matches the request.' },
   INTERNAL: { status: 500, description: 'An unexpected error; the server log has the details.' },
 } as const satisfies Record<string, ErrorSpec>;

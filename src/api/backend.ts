@@ -67,7 +67,9 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     const executor = new LocalExecutor({ dataDir: settings.dataDir, concurrency: options.concurrency });
     const hostSettings = options.hosts ?? hostSettingsFromEnv();
     if (hostSettings.hosts.length > 0 && hostSettings.token === undefined && !options.insecureHosts) {
-      logger.warn('training hosts are configured but KTRDR_HOST_TOKEN is not set: hosts cannot push results or download data (set the token, or pass --insecure-hosts)');
+      logger.warn(
+        'training hosts are configured but KTRDR_HOST_TOKEN is not set: hosts cannot push results or download data (set the token, or pass --insecure-hosts)',
+      );
     }
     const digests = new FileDigests();
     // Known once the server listens (KTRDR_PUBLIC_URL wins): hosts push results there.

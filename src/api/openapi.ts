@@ -104,7 +104,8 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], options: { pre
     info: {
       title: 'ktrdr backend API',
       version: options.version,
-      description: 'Trains neuro-fuzzy trading strategies as persistent operations. Every error has the body `{"error": {code, message, details?, hint?}}`; codes are listed in docs/errors.md.',
+      description:
+        'Trains neuro-fuzzy trading strategies as persistent operations. Every error has the body `{"error": {code, message, details?, hint?}}`; codes are listed in docs/errors.md.',
     },
     paths,
     components: { schemas: components.schemas },

@@ -36,5 +36,11 @@ export function logLinesView(id: string, records: readonly LogRecord[]): Operati
 }
 
 export function eventView(event: OperationEvent): OperationEventWire {
-  return { seq: event.seq, operation_id: event.operation_id, kind: event.kind, time: event.time, data: event.data as unknown as Record<string, unknown> };
+  return {
+    seq: event.seq,
+    operation_id: event.operation_id,
+    kind: event.kind,
+    time: event.time,
+    data: event.data as unknown as Record<string, unknown>,
+  };
 }

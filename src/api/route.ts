@@ -80,7 +80,9 @@ export function registerRoutes(app: FastifyInstance, prefix: string, routes: rea
       url: `${prefix}${route.url}`,
       ...(guard !== undefined ? { onRequest: async (request: FastifyRequest) => guard(request) } : {}),
       ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
-      ...(route.gzipBody ? { preParsing: async (request: FastifyRequest, _reply: FastifyReply, payload: Readable) => gunzipIfEncoded(request, payload) } : {}),
+      ...(route.gzipBody
+        ? { preParsing: async (request: FastifyRequest, _reply: FastifyReply, payload: Readable) => gunzipIfEncoded(request, payload) }
+        : {}),
       handler: async (request, reply) => {
         const input: RouteInput<Part, Part, Part> = {
           params: parsePart(route.params, request.params, 'path'),

@@ -32,7 +32,8 @@ export function integerOption(option: string, value: string, min: number, max: n
 export const LOG_LEVEL_CHOICES: readonly string[] = [...LOG_LEVELS, 'silent'];
 
 export function logLevelOption(value: string): string {
-  if (!LOG_LEVEL_CHOICES.includes(value)) throw new KtrdrError('VALIDATION_FAILED', `--log-level must be one of ${LOG_LEVEL_CHOICES.join(', ')}, got '${value}'`);
+  if (!LOG_LEVEL_CHOICES.includes(value))
+    throw new KtrdrError('VALIDATION_FAILED', `--log-level must be one of ${LOG_LEVEL_CHOICES.join(', ')}, got '${value}'`);
   return value;
 }
 
@@ -42,7 +43,10 @@ export const SERVER_HELP = 'server URL (default: KTRDR_SERVER or http://127.0.0.
 /** `a,b, c` → ['a', 'b', 'c']; undefined stays undefined. */
 export function listOption(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
-  const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   return items.length > 0 ? items : undefined;
 }
 

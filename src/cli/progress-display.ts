@@ -61,11 +61,7 @@ export function chooseDisplayMode(options: { json?: boolean }, stream: Output = 
  * ETA). `plain`: the info log lines plus about 20 epoch lines, so CI logs and pipes get the numbered steps without
  * control characters. `json`: one event per line on stdout.
  */
-export function createProgressDisplay(
-  modeOrOptions: DisplayMode | ProgressDisplayOptions = {},
-  err?: Output,
-  out?: Output,
-): ProgressDisplay {
+export function createProgressDisplay(modeOrOptions: DisplayMode | ProgressDisplayOptions = {}, err?: Output, out?: Output): ProgressDisplay {
   const options: ProgressDisplayOptions = typeof modeOrOptions === 'string' ? { mode: modeOrOptions, err, out } : modeOrOptions;
   const errStream = options.err ?? process.stderr;
   const mode = options.mode ?? chooseDisplayMode({}, errStream);
@@ -149,7 +145,8 @@ class LineDisplay implements ProgressDisplay {
     if (this.tty) return;
     const total = this.totalEpochs;
     // Relayed progress is throttled, so the total may not be known yet: then 1-10, 20, 30, ..., 100, 200, ...
-    const every = total === undefined ? 10 ** Math.max(0, Math.floor(Math.log10(metrics.epoch))) : Math.max(1, Math.ceil(total / EPOCH_LINES_PER_RUN));
+    const every =
+      total === undefined ? 10 ** Math.max(0, Math.floor(Math.log10(metrics.epoch))) : Math.max(1, Math.ceil(total / EPOCH_LINES_PER_RUN));
     if (metrics.epoch === 1 || metrics.epoch === total || metrics.epoch % every === 0) this.line(`  ${epochText(metrics)}`);
   }
 

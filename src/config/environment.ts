@@ -31,6 +31,7 @@ export function envMilliseconds(env: Environment, name: string): number | undefi
 export function envChoice<T extends string>(env: Environment, name: string, choices: readonly T[]): T | undefined {
   const raw = envText(env, name);
   if (raw === undefined) return undefined;
-  if (!(choices as readonly string[]).includes(raw)) throw new KtrdrError('VALIDATION_FAILED', `${name} must be one of ${choices.join(', ')}, got '${raw}'`);
+  if (!(choices as readonly string[]).includes(raw))
+    throw new KtrdrError('VALIDATION_FAILED', `${name} must be one of ${choices.join(', ')}, got '${raw}'`);
   return raw as T;
 }

@@ -16,7 +16,6 @@ export interface Settings {
   readonly modelsDir: string;
 }
 
-
 /** Reads the settings; relative paths resolve against `cwd`, and empty variables count as unset. */
 export function loadSettings(env: Environment = process.env, cwd: string = process.cwd()): Settings {
   const dir = (name: string, fallback: string): string => {

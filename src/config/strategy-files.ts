@@ -13,7 +13,8 @@ export async function loadStrategyFile(path: string, options: ParseStrategyOptio
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EISDIR') throw new KtrdrError('STRATEGY_NOT_FOUND', `strategy file ${path} does not exist`, { details: { file: path } });
+    if (code === 'ENOENT' || code === 'EISDIR')
+      throw new KtrdrError('STRATEGY_NOT_FOUND', `strategy file ${path} does not exist`, { details: { file: path } });
     throw error;
   }
   return parseStrategy(text, path, { expectedName: basename(path, extname(path)), ...options });

@@ -13,13 +13,7 @@ import {
   SECTION_SCHEMAS,
   TrainingDataSchema,
 } from './strategy.schema.js';
-import type {
-  IndicatorCatalog,
-  StrategyFuzzySet,
-  StrategyIndicator,
-  StrategyNnInput,
-  StrategyTrainingData,
-} from './strategy-types.js';
+import type { IndicatorCatalog, StrategyFuzzySet, StrategyIndicator, StrategyNnInput, StrategyTrainingData } from './strategy-types.js';
 
 /**
  * Parsing and validation. Every problem is collected (each section and each map entry is checked on its own, so one
@@ -99,7 +93,11 @@ export function checkTrainingData(raw: Record<string, unknown>, problems: Proble
     problems.add(['training_data', 'base_timeframe'], `'${data.base_timeframe}' is not in training_data.timeframes (${list(data.timeframes)})`);
     ok = false;
   }
-  if (data.start_date !== undefined && data.end_date !== undefined && parseRangeBound(data.start_date, 'start') > parseRangeBound(data.end_date, 'end')) {
+  if (
+    data.start_date !== undefined &&
+    data.end_date !== undefined &&
+    parseRangeBound(data.start_date, 'start') > parseRangeBound(data.end_date, 'end')
+  ) {
     problems.add(['training_data', 'end_date'], `'${data.end_date}' is before start_date '${data.start_date}'`);
     ok = false;
   }
@@ -124,7 +122,12 @@ export function declaredTimeframes(raw: Record<string, unknown>, trainingData: S
 }
 
 /** Checks a mapping section's outer shape; entries are checked one by one by the caller. */
-function mappingSection(key: 'indicators' | 'fuzzy_sets', what: string, raw: Record<string, unknown>, problems: ProblemList): Record<string, unknown> | undefined {
+function mappingSection(
+  key: 'indicators' | 'fuzzy_sets',
+  what: string,
+  raw: Record<string, unknown>,
+  problems: ProblemList,
+): Record<string, unknown> | undefined {
   const value = raw[key];
   if (value === undefined) {
     problems.add([key], `required (a mapping of ${what} id to its definition)`);
@@ -170,7 +173,10 @@ export function checkIndicators(raw: Record<string, unknown>, catalog: Indicator
     const definition = catalog.find(type);
     if (!definition) {
       const available = catalog.list().map((d) => d.type);
-      problems.add([...path, 'type'], `unknown indicator type '${type}' (available: ${available.length > 0 ? available.join(', ') : 'none registered'})`);
+      problems.add(
+        [...path, 'type'],
+        `unknown indicator type '${type}' (available: ${available.length > 0 ? available.join(', ') : 'none registered'})`,
+      );
       continue;
     }
     if (LOOK_AHEAD_TYPES.has(definition.type)) {
@@ -253,7 +259,11 @@ interface FuzzySetCheck {
   readonly resolved: Map<string, StrategyFuzzySet>;
 }
 
-export function checkFuzzySets(raw: Record<string, unknown>, indicators: IndicatorCheck | undefined, problems: ProblemList): FuzzySetCheck | undefined {
+export function checkFuzzySets(
+  raw: Record<string, unknown>,
+  indicators: IndicatorCheck | undefined,
+  problems: ProblemList,
+): FuzzySetCheck | undefined {
   const section = mappingSection('fuzzy_sets', 'fuzzy set', raw, problems);
   if (!section) return undefined;
   const resolved = new Map<string, StrategyFuzzySet>();
@@ -297,7 +307,10 @@ export function checkNnInputs(
     return undefined;
   }
   if (!Array.isArray(value) || value.length === 0) {
-    problems.add(['nn_inputs'], Array.isArray(value) ? 'needs at least 1 item' : `expected a list of {fuzzy_set, timeframes}, got ${describeValue(value)}`);
+    problems.add(
+      ['nn_inputs'],
+      Array.isArray(value) ? 'needs at least 1 item' : `expected a list of {fuzzy_set, timeframes}, got ${describeValue(value)}`,
+    );
     return undefined;
   }
   const inputs: StrategyNnInput[] = [];
@@ -378,11 +391,19 @@ export function checkDataSplit(training: Parsed<'training'>, problems: ProblemLi
   const { train, validation, test } = training.data_split;
   const sum = train + validation + test;
   if (Math.abs(sum - 1) > 1e-9) {
-    problems.add(['training', 'data_split'], `train + validation + test must sum to 1, got ${train} + ${validation} + ${test} = ${Number(sum.toFixed(12))}`);
+    problems.add(
+      ['training', 'data_split'],
+      `train + validation + test must sum to 1, got ${train} + ${validation} + ${test} = ${Number(sum.toFixed(12))}`,
+    );
   }
 }
 
-export function collectWarnings(indicators: readonly StrategyIndicator[], fuzzySets: readonly StrategyFuzzySet[], inputs: readonly StrategyNnInput[], problems: ProblemList): void {
+export function collectWarnings(
+  indicators: readonly StrategyIndicator[],
+  fuzzySets: readonly StrategyFuzzySet[],
+  inputs: readonly StrategyNnInput[],
+  problems: ProblemList,
+): void {
   const usedIndicators = new Set(fuzzySets.map((set) => set.indicatorId));
   for (const indicator of indicators) {
     if (!usedIndicators.has(indicator.id)) problems.warn(['indicators', indicator.id], 'not used by any fuzzy set');

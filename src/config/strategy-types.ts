@@ -6,7 +6,6 @@ import type { Activation } from './strategy.schema.js';
 
 /** The normalised, typed strategy every later stage consumes (`parseStrategy` builds it). */
 
-
 export interface StrategyIndicator {
   /** The id from the file, e.g. `rsi_14`. */
   readonly id: string;

@@ -20,12 +20,12 @@ export const ID_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
 export const RESERVED_INDICATOR_IDS = ['open', 'high', 'low', 'close', 'volume'] as const;
 
 const symbol = z.string().refine(isValidSymbol, {
-  error: "must be 1-20 characters from A-Z a-z 0-9 _ . -, starting with a letter or digit (e.g. SPX, EURUSD)",
+  error: 'must be 1-20 characters from A-Z a-z 0-9 _ . -, starting with a letter or digit (e.g. SPX, EURUSD)',
 });
 const timeframe = z.string().refine(isValidTimeframe, { error: 'must be <count><unit> with unit m, h, d or w (e.g. 1h, 4h, 1d)' });
-const isoDate = z
-  .string()
-  .refine((text) => !Number.isNaN(parseTimestamp(text)), { error: "must be an ISO date '2020-01-31' or date-time '2020-01-31T12:00:00Z' (UTC when no offset)" });
+const isoDate = z.string().refine((text) => !Number.isNaN(parseTimestamp(text)), {
+  error: "must be an ISO date '2020-01-31' or date-time '2020-01-31T12:00:00Z' (UTC when no offset)",
+});
 const positiveInt = z.number().int().min(1);
 const finite = z.number();
 
@@ -34,7 +34,9 @@ export const NameSchema = z.string().max(100).regex(STRATEGY_NAME_PATTERN, {
 });
 
 /** A free-form label copied into model metadata. Quote numbers: `version: "1.0"`. @defaultValue "1.0" */
-export const VersionSchema = z.string({ error: (issue) => (issue.input === undefined ? undefined : 'must be a string; quote it, e.g. version: "1.0"') }).default('1.0');
+export const VersionSchema = z
+  .string({ error: (issue) => (issue.input === undefined ? undefined : 'must be a string; quote it, e.g. version: "1.0"') })
+  .default('1.0');
 
 /** @defaultValue "" */
 export const DescriptionSchema = z.string().default('');
@@ -82,9 +84,7 @@ export const MembershipFullSchema = z.discriminatedUnion(
   ],
   {
     error: (issue) =>
-      issue.code === 'invalid_union' && issue.note === 'No matching discriminator'
-        ? 'type must be triangular, trapezoidal or gaussian'
-        : undefined,
+      issue.code === 'invalid_union' && issue.note === 'No matching discriminator' ? 'type must be triangular, trapezoidal or gaussian' : undefined,
   },
 );
 

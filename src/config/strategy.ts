@@ -115,7 +115,18 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
   if (problems.errors.length > 0) throw invalid(source, sortByLine(problems.errors.map(locate)));
 
   // Every section parsed and every reference resolved; the assertions below only narrow types.
-  if (name === undefined || version === undefined || description === undefined || !trainingData || !indicators || !fuzzySets || !nnInputs || !model || !decisions || !training) {
+  if (
+    name === undefined ||
+    version === undefined ||
+    description === undefined ||
+    !trainingData ||
+    !indicators ||
+    !fuzzySets ||
+    !nnInputs ||
+    !model ||
+    !decisions ||
+    !training
+  ) {
     throw new Error('strategy validation passed with a section missing');
   }
   if (options.expectedName !== undefined && options.expectedName !== name) {

@@ -19,10 +19,7 @@ export const ErrorBodySchema = z
 export const IsoTimestampSchema = z.string().describe('ISO 8601 timestamp, UTC');
 
 /** Strategy names double as file names, so the pattern is what keeps requests inside the strategies directory. */
-export const StrategyNameSchema = z
-  .string()
-  .max(100)
-  .regex(STRATEGY_NAME_PATTERN, 'letters, digits, _ and -, starting with a letter or digit');
+export const StrategyNameSchema = z.string().max(100).regex(STRATEGY_NAME_PATTERN, 'letters, digits, _ and -, starting with a letter or digit');
 
 export const SymbolSchema = z
   .string()

@@ -53,7 +53,11 @@ export const DataRequirementSchema = z.strictObject({
 export type DataRequirement = z.infer<typeof DataRequirementSchema>;
 
 /** The backend's operation id; the host names its run after it, so both sides speak of the same id. */
-export const HostOperationIdSchema = z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/);
+export const HostOperationIdSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_-]+$/);
 
 export const HostStartRequestSchema = z.strictObject({
   operation_id: HostOperationIdSchema,

@@ -54,7 +54,6 @@ export const PredictRequestSchema = z
   })
   .meta({ id: 'PredictRequest' });
 
-
 export const PredictionSchema = z.object({
   timestamp: IsoTimestampSchema,
   signal: z.enum(CLASS_NAMES),

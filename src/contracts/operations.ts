@@ -127,9 +127,7 @@ export const LogsQuerySchema = z.strictObject({
 
 export const LogLineSchema = z.object({ time: IsoTimestampSchema, level: LogLevelSchema, msg: z.string() });
 
-export const OperationLogsSchema = z
-  .object({ operation_id: z.string(), lines: z.array(LogLineSchema) })
-  .meta({ id: 'OperationLogs' });
+export const OperationLogsSchema = z.object({ operation_id: z.string(), lines: z.array(LogLineSchema) }).meta({ id: 'OperationLogs' });
 
 export const CancelRequestSchema = z.strictObject({ reason: z.string().max(500).optional() }).optional();
 

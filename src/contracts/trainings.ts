@@ -10,17 +10,20 @@ export const StartTrainingRequestSchema = z
     timeframes: z.array(TimeframeSchema).min(1).max(20).optional().describe("Default: the strategy's training_data.timeframes"),
     start_date: DateInputSchema.optional(),
     end_date: DateInputSchema.optional(),
-    seed: z.number().int().min(0).max(0xffffffff).optional().describe("Overrides training.seed"),
+    seed: z.number().int().min(0).max(0xffffffff).optional().describe('Overrides training.seed'),
     epochs: z.number().int().min(1).max(100_000).optional().describe('Overrides training.epochs'),
     execution_mode: ExecutionModeSchema.optional().describe(
       'auto: an idle GPU host if one is healthy, else local; local; host: a healthy host, else local (or 503 with require_gpu). Default: the server default (GET /trainings/config)',
     ),
     require_gpu: z.boolean().default(false).describe('Refuse (503 HOST_UNAVAILABLE) rather than run without a GPU'),
   })
-  .refine((r) => r.start_date === undefined || r.end_date === undefined || !(parseRangeBound(r.start_date, 'start') > parseRangeBound(r.end_date, 'end')), {
-    message: 'start_date must not be after end_date',
-    path: ['end_date'],
-  })
+  .refine(
+    (r) => r.start_date === undefined || r.end_date === undefined || !(parseRangeBound(r.start_date, 'start') > parseRangeBound(r.end_date, 'end')),
+    {
+      message: 'start_date must not be after end_date',
+      path: ['end_date'],
+    },
+  )
   .meta({ id: 'StartTrainingRequest' });
 
 export const StartTrainingResponseSchema = z
@@ -35,7 +38,9 @@ export const StartTrainingResponseSchema = z
 /** `GET /trainings/config`, and the body of `PUT /trainings/config`. */
 export const TrainingConfigSchema = z
   .strictObject({
-    default_execution_mode: ExecutionModeSchema.describe('Used when a start request has no execution_mode; starts as TRAINING_DEFAULT_MODE (auto if unset)'),
+    default_execution_mode: ExecutionModeSchema.describe(
+      'Used when a start request has no execution_mode; starts as TRAINING_DEFAULT_MODE (auto if unset)',
+    ),
   })
   .meta({ id: 'TrainingConfig' });
 
@@ -59,7 +64,7 @@ export const TrainingResultAcceptedSchema = z
     operation_id: z.string(),
     model_strategy: z.string(),
     model_version: z.number().int(),
-    created: z.boolean().describe('False when this operation\'s model had already been saved (a repeated push)'),
+    created: z.boolean().describe("False when this operation's model had already been saved (a repeated push)"),
     recovered: z.boolean().describe('True when the operation had failed with HOST_LOST and its model was recovered'),
   })
   .meta({ id: 'TrainingResultAccepted' });

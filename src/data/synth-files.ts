@@ -40,7 +40,8 @@ export async function writeSyntheticDataFiles(repository: MarketDataRepository, 
   const written: WrittenDataFile[] = [];
   for (const s of series) {
     const file = await repository.write(s);
-    written.push({ symbol: s.symbol, timeframe: s.timeframe, file, bars: s.timestamps.length, sha256: await repository.sha256(s.symbol, s.timeframe) });
+    const sha256 = await repository.sha256(s.symbol, s.timeframe);
+    written.push({ symbol: s.symbol, timeframe: s.timeframe, file, bars: s.timestamps.length, sha256 });
   }
   return written;
 }

@@ -64,7 +64,8 @@ export function selectExecution(
 
   switch (mode) {
     case 'local':
-      if (requireGpu && !local.gpu) throw gpuUnavailable(request, hosts, local, `local execution was requested, and this server trains on ${local.device}`);
+      if (requireGpu && !local.gpu)
+        throw gpuUnavailable(request, hosts, local, `local execution was requested, and this server trains on ${local.device}`);
       return toLocal('local execution requested');
 
     case 'host': {
@@ -88,7 +89,6 @@ export function selectExecution(
       if (gpuHosts.length > 0) return toLocal('auto: every GPU training host is busy; local execution');
       return toLocal(`auto: no idle healthy GPU training host (${hostProblems(hosts)}); local execution`);
     }
-
   }
 }
 
@@ -134,6 +134,9 @@ function gpuUnavailable(request: ExecutionRequest, hosts: readonly HostCandidate
       local_device: local.device,
       hosts: hosts.map((host) => ({ url: host.url, status: host.status, device: host.device?.kind ?? null, error: host.error })),
     },
-    hint: hosts.length === 0 ? 'configure a GPU training host (KTRDR_HOSTS), or start without require_gpu' : 'start a GPU training host, or start without require_gpu',
+    hint:
+      hosts.length === 0
+        ? 'configure a GPU training host (KTRDR_HOSTS), or start without require_gpu'
+        : 'start a GPU training host, or start without require_gpu',
   });
 }

@@ -33,7 +33,11 @@ export async function downloadSeries(requirement: DataRequirement, options: Down
   let response: Response;
   try {
     response = await fetch(url, {
-      headers: { accept: 'text/csv, application/gzip', 'accept-encoding': 'gzip', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
+      headers: {
+        accept: 'text/csv, application/gzip',
+        'accept-encoding': 'gzip',
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      },
       signal: options.signal,
     });
   } catch (error) {
@@ -58,7 +62,9 @@ export async function downloadSeries(requirement: DataRequirement, options: Down
     transform(chunk: Buffer, _encoding, done) {
       bytes += chunk.length;
       if (bytes > options.maxBytes) {
-        done(new KtrdrError('DATA_INVALID', `${what} from the backend is larger than ${options.maxBytes} bytes`, { details: { ...requirement, url } }));
+        done(
+          new KtrdrError('DATA_INVALID', `${what} from the backend is larger than ${options.maxBytes} bytes`, { details: { ...requirement, url } }),
+        );
         return;
       }
       hash.update(chunk);

@@ -1,13 +1,6 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import type {
-  HostHealth,
-  HostRunAccepted,
-  HostRunQuery,
-  HostRunStatus,
-  HostRunStatusBody,
-  HostStartRequest,
-} from '../contracts/host-protocol.js';
+import type { HostHealth, HostRunAccepted, HostRunQuery, HostRunStatus, HostRunStatusBody, HostStartRequest } from '../contracts/host-protocol.js';
 import { KtrdrError } from '../errors.js';
 import type { RunHandle, RunOutcome, TrainingJob } from '../execution/executor.js';
 import { toOperationError, type OperationError } from '../operations/operation.js';
@@ -193,7 +186,10 @@ export class HostRuns {
   remove(id: string): void {
     const run = this.get(id);
     if (!isEnded(run)) {
-      throw new KtrdrError('RUN_ACTIVE', `run ${id} is still ${statusOf(run)}`, { details: { operation_id: id, status: statusOf(run) }, hint: 'cancel it first' });
+      throw new KtrdrError('RUN_ACTIVE', `run ${id} is still ${statusOf(run)}`, {
+        details: { operation_id: id, status: statusOf(run) },
+        hint: 'cancel it first',
+      });
     }
     this.runs.delete(id);
     run.log.info(`run ${id} removed (acknowledged)`);
@@ -267,7 +263,8 @@ export class HostRuns {
       if (isCancelRequested(run)) return { status: 'cancelled', started: false };
       return { status: 'failed', error: toOperationError(error, 'INTERNAL') };
     } finally {
-      if (dataDir !== undefined) await this.options.data.release(dataDir).catch((error: unknown) => run.log.warn({ err: error }, `could not remove ${dataDir}`));
+      if (dataDir !== undefined)
+        await this.options.data.release(dataDir).catch((error: unknown) => run.log.warn({ err: error }, `could not remove ${dataDir}`));
     }
   }
 

@@ -42,7 +42,12 @@ export async function createHostService(options: HostServiceOptions): Promise<Ho
   const logger = options.logger ?? silentLogger();
   const data = new RunDataProvisioner({ dataDir: options.dataDir, cacheDir: options.cacheDir, token: options.token, logger });
   await data.init();
-  const trainer = new WorkerThreadTrainer({ concurrency: options.concurrency, emptyDataDir: data.runsDir, hostName: hostNameOf(options), workerFile: options.workerFile });
+  const trainer = new WorkerThreadTrainer({
+    concurrency: options.concurrency,
+    emptyDataDir: data.runsDir,
+    hostName: hostNameOf(options),
+    workerFile: options.workerFile,
+  });
   const runs = new HostRuns({
     trainer,
     data,
@@ -84,7 +89,9 @@ export interface RunningHost {
 /** Creates the host, listens, and (if asked) starts registering with the backend. */
 export async function startHost(options: HostServerOptions): Promise<RunningHost> {
   if (options.register && options.backendUrl === undefined) {
-    throw new KtrdrError('VALIDATION_FAILED', '--register needs --backend <url>', { hint: 'give the backend URL, e.g. --backend http://backend:8000' });
+    throw new KtrdrError('VALIDATION_FAILED', '--register needs --backend <url>', {
+      hint: 'give the backend URL, e.g. --backend http://backend:8000',
+    });
   }
   const host = await createHostService(options);
   const port = options.port ?? 5002;

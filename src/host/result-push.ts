@@ -35,7 +35,10 @@ export async function pushResult(options: PushOptions): Promise<boolean> {
       return true;
     }
     const last = attempt === attempts || outcome.retry === false;
-    logger.warn({ url: options.url, attempt, reason: outcome.reason }, `pushing the result to ${options.url} failed (attempt ${attempt}/${attempts}): ${outcome.reason}${last ? '; keeping it for the backend to pull' : ''}`);
+    logger.warn(
+      { url: options.url, attempt, reason: outcome.reason },
+      `pushing the result to ${options.url} failed (attempt ${attempt}/${attempts}): ${outcome.reason}${last ? '; keeping it for the backend to pull' : ''}`,
+    );
     if (last) return false;
     try {
       await sleep(options.delaysMs[attempt - 1], undefined, { signal: options.signal });

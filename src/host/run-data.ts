@@ -93,7 +93,10 @@ export class RunDataProvisioner {
         const { file, source } = await this.locate(requirement, backendUrl, signal);
         await linkOrCopy(file, join(dir, dataFileName(requirement.symbol, requirement.timeframe)));
         sources.push({ ...requirement, source });
-        this.options.logger.info({ operation_id: runId, ...requirement, source }, `run ${runId}: ${requirement.symbol} ${requirement.timeframe} from ${source}`);
+        this.options.logger.info(
+          { operation_id: runId, ...requirement, source },
+          `run ${runId}: ${requirement.symbol} ${requirement.timeframe} from ${source}`,
+        );
       }
       return { dir, sources };
     } catch (error) {
@@ -112,7 +115,11 @@ export class RunDataProvisioner {
     await Promise.allSettled(this.downloads.values());
   }
 
-  private async locate(requirement: DataRequirement, backendUrl: string | undefined, signal: AbortSignal): Promise<{ file: string; source: DataSourceKind }> {
+  private async locate(
+    requirement: DataRequirement,
+    backendUrl: string | undefined,
+    signal: AbortSignal,
+  ): Promise<{ file: string; source: DataSourceKind }> {
     const own = join(this.dataDir, dataFileName(requirement.symbol, requirement.timeframe));
     if ((await this.digests.sha256(own)) === requirement.sha256) return { file: own, source: 'data-dir' };
     const cached = this.cachedFile(requirement.sha256);
@@ -125,10 +132,14 @@ export class RunDataProvisioner {
       await rm(cached, { force: true });
     }
     if (backendUrl === undefined) {
-      throw new KtrdrError('DATA_NOT_FOUND', `this host has no copy of ${requirement.symbol} ${requirement.timeframe} with sha256 ${requirement.sha256} and no backend to download it from`, {
-        details: { ...requirement, data_dir: this.dataDir },
-        hint: 'start the host with --backend <url>, or send callback_url so the backend can be found',
-      });
+      throw new KtrdrError(
+        'DATA_NOT_FOUND',
+        `this host has no copy of ${requirement.symbol} ${requirement.timeframe} with sha256 ${requirement.sha256} and no backend to download it from`,
+        {
+          details: { ...requirement, data_dir: this.dataDir },
+          hint: 'start the host with --backend <url>, or send callback_url so the backend can be found',
+        },
+      );
     }
     await this.download(requirement, backendUrl, signal);
     return { file: cached, source: 'download' };
@@ -160,11 +171,17 @@ export class RunDataProvisioner {
       throw new KtrdrError(
         'DATA_INVALID',
         `the backend sent ${requirement.symbol} ${requirement.timeframe} with sha256 ${sha256}, but the run needs ${requirement.sha256}`,
-        { details: { ...requirement, received_sha256: sha256 }, hint: 'the data file changed on the backend after the run was started; start the run again' },
+        {
+          details: { ...requirement, received_sha256: sha256 },
+          hint: 'the data file changed on the backend after the run was started; start the run again',
+        },
       );
     }
     await rename(temp, target);
-    this.options.logger.info({ ...requirement, ms: Date.now() - started }, `downloaded ${requirement.symbol} ${requirement.timeframe} into the cache`);
+    this.options.logger.info(
+      { ...requirement, ms: Date.now() - started },
+      `downloaded ${requirement.symbol} ${requirement.timeframe} into the cache`,
+    );
     return target;
   }
 

@@ -49,7 +49,9 @@ function refuseWhileClosing(app: FastifyInstance): void {
   app.addHook('onRequest', async (_request, reply) => {
     if (!closing) return;
     void reply.header('connection', 'close');
-    throw new KtrdrError('SHUTTING_DOWN', 'the server is shutting down and accepts no new requests', { hint: 'send it again once the server is back' });
+    throw new KtrdrError('SHUTTING_DOWN', 'the server is shutting down and accepts no new requests', {
+      hint: 'send it again once the server is back',
+    });
   });
 }
 
@@ -76,10 +78,18 @@ export async function listenOrExplain(app: FastifyInstance, options: ListenOptio
     await options.onFailure();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
-      throw new KtrdrError('PORT_IN_USE', `cannot listen on ${host}:${port}: another process uses it`, { details: { host, port }, hint: options.hint, cause: error });
+      throw new KtrdrError('PORT_IN_USE', `cannot listen on ${host}:${port}: another process uses it`, {
+        details: { host, port },
+        hint: options.hint,
+        cause: error,
+      });
     }
     if (code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      throw new KtrdrError('ADDRESS_UNAVAILABLE', `cannot listen on ${host}:${port} (${code})`, { details: { host, port }, hint: options.hint, cause: error });
+      throw new KtrdrError('ADDRESS_UNAVAILABLE', `cannot listen on ${host}:${port} (${code})`, {
+        details: { host, port },
+        hint: options.hint,
+        cause: error,
+      });
     }
     throw error;
   }

@@ -79,7 +79,9 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
 
 function clientErrorOf(error: Error & { code?: string }): KtrdrError {
   if (error.code === 'HPE_HEADER_OVERFLOW') {
-    return new KtrdrError('HEADERS_TOO_LARGE', 'the request line and headers exceed 16 KiB', { hint: 'send large values in the JSON body instead of in headers or the URL' });
+    return new KtrdrError('HEADERS_TOO_LARGE', 'the request line and headers exceed 16 KiB', {
+      hint: 'send large values in the JSON body instead of in headers or the URL',
+    });
   }
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return new KtrdrError('REQUEST_TIMEOUT', 'the request was not received completely in time');
   return new KtrdrError('VALIDATION_FAILED', `malformed HTTP request${error.code ? ` (${error.code})` : ''}`);

@@ -34,7 +34,6 @@ export const cciIndicator = defineIndicator({
   description: 'Commodity channel index of the typical price (H+L+C)/3 by default, constant 0.015.',
   outputs: ['value'],
   params: z.strictObject({ period: periodParam(20), constant: positiveParam(0.015), source: sourceParam('typical') }),
-  defaultId: (p) =>
-    withSource(`cci_${idNumber(p.period)}${p.constant === 0.015 ? '' : `_${idNumber(p.constant)}`}`, p.source, 'typical'),
+  defaultId: (p) => withSource(`cci_${idNumber(p.period)}${p.constant === 0.015 ? '' : `_${idNumber(p.constant)}`}`, p.source, 'typical'),
   compute: (series, p) => ({ value: cci(sourceValues(series, p.source), p.period, p.constant) }),
 });

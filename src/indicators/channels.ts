@@ -20,13 +20,7 @@ export function donchian(series: OhlcvSeries, period: number): ChannelOutputs {
  * Keltner channels in the StockCharts form: EMA(source, period) ± multiplier · Wilder ATR(atrPeriod). TTR centres on
  * an EMA of the typical price with one shared period; `source: typical` with `atr_period` = `period` gives that.
  */
-export function keltner(
-  series: OhlcvSeries,
-  values: Float64Array,
-  period: number,
-  atrPeriod: number,
-  multiplier: number,
-): ChannelOutputs {
+export function keltner(series: OhlcvSeries, values: Float64Array, period: number, atrPeriod: number, multiplier: number): ChannelOutputs {
   const middle = ema(values, period);
   const range = atr(series, atrPeriod);
   const n = middle.length;

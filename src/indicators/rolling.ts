@@ -88,12 +88,7 @@ export function wilderSum(values: Float64Array, period: number): Float64Array {
  * when `ages` is given, how many bars ago it occurred. Ties resolve to the most recent bar, as in TTR and TA-Lib's
  * Aroon. A monotonic deque of indices keeps this O(n) whatever the window length.
  */
-export function rollingExtreme(
-  values: Float64Array,
-  period: number,
-  sign: 1 | -1,
-  ages?: Float64Array,
-): Float64Array {
+export function rollingExtreme(values: Float64Array, period: number, sign: 1 | -1, ages?: Float64Array): Float64Array {
   const n = values.length;
   const out = nanArray(n);
   const start = firstValid(values);

@@ -101,10 +101,8 @@ export function zigzagPivots(high: Float64Array, low: Float64Array, threshold: n
   const later = rules.equalExtreme === 'later';
   const upFactor = 1 + threshold;
   const downFactor = 1 - threshold;
-  const risesEnough = (price: number, from: number) =>
-    relative ? (price - from) / from >= threshold : price >= from * upFactor;
-  const fallsEnough = (price: number, from: number) =>
-    relative ? (price - from) / from <= -threshold : price <= from * downFactor;
+  const risesEnough = (price: number, from: number) => (relative ? (price - from) / from >= threshold : price >= from * upFactor);
+  const fallsEnough = (price: number, from: number) => (relative ? (price - from) / from <= -threshold : price <= from * downFactor);
 
   const startPrice = (high[0] + low[0]) / 2;
   out.push(0, startPrice, 0);

@@ -14,11 +14,7 @@ export type ClassWeightsOption = 'auto' | 'none' | readonly number[];
  * same scale as the unweighted one. (The original normalised Σ_c w_c = K instead; with PyTorch's Σw·ℓ/Σw loss the
  * scale cancels, so both give the same training.)
  */
-export function resolveClassWeights(
-  option: ClassWeightsOption,
-  labels: ArrayLike<number>,
-  numClasses: number,
-): Float32Array | null {
+export function resolveClassWeights(option: ClassWeightsOption, labels: ArrayLike<number>, numClasses: number): Float32Array | null {
   if (option === 'none') return null;
   if (option === 'auto') {
     const counts = new Float64Array(numClasses);
@@ -32,11 +28,9 @@ export function resolveClassWeights(
     return weights;
   }
   if (option.length !== numClasses) {
-    throw new KtrdrError(
-      'VALIDATION_FAILED',
-      `class_weights has ${option.length} entries but the model has ${numClasses} classes`,
-      { details: { classWeights: option } },
-    );
+    throw new KtrdrError('VALIDATION_FAILED', `class_weights has ${option.length} entries but the model has ${numClasses} classes`, {
+      details: { classWeights: option },
+    });
   }
   if (!option.every((w) => Number.isFinite(w) && w >= 0) || !option.some((w) => w > 0)) {
     throw new KtrdrError('VALIDATION_FAILED', 'class_weights must be finite, non-negative and not all zero', {

@@ -18,14 +18,7 @@ export type { EarlyStoppingConfig } from './early-stopping.js';
 export { train } from './trainer.js';
 export type { EpochRecord, LabelledSet, TrainerConfig, TrainingData, TrainingHooks, TrainerResult } from './trainer.js';
 export { predictLogits, predictProbabilities } from './predict.js';
-export {
-  argmaxRows,
-  confusionMatrix,
-  defaultClassNames,
-  evaluateLogits,
-  evaluateProbabilities,
-  metricsFromConfusion,
-} from './metrics.js';
+export { argmaxRows, confusionMatrix, defaultClassNames, evaluateLogits, evaluateProbabilities, metricsFromConfusion } from './metrics.js';
 export type { ClassificationReport, ClassMetrics, ConfusionMetrics, EvaluationOptions } from './metrics.js';
 export { BYTES_PER_PARAMETER, decodeWeights, encodeWeights, specToJson } from './serialize.js';
 export { makeSyntheticClassification } from './synthetic.js';

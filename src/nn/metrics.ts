@@ -64,11 +64,7 @@ export function argmaxRows(values: Float32Array, rows: number, classes: number):
   return result;
 }
 
-export function confusionMatrix(
-  predicted: ArrayLike<number>,
-  labels: ArrayLike<number>,
-  numClasses: number,
-): number[][] {
+export function confusionMatrix(predicted: ArrayLike<number>, labels: ArrayLike<number>, numClasses: number): number[][] {
   if (predicted.length !== labels.length) {
     throw new KtrdrError('VALIDATION_FAILED', `${predicted.length} predictions for ${labels.length} labels`);
   }
@@ -77,10 +73,7 @@ export function confusionMatrix(
     const actual = labels[i];
     const guess = predicted[i];
     if (!(actual >= 0 && actual < numClasses && guess >= 0 && guess < numClasses)) {
-      throw new KtrdrError(
-        'VALIDATION_FAILED',
-        `Class index out of range at row ${i}: label ${actual}, predicted ${guess}`,
-      );
+      throw new KtrdrError('VALIDATION_FAILED', `Class index out of range at row ${i}: label ${actual}, predicted ${guess}`);
     }
     matrix[actual][guess] += 1;
   }
@@ -177,20 +170,14 @@ function reportFrom(
   numClasses: number,
   options: EvaluationOptions,
 ): ClassificationReport {
-  const metrics = metricsFromConfusion(
-    confusionMatrix(predicted, labels, numClasses),
-    options.classNames ?? defaultClassNames(numClasses),
-  );
+  const metrics = metricsFromConfusion(confusionMatrix(predicted, labels, numClasses), options.classNames ?? defaultClassNames(numClasses));
   return { loss, ...metrics };
 }
 
 function checkShape(values: Float32Array, labels: ArrayLike<number>, numClasses: number): number {
   const rows = labels.length;
   if (values.length !== rows * numClasses) {
-    throw new KtrdrError(
-      'VALIDATION_FAILED',
-      `Expected ${rows} rows × ${numClasses} classes = ${rows * numClasses} outputs, got ${values.length}`,
-    );
+    throw new KtrdrError('VALIDATION_FAILED', `Expected ${rows} rows × ${numClasses} classes = ${rows * numClasses} outputs, got ${values.length}`);
   }
   for (let i = 0; i < rows; i++) {
     const label = labels[i];

@@ -32,23 +32,13 @@ export function prepareInference(weights: MlpWeights, x: Float32Array, rows: num
   assertWeightsMatchSpec(weights);
   const { inputs } = weights.spec;
   if (!Number.isInteger(rows) || rows < 0 || x.length !== rows * inputs) {
-    throw new KtrdrError(
-      'VALIDATION_FAILED',
-      `Expected ${rows} rows × ${inputs} features = ${rows * inputs} values, got ${x.length}`,
-    );
+    throw new KtrdrError('VALIDATION_FAILED', `Expected ${rows} rows × ${inputs} features = ${rows * inputs} values, got ${x.length}`);
   }
   return createPassBuffers(weights.spec, Math.max(1, Math.min(rows, PREDICT_CHUNK_ROWS)), false);
 }
 
 /** Logits of rows [start, end) written into `out` at the same rows. */
-export function predictChunk(
-  weights: MlpWeights,
-  buffers: PassBuffers,
-  x: Float32Array,
-  start: number,
-  end: number,
-  out: Float32Array,
-): void {
+export function predictChunk(weights: MlpWeights, buffers: PassBuffers, x: Float32Array, start: number, end: number, out: Float32Array): void {
   const { inputs, outputs } = weights.spec;
   const rows = end - start;
   const logits = forwardPass(weights.spec, weights, buffers, x.subarray(start * inputs, end * inputs), rows, null);

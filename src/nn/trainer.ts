@@ -80,12 +80,7 @@ export interface TrainerResult {
   backend: string;
 }
 
-export async function train(
-  data: TrainingData,
-  specInput: MlpSpec,
-  config: TrainerConfig,
-  hooks: TrainingHooks = {},
-): Promise<TrainerResult> {
+export async function train(data: TrainingData, specInput: MlpSpec, config: TrainerConfig, hooks: TrainingHooks = {}): Promise<TrainerResult> {
   const spec = parseMlpSpec(specInput);
   validateConfig(config);
   const trainY = checkLabelledSet('train', data.train, spec);
@@ -100,10 +95,7 @@ export async function train(
   const shuffleRng = rng.fork();
 
   const classWeights = resolveClassWeights(config.classWeights ?? 'none', trainY, spec.outputs);
-  const earlyStopping =
-    config.earlyStopping !== undefined && config.earlyStopping.enabled !== false
-      ? new EarlyStopping(config.earlyStopping)
-      : null;
+  const earlyStopping = config.earlyStopping !== undefined && config.earlyStopping.enabled !== false ? new EarlyStopping(config.earlyStopping) : null;
 
   const backend: TrainBackend = createBackend(config.backend ?? DEFAULT_BACKEND);
   try {
@@ -132,14 +124,7 @@ export async function train(
         backend.runEpoch(order, config.batchSize, signal, (batch, total) => hooks.onBatch?.(epoch, batch, total)),
       );
       const validationLogits = await backend.predictLogits(data.validation.x, data.validation.rows, signal);
-      const validation = softmaxCrossEntropy(
-        validationLogits,
-        validationY,
-        data.validation.rows,
-        spec.outputs,
-        classWeights,
-        null,
-      );
+      const validation = softmaxCrossEntropy(validationLogits, validationY, data.validation.rows, spec.outputs, classWeights, null);
       if (!Number.isFinite(trainStats.loss) || !Number.isFinite(validation.loss)) {
         throw divergedError(epoch, { train_loss: String(trainStats.loss), val_loss: String(validation.loss) });
       }

@@ -72,10 +72,7 @@ export function initGlorotUniform(spec: MlpSpec, rng: SeededRandom): MlpWeights 
 export function assertWeightsMatchSpec(weights: MlpWeights): void {
   const shapes = layerShapes(weights.spec);
   if (weights.layers.length !== shapes.length) {
-    throw new KtrdrError(
-      'VALIDATION_FAILED',
-      `Weights have ${weights.layers.length} layers but the spec describes ${shapes.length}`,
-    );
+    throw new KtrdrError('VALIDATION_FAILED', `Weights have ${weights.layers.length} layers but the spec describes ${shapes.length}`);
   }
   shapes.forEach(({ inputs, outputs }, l) => {
     const { W, b } = weights.layers[l];

@@ -135,11 +135,7 @@ export interface OperationStore {
   appendMetrics<M extends EpochMetricsCore>(id: string, metrics: readonly M[]): Promise<MetricEvent[]>;
 
   /** Events with `seq > afterSeq`, oldest first; typed by the kinds asked for. */
-  eventsSince<K extends OperationEventKind = OperationEventKind>(
-    id: string,
-    afterSeq: number,
-    query?: EventsQuery<K>,
-  ): Promise<EventOfKind<K>[]>;
+  eventsSince<K extends OperationEventKind = OperationEventKind>(id: string, afterSeq: number, query?: EventsQuery<K>): Promise<EventOfKind<K>[]>;
   logs(id: string): Promise<LogRecord[]>;
   /** One record per epoch, in epoch order. */
   metrics(id: string): Promise<EpochMetrics[]>;

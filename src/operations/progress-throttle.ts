@@ -32,11 +32,7 @@ export class ProgressThrottle {
   offer(operationId: string, progress: TrainingProgress): boolean {
     const now = this.now();
     const state = this.state.get(operationId);
-    const due =
-      state === undefined ||
-      progress.step !== state.lastStep ||
-      progress.percent >= 100 ||
-      now - state.lastWrittenAt >= this.intervalMs;
+    const due = state === undefined || progress.step !== state.lastStep || progress.percent >= 100 || now - state.lastWrittenAt >= this.intervalMs;
     if (!due) {
       state.held = progress;
       return false;

@@ -49,7 +49,8 @@ export function checkOverrides(overrides: StrategyOverrides, names: OverrideName
   const problems: { option: string; message: string }[] = [];
   const add = (key: keyof StrategyOverrides, message: string) => problems.push({ option: names[key], message });
   overrides.symbols?.forEach((symbol) => {
-    if (!isValidSymbol(symbol)) add('symbols', `has '${symbol}': a symbol is 1-20 characters from A-Z a-z 0-9 _ . -, starting with a letter or digit`);
+    if (!isValidSymbol(symbol))
+      add('symbols', `has '${symbol}': a symbol is 1-20 characters from A-Z a-z 0-9 _ . -, starting with a letter or digit`);
   });
   if (overrides.symbols?.length === 0) add('symbols', 'is empty');
   overrides.timeframes?.forEach((timeframe, i) => {
@@ -61,17 +62,25 @@ export function checkOverrides(overrides: StrategyOverrides, names: OverrideName
   const end = overrides.endDate === undefined ? undefined : parseRangeBound(overrides.endDate, 'end');
   if (Number.isNaN(start)) add('startDate', `must be ${DATE_FORMAT}, got '${overrides.startDate}'`);
   if (Number.isNaN(end)) add('endDate', `must be ${DATE_FORMAT}, got '${overrides.endDate}'`);
-  if (start !== undefined && end !== undefined && start > end) add('endDate', `'${overrides.endDate}' is before ${names.startDate} '${overrides.startDate}'`);
+  if (start !== undefined && end !== undefined && start > end)
+    add('endDate', `'${overrides.endDate}' is before ${names.startDate} '${overrides.startDate}'`);
   else if (yamlText !== undefined && (start === undefined) !== (end === undefined)) checkAgainstFile(yamlText, overrides, names, add);
-  if (overrides.epochs !== undefined && !isIntegerIn(overrides.epochs, 1, 100_000)) add('epochs', `must be an integer in 1..100000, got ${overrides.epochs}`);
-  if (overrides.seed !== undefined && !isIntegerIn(overrides.seed, 0, 0xffffffff)) add('seed', `must be an integer in 0..${0xffffffff}, got ${overrides.seed}`);
+  if (overrides.epochs !== undefined && !isIntegerIn(overrides.epochs, 1, 100_000))
+    add('epochs', `must be an integer in 1..100000, got ${overrides.epochs}`);
+  if (overrides.seed !== undefined && !isIntegerIn(overrides.seed, 0, 0xffffffff))
+    add('seed', `must be an integer in 0..${0xffffffff}, got ${overrides.seed}`);
   if (problems.length > 0) {
     throw new KtrdrError('VALIDATION_FAILED', problems.map((p) => `${p.option} ${p.message}`).join('; '), { details: { problems } });
   }
 }
 
 /** One overridden end of the range against the other end as the strategy file has it. */
-function checkAgainstFile(yamlText: string, overrides: StrategyOverrides, names: OverrideNames, add: (key: keyof StrategyOverrides, message: string) => void): void {
+function checkAgainstFile(
+  yamlText: string,
+  overrides: StrategyOverrides,
+  names: OverrideNames,
+  add: (key: keyof StrategyOverrides, message: string) => void,
+): void {
   const doc = parseDocument(yamlText);
   if (doc.errors.length > 0) return;
   if (overrides.startDate !== undefined) {

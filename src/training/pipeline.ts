@@ -16,7 +16,16 @@ import {
 } from '../features/index.js';
 import { formatLabelDistribution, labelDistribution } from '../labels/label-classes.js';
 import { zigzagSegmentLabels } from '../labels/zigzag-labels.js';
-import { encodeWeights, evaluateProbabilities, parameterCount, predictProbabilities, specToJson, train, type EpochRecord, type MlpSpec } from '../nn/index.js';
+import {
+  encodeWeights,
+  evaluateProbabilities,
+  parameterCount,
+  predictProbabilities,
+  specToJson,
+  train,
+  type EpochRecord,
+  type MlpSpec,
+} from '../nn/index.js';
 import type { Logger } from '../util/logger.js';
 import { packageVersion } from '../util/package-info.js';
 import { ARTIFACT_FORMAT, sha256Hex, type DataFingerprint, type ModelArtifact } from './artifact.js';
@@ -99,7 +108,10 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
   const strategy = parseStrategy(request.strategyYaml, request.strategySource ?? '<request>');
   const { trainingData, training } = strategy;
   const timeframes = requiredTimeframes(strategy);
-  logger.debug({ strategy: strategy.name, symbols: trainingData.symbols, timeframes, seed: training.seed }, `Strategy ${strategy.name}: ${trainingData.symbols.length} symbol(s), timeframes ${timeframes.join(', ')}, seed ${training.seed}`);
+  logger.debug(
+    { strategy: strategy.name, symbols: trainingData.symbols, timeframes, seed: training.seed },
+    `Strategy ${strategy.name}: ${trainingData.symbols.length} symbol(s), timeframes ${timeframes.join(', ')}, seed ${training.seed}`,
+  );
   for (const warning of strategy.warnings) logger.warn(`${warning.path}: ${warning.message}`);
 
   // 2. Load data
@@ -125,7 +137,9 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
         first: formatTimestamp(loaded.series.timestamps[0]),
         last: formatTimestamp(loaded.series.timestamps[bars - 1]),
       });
-      logger.debug(`${symbol} ${timeframe}: ${bars} bars (${formatTimestamp(loaded.series.timestamps[0])} .. ${formatTimestamp(loaded.series.timestamps[bars - 1])})`);
+      logger.debug(
+        `${symbol} ${timeframe}: ${bars} bars (${formatTimestamp(loaded.series.timestamps[0])} .. ${formatTimestamp(loaded.series.timestamps[bars - 1])})`,
+      );
     }
     seriesBySymbol.set(symbol, frames);
   }
@@ -155,7 +169,10 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
     throwIfCancelled(signal);
     const base = frames.get(trainingData.baseTimeframe)!;
     if (!base.timestamps.some((t) => t >= startMs)) {
-      throw new KtrdrError('DATA_EMPTY_RANGE', `${symbol} ${trainingData.baseTimeframe}: no bars between ${trainingData.startDate} and ${trainingData.endDate ?? 'the end of the data'}`);
+      throw new KtrdrError(
+        'DATA_EMPTY_RANGE',
+        `${symbol} ${trainingData.baseTimeframe}: no bars between ${trainingData.startDate} and ${trainingData.endDate ?? 'the end of the data'}`,
+      );
     }
     const matrix = buildFeatureMatrix(strategy, frames, membershipsBySymbol.get(symbol)!, { startMs });
     requireRows(matrix, symbol, MIN_ROWS_PER_SYMBOL);
@@ -187,12 +204,19 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
 
   // 7. Split: chronological within each symbol, then stacked, so no split sees another's future
   step('split');
-  const splits = stackSplits(datasets.map((d) => chronologicalSplit(d, training.dataSplit)), featureNames.length);
+  const splits = stackSplits(
+    datasets.map((d) => chronologicalSplit(d, training.dataSplit)),
+    featureNames.length,
+  );
   logger.info(`Data splits - Train: ${splits.train.rows}, Val: ${splits.validation.rows}, Test: ${splits.test.rows}`);
   if (splits.train.rows === 0 || splits.validation.rows === 0 || splits.test.rows === 0) {
-    throw new KtrdrError('DATA_INSUFFICIENT', `a split is empty (train ${splits.train.rows}, validation ${splits.validation.rows}, test ${splits.test.rows})`, {
-      hint: 'widen the date range or change training.data_split',
-    });
+    throw new KtrdrError(
+      'DATA_INSUFFICIENT',
+      `a split is empty (train ${splits.train.rows}, validation ${splits.validation.rows}, test ${splits.test.rows})`,
+      {
+        hint: 'widen the date range or change training.data_split',
+      },
+    );
   }
 
   // 8. Model
@@ -204,7 +228,9 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
     activation: strategy.model.activation,
     dropout: strategy.model.dropout,
   };
-  logger.debug(`MLP ${[spec.inputs, ...spec.hidden, spec.outputs].join(' -> ')} (${strategy.model.activation}, dropout ${spec.dropout}), ${parameterCount(spec)} parameters`);
+  logger.debug(
+    `MLP ${[spec.inputs, ...spec.hidden, spec.outputs].join(' -> ')} (${strategy.model.activation}, dropout ${spec.dropout}), ${parameterCount(spec)} parameters`,
+  );
 
   // 9. Train
   step('train');

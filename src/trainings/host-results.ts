@@ -94,9 +94,14 @@ export class HostResults {
   acknowledge(id: string, hostUrl: string): void {
     const hosts = this.deps.hosts;
     if (hosts === undefined) return;
-    const ack = hosts.acknowledge(hostUrl, id).catch((error: unknown) =>
-      this.deps.logger.warn({ operation_id: id, host: hostUrl, err: error }, `training ${id}: acknowledging the result to ${hostUrl} failed; the host keeps it until its retention ends`),
-    );
+    const ack = hosts
+      .acknowledge(hostUrl, id)
+      .catch((error: unknown) =>
+        this.deps.logger.warn(
+          { operation_id: id, host: hostUrl, err: error },
+          `training ${id}: acknowledging the result to ${hostUrl} failed; the host keeps it until its retention ends`,
+        ),
+      );
     this.acks.add(ack);
     void ack.finally(() => this.acks.delete(ack));
   }
@@ -119,9 +124,13 @@ export class HostResults {
         details: { id: operation.id, status: operation.status },
       });
     }
-    throw new KtrdrError('RESULT_NOT_READY', `operation ${operation.id} is ${operation.status} but not followed by this server; its result will be fetched from the host`, {
-      details: { id: operation.id, status: operation.status },
-    });
+    throw new KtrdrError(
+      'RESULT_NOT_READY',
+      `operation ${operation.id} is ${operation.status} but not followed by this server; its result will be fetched from the host`,
+      {
+        details: { id: operation.id, status: operation.status },
+      },
+    );
   }
 
   /**
@@ -151,7 +160,11 @@ export class HostResults {
     }
     const saved = await writer.save(operation, artifact);
     const hostUrl = operation.remote?.host_url ?? operation.execution.host;
-    await operations.attachRecoveredResult(id, { ...trainingResultSummary(artifact, saved.version), recovered: true, recovered_at: now().toISOString() });
+    await operations.attachRecoveredResult(id, {
+      ...trainingResultSummary(artifact, saved.version),
+      recovered: true,
+      recovered_at: now().toISOString(),
+    });
     const line: LogRecord = {
       time: now().getTime(),
       level: 'warn',

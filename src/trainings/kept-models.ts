@@ -84,9 +84,17 @@ export class KeptModels {
       });
     }
     const saved = await writer.save(operation, artifact);
-    const after = await operations.attachRecoveredResult(id, { ...trainingResultSummary(artifact, saved.version), recovered: true, recovered_at: now().toISOString() });
+    const after = await operations.attachRecoveredResult(id, {
+      ...trainingResultSummary(artifact, saved.version),
+      recovered: true,
+      recovered_at: now().toISOString(),
+    });
     await writer.spool.remove(id);
-    const line: LogRecord = { time: now().getTime(), level: 'warn', msg: `Saved the kept model after [${operation.error?.code ?? 'unknown'}]: ${artifact.strategy_name} v${saved.version}` };
+    const line: LogRecord = {
+      time: now().getTime(),
+      level: 'warn',
+      msg: `Saved the kept model after [${operation.error?.code ?? 'unknown'}]: ${artifact.strategy_name} v${saved.version}`,
+    };
     await operations.appendLogs(id, [line]);
     logger.warn({ operation_id: id, model_version: saved.version }, `training ${id}: ${line.msg}`);
     return after;

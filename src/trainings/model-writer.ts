@@ -56,9 +56,18 @@ export class ModelWriter {
 /** A result must be this operation's run of this strategy; anything else is refused before it reaches the model store. */
 export function checkArtifactBelongs(artifact: ModelArtifact, operation: Operation): void {
   if (artifact.manifest.operation_id !== operation.id || artifact.strategy_name !== operation.strategy) {
-    throw new KtrdrError('VALIDATION_FAILED', `the artifact (operation ${String(artifact.manifest.operation_id)}, strategy ${artifact.strategy_name}) does not belong to operation ${operation.id} of strategy ${operation.strategy}`, {
-      details: { operation_id: operation.id, strategy: operation.strategy, artifact_operation_id: artifact.manifest.operation_id, artifact_strategy: artifact.strategy_name },
-    });
+    throw new KtrdrError(
+      'VALIDATION_FAILED',
+      `the artifact (operation ${String(artifact.manifest.operation_id)}, strategy ${artifact.strategy_name}) does not belong to operation ${operation.id} of strategy ${operation.strategy}`,
+      {
+        details: {
+          operation_id: operation.id,
+          strategy: operation.strategy,
+          artifact_operation_id: artifact.manifest.operation_id,
+          artifact_strategy: artifact.strategy_name,
+        },
+      },
+    );
   }
 }
 

@@ -40,7 +40,10 @@ export async function resumeAfterRestart(deps: RestartRecoveryDeps): Promise<{ i
       cancelRequested: operation.status === 'cancelling',
     };
     const executor = hosts!.executor(remote.host_url);
-    recorder.launch(operation, (observer) => executor.attach(attach, observer), { hostUrl: remote.host_url, cancelRequested: attach.cancelRequested });
+    recorder.launch(operation, (observer) => executor.attach(attach, observer), {
+      hostUrl: remote.host_url,
+      cancelRequested: attach.cancelRequested,
+    });
     reattached.push(operation);
     logger.info({ operation_id: operation.id, host: remote.host_url }, `training ${operation.id} re-attached to its run on ${remote.host_url}`);
   }

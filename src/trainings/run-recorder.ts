@@ -150,7 +150,15 @@ export class RunRecorder {
       onRemote: (ref) => enqueue(() => operations.setRemote(id, ref), 'remote'),
       onProgress: (progress) => enqueue(() => operations.recordProgress(id, progress), 'progress'),
       onLogs: (records) => enqueue(() => operations.appendLogs(id, records), 'logs'),
-      onEpochs: (records) => enqueue(() => operations.appendMetrics(id, records.map((record) => ({ ...record }))), 'metric'),
+      onEpochs: (records) =>
+        enqueue(
+          () =>
+            operations.appendMetrics(
+              id,
+              records.map((record) => ({ ...record })),
+            ),
+          'metric',
+        ),
     };
   }
 

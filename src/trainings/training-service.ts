@@ -112,7 +112,10 @@ export class TrainingService {
       execution,
     });
     const fellBack = mode === 'host' && execution.selected === 'local';
-    logger[fellBack ? 'warn' : 'info']({ operation_id: operation.id, strategy: resolved.strategy.name, execution }, `training ${operation.id} queued (${execution.reason})`);
+    logger[fellBack ? 'warn' : 'info'](
+      { operation_id: operation.id, strategy: resolved.strategy.name, execution },
+      `training ${operation.id} queued (${execution.reason})`,
+    );
     this.placement.launch(operation, execution, { job: { operationId: operation.id, ...resolved.job }, mode, requireGpu, tried: [] });
     return operation;
   }
@@ -137,7 +140,12 @@ export class TrainingService {
    * from runs whose save failed are offered to the model store now and periodically until it takes them.
    */
   async resumeAfterRestart(): Promise<{ interrupted: Operation[]; reattached: Operation[] }> {
-    const resumed = await resumeAfterRestart({ operations: this.deps.operations, hosts: this.deps.hosts, recorder: this.recorder, logger: this.deps.logger });
+    const resumed = await resumeAfterRestart({
+      operations: this.deps.operations,
+      hosts: this.deps.hosts,
+      recorder: this.recorder,
+      logger: this.deps.logger,
+    });
     this.keptModels.startRetrying();
     return resumed;
   }
@@ -166,7 +174,8 @@ export class TrainingService {
     this.closing = true;
     this.keptModels.stop();
     const detached = new Set(this.deps.hosts?.detachDispatched() ?? []);
-    if (detached.size > 0) this.deps.logger.info({ operations: [...detached] }, `${detached.size} run(s) left running on training hosts; the next start re-attaches them`);
+    if (detached.size > 0)
+      this.deps.logger.info({ operations: [...detached] }, `${detached.size} run(s) left running on training hosts; the next start re-attaches them`);
     const ending = this.recorder.entries().filter(([id]) => !detached.has(id));
     for (const [id] of ending) await this.cancel(id, reason).catch(() => undefined);
     await this.deps.executor.close();

@@ -12,7 +12,11 @@ describe('backend API: OpenAPI document and docs page', () => {
   it('should describe every endpoint, generated from the contracts', async () => {
     const result = await server.http('GET', '/api/v1/openapi.json');
     expect(result.status).toBe(200);
-    const doc = result.body as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>>; components: { schemas: Record<string, unknown> } };
+    const doc = result.body as {
+      openapi: string;
+      paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>>;
+      components: { schemas: Record<string, unknown> };
+    };
     expect(doc.openapi).toBe('3.1.0');
     const endpoints = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
     expect(endpoints.sort()).toEqual(

@@ -4,7 +4,10 @@ import { OperationEventSchema, type OperationEventWire } from '../../src/contrac
 import { longStrategy, spxStrategy, waitFor } from '../helpers/strategies.js';
 import { errorCode, startTestBackend, startTraining, type TestBackend } from '../helpers/test-backend.js';
 
-async function readStream(url: string, headers: Record<string, string> = {}): Promise<{ events: OperationEventWire[]; status: number; type: string | null }> {
+async function readStream(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ events: OperationEventWire[]; status: number; type: string | null }> {
   const response = await fetch(url, { headers });
   const events: OperationEventWire[] = [];
   if (response.ok && response.body) {

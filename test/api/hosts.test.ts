@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATA_SHA256_HEADER } from '../../src/contracts/data.js';
 import { HostListSchema, HostRegisteredSchema } from '../../src/contracts/hosts.js';
 import { OperationListSchema } from '../../src/contracts/operations.js';
-import { StartTrainingResponseSchema, TrainingConfigChangeSchema, TrainingConfigSchema, TrainingResultAcceptedSchema } from '../../src/contracts/trainings.js';
+import {
+  StartTrainingResponseSchema,
+  TrainingConfigChangeSchema,
+  TrainingConfigSchema,
+  TrainingResultAcceptedSchema,
+} from '../../src/contracts/trainings.js';
 import { FileModelStore } from '../../src/models/model-store.js';
 import { artifactToJson } from '../../src/training/artifact.js';
 import { HOST_TOKEN, startHostProcess, type HostProcess } from '../helpers/host-process.js';
@@ -50,10 +55,7 @@ describe('backend API: training hosts, selection and host endpoints', () => {
 
   beforeAll(async () => {
     [cpuHost, hole, dead] = await Promise.all([startHostProcess({ name: 'cpu-box' }), blackHole(), deadUrl()]);
-    server = await startTestBackend(
-      { sel_tiny: spxStrategy('sel_tiny') },
-      { hosts: { hosts: [cpuHost.url, dead, hole.url], token: HOST_TOKEN } },
-    );
+    server = await startTestBackend({ sel_tiny: spxStrategy('sel_tiny') }, { hosts: { hosts: [cpuHost.url, dead, hole.url], token: HOST_TOKEN } });
   });
   afterAll(async () => {
     await server?.close();
@@ -88,14 +90,20 @@ describe('backend API: training hosts, selection and host endpoints', () => {
     expect(started.ms).toBeLessThan(1500);
     const { operation_id: id, execution } = StartTrainingResponseSchema.parse(started.body);
     // auto wants an idle GPU host; a CPU host is not one.
-    expect(execution).toMatchObject({ requested: 'auto', selected: 'local', reason: expect.stringMatching(/no idle healthy GPU training host .*cpu only/) });
+    expect(execution).toMatchObject({
+      requested: 'auto',
+      selected: 'local',
+      reason: expect.stringMatching(/no idle healthy GPU training host .*cpu only/),
+    });
     expect((await server.waitForStatus(id, TERMINAL)).status).toBe('completed');
   });
 
   it('should refuse require_gpu with 503 HOST_UNAVAILABLE when only CPU hosts are healthy, starting nothing', async () => {
     const before = await operationCount();
     for (const mode of ['host', 'auto'] as const) {
-      const refused = await server.http('POST', '/api/v1/trainings/start', { json: { strategy_name: 'sel_tiny', execution_mode: mode, require_gpu: true } });
+      const refused = await server.http('POST', '/api/v1/trainings/start', {
+        json: { strategy_name: 'sel_tiny', execution_mode: mode, require_gpu: true },
+      });
       expect(refused.status).toBe(503);
       expect(errorCode(refused)).toBe('HOST_UNAVAILABLE');
       expect(refused.text).toContain('no healthy GPU training host');
@@ -108,11 +116,18 @@ describe('backend API: training hosts, selection and host endpoints', () => {
     expect(TrainingConfigSchema.parse((await server.http('GET', '/api/v1/trainings/config')).body)).toEqual({ default_execution_mode: 'auto' });
     const changed = await server.http('PUT', '/api/v1/trainings/config', { json: { default_execution_mode: 'host' } });
     expect(changed.status).toBe(200);
-    expect(TrainingConfigChangeSchema.parse(changed.body)).toEqual({ current: { default_execution_mode: 'host' }, previous: { default_execution_mode: 'auto' } });
+    expect(TrainingConfigChangeSchema.parse(changed.body)).toEqual({
+      current: { default_execution_mode: 'host' },
+      previous: { default_execution_mode: 'auto' },
+    });
     try {
       const id = await startTraining(server, { strategy_name: 'sel_tiny' });
       const done = await server.waitForStatus(id, TERMINAL);
-      expect(done).toMatchObject({ status: 'completed', request: { execution_mode: 'host' }, execution: { requested: 'host', selected: 'host', host: cpuHost.url } });
+      expect(done).toMatchObject({
+        status: 'completed',
+        request: { execution_mode: 'host' },
+        execution: { requested: 'host', selected: 'host', host: cpuHost.url },
+      });
     } finally {
       await server.http('PUT', '/api/v1/trainings/config', { json: { default_execution_mode: 'auto' } });
     }
@@ -127,9 +142,13 @@ describe('backend API: training hosts, selection and host endpoints', () => {
       expect(refused.status).toBe(401);
       expect(errorCode(refused)).toBe('UNAUTHORIZED');
     }
-    const first = HostRegisteredSchema.parse((await server.http('POST', '/api/v1/hosts/register', { json: registration, headers: bearer(HOST_TOKEN) })).body);
+    const first = HostRegisteredSchema.parse(
+      (await server.http('POST', '/api/v1/hosts/register', { json: registration, headers: bearer(HOST_TOKEN) })).body,
+    );
     expect(first).toMatchObject({ created: true, host: { url: 'http://gpu-box.invalid:5002', name: 'gpu-box', source: 'registered' } });
-    const again = HostRegisteredSchema.parse((await server.http('POST', '/api/v1/hosts/register', { json: registration, headers: bearer(HOST_TOKEN) })).body);
+    const again = HostRegisteredSchema.parse(
+      (await server.http('POST', '/api/v1/hosts/register', { json: registration, headers: bearer(HOST_TOKEN) })).body,
+    );
     expect(again.created).toBe(false);
     const listed = HostListSchema.parse((await server.http('GET', '/api/v1/hosts')).body).data.filter((h) => h.url === 'http://gpu-box.invalid:5002');
     expect(listed).toHaveLength(1);
@@ -150,7 +169,12 @@ describe('backend API: training hosts, selection and host endpoints', () => {
     expect(Buffer.from(await response.arrayBuffer()).equals(file)).toBe(true);
 
     expect((await server.http('GET', '/api/v1/data/NOPE/1d', { headers: bearer(HOST_TOKEN) })).status).toBe(404);
-    for (const bad of ['/api/v1/data/..%2F..%2Fetc/1d', '/api/v1/data/SPX/1d%2F..%2F..', '/api/v1/data/.hidden/1d', '/api/v1/data/SPX%2F..%2FSPX/1d']) {
+    for (const bad of [
+      '/api/v1/data/..%2F..%2Fetc/1d',
+      '/api/v1/data/SPX/1d%2F..%2F..',
+      '/api/v1/data/.hidden/1d',
+      '/api/v1/data/SPX%2F..%2FSPX/1d',
+    ]) {
       const refused = await server.http('GET', bad, { headers: bearer(HOST_TOKEN) });
       expect(refused.status).toBe(400);
     }
@@ -169,7 +193,16 @@ describe('backend API: training hosts, selection and host endpoints', () => {
     const unknown = await fetch(`${server.url}/api/v1/trainings/op_x/result`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', ...bearer(HOST_TOKEN) },
-      body: await gzipAsync(Buffer.from(JSON.stringify({ format: 'ktrdr-model/1', strategy_name: 'x', weights: '', manifest: { operation_id: 'op_x', weights_sha256: 'e'.repeat(64) } }))),
+      body: await gzipAsync(
+        Buffer.from(
+          JSON.stringify({
+            format: 'ktrdr-model/1',
+            strategy_name: 'x',
+            weights: '',
+            manifest: { operation_id: 'op_x', weights_sha256: 'e'.repeat(64) },
+          }),
+        ),
+      ),
     });
     expect(unknown.status).toBe(400);
   });
@@ -188,7 +221,13 @@ describe('backend API: training hosts, selection and host endpoints', () => {
       });
     const repeat = await send(artifactToJson(artifact));
     expect(repeat.status).toBe(200);
-    expect(TrainingResultAcceptedSchema.parse(await repeat.json())).toEqual({ operation_id: id, model_strategy: 'sel_tiny', model_version: version, created: false, recovered: false });
+    expect(TrainingResultAcceptedSchema.parse(await repeat.json())).toEqual({
+      operation_id: id,
+      model_strategy: 'sel_tiny',
+      model_version: version,
+      created: false,
+      recovered: false,
+    });
     const models = await new FileModelStore(server.dirs.models).list('sel_tiny');
     expect(models.filter((m) => m.operation_id === id)).toHaveLength(1);
 
@@ -220,12 +259,18 @@ describe('backend API: training hosts, selection and host endpoints', () => {
       expect(listed).toMatchObject({ name: 'self-reg', source: 'registered', device: { kind: 'cpu' }, capacity: 2 });
       // Dies right after a healthy check: the start cannot reach it, and the run is placed again.
       selfRegistered.child.kill('SIGKILL');
-      const started = StartTrainingResponseSchema.parse((await server.http('POST', '/api/v1/trainings/start', { json: { strategy_name: 'sel_tiny', execution_mode: 'host' } })).body);
+      const started = StartTrainingResponseSchema.parse(
+        (await server.http('POST', '/api/v1/trainings/start', { json: { strategy_name: 'sel_tiny', execution_mode: 'host' } })).body,
+      );
       expect(started.execution).toMatchObject({ selected: 'host', host: selfRegistered.url });
       const done = await server.waitForStatus(started.operation_id, TERMINAL);
       expect(done).toMatchObject({
         status: 'completed',
-        execution: { selected: 'host', host: cpuHost.url, reason: expect.stringMatching(/could not be reached to start the run; chose again: host requested: /) },
+        execution: {
+          selected: 'host',
+          host: cpuHost.url,
+          reason: expect.stringMatching(/could not be reached to start the run; chose again: host requested: /),
+        },
       });
       const after = HostListSchema.parse((await server.http('GET', '/api/v1/hosts')).body).data.find((h) => h.url === selfRegistered.url);
       expect(after?.status).toBe('unhealthy');
@@ -284,11 +329,15 @@ describe('backend API: no host running', () => {
   afterAll(async () => server?.close());
 
   it('should run a host request locally, recording the fallback and why', async () => {
-    const started = StartTrainingResponseSchema.parse((await server.http('POST', '/api/v1/trainings/start', { json: { strategy_name: 'nohost_tiny', execution_mode: 'host' } })).body);
+    const started = StartTrainingResponseSchema.parse(
+      (await server.http('POST', '/api/v1/trainings/start', { json: { strategy_name: 'nohost_tiny', execution_mode: 'host' } })).body,
+    );
     expect(started.execution).toMatchObject({
       requested: 'host',
       selected: 'local',
-      reason: expect.stringMatching(/^host requested, but no training host is healthy \(http:\/\/127\.0\.0\.1:\d+: unhealthy \(.*ECONNREFUSED.*\)\); fell back to local execution$/),
+      reason: expect.stringMatching(
+        /^host requested, but no training host is healthy \(http:\/\/127\.0\.0\.1:\d+: unhealthy \(.*ECONNREFUSED.*\)\); fell back to local execution$/,
+      ),
     });
     const done = await server.waitForStatus(started.operation_id, TERMINAL);
     expect(done).toMatchObject({ status: 'completed', execution: { selected: 'local', reason: started.execution.reason } });
@@ -296,7 +345,9 @@ describe('backend API: no host running', () => {
 
   it('should refuse the same request with require_gpu: 503 HOST_UNAVAILABLE, nothing started', async () => {
     const before = OperationListSchema.parse((await server.http('GET', '/api/v1/operations')).body).total;
-    const refused = await server.http('POST', '/api/v1/trainings/start', { json: { strategy_name: 'nohost_tiny', execution_mode: 'host', require_gpu: true } });
+    const refused = await server.http('POST', '/api/v1/trainings/start', {
+      json: { strategy_name: 'nohost_tiny', execution_mode: 'host', require_gpu: true },
+    });
     expect(refused.status).toBe(503);
     expect(errorCode(refused)).toBe('HOST_UNAVAILABLE');
     expect(OperationListSchema.parse((await server.http('GET', '/api/v1/operations')).body).total).toBe(before);

@@ -25,7 +25,14 @@ const CASES: Malformed[] = [
   { name: 'text/plain body', method: 'POST', path: START, body: 'strategy_name=x', headers: { 'content-type': 'text/plain' }, status: 415 },
   { name: 'xml body', method: 'POST', path: START, body: '<x/>', headers: { 'content-type': 'application/xml' }, status: 415 },
   { name: 'form body', method: 'POST', path: START, body: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415 },
-  { name: 'huge body', method: 'POST', path: START, body: JSON.stringify({ strategy_name: 'x'.repeat(2 * 1024 * 1024) }), headers: { 'content-type': 'application/json' }, status: 413 },
+  {
+    name: 'huge body',
+    method: 'POST',
+    path: START,
+    body: JSON.stringify({ strategy_name: 'x'.repeat(2 * 1024 * 1024) }),
+    headers: { 'content-type': 'application/json' },
+    status: 413,
+  },
   start('JSON array', []),
   start('JSON null', null),
   start('JSON string', 'spx'),
@@ -73,7 +80,13 @@ const CASES: Malformed[] = [
   get('model version not a number', '/models/m_tiny/abc', 400),
   get('model version zero', '/models/m_tiny/0', 400),
   get('model strategy traversal', '/models/..%2F..%2Fetc/1', 400),
-  { name: 'predict with a traversal symbol', method: 'POST', path: '/api/v1/models/m_tiny/predict', json: { symbol: '../../etc/passwd' }, status: 400 },
+  {
+    name: 'predict with a traversal symbol',
+    method: 'POST',
+    path: '/api/v1/models/m_tiny/predict',
+    json: { symbol: '../../etc/passwd' },
+    status: 400,
+  },
   { name: 'predict without symbol', method: 'POST', path: '/api/v1/models/m_tiny/predict', json: {}, status: 400 },
   { name: 'cancel with a bad reason', method: 'DELETE', path: '/api/v1/operations/x', json: { reason: 5 }, status: 400 },
   get('unknown route', '/nope', 404),
@@ -103,7 +116,8 @@ describe('backend API: malformed requests', () => {
         continue;
       }
       if (!ok) failures.push(`${c.name}: HTTP ${result.status} ${code}, expected ${c.status ?? '4xx'}`);
-      else if (!(code in ERROR_CODES) || ERROR_CODES[code as keyof typeof ERROR_CODES].status !== result.status) failures.push(`${c.name}: code ${code} does not match HTTP ${result.status}`);
+      else if (!(code in ERROR_CODES) || ERROR_CODES[code as keyof typeof ERROR_CODES].status !== result.status)
+        failures.push(`${c.name}: code ${code} does not match HTTP ${result.status}`);
       if (/node_modules|\.ts:\d+|at [A-Za-z]+ \(/.test(result.text)) failures.push(`${c.name}: leaks a stack trace`);
     }
     expect(failures).toEqual([]);

@@ -39,11 +39,19 @@ describe('backend API: trainings and operations', () => {
     expect(accuracy).toBeLessThan(0.99);
 
     const after = StrategyListSchema.parse((await server.http('GET', '/api/v1/strategies')).body);
-    expect(after.data.find((s) => s.name === 'api_tiny')).toMatchObject({ training_status: 'trained', latest_version: 1, test_metrics: { accuracy } });
+    expect(after.data.find((s) => s.name === 'api_tiny')).toMatchObject({
+      training_status: 'trained',
+      latest_version: 1,
+      test_metrics: { accuracy },
+    });
     expect(after.data.find((s) => s.name === 'api_invalid')).toMatchObject({ valid: false, errors: expect.any(Array) });
 
     const detail = StrategyDetailSchema.parse((await server.http('GET', '/api/v1/strategies/api_tiny')).body);
-    expect(detail).toMatchObject({ name: 'api_tiny', training_status: 'trained', features: ['1d_rsi_zone_oversold', '1d_rsi_zone_neutral', '1d_rsi_zone_overbought'] });
+    expect(detail).toMatchObject({
+      name: 'api_tiny',
+      training_status: 'trained',
+      features: ['1d_rsi_zone_oversold', '1d_rsi_zone_neutral', '1d_rsi_zone_overbought'],
+    });
 
     const models = ModelListSchema.parse((await server.http('GET', '/api/v1/models?strategy=api_tiny')).body);
     expect(models.data).toEqual([expect.objectContaining({ strategy: 'api_tiny', version: 1, operation_id: id })]);
@@ -181,12 +189,16 @@ describe('backend API: trainings and operations', () => {
     expect((await server.http('GET', '/api/v1/models/api_long/1')).status).toBe(404);
 
     const total = OperationListSchema.parse((await server.http('GET', '/api/v1/operations')).body).total;
-    const gpu = await server.http('POST', '/api/v1/trainings/start', { json: { strategy_name: 'api_tiny', execution_mode: 'host', require_gpu: true } });
+    const gpu = await server.http('POST', '/api/v1/trainings/start', {
+      json: { strategy_name: 'api_tiny', execution_mode: 'host', require_gpu: true },
+    });
     expect(gpu.status).toBe(503);
     expect(errorCode(gpu)).toBe('HOST_UNAVAILABLE');
     expect(OperationListSchema.parse((await server.http('GET', '/api/v1/operations')).body).total).toBe(total);
 
-    const fallback = StartTrainingResponseSchema.parse((await server.http('POST', '/api/v1/trainings/start', { json: { strategy_name: 'api_tiny', execution_mode: 'host', epochs: 1 } })).body);
+    const fallback = StartTrainingResponseSchema.parse(
+      (await server.http('POST', '/api/v1/trainings/start', { json: { strategy_name: 'api_tiny', execution_mode: 'host', epochs: 1 } })).body,
+    );
     expect(fallback.execution).toMatchObject({ requested: 'host', selected: 'local', reason: expect.stringMatching(/fell back/) });
     await server.waitForStatus(fallback.operation_id, ['completed']);
   });

@@ -19,7 +19,20 @@ describe('ktrdr data', () => {
   });
 
   it('should write the hourly series and its exact 4h and 1d resamples', async () => {
-    const { code, stdout } = await ktrdr('data', 'synth', '--symbol', 'GBPUSD', '--timeframe', '1h', '--bars', '500', '--seed', '3', '--out-dir', dir);
+    const { code, stdout } = await ktrdr(
+      'data',
+      'synth',
+      '--symbol',
+      'GBPUSD',
+      '--timeframe',
+      '1h',
+      '--bars',
+      '500',
+      '--seed',
+      '3',
+      '--out-dir',
+      dir,
+    );
     expect(code).toBe(0);
     expect(stdout).toMatch(/wrote .*GBPUSD_1h\.csv: 500 bars, sha256 [0-9a-f]{12}\n/);
     expect((await readdir(dir)).sort()).toEqual(['GBPUSD_1d.csv', 'GBPUSD_1h.csv', 'GBPUSD_4h.csv']);

@@ -39,7 +39,10 @@ describe('ktrdr train / predict / models (real processes)', () => {
   it('should print machine-readable events with --json', async () => {
     const result = await runCliProcess(['train', 'spx_rsi_test', '--json', '--epochs', '2'], env);
     expect(result.code).toBe(0);
-    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { kind: string; data: Record<string, unknown> });
+    const events = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { kind: string; data: Record<string, unknown> });
     expect(events.filter((e) => e.kind === 'metric').map((e) => e.data.epoch)).toEqual([1, 2]);
     expect(events.at(-1)).toMatchObject({ kind: 'result', data: { strategy: 'spx_rsi_test', version: 2 } });
     expect(events.some((e) => e.kind === 'progress' && e.data.percent === 100)).toBe(true);
@@ -57,13 +60,19 @@ describe('ktrdr train / predict / models (real processes)', () => {
     const body = JSON.parse(predict.stdout) as { version: number; predictions: { timestamp: string; signal: string }[] };
     expect(body.version).toBe(1);
     expect(body.predictions.map((p) => p.timestamp)).toEqual(['2020-04-15T00:00:00Z', '2020-04-16T00:00:00Z', '2020-04-17T00:00:00Z']);
-    const fromFile = await runCliProcess(['predict', 'spx_rsi_test', '--version', '1', '--data', join(projectRoot(), 'data', 'SPX_1d.csv'), '--last', '3', '--json'], env);
+    const fromFile = await runCliProcess(
+      ['predict', 'spx_rsi_test', '--version', '1', '--data', join(projectRoot(), 'data', 'SPX_1d.csv'), '--last', '3', '--json'],
+      env,
+    );
     expect((JSON.parse(fromFile.stdout) as typeof body).predictions).toEqual(body.predictions);
   });
 
   it('should cancel cleanly on Ctrl+C: exit 130 and no model written', async () => {
     // Early stopping off, so the run is still training when the signal arrives.
-    await writeFile(join(root, 'strategies', 'spx_rsi_long.yaml'), SPX_RSI_STRATEGY.replace('name: spx_rsi_test', 'name: spx_rsi_long').replace('  seed: 7', '  seed: 7\n  early_stopping: {enabled: false}'));
+    await writeFile(
+      join(root, 'strategies', 'spx_rsi_long.yaml'),
+      SPX_RSI_STRATEGY.replace('name: spx_rsi_test', 'name: spx_rsi_long').replace('  seed: 7', '  seed: 7\n  early_stopping: {enabled: false}'),
+    );
     const run = startCli(['train', 'spx_rsi_long', '--epochs', '100000'], env);
     await run.waitFor(/Step 9\/11: Training model/);
     // Well into training: thousands of sub-millisecond epochs must still leave the signal handler a turn.
@@ -91,7 +100,10 @@ describe('ktrdr train / predict / models (real processes)', () => {
     const cases: [string[], RegExp][] = [
       [['--start', '2020-13-45'], /^error \[VALIDATION_FAILED\]: --start must be an ISO date .* got '2020-13-45'$/m],
       [['--end', '2021-02-30'], /^error \[VALIDATION_FAILED\]: --end must be an ISO date/m],
-      [['--start', '2020-06-01'], /^error \[VALIDATION_FAILED\]: --start '2020-06-01' is after the strategy's end_date '2019-12-31' \(give --end too\)$/m],
+      [
+        ['--start', '2020-06-01'],
+        /^error \[VALIDATION_FAILED\]: --start '2020-06-01' is after the strategy's end_date '2019-12-31' \(give --end too\)$/m,
+      ],
       [['--symbols', 'SPX,a/b'], /^error \[VALIDATION_FAILED\]: --symbols has 'a\/b'/m],
       [['--timeframes', '1x'], /^error \[VALIDATION_FAILED\]: --timeframes has '1x'/m],
       [['--epochs', '0'], /^error \[VALIDATION_FAILED\]: --epochs must be an integer/m],
@@ -113,12 +125,26 @@ describe('ktrdr train / predict / models (real processes)', () => {
       // Valid dates, but no data in them: found by the pipeline, after progress records.
       runCliProcess(['train', 'spx_rsi_test', '--json', '--start', '2030-01-01', '--end', '2030-12-31'], env),
     ]);
-    const records = (stdout: string) => stdout.trim().split('\n').map((line) => JSON.parse(line) as { kind: string; error?: { code: string; message: string } });
-    expect(records(override.stdout)).toEqual([{ kind: 'error', error: expect.objectContaining({ code: 'VALIDATION_FAILED', details: { problems: [expect.objectContaining({ option: '--start' })] } }) }]);
-    expect(records(missing.stdout)).toEqual([{ kind: 'error', error: expect.objectContaining({ code: 'STRATEGY_NOT_FOUND', message: expect.any(String) }) }]);
+    const records = (stdout: string) =>
+      stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { kind: string; error?: { code: string; message: string } });
+    expect(records(override.stdout)).toEqual([
+      {
+        kind: 'error',
+        error: expect.objectContaining({ code: 'VALIDATION_FAILED', details: { problems: [expect.objectContaining({ option: '--start' })] } }),
+      },
+    ]);
+    expect(records(missing.stdout)).toEqual([
+      { kind: 'error', error: expect.objectContaining({ code: 'STRATEGY_NOT_FOUND', message: expect.any(String) }) },
+    ]);
     const run = records(emptyRange.stdout);
     expect(run[0].kind).toBe('log');
-    expect(run.at(-1)).toEqual({ kind: 'error', error: expect.objectContaining({ code: expect.stringMatching(/^DATA_/), message: expect.any(String) }) });
+    expect(run.at(-1)).toEqual({
+      kind: 'error',
+      error: expect.objectContaining({ code: expect.stringMatching(/^DATA_/), message: expect.any(String) }),
+    });
     for (const result of [override, missing, emptyRange]) {
       expect(result.code).toBe(1);
       // The text on stderr stays, for whoever watches the terminal.

@@ -74,7 +74,10 @@ describe('strategy files', () => {
       const error = await loadStrategyFile(join(dir, 'broken.yaml')).catch((e: unknown) => e);
       expect(error).toMatchObject({
         code: 'STRATEGY_INVALID',
-        details: { file: join(dir, 'broken.yaml'), errors: [{ path: 'model.layers', message: expect.stringContaining('unknown key (allowed: type, hidden_layers'), line: 6 }] },
+        details: {
+          file: join(dir, 'broken.yaml'),
+          errors: [{ path: 'model.layers', message: expect.stringContaining('unknown key (allowed: type, hidden_layers'), line: 6 }],
+        },
       });
       expect((error as Error).message).toContain('model.layers: unknown key');
     });
@@ -82,7 +85,9 @@ describe('strategy files', () => {
     it('should warn when the name inside differs from the file name', async () => {
       await writeFile(join(dir, 'renamed.yaml'), TINY);
       const strategy = await loadStrategyFile(join(dir, 'renamed.yaml'));
-      expect(strategy.warnings).toEqual([{ path: 'name', message: "'tiny' differs from the file name 'renamed'; models will be stored as 'tiny'", line: 1 }]);
+      expect(strategy.warnings).toEqual([
+        { path: 'name', message: "'tiny' differs from the file name 'renamed'; models will be stored as 'tiny'", line: 1 },
+      ]);
     });
 
     it('should report a missing file as STRATEGY_NOT_FOUND', async () => {
@@ -116,7 +121,8 @@ describe('strategy files', () => {
       const available = new Set((await repo.list()).map((f) => `${f.symbol}_${f.timeframe}`));
       for (const { strategy } of listed) {
         for (const symbol of strategy!.trainingData.symbols) {
-          for (const timeframe of strategy!.trainingData.timeframes) expect(available, `${strategy!.name}: ${symbol}_${timeframe}`).toContain(`${symbol}_${timeframe}`);
+          for (const timeframe of strategy!.trainingData.timeframes)
+            expect(available, `${strategy!.name}: ${symbol}_${timeframe}`).toContain(`${symbol}_${timeframe}`);
         }
       }
     });

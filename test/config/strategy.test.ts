@@ -113,7 +113,12 @@ describe(parseStrategy.name, () => {
     expect(strategy.indicators).toEqual([
       { id: 'rsi_14', type: 'rsi', params: { period: 14, source: 'close' }, outputs: ['value'] },
       { id: 'macd_12_26_9', type: 'macd', params: { fast: 12, slow: 26, signal: 9, source: 'close' }, outputs: ['line', 'signal', 'histogram'] },
-      { id: 'bb', type: 'bbands', params: { period: 20, multiplier: 2, source: 'close' }, outputs: ['upper', 'middle', 'lower', 'bandwidth', 'pct_b'] },
+      {
+        id: 'bb',
+        type: 'bbands',
+        params: { period: 20, multiplier: 2, source: 'close' },
+        outputs: ['upper', 'middle', 'lower', 'bandwidth', 'pct_b'],
+      },
     ]);
     expect(strategy.fuzzySets[0]).toEqual({
       id: 'rsi_zone',
@@ -190,7 +195,9 @@ describe(parseStrategy.name, () => {
       dataSplit: { train: 0.7, validation: 0.15, test: 0.15 },
       labels: { source: 'zigzag', zigzagThreshold: 0.02, price: 'close' },
     });
-    expect(parseStrategy(edit('training_data: {', 'training: {early_stopping: {patience: 3}}\ntraining_data: {', MINIMAL)).training.earlyStopping).toEqual({
+    expect(
+      parseStrategy(edit('training_data: {', 'training: {early_stopping: {patience: 3}}\ntraining_data: {', MINIMAL)).training.earlyStopping,
+    ).toEqual({
       enabled: true,
       patience: 3,
       minDelta: 1e-4,
@@ -232,12 +239,18 @@ describe(parseStrategy.name, () => {
       expect(lines(edit('  - fuzzy_set: band', '  - fuzzy_set: band\n    normalization: zscore'))).toEqual([
         'nn_inputs[3].normalization: unknown key (allowed: fuzzy_set, timeframes)',
       ]);
-      expect(lines(edit('  hidden_layers: [32, 16]', '  hidden_layers: [32, 16]\n  architecture: {}'))[0]).toMatch(/^model.architecture: unknown key \(allowed: type, hidden_layers/);
-      expect(lines(edit('mean: -5, sigma: 4', 'mean: -5, sigma: 4, width: 1'))).toEqual(['fuzzy_sets.macd_momentum.bearish.width: unknown key (allowed: type, mean, sigma)']);
+      expect(lines(edit('  hidden_layers: [32, 16]', '  hidden_layers: [32, 16]\n  architecture: {}'))[0]).toMatch(
+        /^model.architecture: unknown key \(allowed: type, hidden_layers/,
+      );
+      expect(lines(edit('mean: -5, sigma: 4', 'mean: -5, sigma: 4, width: 1'))).toEqual([
+        'fuzzy_sets.macd_momentum.bearish.width: unknown key (allowed: type, mean, sigma)',
+      ]);
     });
 
     it('should reject unknown indicator parameters instead of dropping them', () => {
-      expect(lines(edit('{type: RSI, period: 14}', '{type: RSI, lenght: 14}'))).toEqual(['indicators.rsi_14.lenght: unknown key (allowed: period, source)']);
+      expect(lines(edit('{type: RSI, period: 14}', '{type: RSI, lenght: 14}'))).toEqual([
+        'indicators.rsi_14.lenght: unknown key (allowed: period, source)',
+      ]);
     });
   });
 
@@ -286,7 +299,9 @@ describe(parseStrategy.name, () => {
     });
 
     it('should refuse dot notation on single-output indicators', () => {
-      expect(lines(edit('    indicator: rsi_14', '    indicator: rsi_14.value'))).toEqual(["fuzzy_sets.rsi_zone.indicator: rsi_14 has one output; remove '.value'"]);
+      expect(lines(edit('    indicator: rsi_14', '    indicator: rsi_14.value'))).toEqual([
+        "fuzzy_sets.rsi_zone.indicator: rsi_14 has one output; remove '.value'",
+      ]);
     });
 
     it('should not report a reference to an indicator whose own definition is broken twice', () => {
@@ -309,8 +324,12 @@ describe(parseStrategy.name, () => {
       expect(lines(edit('oversold: [0, 20, 35]', 'oversold: [0, 20]'))).toEqual([
         'fuzzy_sets.rsi_zone.oversold: a list takes 3 numbers (triangular [a, b, c]) or 4 (trapezoidal [a, b, c, d]); got 2',
       ]);
-      expect(lines(edit('oversold: [0, 20, 35]', 'oversold: [0, x, 35]'))).toEqual(["fuzzy_sets.rsi_zone.oversold[1]: expected a finite number, got 'x'"]);
-      expect(lines(edit('oversold: [0, 20, 35]', 'oversold: 20'))[0]).toMatch(/^fuzzy_sets\.rsi_zone\.oversold: expected a membership: \[a, b, c\] \(triangular\).*; got 20$/);
+      expect(lines(edit('oversold: [0, 20, 35]', 'oversold: [0, x, 35]'))).toEqual([
+        "fuzzy_sets.rsi_zone.oversold[1]: expected a finite number, got 'x'",
+      ]);
+      expect(lines(edit('oversold: [0, 20, 35]', 'oversold: 20'))[0]).toMatch(
+        /^fuzzy_sets\.rsi_zone\.oversold: expected a membership: \[a, b, c\] \(triangular\).*; got 20$/,
+      );
       expect(lines(edit('{type: triangular, parameters: [65, 80, 100]}', '{type: sigmoid, parameters: [65, 80]}'))).toEqual([
         'fuzzy_sets.rsi_zone.overbought.type: type must be triangular, trapezoidal or gaussian',
       ]);
@@ -370,7 +389,9 @@ describe(parseStrategy.name, () => {
         'training_data.timeframes[1]: must be <count><unit> with unit m, h, d or w (e.g. 1h, 4h, 1d)',
       ]);
       expect(lines(edit('symbols: [SPX]', 'symbols: [../SPX]'))[0]).toMatch(/^training_data\.symbols\[0\]: must be 1-20 characters/);
-      expect(lines(edit('end_date: "2020-04-17"', 'end_date: "1999-12-31"'))).toEqual(["training_data.end_date: '1999-12-31' is before start_date '2000-01-01'"]);
+      expect(lines(edit('end_date: "2020-04-17"', 'end_date: "1999-12-31"'))).toEqual([
+        "training_data.end_date: '1999-12-31' is before start_date '2000-01-01'",
+      ]);
       expect(lines(edit('end_date: "2020-04-17"', 'end_date: "17/04/2020"'))[0]).toMatch(/^training_data\.end_date: must be an ISO date/);
       expect(lines(edit('  symbols: [SPX]\n', ''))).toEqual(['training_data.symbols: required (a list)']);
     });
@@ -383,11 +404,18 @@ describe(parseStrategy.name, () => {
     });
 
     it('should check model, decisions and training values', () => {
-      expect(lines(edit('activation: tanh', 'activation: gelu'))).toEqual(["model.activation: must be one of relu, tanh, sigmoid, leaky_relu; got 'gelu'"]);
+      expect(lines(edit('activation: tanh', 'activation: gelu'))).toEqual([
+        "model.activation: must be one of relu, tanh, sigmoid, leaky_relu; got 'gelu'",
+      ]);
       expect(lines(edit('dropout: 0.25', 'dropout: 1'))).toEqual(['model.dropout: must be < 1, got 1']);
       expect(lines(edit('hidden_layers: [32, 16]', 'hidden_layers: []'))).toEqual(['model.hidden_layers: needs at least 1 item']);
-      expect(lines(edit('  type: mlp\n  hidden_layers: [32, 16]', '  type: lstm'))).toEqual(['model.hidden_layers: required (a list)', "model.type: must be mlp, got 'lstm'"]);
-      expect(lines(edit('output_format: classification', 'output_format: regression'))).toEqual(["decisions.output_format: must be classification, got 'regression'"]);
+      expect(lines(edit('  type: mlp\n  hidden_layers: [32, 16]', '  type: lstm'))).toEqual([
+        'model.hidden_layers: required (a list)',
+        "model.type: must be mlp, got 'lstm'",
+      ]);
+      expect(lines(edit('output_format: classification', 'output_format: regression'))).toEqual([
+        "decisions.output_format: must be classification, got 'regression'",
+      ]);
       expect(lines(edit('class_weights: [1, 0.5, 1]', 'class_weights: balanced'))).toEqual([
         'training.class_weights: must be auto, none, or a list of three positive weights [buy, hold, sell]',
       ]);
@@ -397,8 +425,12 @@ describe(parseStrategy.name, () => {
     });
 
     it('should require the data split to sum to 1', () => {
-      expect(lines(edit('test: 0.2}', 'test: 0.1}'))).toEqual(['training.data_split: train + validation + test must sum to 1, got 0.6 + 0.2 + 0.1 = 0.9']);
-      expect(parseStrategy(edit('{train: 0.6, validation: 0.2, test: 0.2}', '{train: 0.7, validation: 0.2, test: 0.1}')).training.dataSplit.test).toBe(0.1);
+      expect(lines(edit('test: 0.2}', 'test: 0.1}'))).toEqual([
+        'training.data_split: train + validation + test must sum to 1, got 0.6 + 0.2 + 0.1 = 0.9',
+      ]);
+      expect(
+        parseStrategy(edit('{train: 0.6, validation: 0.2, test: 0.2}', '{train: 0.7, validation: 0.2, test: 0.1}')).training.dataSplit.test,
+      ).toBe(0.1);
     });
 
     it('should require the mandatory sections', () => {
@@ -424,7 +456,13 @@ describe(parseStrategy.name, () => {
   });
 
   it('should warn about indicators and fuzzy sets that feed no feature', () => {
-    const strategy = parseStrategy(edit('  - fuzzy_set: band\n    timeframes: [1d]\n', '', edit('  bb: {type: bollingerbands}', '  bb: {type: bollingerbands}\n  sma_50: {type: sma, period: 50}')));
+    const strategy = parseStrategy(
+      edit(
+        '  - fuzzy_set: band\n    timeframes: [1d]\n',
+        '',
+        edit('  bb: {type: bollingerbands}', '  bb: {type: bollingerbands}\n  sma_50: {type: sma, period: 50}'),
+      ),
+    );
     expect(strategy.warnings.map((w) => `${w.path}: ${w.message}`)).toEqual([
       'indicators.sma_50: not used by any fuzzy set',
       'fuzzy_sets.band: not used by any nn_inputs entry, so it adds no features',

@@ -47,7 +47,8 @@ describe(alignToBase.name, () => {
           expect(higher.timestamps[j + 1] + higherMs).toBeGreaterThan(baseClose); // and the latest one that closed
         }
         // The bar seen must not include any hourly bar after this one.
-        expect(hourly.timestamps.filter((t) => t >= higher.timestamps[j] && t < higher.timestamps[j] + higherMs).every((t) => t <= hourly.timestamps[i])).toBe(true);
+        const inHigherBar = hourly.timestamps.filter((t) => t >= higher.timestamps[j] && t < higher.timestamps[j] + higherMs);
+        expect(inHigherBar.every((t) => t <= hourly.timestamps[i])).toBe(true);
       }
       expect(sawSomething).toBeGreaterThan(2500);
     }

@@ -43,7 +43,10 @@ describe('ktrdr ops and remote training against a running server', () => {
     expect(show.stdout).toMatch(/Model\s+cli_tiny v1/);
 
     const json = await runCli(['ops', 'follow', id, '--json', '--server', server.url]);
-    const lines = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as { kind: string; seq?: number; data: { status?: string } });
+    const lines = json.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { kind: string; seq?: number; data: { status?: string } });
     expect(lines.slice(0, -1).every((l) => typeof l.seq === 'number')).toBe(true);
     expect(lines[lines.length - 1]).toMatchObject({ kind: 'result', data: { status: 'completed' } });
   });
@@ -75,12 +78,17 @@ describe('ktrdr ops and remote training against a running server', () => {
     expect(cli.code).toBe(1);
     expect(cli.stderr).toMatch(/^error \[VALIDATION_FAILED\]: --start must be an ISO date .* got '2020-13-45'$/m);
     expect(cli.stderr).not.toMatch(/line \d+/);
-    expect(JSON.parse(cli.stdout.trim().split('\n').at(-1)!)).toMatchObject({ kind: 'error', error: { code: 'VALIDATION_FAILED', details: { problems: [{ option: '--start' }] } } });
+    expect(JSON.parse(cli.stdout.trim().split('\n').at(-1)!)).toMatchObject({
+      kind: 'error',
+      error: { code: 'VALIDATION_FAILED', details: { problems: [{ option: '--start' }] } },
+    });
 
     expect(badDate.status).toBe(400);
     expect(badDate.body).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: { issues: [{ path: 'start_date' }] } } });
     expect(afterFileEnd.status).toBe(400);
-    expect(afterFileEnd.body).toMatchObject({ error: { code: 'VALIDATION_FAILED', message: "start_date '2020-01-02' is after the strategy's end_date '2019-12-31' (give end_date too)" } });
+    expect(afterFileEnd.body).toMatchObject({
+      error: { code: 'VALIDATION_FAILED', message: "start_date '2020-01-02' is after the strategy's end_date '2019-12-31' (give end_date too)" },
+    });
     expect((await server.http('GET', '/api/v1/operations?strategy=cli_dated')).body).toMatchObject({ total: 0 });
   });
 
@@ -88,7 +96,10 @@ describe('ktrdr ops and remote training against a running server', () => {
     // Nothing in the data after 2020-04-17: the range is empty, which only the run itself finds out.
     const run = await runCli(['train', 'cli_tiny', '--server', server.url, '--json', '--start', '2030-01-01', '--end', '2030-12-31']);
     expect(run.code).toBe(1);
-    const records = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { kind: string; data?: { status?: string; error?: unknown }; error?: unknown });
+    const records = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { kind: string; data?: { status?: string; error?: unknown }; error?: unknown });
     const [result, error] = records.slice(-2);
     expect(result).toMatchObject({ kind: 'result', data: { status: 'failed' } });
     expect(error).toEqual({ kind: 'error', error: result.data!.error });
@@ -109,6 +120,12 @@ describe('ktrdr ops and remote training against a running server', () => {
     expect(detached.text()).toContain(`ktrdr ops follow ${id}`);
     const json = capture();
     expect(await followRemoteTraining(server.url, id, { out: json, progressOut: json, mode: 'json' })).toBe(0);
-    expect(json.text().trim().split('\n').every((line) => JSON.parse(line))).toBe(true);
+    expect(
+      json
+        .text()
+        .trim()
+        .split('\n')
+        .every((line) => JSON.parse(line)),
+    ).toBe(true);
   });
 });

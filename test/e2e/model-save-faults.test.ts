@@ -47,7 +47,8 @@ describe('ktrdr serve: a model that cannot be saved is kept, then saved exactly 
       return ['completed', 'failed', 'cancelled'].includes(op.status) ? op : undefined;
     }, `operation ${id} to end`);
 
-  const versionsOf = async (server: ServerProcess, strategy: string) => ModelListSchema.parse((await api(server, 'GET', `/models?strategy=${strategy}`)).body).data;
+  const versionsOf = async (server: ServerProcess, strategy: string) =>
+    ModelListSchema.parse((await api(server, 'GET', `/models?strategy=${strategy}`)).body).data;
 
   it('should fail MODEL_SAVE_FAILED on a broken models directory, keep the model, and save it once with `ktrdr ops save`', async () => {
     // A file where the strategy's model directory should be: every write below it fails (for root too).

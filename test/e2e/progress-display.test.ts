@@ -25,7 +25,16 @@ describe('progress display', () => {
   });
 
   it('should format a bar with step, epoch, batch, validation numbers and ETA', () => {
-    const line = formatBar(at(42.5, 'train', 8, { epoch: 5, total_epochs: 10, batch: 3, total_batches: 9, eta_seconds: 72, metrics: { val_loss: 0.93, val_accuracy: 0.5 } }));
+    const line = formatBar(
+      at(42.5, 'train', 8, {
+        epoch: 5,
+        total_epochs: 10,
+        batch: 3,
+        total_batches: 9,
+        eta_seconds: 72,
+        metrics: { val_loss: 0.93, val_accuracy: 0.5 },
+      }),
+    );
     expect(line).toBe('[##########..............]  42.5% · step 9/11 · epoch 5/10 · batch 3/9 · val loss 0.9300 · val acc 0.500 · ETA 1m12s');
     expect(formatBar(at(10, 'train', 8), 20)).toHaveLength(20);
     expect(formatDuration(3725)).toBe('1h02m');
@@ -75,7 +84,11 @@ describe('progress display', () => {
     display.handle({ kind: 'progress', data: at(1, 'validate', 0) });
     display.handle(info('x'), { seq: 4, operation_id: 'op' });
     display.line('ignored');
-    const parsed = out.text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const parsed = out
+      .text()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(parsed).toEqual([
       { kind: 'progress', data: at(1, 'validate', 0) },
       { seq: 4, operation_id: 'op', kind: 'log', data: { time: 0, level: 'info', msg: 'x' } },
@@ -88,7 +101,11 @@ describe('progress display epoch sampling', () => {
     const err = sink();
     const display = createProgressDisplay('plain', err);
     for (let epoch = 1; epoch <= 250; epoch++) display.handle({ kind: 'metric', data: { epoch } });
-    const epochs = err.text().trim().split('\n').map((l) => Number(/epoch (\d+)/.exec(l)![1]));
+    const epochs = err
+      .text()
+      .trim()
+      .split('\n')
+      .map((l) => Number(/epoch (\d+)/.exec(l)![1]));
     expect(epochs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 200]);
   });
 });

@@ -60,7 +60,10 @@ describe('training on a host: faults', () => {
   it('should fail a run whose host was killed with HOST_LOST within the configured bound', async () => {
     host = await startHostProcess();
     const lostAfterMs = 2000;
-    server = await startTestBackend({ fault_long: longStrategy('fault_long') }, { hosts: { hosts: [host.url], token: HOST_TOKEN, run: { lostAfterMs } } });
+    server = await startTestBackend(
+      { fault_long: longStrategy('fault_long') },
+      { hosts: { hosts: [host.url], token: HOST_TOKEN, run: { lostAfterMs } } },
+    );
     const id = await startTraining(server, { strategy_name: 'fault_long', execution_mode: 'host' });
     await epochs(id, 2);
     host.child.kill('SIGKILL');
@@ -83,10 +86,14 @@ describe('training on a host: faults', () => {
     expect(lost).toMatchObject({ status: 'failed', error: { code: 'HOST_LOST' }, result: null });
     host.child.kill('SIGCONT');
 
-    const recovered = await waitFor(async () => {
-      const op = await server!.operation(id);
-      return op.result !== null ? op : undefined;
-    }, 'the recovered model', 20_000);
+    const recovered = await waitFor(
+      async () => {
+        const op = await server!.operation(id);
+        return op.result !== null ? op : undefined;
+      },
+      'the recovered model',
+      20_000,
+    );
     expect(recovered).toMatchObject({ status: 'failed', error: { code: 'HOST_LOST' }, result: { model_version: 1, recovered: true } });
     const models = ModelListSchema.parse((await server.http('GET', '/api/v1/models?strategy=fault_medium')).body);
     expect(models.data).toEqual([expect.objectContaining({ version: 1, operation_id: id })]);
@@ -107,12 +114,20 @@ describe('training on a host: faults', () => {
     host.child.kill('SIGSTOP');
     await server.waitForStatus(id, TERMINAL, 10_000);
     host.child.kill('SIGCONT');
-    const recovered = await waitFor(async () => {
-      const op = await server!.operation(id);
-      return op.result !== null ? op : undefined;
-    }, 'the recovered model', 20_000);
+    const recovered = await waitFor(
+      async () => {
+        const op = await server!.operation(id);
+        return op.result !== null ? op : undefined;
+      },
+      'the recovered model',
+      20_000,
+    );
     expect(recovered).toMatchObject({ status: 'failed', error: { code: 'HOST_LOST' }, result: { model_version: 1, recovered: true } });
     // Acknowledged after the save: the host forgot the run.
-    await waitFor(async () => ((await fetch(`${host!.url}/training/${id}`, { headers: { authorization: `Bearer ${HOST_TOKEN}` } })).status === 404 ? true : undefined), 'the acknowledgement');
+    await waitFor(
+      async () =>
+        (await fetch(`${host!.url}/training/${id}`, { headers: { authorization: `Bearer ${HOST_TOKEN}` } })).status === 404 ? true : undefined,
+      'the acknowledgement',
+    );
   });
 });

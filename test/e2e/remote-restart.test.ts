@@ -53,10 +53,14 @@ describe('ktrdr serve with a training host: restart and CLI', () => {
     const reattached = await operation(second, id);
     expect(reattached.status).toBe('running');
     const epochAtRestart = reattached.progress?.epoch ?? 0;
-    const done = await waitFor(async () => {
-      const op = await operation(second, id);
-      return ['completed', 'failed', 'cancelled'].includes(op.status) ? op : undefined;
-    }, 'the re-attached run', 30_000);
+    const done = await waitFor(
+      async () => {
+        const op = await operation(second, id);
+        return ['completed', 'failed', 'cancelled'].includes(op.status) ? op : undefined;
+      },
+      'the re-attached run',
+      30_000,
+    );
     expect(done).toMatchObject({ status: 'completed', result: { model_version: 1 }, execution: { selected: 'host', host: host.url } });
     // Epochs kept flowing after the restart, relayed by the new process, each exactly once.
     const metrics = OperationMetricsSchema.parse((await api(second, 'GET', `/operations/${id}/metrics`)).body);
@@ -91,7 +95,12 @@ describe('ktrdr serve with a training host: restart and CLI', () => {
     expect(train.stdout).toMatch(/^Started training: op_training_\S+$/m);
     expect(train.stdout).toContain(`Execution: host ${host.url} (device cpu`);
     expect(train.stdout).toMatch(/^Completed: model rr_tiny v1/m);
-    expect(train.stdout).toMatch(new RegExp(`^Ran on host ${host.url.replace(/[.]/g, '\\.')} \\(device cpu.*\\): host requested: ${host.url.replace(/[.]/g, '\\.')} \\(cpu`, 'm'));
+    expect(train.stdout).toMatch(
+      new RegExp(
+        `^Ran on host ${host.url.replace(/[.]/g, '\\.')} \\(device cpu.*\\): host requested: ${host.url.replace(/[.]/g, '\\.')} \\(cpu`,
+        'm',
+      ),
+    );
     const id = /Started training: (\S+)/.exec(train.stdout)![1];
 
     const show = await runCliProcess(['ops', 'show', id, '--server', server.url], {});

@@ -19,7 +19,9 @@ async function infoLines(server: TestBackend, id: string): Promise<string[]> {
 }
 
 async function weightsSha(server: TestBackend, strategy: string, version: number): Promise<string> {
-  return createHash('sha256').update(await readFile(join(server.dirs.models, strategy, `v${version}`, 'weights.bin'))).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(join(server.dirs.models, strategy, `v${version}`, 'weights.bin')))
+    .digest('hex');
 }
 
 /**
@@ -56,9 +58,18 @@ describe('training on a host, end to end', () => {
     const started = await server.http('POST', '/api/v1/trainings/start', { json: { strategy_name: 'eq_tiny', seed: 5, execution_mode: 'host' } });
     expect(started.status).toBe(202);
     const remote = StartTrainingResponseSchema.parse(started.body);
-    expect(remote.execution).toMatchObject({ requested: 'host', selected: 'host', host: host.url, reason: expect.stringMatching(/^host requested: /) });
+    expect(remote.execution).toMatchObject({
+      requested: 'host',
+      selected: 'host',
+      host: host.url,
+      reason: expect.stringMatching(/^host requested: /),
+    });
     const remoteDone = await server.waitForStatus(remote.operation_id, TERMINAL);
-    expect(remoteDone).toMatchObject({ status: 'completed', result: { model_version: 2 }, execution: { selected: 'host', host: host.url, device: expect.stringMatching(/cpu/) } });
+    expect(remoteDone).toMatchObject({
+      status: 'completed',
+      result: { model_version: 2 },
+      execution: { selected: 'host', host: host.url, device: expect.stringMatching(/cpu/) },
+    });
 
     expect(await weightsSha(server, 'eq_tiny', 2)).toBe(await weightsSha(server, 'eq_tiny', 1));
     const localLines = await infoLines(server, local);
@@ -82,7 +93,13 @@ describe('training on a host, end to end', () => {
     expect(PredictResponseSchema.parse(predicted.body).predictions).toHaveLength(3);
 
     // Acknowledged: the host has forgotten the run once the model was stored.
-    await waitFor(async () => ((await fetch(`${host.url}/training/${remote.operation_id}`, { headers: { authorization: `Bearer ${HOST_TOKEN}` } })).status === 404 ? true : undefined), 'the acknowledgement');
+    await waitFor(
+      async () =>
+        (await fetch(`${host.url}/training/${remote.operation_id}`, { headers: { authorization: `Bearer ${HOST_TOKEN}` } })).status === 404
+          ? true
+          : undefined,
+      'the acknowledgement',
+    );
   });
 
   it('should cancel a host run within a second of the request', async () => {

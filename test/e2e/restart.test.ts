@@ -11,7 +11,13 @@ describe('ktrdr serve: restart during a run', () => {
 
   beforeAll(async () => {
     dirs = await tempDirs({ restart_tiny: spxStrategy('restart_tiny'), restart_long: longStrategy('restart_long') });
-    env = { KTRDR_HOME: dirs.home, KTRDR_MODELS_DIR: dirs.models, KTRDR_STRATEGIES_DIR: dirs.strategies, KTRDR_DATA_DIR: DATA_DIR, KTRDR_LOCAL_CONCURRENCY: '2' };
+    env = {
+      KTRDR_HOME: dirs.home,
+      KTRDR_MODELS_DIR: dirs.models,
+      KTRDR_STRATEGIES_DIR: dirs.strategies,
+      KTRDR_DATA_DIR: DATA_DIR,
+      KTRDR_LOCAL_CONCURRENCY: '2',
+    };
   });
   afterAll(async () => {
     for (const server of started) if (server.child.exitCode === null) server.child.kill('SIGKILL');

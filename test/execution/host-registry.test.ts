@@ -5,7 +5,14 @@ import { HostRegistry } from '../../src/execution/hosts/host-registry.js';
 import { hostSettingsFromEnv } from '../../src/execution/hosts/host-settings.js';
 import { normalizeHostUrl, parseHostList } from '../../src/execution/hosts/host-url.js';
 
-const HEALTH: HostHealth = { status: 'ok', version: '0.1.0', busy: false, active: 0, capacity: 2, device: { kind: 'cpu', name: 'cpu (x)', cores: 4, memory: 1 } };
+const HEALTH: HostHealth = {
+  status: 'ok',
+  version: '0.1.0',
+  busy: false,
+  active: 0,
+  capacity: 2,
+  device: { kind: 'cpu', name: 'cpu (x)', cores: 4, memory: 1 },
+};
 
 /** Answers from a table; counts calls per URL. The registry's own logic is what is under test, not HTTP. */
 function tableProbe(answers: Record<string, HostProbe | (() => Promise<HostProbe>)>): Probe & { calls: Record<string, number> } {
@@ -49,7 +56,10 @@ describe(HostRegistry.name, () => {
 
   it('should check hosts concurrently, so slow ones cost one timeout in all', async () => {
     const slow = () => new Promise<HostProbe>((resolve) => setTimeout(() => resolve(down), 150));
-    const registry = new HostRegistry({ configured: ['http://a:1', 'http://b:1', 'http://c:1'], probe: tableProbe({ 'http://a:1': slow, 'http://b:1': slow, 'http://c:1': slow }) });
+    const registry = new HostRegistry({
+      configured: ['http://a:1', 'http://b:1', 'http://c:1'],
+      probe: tableProbe({ 'http://a:1': slow, 'http://b:1': slow, 'http://c:1': slow }),
+    });
     const started = performance.now();
     await registry.refresh();
     expect(performance.now() - started).toBeLessThan(400);
@@ -74,8 +84,17 @@ describe(HostRegistry.name, () => {
 
   it('should take registrations as heartbeats, mark silent ones stale and then drop them; configured hosts stay', async () => {
     let now = 0;
-    const registry = new HostRegistry({ configured: ['http://conf:1'], probe: tableProbe({ 'http://conf:1': down, 'http://reg:1': down }), staleAfterMs: 30_000, forgetAfterMs: 300_000, now: () => now });
-    expect(registry.register({ url: 'http://reg:1/', name: 'reg' })).toMatchObject({ created: true, host: { url: 'http://reg:1', source: 'registered', name: 'reg' } });
+    const registry = new HostRegistry({
+      configured: ['http://conf:1'],
+      probe: tableProbe({ 'http://conf:1': down, 'http://reg:1': down }),
+      staleAfterMs: 30_000,
+      forgetAfterMs: 300_000,
+      now: () => now,
+    });
+    expect(registry.register({ url: 'http://reg:1/', name: 'reg' })).toMatchObject({
+      created: true,
+      host: { url: 'http://reg:1', source: 'registered', name: 'reg' },
+    });
     now = 20_000;
     expect(registry.register({ url: 'http://reg:1' }).created).toBe(false);
     now = 45_000;
@@ -115,7 +134,13 @@ describe('host settings', () => {
       TRAINING_DEFAULT_MODE: 'host',
       KTRDR_HOST_LOST_AFTER_MS: '3000',
     });
-    expect(settings).toMatchObject({ hosts: ['http://a:5002', 'http://b:5002'], token: 'secret', publicUrl: 'http://backend:8000', defaultMode: 'host', run: { lostAfterMs: 3000 } });
+    expect(settings).toMatchObject({
+      hosts: ['http://a:5002', 'http://b:5002'],
+      token: 'secret',
+      publicUrl: 'http://backend:8000',
+      defaultMode: 'host',
+      run: { lostAfterMs: 3000 },
+    });
     expect(hostSettingsFromEnv({})).toMatchObject({ hosts: [], token: undefined, defaultMode: 'auto', run: {} });
   });
 

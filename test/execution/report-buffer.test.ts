@@ -3,15 +3,33 @@ import { ReportBuffer, type Report } from '../../src/execution/local/report-buff
 import type { EpochRecord } from '../../src/nn/index.js';
 import type { TrainingProgress } from '../../src/training/progress.js';
 
-const progress = (step: TrainingProgress['step'], percent: number): TrainingProgress => ({ percent, step, step_index: 0, total_steps: 11, message: step });
-const epoch = (n: number): EpochRecord => ({ epoch: n, train_loss: 1, train_accuracy: 0.5, val_loss: 1, val_accuracy: 0.5, learning_rate: 0.001, duration_ms: 1 });
+const progress = (step: TrainingProgress['step'], percent: number): TrainingProgress => ({
+  percent,
+  step,
+  step_index: 0,
+  total_steps: 11,
+  message: step,
+});
+const epoch = (n: number): EpochRecord => ({
+  epoch: n,
+  train_loss: 1,
+  train_accuracy: 0.5,
+  val_loss: 1,
+  val_accuracy: 0.5,
+  learning_rate: 0.001,
+  duration_ms: 1,
+});
 const log = (msg: string) => ({ time: 0, level: 'info' as const, msg });
 
 describe(ReportBuffer.name, () => {
   it('should hold reports for the interval and send them in order, merging consecutive logs and epochs', () => {
     let now = 0;
     const sent: Report[][] = [];
-    const sut = new ReportBuffer((reports) => sent.push(reports), 50, () => now);
+    const sut = new ReportBuffer(
+      (reports) => sent.push(reports),
+      50,
+      () => now,
+    );
     sut.progress(progress('train', 20)); // a new step goes out at once
     expect(sent).toHaveLength(1);
     sut.epoch(epoch(1));
@@ -30,7 +48,11 @@ describe(ReportBuffer.name, () => {
 
   it('should send at 100 % and on flush, and send nothing when empty', () => {
     const sent: Report[][] = [];
-    const sut = new ReportBuffer((reports) => sent.push(reports), 1000, () => 0);
+    const sut = new ReportBuffer(
+      (reports) => sent.push(reports),
+      1000,
+      () => 0,
+    );
     sut.flush();
     expect(sent).toEqual([]);
     sut.progress(progress('package', 99));

@@ -18,7 +18,8 @@ function host(url: string, overrides: Partial<HostCandidate> = {}): HostCandidat
     ...overrides,
   };
 }
-const gpu = (url: string, overrides: Partial<HostCandidate> = {}) => host(url, { device: { kind: 'gpu', name: 'H200', cores: 16, memory: 1 }, ...overrides });
+const gpu = (url: string, overrides: Partial<HostCandidate> = {}) =>
+  host(url, { device: { kind: 'gpu', name: 'H200', cores: 16, memory: 1 }, ...overrides });
 
 function refusal(call: () => unknown): KtrdrError {
   try {
@@ -32,9 +33,22 @@ function refusal(call: () => unknown): KtrdrError {
 
 describe(selectExecution.name, () => {
   it('should run every mode locally while no hosts exist, saying why', () => {
-    expect(selectExecution({ mode: 'local', requireGpu: false }, cpu)).toEqual({ requested: 'local', selected: 'local', reason: 'local execution requested', device: 'cpu' });
-    expect(selectExecution({ mode: 'auto', requireGpu: false }, cpu)).toMatchObject({ requested: 'auto', selected: 'local', reason: expect.stringMatching(/no training hosts/) });
-    expect(selectExecution({ mode: 'host', requireGpu: false }, cpu)).toMatchObject({ requested: 'host', selected: 'local', reason: expect.stringMatching(/fell back to local/) });
+    expect(selectExecution({ mode: 'local', requireGpu: false }, cpu)).toEqual({
+      requested: 'local',
+      selected: 'local',
+      reason: 'local execution requested',
+      device: 'cpu',
+    });
+    expect(selectExecution({ mode: 'auto', requireGpu: false }, cpu)).toMatchObject({
+      requested: 'auto',
+      selected: 'local',
+      reason: expect.stringMatching(/no training hosts/),
+    });
+    expect(selectExecution({ mode: 'host', requireGpu: false }, cpu)).toMatchObject({
+      requested: 'host',
+      selected: 'local',
+      reason: expect.stringMatching(/fell back to local/),
+    });
   });
 
   it('should refuse require_gpu with HOST_UNAVAILABLE when nothing has a GPU', () => {
@@ -55,7 +69,12 @@ describe(selectExecution.name, () => {
     const roomyCpu = host('http://roomy-cpu:1', { capacity: 4, active: 1 });
     const idleGpu = gpu('http://idle-gpu:1');
     const pick = (hosts: HostCandidate[]) => selectExecution({ mode: 'host', requireGpu: false }, cpu, hosts);
-    expect(pick([busyGpu, idleCpu, idleGpu])).toMatchObject({ selected: 'host', host: 'http://idle-gpu:1', device: 'H200', reason: expect.stringMatching(/^host requested: http:\/\/idle-gpu:1 \(GPU H200, 1\/1 slots free\)$/) });
+    expect(pick([busyGpu, idleCpu, idleGpu])).toMatchObject({
+      selected: 'host',
+      host: 'http://idle-gpu:1',
+      device: 'H200',
+      reason: expect.stringMatching(/^host requested: http:\/\/idle-gpu:1 \(GPU H200, 1\/1 slots free\)$/),
+    });
     expect(pick([busyGpu, idleCpu, roomyCpu])).toMatchObject({ host: 'http://roomy-cpu:1' });
     expect(pick([busyGpu])).toMatchObject({ host: 'http://busy-gpu:1', reason: expect.stringMatching(/every healthy host is busy; queued for/) });
   });
@@ -64,7 +83,10 @@ describe(selectExecution.name, () => {
     const stale = gpu('http://g:1', { active: 0, runningHere: 1 });
     expect(freeSlots(stale)).toBe(0);
     expect(freeSlots(gpu('http://g:1', { capacity: 3, active: 1, queuedHere: 1 }))).toBe(1);
-    expect(selectExecution({ mode: 'auto', requireGpu: false }, cpu, [stale])).toMatchObject({ selected: 'local', reason: expect.stringMatching(/every GPU training host is busy/) });
+    expect(selectExecution({ mode: 'auto', requireGpu: false }, cpu, [stale])).toMatchObject({
+      selected: 'local',
+      reason: expect.stringMatching(/every GPU training host is busy/),
+    });
   });
 
   it('should fall back to local for host requests when no host is healthy, naming each host’s problem', () => {
@@ -74,17 +96,33 @@ describe(selectExecution.name, () => {
       requested: 'host',
       selected: 'local',
       device: 'cpu',
-      reason: 'host requested, but no training host is healthy (http://down:1: unhealthy (ECONNREFUSED); http://old:1: stale); fell back to local execution',
+      reason:
+        'host requested, but no training host is healthy (http://down:1: unhealthy (ECONNREFUSED); http://old:1: stale); fell back to local execution',
     });
     const error = refusal(() => selectExecution({ mode: 'host', requireGpu: true }, cpu, hosts));
-    expect(error.details).toMatchObject({ hosts: [{ url: 'http://down:1', status: 'unhealthy' }, { url: 'http://old:1', status: 'stale' }] });
+    expect(error.details).toMatchObject({
+      hosts: [
+        { url: 'http://down:1', status: 'unhealthy' },
+        { url: 'http://old:1', status: 'stale' },
+      ],
+    });
   });
 
   it('should choose an idle healthy GPU host in auto mode, and local otherwise (CPU hosts never)', () => {
-    expect(selectExecution({ mode: 'auto', requireGpu: false }, cpu, [host('http://cpu:1'), gpu('http://gpu:1')])).toMatchObject({ selected: 'host', host: 'http://gpu:1', reason: expect.stringMatching(/^auto: idle GPU training host/) });
-    expect(selectExecution({ mode: 'auto', requireGpu: false }, cpu, [host('http://cpu:1')])).toMatchObject({ selected: 'local', reason: expect.stringMatching(/cpu only/) });
+    expect(selectExecution({ mode: 'auto', requireGpu: false }, cpu, [host('http://cpu:1'), gpu('http://gpu:1')])).toMatchObject({
+      selected: 'host',
+      host: 'http://gpu:1',
+      reason: expect.stringMatching(/^auto: idle GPU training host/),
+    });
+    expect(selectExecution({ mode: 'auto', requireGpu: false }, cpu, [host('http://cpu:1')])).toMatchObject({
+      selected: 'local',
+      reason: expect.stringMatching(/cpu only/),
+    });
     // A busy GPU host is still good enough when a GPU is required: the run waits for its slot.
-    expect(selectExecution({ mode: 'auto', requireGpu: true }, cpu, [gpu('http://gpu:1', { active: 1 })])).toMatchObject({ selected: 'host', reason: expect.stringMatching(/queued for/) });
+    expect(selectExecution({ mode: 'auto', requireGpu: true }, cpu, [gpu('http://gpu:1', { active: 1 })])).toMatchObject({
+      selected: 'host',
+      reason: expect.stringMatching(/queued for/),
+    });
   });
 
   it('should keep local requests local whatever the hosts offer', () => {

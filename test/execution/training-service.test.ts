@@ -37,8 +37,7 @@ describe(TrainingService.name, () => {
     await dirs.remove();
   });
 
-  const statusTrail = async (id: string) =>
-    (await operations.eventsSince(id, 0, { kinds: ['status'] })).map((e: StatusEvent) => e.data.to);
+  const statusTrail = async (id: string) => (await operations.eventsSince(id, 0, { kinds: ['status'] })).map((e: StatusEvent) => e.data.to);
 
   it('should record a completed run with its model version, one metric per epoch and the step logs', async () => {
     const started = await sut.start({ strategyName: 'svc_tiny', seed: 3 });
@@ -105,7 +104,12 @@ describe(TrainingService.name, () => {
   });
 
   it('should fail what a previous process left unfinished as INTERRUPTED', async () => {
-    const left = await operations.create({ type: 'training', strategy: 'svc_tiny', request: {}, execution: { requested: 'auto', selected: 'local', reason: null } });
+    const left = await operations.create({
+      type: 'training',
+      strategy: 'svc_tiny',
+      request: {},
+      execution: { requested: 'auto', selected: 'local', reason: null },
+    });
     await operations.markRunning(left.id);
     const failed = await sut.failInterrupted();
     expect(failed.map((op) => op.id)).toEqual([left.id]);

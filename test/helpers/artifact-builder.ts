@@ -17,7 +17,17 @@ export function buildArtifact(overrides: { strategy?: string; operationId?: stri
       best_epoch: 1,
       stopped_early: false,
       // Two test rows, one right: accuracy 0.5.
-      test: { loss: 0.7, ...metricsFromConfusion([[1, 0, 0], [0, 0, 0], [1, 0, 0]], CLASS_NAMES) },
+      test: {
+        loss: 0.7,
+        ...metricsFromConfusion(
+          [
+            [1, 0, 0],
+            [0, 0, 0],
+            [1, 0, 0],
+          ],
+          CLASS_NAMES,
+        ),
+      },
       split: { train: 7, validation: 1, test: 2 },
     },
     manifest: {

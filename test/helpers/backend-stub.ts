@@ -52,10 +52,16 @@ export class BackendStub {
     });
     this.app.post<{ Params: { id: string } }>('/api/v1/trainings/:id/result', async (request, reply) => {
       this.pushAttempts.push(request.params.id);
-      if (this.pushAttempts.length <= (this.options.failPushes ?? 0)) return reply.code(503).send({ error: { code: 'INTERNAL', message: 'not yet' } });
+      if (this.pushAttempts.length <= (this.options.failPushes ?? 0))
+        return reply.code(503).send({ error: { code: 'INTERNAL', message: 'not yet' } });
       const raw = request.body as Buffer;
       const json = (request.headers['content-encoding'] === 'gzip' ? await gunzipAsync(raw) : raw).toString('utf8');
-      this.pushes.push({ id: request.params.id, authorization: request.headers.authorization, contentEncoding: request.headers['content-encoding'], json });
+      this.pushes.push({
+        id: request.params.id,
+        authorization: request.headers.authorization,
+        contentEncoding: request.headers['content-encoding'],
+        json,
+      });
       return reply.code(200).send({ ok: true });
     });
     this.app.post('/api/v1/hosts/register', async (request) => {

@@ -20,7 +20,9 @@ export const SPX_CSV = join(DATA_DIR, 'SPX_1d.csv');
 const gunzipAsync = promisify(gunzip);
 
 export async function sha256File(file: string): Promise<string> {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 }
 
 export interface TestHostOptions {
@@ -142,7 +144,11 @@ export async function decodeBody(response: Response): Promise<string> {
   return (bytes[0] === 0x1f && bytes[1] === 0x8b ? await gunzipAsync(bytes) : bytes).toString('utf8');
 }
 
-export async function spxStartRequest(id: string, extra: Partial<HostStartRequest> = {}, strategy = spxStrategy(`host_${id.replace(/-/g, '_')}`)): Promise<HostStartRequest> {
+export async function spxStartRequest(
+  id: string,
+  extra: Partial<HostStartRequest> = {},
+  strategy = spxStrategy(`host_${id.replace(/-/g, '_')}`),
+): Promise<HostStartRequest> {
   return {
     operation_id: id,
     // As the backend sends it: the request's seed already applied to the text.

@@ -86,10 +86,14 @@ export async function startTestBackend(strategies: Record<string, string>, optio
     http,
     operation,
     waitForStatus: (id, statuses, timeoutMs = 15_000) =>
-      waitFor(async () => {
-        const op = await operation(id);
-        return statuses.includes(op.status) ? op : undefined;
-      }, `${id} to become ${statuses.join('|')}`, timeoutMs),
+      waitFor(
+        async () => {
+          const op = await operation(id);
+          return statuses.includes(op.status) ? op : undefined;
+        },
+        `${id} to become ${statuses.join('|')}`,
+        timeoutMs,
+      ),
     async close() {
       await backend.close();
       await dirs.remove();

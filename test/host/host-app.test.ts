@@ -49,7 +49,13 @@ describe('host HTTP app', () => {
     expect(await client.json('GET', '/nothing/here')).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
 
     const good = await spxStartRequest('op-bad');
-    for (const bad of [{}, { ...good, operation_id: '../x' }, { ...good, data: [] }, { ...good, data: [{ symbol: 'SPX', timeframe: '1d', sha256: 'abc' }] }, { ...good, extra: 1 }]) {
+    for (const bad of [
+      {},
+      { ...good, operation_id: '../x' },
+      { ...good, data: [] },
+      { ...good, data: [{ symbol: 'SPX', timeframe: '1d', sha256: 'abc' }] },
+      { ...good, extra: 1 },
+    ]) {
       const response = await client.json('POST', '/training/start', bad);
       expect(response.status).toBe(400);
       expect(response.body).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
@@ -99,7 +105,10 @@ describe('host HTTP app', () => {
     expect(performance.now() - asked).toBeLessThan(1000);
     expect(HostRunStatusSchema.parse(final)).toMatchObject({ status: 'cancelled', result_available: false, error: null });
     // Idempotent once finished.
-    expect(await client.json('POST', '/training/op-cancel/cancel')).toEqual({ status: 202, body: { operation_id: 'op-cancel', status: 'cancelled' } });
+    expect(await client.json('POST', '/training/op-cancel/cancel')).toEqual({
+      status: 202,
+      body: { operation_id: 'op-cancel', status: 'cancelled' },
+    });
     expect((await client.json('GET', '/health')).body).toMatchObject({ active: 0, busy: false });
   });
 

@@ -26,7 +26,22 @@ describe('ktrdr host', () => {
     const backend = await new BackendStub().start();
     try {
       const cli = startCli(
-        ['host', '--port', '0', '--backend', backend.url, '--register', '--name', 'cli-host', '--data-dir', root, '--cache-dir', join(root, 'cache'), '--log-level', 'warn'],
+        [
+          'host',
+          '--port',
+          '0',
+          '--backend',
+          backend.url,
+          '--register',
+          '--name',
+          'cli-host',
+          '--data-dir',
+          root,
+          '--cache-dir',
+          join(root, 'cache'),
+          '--log-level',
+          'warn',
+        ],
         { KTRDR_HOST_TOKEN: 'cli-token' },
       );
       await cli.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+/);
@@ -46,7 +61,9 @@ describe('ktrdr host', () => {
   });
 
   it('should refuse --register without --backend', async () => {
-    const result = await runCliProcess(['host', '--port', '0', '--register', '--insecure', '--cache-dir', join(root, 'cache2')], { KTRDR_HOME: root });
+    const result = await runCliProcess(['host', '--port', '0', '--register', '--insecure', '--cache-dir', join(root, 'cache2')], {
+      KTRDR_HOME: root,
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('--backend');
   });

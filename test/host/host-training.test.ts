@@ -73,7 +73,10 @@ describe('training on a host', () => {
     const paged: number[] = [];
     let cursor = 0;
     for (;;) {
-      const { status, body } = await host.client.json<{ events: { seq: number }[]; next_cursor: number }>('GET', `/training/op-paged?after=${cursor}&limit=3`);
+      const { status, body } = await host.client.json<{ events: { seq: number }[]; next_cursor: number }>(
+        'GET',
+        `/training/op-paged?after=${cursor}&limit=3`,
+      );
       expect(status).toBe(200);
       if (body.events.length === 0) break;
       expect(body.events.length).toBeLessThanOrEqual(3);

@@ -56,7 +56,9 @@ function parseResponses(bytes: Buffer): RawResponse[] {
     const headEnd = bytes.indexOf('\r\n\r\n', at);
     if (headEnd < 0) throw new Error(`incomplete response: ${bytes.subarray(at).toString()}`);
     const [statusLine, ...lines] = bytes.subarray(at, headEnd).toString().split('\r\n');
-    const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+    const headers = Object.fromEntries(
+      lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+    );
     const length = Number(headers['content-length']);
     const body = bytes.subarray(headEnd + 4, headEnd + 4 + length).toString();
     responses.push({ status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(body) as unknown });
@@ -91,8 +93,16 @@ function belowRouting(prefix: string, startPath: string, auth: string): { name: 
     },
     { name: 'not JSON (415)', request: post(startPath, 'text/plain', 'hello'), code: 'UNSUPPORTED_MEDIA_TYPE' },
     { name: 'malformed JSON (400)', request: post(startPath, 'application/json', '{"strategy_name":'), code: 'VALIDATION_FAILED' },
-    { name: 'unknown route (404)', request: `GET ${prefix}/no/such/route HTTP/1.1\r\nHost: x\r\n${auth}Connection: close\r\n\r\n`, code: 'NOT_FOUND' },
-    { name: 'bad percent-encoding (400)', request: `GET ${prefix}${startPath}/%ZZ HTTP/1.1\r\nHost: x\r\n${auth}Connection: close\r\n\r\n`, code: 'VALIDATION_FAILED' },
+    {
+      name: 'unknown route (404)',
+      request: `GET ${prefix}/no/such/route HTTP/1.1\r\nHost: x\r\n${auth}Connection: close\r\n\r\n`,
+      code: 'NOT_FOUND',
+    },
+    {
+      name: 'bad percent-encoding (400)',
+      request: `GET ${prefix}${startPath}/%ZZ HTTP/1.1\r\nHost: x\r\n${auth}Connection: close\r\n\r\n`,
+      code: 'VALIDATION_FAILED',
+    },
   ];
 }
 
@@ -107,7 +117,10 @@ describe('HTTP error bodies below routing', () => {
 
   for (const app of ['backend', 'host'] as const) {
     it(`should answer every refusal of the ${app} app with the one error body`, async () => {
-      const cases = app === 'backend' ? belowRouting('/api/v1', '/trainings/start', '') : belowRouting('', '/training/start', `Authorization: Bearer ${TOKEN}\r\n`);
+      const cases =
+        app === 'backend'
+          ? belowRouting('/api/v1', '/trainings/start', '')
+          : belowRouting('', '/training/start', `Authorization: Bearer ${TOKEN}\r\n`);
       const url = app === 'backend' ? backend.url : host.url;
       for (const c of cases) {
         const responses = await raw(url, c.request);

@@ -36,7 +36,11 @@ export function readReferenceFixture(set: string): Map<string, Float64Array> {
   const { header, rows } = readRows(`${set}_reference.csv`);
   const columns = new Map<string, Float64Array>();
   header.forEach((name, at) => {
-    if (name !== 'date') columns.set(name, Float64Array.from(rows, (row) => (row[at] === '' ? NaN : Number(row[at]))));
+    if (name !== 'date')
+      columns.set(
+        name,
+        Float64Array.from(rows, (row) => (row[at] === '' ? NaN : Number(row[at]))),
+      );
   });
   return columns;
 }

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KtrdrError } from '../../src/errors.js';
-import {
-  findIndicator,
-  indicatorParamNames,
-  listIndicators,
-  parseIndicatorParams,
-  requireIndicator,
-} from '../../src/indicators/registry.js';
+import { findIndicator, indicatorParamNames, listIndicators, parseIndicatorParams, requireIndicator } from '../../src/indicators/registry.js';
 import { randomWalk } from './series.js';
 
 function thrown(fn: () => unknown): KtrdrError {
@@ -24,10 +18,32 @@ describe('indicator registry', () => {
 
   it('should hold every required family under a unique lower-case name', () => {
     const types = listIndicators().map((d) => d.type);
-    expect(types).toEqual(expect.arrayContaining([
-      'sma', 'ema', 'wma', 'rsi', 'macd', 'bbands', 'atr', 'adx', 'stochastic', 'roc', 'momentum', 'williamsr', 'cci',
-      'obv', 'mfi', 'donchian', 'keltner', 'aroon', 'psar', 'vwap', 'cmf', 'zigzag',
-    ]));
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'sma',
+        'ema',
+        'wma',
+        'rsi',
+        'macd',
+        'bbands',
+        'atr',
+        'adx',
+        'stochastic',
+        'roc',
+        'momentum',
+        'williamsr',
+        'cci',
+        'obv',
+        'mfi',
+        'donchian',
+        'keltner',
+        'aroon',
+        'psar',
+        'vwap',
+        'cmf',
+        'zigzag',
+      ]),
+    );
     const names = listIndicators().flatMap((d) => [d.type, ...(d.aliases ?? [])]);
     expect(new Set(names).size).toBe(names.length);
     for (const name of names) expect(name).toBe(name.toLowerCase());

@@ -56,5 +56,11 @@ export function randomWalk(length: number, seed = 7, volatility = 0.01): OhlcvSe
 export function roundedWalk(length: number, seed = 11): OhlcvSeries {
   const walk = randomWalk(length, seed, 0.02);
   const cents = (values: Float64Array) => Array.from(values, (v) => Math.round(v * 100) / 100);
-  return seriesFrom({ open: cents(walk.open), high: cents(walk.high), low: cents(walk.low), close: cents(walk.close), volume: Array.from(walk.volume) });
+  return seriesFrom({
+    open: cents(walk.open),
+    high: cents(walk.high),
+    low: cents(walk.low),
+    close: cents(walk.close),
+    volume: Array.from(walk.volume),
+  });
 }

@@ -12,8 +12,7 @@ import {
 import { seriesFrom } from './series.js';
 
 const f64 = (values: number[]) => Float64Array.from(values);
-const table = (pivots: Pivots) =>
-  Array.from(pivots.indices, (index, k) => [index, pivots.prices[k], pivots.kinds[k]]);
+const table = (pivots: Pivots) => Array.from(pivots.indices, (index, k) => [index, pivots.prices[k], pivots.kinds[k]]);
 
 describe('ZigZag pivot engine', () => {
   it('should mark bar 0, each confirmed swing and the last provisional extreme (close mode)', () => {

@@ -2,13 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { OhlcvSeries } from '../../src/data/ohlcv.js';
 import { KtrdrError } from '../../src/errors.js';
 import { findPivots } from '../../src/indicators/zigzag.js';
-import {
-  LABEL_BUY,
-  LABEL_HOLD,
-  LABEL_SELL,
-  formatLabelDistribution,
-  labelDistribution,
-} from '../../src/labels/label-classes.js';
+import { LABEL_BUY, LABEL_HOLD, LABEL_SELL, formatLabelDistribution, labelDistribution } from '../../src/labels/label-classes.js';
 import { segmentLabels, zigzagSegmentLabels } from '../../src/labels/zigzag-labels.js';
 import { randomWalk, roundedWalk, seriesFrom } from '../indicators/series.js';
 
@@ -87,9 +81,9 @@ describe(zigzagSegmentLabels.name, () => {
   });
 
   it('should count an equal-price leg as SELL', () => {
-    expect(Array.from(segmentLabels(5, { indices: Int32Array.from([0, 4]), prices: Float64Array.from([10, 10]), kinds: Int8Array.from([-1, 1]) }))).toEqual([
-      H, S, S, S, H,
-    ]);
+    expect(
+      Array.from(segmentLabels(5, { indices: Int32Array.from([0, 4]), prices: Float64Array.from([10, 10]), kinds: Int8Array.from([-1, 1]) })),
+    ).toEqual([H, S, S, S, H]);
   });
 
   it.each([

@@ -37,27 +37,36 @@ for (const backendId of availableBackends()) {
       await backend.setTrainData(x, y, rows);
       // Two batches (5 rows, then 4): a single Adam step from zero moments is ≈ lr·sign(g) and would hide a wrong
       // gradient scale, such as missing clipping.
-      const stats = await backend.runEpoch(Int32Array.from({ length: rows }, (_, i) => i), 5);
+      const stats = await backend.runEpoch(
+        Int32Array.from({ length: rows }, (_, i) => i),
+        5,
+      );
 
       const expected = flattenWeights(initial);
       const optimizer = createOptimizerState(expected.length);
       let lossSum = 0;
-      for (const [start, end] of [[0, 5], [5, rows]]) {
+      for (const [start, end] of [
+        [0, 5],
+        [5, rows],
+      ]) {
         const batchX = x.subarray(start * spec.inputs, end * spec.inputs);
         const current = weightsFromFlat(spec, expected);
         const batchY = y.subarray(start, end);
         const { loss, grads } = lossAndGradients(current, batchX, batchY, end - start, options.classWeights, null);
         const flatGrads = flattenWeights(grads);
         const scale = Math.min(1, options.gradientClip / (Math.hypot(...flatGrads) + 1e-6));
-        adamStep(expected, flatGrads.map((g) => g * scale), optimizer, options.adam);
+        adamStep(
+          expected,
+          flatGrads.map((g) => g * scale),
+          optimizer,
+          options.adam,
+        );
         lossSum += loss * (end - start);
       }
 
       expect(stats.loss).toBeCloseTo(lossSum / rows, 5);
       const actual = flattenWeights(await backend.getWeights());
-      const worst = Math.max(
-        ...actual.map((value, i) => Math.abs(value - expected[i]) / Math.max(1, Math.abs(expected[i]))),
-      );
+      const worst = Math.max(...actual.map((value, i) => Math.abs(value - expected[i]) / Math.max(1, Math.abs(expected[i]))));
       expect(worst).toBeLessThanOrEqual(1e-5);
       await backend.dispose();
     });
@@ -68,7 +77,10 @@ for (const backendId of availableBackends()) {
       await backend.setTrainData(x, y, rows);
       const before = await backend.getWeights();
       const snapshot = cloneWeights(before);
-      await backend.runEpoch(Int32Array.from({ length: rows }, (_, i) => i), 4);
+      await backend.runEpoch(
+        Int32Array.from({ length: rows }, (_, i) => i),
+        4,
+      );
       expect(sameWeightBytes(before, snapshot)).toBe(true);
       expect(sameWeightBytes(await backend.getWeights(), snapshot)).toBe(false);
       await backend.setWeights(before);

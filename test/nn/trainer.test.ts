@@ -50,11 +50,7 @@ describe('train', () => {
     const trainingData = { train: sliceSet(set, 0, 5000), validation: sliceSet(set, 5000, 6000) };
     const netSpec: MlpSpec = { inputs: 20, hidden: [32, 16], outputs: 3, activation: 'relu', dropout: 0.1 };
     const result = await train(trainingData, netSpec, { epochs: 15, batchSize: 32, learningRate: 3e-3, seed: 1 });
-    const report = evaluateLogits(
-      predictLogits(result.weights, trainingData.validation.x, 1000),
-      trainingData.validation.y,
-      3,
-    );
+    const report = evaluateLogits(predictLogits(result.weights, trainingData.validation.x, 1000), trainingData.validation.y, 3);
     expect(report.accuracy).toBeGreaterThan(report.baseline_accuracy + 0.2);
   });
 

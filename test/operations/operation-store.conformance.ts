@@ -39,28 +39,52 @@ type Expected = OperationStatus | 'INVALID_TRANSITION' | 'OPERATION_FINISHED';
  */
 const EXPECTED: Record<Action, Record<OperationStatus, Expected>> = {
   markRunning: {
-    pending: 'running', running: 'INVALID_TRANSITION', cancelling: 'INVALID_TRANSITION',
-    completed: 'OPERATION_FINISHED', failed: 'OPERATION_FINISHED', cancelled: 'OPERATION_FINISHED',
+    pending: 'running',
+    running: 'INVALID_TRANSITION',
+    cancelling: 'INVALID_TRANSITION',
+    completed: 'OPERATION_FINISHED',
+    failed: 'OPERATION_FINISHED',
+    cancelled: 'OPERATION_FINISHED',
   },
   completeWithModel: {
-    pending: 'INVALID_TRANSITION', running: 'completed', cancelling: 'completed',
-    completed: 'OPERATION_FINISHED', failed: 'OPERATION_FINISHED', cancelled: 'OPERATION_FINISHED',
+    pending: 'INVALID_TRANSITION',
+    running: 'completed',
+    cancelling: 'completed',
+    completed: 'OPERATION_FINISHED',
+    failed: 'OPERATION_FINISHED',
+    cancelled: 'OPERATION_FINISHED',
   },
   completeWithoutModel: {
-    pending: 'INVALID_TRANSITION', running: 'completed', cancelling: 'cancelled',
-    completed: 'OPERATION_FINISHED', failed: 'OPERATION_FINISHED', cancelled: 'OPERATION_FINISHED',
+    pending: 'INVALID_TRANSITION',
+    running: 'completed',
+    cancelling: 'cancelled',
+    completed: 'OPERATION_FINISHED',
+    failed: 'OPERATION_FINISHED',
+    cancelled: 'OPERATION_FINISHED',
   },
   markFailed: {
-    pending: 'failed', running: 'failed', cancelling: 'cancelled',
-    completed: 'OPERATION_FINISHED', failed: 'OPERATION_FINISHED', cancelled: 'OPERATION_FINISHED',
+    pending: 'failed',
+    running: 'failed',
+    cancelling: 'cancelled',
+    completed: 'OPERATION_FINISHED',
+    failed: 'OPERATION_FINISHED',
+    cancelled: 'OPERATION_FINISHED',
   },
   requestCancel: {
-    pending: 'cancelled', running: 'cancelling', cancelling: 'cancelling',
-    completed: 'OPERATION_FINISHED', failed: 'OPERATION_FINISHED', cancelled: 'OPERATION_FINISHED',
+    pending: 'cancelled',
+    running: 'cancelling',
+    cancelling: 'cancelling',
+    completed: 'OPERATION_FINISHED',
+    failed: 'OPERATION_FINISHED',
+    cancelled: 'OPERATION_FINISHED',
   },
   confirmCancelled: {
-    pending: 'INVALID_TRANSITION', running: 'INVALID_TRANSITION', cancelling: 'cancelled',
-    completed: 'OPERATION_FINISHED', failed: 'OPERATION_FINISHED', cancelled: 'OPERATION_FINISHED',
+    pending: 'INVALID_TRANSITION',
+    running: 'INVALID_TRANSITION',
+    cancelling: 'cancelled',
+    completed: 'OPERATION_FINISHED',
+    failed: 'OPERATION_FINISHED',
+    cancelled: 'OPERATION_FINISHED',
   },
 };
 
@@ -423,7 +447,10 @@ export function describeOperationStoreConformance(name: string, target: Conforma
 
       it('should page through events with afterSeq and limit, filter by kind, and return nothing after the end', async () => {
         const op = await operationIn(sut, 'running');
-        await sut.appendLogs(op.id, Array.from({ length: 25 }, (_, i) => logLine(`line ${i}`)));
+        await sut.appendLogs(
+          op.id,
+          Array.from({ length: 25 }, (_, i) => logLine(`line ${i}`)),
+        );
         await sut.appendMetric(op.id, { epoch: 1, train_loss: 0.9 });
         const all = await sut.eventsSince(op.id, 0);
         expect(all).toHaveLength(28);
@@ -470,7 +497,14 @@ export function describeOperationStoreConformance(name: string, target: Conforma
     describe('metrics', () => {
       it('should return one record per epoch, in epoch order, as a flat list', async () => {
         const op = await operationIn(sut, 'running');
-        const epoch = (n: number) => ({ epoch: n, train_loss: 1 / n, train_accuracy: 0.5 + n / 100, val_loss: 1.1 / n, val_accuracy: 0.49 + n / 100, learning_rate: 0.001 });
+        const epoch = (n: number) => ({
+          epoch: n,
+          train_loss: 1 / n,
+          train_accuracy: 0.5 + n / 100,
+          val_loss: 1.1 / n,
+          val_accuracy: 0.49 + n / 100,
+          learning_rate: 0.001,
+        });
         await sut.appendMetric(op.id, epoch(1));
         await sut.appendMetric(op.id, epoch(3));
         await sut.appendMetric(op.id, epoch(2));
@@ -483,9 +517,17 @@ export function describeOperationStoreConformance(name: string, target: Conforma
       it('should write a batch of epochs at once, leaving out redeliveries and refusing a bad record whole', async () => {
         const op = await operationIn(sut, 'running');
         await sut.appendMetric(op.id, { epoch: 1, train_loss: 1 });
-        const written = await sut.appendMetrics(op.id, [{ epoch: 1, train_loss: 9 }, { epoch: 2, train_loss: 0.5 }, { epoch: 3, train_loss: 0.25 }]);
+        const written = await sut.appendMetrics(op.id, [
+          { epoch: 1, train_loss: 9 },
+          { epoch: 2, train_loss: 0.5 },
+          { epoch: 3, train_loss: 0.25 },
+        ]);
         expect(written.map((e) => e.data.epoch)).toEqual([2, 3]);
-        expect(await sut.metrics(op.id)).toEqual([{ epoch: 1, train_loss: 1 }, { epoch: 2, train_loss: 0.5 }, { epoch: 3, train_loss: 0.25 }]);
+        expect(await sut.metrics(op.id)).toEqual([
+          { epoch: 1, train_loss: 1 },
+          { epoch: 2, train_loss: 0.5 },
+          { epoch: 3, train_loss: 0.25 },
+        ]);
         await expectCode(sut.appendMetrics(op.id, [{ epoch: 4 }, { epoch: 4.5 }]), 'VALIDATION_FAILED');
         expect(await sut.metrics(op.id)).toHaveLength(3);
         expect(await sut.appendMetrics(op.id, [])).toEqual([]);

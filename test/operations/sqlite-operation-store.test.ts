@@ -91,7 +91,9 @@ describe(migrate.name, () => {
   it('should apply only the new migration when one is appended, keeping the data', () => {
     const db = new Database(':memory:');
     migrate(db);
-    db.prepare(`INSERT INTO operations (id, type, strategy, status, request, created_at, execution) VALUES ('a', 'training', 's', 'pending', '{}', 'x', '{}')`).run();
+    db.prepare(
+      `INSERT INTO operations (id, type, strategy, status, request, created_at, execution) VALUES ('a', 'training', 's', 'pending', '{}', 'x', '{}')`,
+    ).run();
     const next = [...MIGRATIONS, { version: MIGRATIONS.length + 1, name: 'add a column', sql: 'ALTER TABLE operations ADD COLUMN note TEXT' }];
     expect(migrate(db, next)).toBe(next.length);
     expect(db.prepare('SELECT id, note FROM operations').all()).toEqual([{ id: 'a', note: null }]);
@@ -102,7 +104,10 @@ describe(migrate.name, () => {
   it('should roll back a failing migration whole, leaving the previous version', () => {
     const db = new Database(':memory:');
     migrate(db);
-    const broken = [...MIGRATIONS, { version: MIGRATIONS.length + 1, name: 'broken', sql: 'CREATE TABLE t (x INTEGER); SELECT * FROM missing_table;' }];
+    const broken = [
+      ...MIGRATIONS,
+      { version: MIGRATIONS.length + 1, name: 'broken', sql: 'CREATE TABLE t (x INTEGER); SELECT * FROM missing_table;' },
+    ];
     expect(() => migrate(db, broken)).toThrow(/missing_table/);
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 't'`).get()).toBeUndefined();

@@ -46,7 +46,10 @@ describe('checkOverrides', () => {
   }
 
   it('should name each bad override as the caller typed it, never as a line of the strategy file', () => {
-    expect(refusal({ startDate: '2020-13-45' })).toEqual({ options: ['--start'], message: expect.stringMatching(/^--start must be an ISO date .* got '2020-13-45'$/) });
+    expect(refusal({ startDate: '2020-13-45' })).toEqual({
+      options: ['--start'],
+      message: expect.stringMatching(/^--start must be an ISO date .* got '2020-13-45'$/),
+    });
     expect(refusal({ startDate: '2020-13-45' }, REQUEST_FIELD_NAMES)?.message).toMatch(/^start_date must be/);
     expect(refusal({ endDate: '2021-02-30' })?.options).toEqual(['--end']);
     expect(refusal({ endDate: 'yesterday' })?.options).toEqual(['--end']);
@@ -61,15 +64,28 @@ describe('checkOverrides', () => {
   });
 
   it('should accept what strategy files accept', () => {
-    expect(refusal({ startDate: '2020-02-29', endDate: '2020-03-01T12:30:00+02:00', symbols: ['EURUSD', 'BRK.B'], timeframes: ['1h', '4h', '1d'], epochs: 1, seed: 0 })).toBeUndefined();
+    expect(
+      refusal({
+        startDate: '2020-02-29',
+        endDate: '2020-03-01T12:30:00+02:00',
+        symbols: ['EURUSD', 'BRK.B'],
+        timeframes: ['1h', '4h', '1d'],
+        epochs: 1,
+        seed: 0,
+      }),
+    ).toBeUndefined();
     // A date-only end is the whole day, so the same day is a valid range.
     expect(refusal({ startDate: '2020-01-01T12:00:00Z', endDate: '2020-01-01' })).toBeUndefined();
   });
 
   it('should check one overridden end of the range against the other end in the file', () => {
     // SPX_RSI_STRATEGY trains 2010-01-01 .. 2019-12-31.
-    expect(refusal({ startDate: '2020-06-01' }, TRAIN_OPTION_NAMES, SPX_RSI_STRATEGY)?.message).toBe("--start '2020-06-01' is after the strategy's end_date '2019-12-31' (give --end too)");
-    expect(refusal({ endDate: '2005-01-01' }, REQUEST_FIELD_NAMES, SPX_RSI_STRATEGY)?.message).toBe("end_date '2005-01-01' is before the strategy's start_date '2010-01-01' (give start_date too)");
+    expect(refusal({ startDate: '2020-06-01' }, TRAIN_OPTION_NAMES, SPX_RSI_STRATEGY)?.message).toBe(
+      "--start '2020-06-01' is after the strategy's end_date '2019-12-31' (give --end too)",
+    );
+    expect(refusal({ endDate: '2005-01-01' }, REQUEST_FIELD_NAMES, SPX_RSI_STRATEGY)?.message).toBe(
+      "end_date '2005-01-01' is before the strategy's start_date '2010-01-01' (give start_date too)",
+    );
     expect(refusal({ startDate: '2019-12-31' }, TRAIN_OPTION_NAMES, SPX_RSI_STRATEGY)).toBeUndefined();
   });
 

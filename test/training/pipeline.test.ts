@@ -80,7 +80,9 @@ describe('runTraining', () => {
 
   it('should name missing data', async () => {
     const run = recordingContext();
-    await expect(runTraining({ strategyYaml: applyOverrides(SPX_RSI_STRATEGY, { symbols: ['NOPE'] }) }, run.ctx)).rejects.toMatchObject({ code: 'DATA_NOT_FOUND' });
+    await expect(runTraining({ strategyYaml: applyOverrides(SPX_RSI_STRATEGY, { symbols: ['NOPE'] }) }, run.ctx)).rejects.toMatchObject({
+      code: 'DATA_NOT_FOUND',
+    });
   });
 });
 
@@ -90,7 +92,10 @@ describe('runTraining with several symbols', () => {
     const { zigzagSegmentLabels } = await import('../../src/labels/zigzag-labels.js');
     const { formatLabelDistribution, labelDistribution } = await import('../../src/labels/label-classes.js');
     const run = recordingContext();
-    const { artifact } = await runTraining({ strategyYaml: applyOverrides(SPX_RSI_STRATEGY, { symbols: ['SPX', 'EURUSD'], startDate: '2018-01-01' }) }, run.ctx);
+    const { artifact } = await runTraining(
+      { strategyYaml: applyOverrides(SPX_RSI_STRATEGY, { symbols: ['SPX', 'EURUSD'], startDate: '2018-01-01' }) },
+      run.ctx,
+    );
     const data = new MarketDataRepository(new URL('../../data', import.meta.url).pathname);
     let train = 0;
     const startMs = Date.parse('2018-01-01T00:00:00Z');

@@ -41,7 +41,10 @@ export function resolveServerUrl(option?: string, env: Environment = process.env
   } catch {
     throw new KtrdrError('VALIDATION_FAILED', `invalid server URL '${raw}'`, { hint: 'use e.g. --server http://127.0.0.1:8000' });
   }
-  return url.toString().replace(/\/+$/, '').replace(/\/api\/v1$/, '');
+  return url
+    .toString()
+    .replace(/\/+$/, '')
+    .replace(/\/api\/v1$/, '');
 }
 
 export interface EventsOptions {
@@ -107,7 +110,11 @@ export class BackendClient {
   }
 
   operationLogs(id: string, level?: string): Promise<OperationLogsResponse> {
-    return this.request('GET', `/operations/${encodeURIComponent(id)}/logs${level ? `?level=${encodeURIComponent(level)}` : ''}`, OperationLogsSchema);
+    return this.request(
+      'GET',
+      `/operations/${encodeURIComponent(id)}/logs${level ? `?level=${encodeURIComponent(level)}` : ''}`,
+      OperationLogsSchema,
+    );
   }
 
   /**
@@ -176,10 +183,14 @@ export class BackendClient {
     } catch (error) {
       if ((error as { name?: string }).name === 'AbortError') throw error;
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new KtrdrError('SERVER_UNREACHABLE', `cannot reach the ktrdr server at ${this.baseUrl}: ${cause?.code ?? cause?.message ?? String(error)}`, {
-        hint: 'start it with `ktrdr serve`, or point --server / KTRDR_SERVER at it',
-        cause: error,
-      });
+      throw new KtrdrError(
+        'SERVER_UNREACHABLE',
+        `cannot reach the ktrdr server at ${this.baseUrl}: ${cause?.code ?? cause?.message ?? String(error)}`,
+        {
+          hint: 'start it with `ktrdr serve`, or point --server / KTRDR_SERVER at it',
+          cause: error,
+        },
+      );
     }
   }
 }

@@ -41,7 +41,7 @@ export function modelRoutes(models: ModelCatalog): AnyRoute[] {
       method: 'POST',
       url: '/models/:strategy/predict',
       tag: 'models',
-      summary: 'Signals from a stored model on a symbol\'s stored bars',
+      summary: "Signals from a stored model on a symbol's stored bars",
       params: PredictParamsSchema,
       body: PredictRequestSchema,
       status: 200,

@@ -73,7 +73,7 @@ export function operationRoutes(operations: OperationQueries, training: Training
       method: 'GET',
       url: '/operations/:id/logs',
       tag: 'operations',
-      summary: 'The run\'s log lines (numbered steps at info, details at debug)',
+      summary: "The run's log lines (numbered steps at info, details at debug)",
       params: OperationIdParamsSchema,
       query: LogsQuerySchema,
       status: 200,
@@ -121,7 +121,8 @@ export function operationRoutes(operations: OperationQueries, training: Training
       url: '/operations/:id',
       tag: 'operations',
       summary: 'Cancel an operation',
-      description: 'Answers `cancelling` while the run stops (it becomes `cancelled` once the run confirms), or `cancelled` for a run that had not started.',
+      description:
+        'Answers `cancelling` while the run stops (it becomes `cancelled` once the run confirms), or `cancelled` for a run that had not started.',
       params: OperationIdParamsSchema,
       body: CancelRequestSchema,
       status: 202,

@@ -8,7 +8,7 @@ export function strategyRoutes(strategies: StrategyCatalog): AnyRoute[] {
       method: 'GET',
       url: '/strategies',
       tag: 'strategies',
-      summary: 'Every strategy file with its training status, latest model version and that version\'s test metrics',
+      summary: "Every strategy file with its training status, latest model version and that version's test metrics",
       status: 200,
       response: StrategyListSchema,
       async handle() {

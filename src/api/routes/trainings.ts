@@ -82,7 +82,17 @@ export function trainingRoutes(training: TrainingService, hostGuard: (request: F
       gzipBody: true,
       status: 200,
       response: TrainingResultAcceptedSchema,
-      errors: ['UNAUTHORIZED', 'OPERATION_NOT_FOUND', 'OPERATION_FINISHED', 'NOT_A_HOST_RUN', 'RESULT_NOT_READY', 'VALIDATION_FAILED', 'STORAGE_FULL', 'MODEL_SAVE_FAILED', 'PAYLOAD_TOO_LARGE'],
+      errors: [
+        'UNAUTHORIZED',
+        'OPERATION_NOT_FOUND',
+        'OPERATION_FINISHED',
+        'NOT_A_HOST_RUN',
+        'RESULT_NOT_READY',
+        'VALIDATION_FAILED',
+        'STORAGE_FULL',
+        'MODEL_SAVE_FAILED',
+        'PAYLOAD_TOO_LARGE',
+      ],
       async handle({ params, body }) {
         return training.receivePushedResult(params.id, decodeArtifact(body));
       },
@@ -95,6 +105,8 @@ function decodeArtifact(body: unknown): ModelArtifact {
   try {
     return artifactFromJson(JSON.stringify(body));
   } catch (error) {
-    throw new KtrdrError('VALIDATION_FAILED', `the pushed artifact is not valid: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new KtrdrError('VALIDATION_FAILED', `the pushed artifact is not valid: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
 }

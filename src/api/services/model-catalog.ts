@@ -33,7 +33,11 @@ export class ModelCatalog {
       created_at: artifact.manifest.created_at,
       operation_id: artifact.manifest.operation_id,
       model: { ...artifact.model, spec: { ...artifact.model.spec } },
-      features: { names: [...artifact.features.names], base_timeframe: artifact.features.base_timeframe, timeframes: [...artifact.features.timeframes] },
+      features: {
+        names: [...artifact.features.names],
+        base_timeframe: artifact.features.base_timeframe,
+        timeframes: [...artifact.features.timeframes],
+      },
       labels: { ...artifact.labels },
       metrics: {
         history: artifact.metrics.history.map((record) => ({ ...record })),

@@ -19,21 +19,32 @@ export function registerDataCommand(program: Command): void {
     .option('--resample <timeframes>', 'comma-separated longer timeframes to write as resamples', '4h,1d')
     .option('--out-dir <dir>', 'directory to write to (default: KTRDR_DATA_DIR or ./data)')
     .option('--force', 'overwrite existing files', false)
-    .action(async (options: { symbol: string; timeframe: string; bars: string; seed: string; start: string; resample: string; outDir?: string; force: boolean }) => {
-      const repository = new MarketDataRepository(options.outDir ?? loadSettings().dataDir);
-      const written = await writeSyntheticDataFiles(repository, {
-        symbol: options.symbol,
-        timeframe: options.timeframe,
-        bars: integerOption('--bars', options.bars, 1, 10_000_000),
-        seed: integerOption('--seed', options.seed, 0, 0xffffffff),
-        start: options.start,
-        resampleTo: listOption(options.resample) ?? [],
-        overwrite: options.force,
-      });
-      for (const file of written) {
-        process.stdout.write(`wrote ${displayPath(file.file)}: ${file.bars} bars, sha256 ${file.sha256.slice(0, 12)}\n`);
-      }
-    });
+    .action(
+      async (options: {
+        symbol: string;
+        timeframe: string;
+        bars: string;
+        seed: string;
+        start: string;
+        resample: string;
+        outDir?: string;
+        force: boolean;
+      }) => {
+        const repository = new MarketDataRepository(options.outDir ?? loadSettings().dataDir);
+        const written = await writeSyntheticDataFiles(repository, {
+          symbol: options.symbol,
+          timeframe: options.timeframe,
+          bars: integerOption('--bars', options.bars, 1, 10_000_000),
+          seed: integerOption('--seed', options.seed, 0, 0xffffffff),
+          start: options.start,
+          resampleTo: listOption(options.resample) ?? [],
+          overwrite: options.force,
+        });
+        for (const file of written) {
+          process.stdout.write(`wrote ${displayPath(file.file)}: ${file.bars} bars, sha256 ${file.sha256.slice(0, 12)}\n`);
+        }
+      },
+    );
 
   data
     .command('list')

@@ -27,17 +27,22 @@ const FEATURES_OPTION_NAMES: OverrideNames = { ...TRAIN_OPTION_NAMES, symbols: '
 export function registerFeaturesCommand(program: Command): void {
   program
     .command('features')
-    .description('Write the strategy\'s feature matrix with labels as CSV (timestamp, symbol, features..., label)')
+    .description("Write the strategy's feature matrix with labels as CSV (timestamp, symbol, features..., label)")
     .argument('<strategy>', 'strategy name or path to a .yaml file')
-    .option('--symbol <list>', 'comma-separated symbols (default: the strategy\'s)')
-    .option('--timeframe <list>', 'comma-separated timeframes (default: the strategy\'s)')
+    .option('--symbol <list>', "comma-separated symbols (default: the strategy's)")
+    .option('--timeframe <list>', "comma-separated timeframes (default: the strategy's)")
     .option('--start <date>', 'first bar, inclusive')
     .option('--end <date>', 'last bar, inclusive')
     .requiredOption('--out <file.csv>', 'where to write the CSV')
     .action(async (strategyArg: string, options: FeaturesOptions) => {
       const settings = loadSettings();
       const file = await resolveStrategyPath(strategyArg, settings.strategiesDir);
-      const overrides = { symbols: listOption(options.symbol), timeframes: listOption(options.timeframe), startDate: options.start, endDate: options.end };
+      const overrides = {
+        symbols: listOption(options.symbol),
+        timeframes: listOption(options.timeframe),
+        startDate: options.start,
+        endDate: options.end,
+      };
       const text = applyOverrides(await readFile(file, 'utf8'), overrides, FEATURES_OPTION_NAMES);
       const strategy = parseStrategy(text, file);
       const data = new MarketDataRepository(settings.dataDir);

@@ -85,6 +85,7 @@ function httpUrlOption(option: string, value: string): string {
   } catch {
     throw new KtrdrError('VALIDATION_FAILED', `${option} must be a URL such as http://backend:8000, got '${value}'`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new KtrdrError('VALIDATION_FAILED', `${option} must be an http or https URL, got '${value}'`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new KtrdrError('VALIDATION_FAILED', `${option} must be an http or https URL, got '${value}'`);
   return value.replace(/\/+$/, '');
 }

@@ -22,7 +22,14 @@ export function registerHostsCommand(program: Command): void {
         return;
       }
       const now = Date.now();
-      const rows = list.data.map((host) => [host.url, host.name ?? '-', statusCell(host), deviceCell(host), busyCell(host), ago(host.last_seen, now)]);
+      const rows = list.data.map((host) => [
+        host.url,
+        host.name ?? '-',
+        statusCell(host),
+        deviceCell(host),
+        busyCell(host),
+        ago(host.last_seen, now),
+      ]);
       process.stdout.write(table(['URL', 'NAME', 'STATUS', 'DEVICE', 'BUSY', 'LAST SEEN'], rows));
       for (const host of list.data) if (host.error !== null) process.stdout.write(`${host.url}: ${host.error}\n`);
     });

@@ -17,7 +17,12 @@ export function registerIndicatorsCommand(program: Command): void {
     .command('indicators')
     .description('Compute indicators on an OHLCV CSV file and print them as CSV (no file: list indicator types)')
     .argument('[csv]', 'OHLCV file with timestamp,open,high,low,close,volume')
-    .option('-i, --indicator <spec>', 'type[:key=value,...], repeatable, e.g. rsi:period=14', (value: string, all: string[]) => [...all, value], [] as string[])
+    .option(
+      '-i, --indicator <spec>',
+      'type[:key=value,...], repeatable, e.g. rsi:period=14',
+      (value: string, all: string[]) => [...all, value],
+      [] as string[],
+    )
     .action(async (csv: string | undefined, options: { indicator: string[] }) => {
       if (csv === undefined) {
         const rows = listIndicators().map((d) => [d.type, indicatorParamNames(d).join(', ') || '-', d.outputs.join(', '), d.description]);

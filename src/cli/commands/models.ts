@@ -22,7 +22,14 @@ export function registerModelsCommand(program: Command): void {
         process.stdout.write(strategy ? `no models for ${strategy}\n` : 'no models yet; train one with `ktrdr train <strategy>`\n');
         return;
       }
-      const rows = listed.map((m) => [m.strategy, `v${m.version}`, m.created_at, String(m.feature_count), formatNumber(m.test_accuracy), displayPath(m.path)]);
+      const rows = listed.map((m) => [
+        m.strategy,
+        `v${m.version}`,
+        m.created_at,
+        String(m.feature_count),
+        formatNumber(m.test_accuracy),
+        displayPath(m.path),
+      ]);
       process.stdout.write(table(['STRATEGY', 'VERSION', 'CREATED', 'FEATURES', 'TEST_ACC', 'PATH'], rows));
     });
 

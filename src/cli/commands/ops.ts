@@ -39,7 +39,14 @@ export function registerOpsCommand(program: Command): void {
           process.stdout.write('no operations\n');
           return;
         }
-        const rows = page.data.map((op) => [op.operation_id, op.strategy, op.status, progressCell(op), op.created_at.replace('T', ' ').slice(0, 19), executionCell(op)]);
+        const rows = page.data.map((op) => [
+          op.operation_id,
+          op.strategy,
+          op.status,
+          progressCell(op),
+          op.created_at.replace('T', ' ').slice(0, 19),
+          executionCell(op),
+        ]);
         process.stdout.write(table(['ID', 'STRATEGY', 'STATUS', 'PROGRESS', 'CREATED (UTC)', 'EXECUTION'], rows));
         if (page.total > page.data.length) process.stdout.write(`(${page.data.length} of ${page.total}; use --limit or filters for more)\n`);
       }),
@@ -66,7 +73,10 @@ export function registerOpsCommand(program: Command): void {
     .option('--json', 'print every event as a JSON line', false)
     .action((id: string, options: ServerOption) =>
       withJsonErrors(options.json, async () => {
-        process.exitCode = await followRemoteTraining(resolveServerUrl(options.server), id, { mode: chooseDisplayMode(options), cancelOnInterrupt: false });
+        process.exitCode = await followRemoteTraining(resolveServerUrl(options.server), id, {
+          mode: chooseDisplayMode(options),
+          cancelOnInterrupt: false,
+        });
       }),
     );
 
@@ -105,14 +115,18 @@ export function registerOpsCommand(program: Command): void {
       withJsonErrors(options.json, async () => {
         const operation = await new BackendClient(resolveServerUrl(options.server)).saveKeptModel(id);
         if (options.json) process.stdout.write(`${JSON.stringify(operation)}\n`);
-        else process.stdout.write(`Saved ${operation.result?.model_strategy ?? operation.strategy} v${operation.result?.model_version ?? '-'} for operation ${id}\n`);
+        else
+          process.stdout.write(
+            `Saved ${operation.result?.model_strategy ?? operation.strategy} v${operation.result?.model_version ?? '-'} for operation ${id}\n`,
+          );
       }),
     );
 }
 
 function progressCell(op: OperationResponse): string {
   if (!op.progress) return '-';
-  const epoch = op.progress.epoch !== undefined && op.progress.total_epochs !== undefined ? ` epoch ${op.progress.epoch}/${op.progress.total_epochs}` : '';
+  const epoch =
+    op.progress.epoch !== undefined && op.progress.total_epochs !== undefined ? ` epoch ${op.progress.epoch}/${op.progress.total_epochs}` : '';
   return `${op.progress.percent.toFixed(1)}%${epoch}`;
 }
 
@@ -122,12 +136,7 @@ function executionCell(op: OperationResponse): string {
 }
 
 function describe(op: OperationResponse): string {
-  const lines = [
-    `Operation  ${op.operation_id}`,
-    `Strategy   ${op.strategy}`,
-    `Status     ${op.status}`,
-    `Created    ${op.created_at}`,
-  ];
+  const lines = [`Operation  ${op.operation_id}`, `Strategy   ${op.strategy}`, `Status     ${op.status}`, `Created    ${op.created_at}`];
   if (op.started_at) lines.push(`Started    ${op.started_at}`);
   if (op.finished_at) lines.push(`Finished   ${op.finished_at}`);
   if (op.duration_seconds !== null) lines.push(`Duration   ${op.duration_seconds} s`);
@@ -138,7 +147,12 @@ function describe(op: OperationResponse): string {
   if (op.result) {
     const test = (op.result.test_metrics ?? {}) as Record<string, unknown>;
     const accuracy = typeof test.accuracy === 'number' ? test.accuracy.toFixed(4) : '-';
-    const recovered = op.result.recovered !== true ? '' : op.error?.code === 'HOST_LOST' ? ', recovered after the host was lost' : `, saved after [${op.error?.code ?? '?'}]`;
+    const recovered =
+      op.result.recovered !== true
+        ? ''
+        : op.error?.code === 'HOST_LOST'
+          ? ', recovered after the host was lost'
+          : `, saved after [${op.error?.code ?? '?'}]`;
     lines.push(`Model      ${op.result.model_strategy ?? op.strategy} v${op.result.model_version ?? '-'} (test accuracy ${accuracy}${recovered})`);
   }
   return `${lines.join('\n')}\n`;

@@ -26,8 +26,8 @@ export function registerPredictCommand(program: Command): void {
     .argument('<strategy>', 'strategy name')
     .option('--version <n>', 'model version (default: latest)')
     .option('--data <file.csv>', 'bars from a CSV file (timestamp,open,high,low,close,volume) instead of the data directory')
-    .option('--symbol <symbol>', 'symbol in the data directory (default: the model\'s first symbol)')
-    .option('--timeframe <tf>', 'timeframe (must be the model\'s base timeframe)')
+    .option('--symbol <symbol>', "symbol in the data directory (default: the model's first symbol)")
+    .option('--timeframe <tf>', "timeframe (must be the model's base timeframe)")
     .option('--start <date>', 'first bar to print, inclusive')
     .option('--end <date>', 'last bar to use, inclusive')
     .option('--last <k>', 'print only the newest K bars')
@@ -35,7 +35,8 @@ export function registerPredictCommand(program: Command): void {
     .action(async (strategy: string, options: PredictOptions) => {
       const settings = loadSettings();
       const store = new FileModelStore(settings.modelsDir);
-      const version = options.version === undefined ? undefined : integerOption('--version', options.version.replace(/^v/, ''), 1, Number.MAX_SAFE_INTEGER);
+      const version =
+        options.version === undefined ? undefined : integerOption('--version', options.version.replace(/^v/, ''), 1, Number.MAX_SAFE_INTEGER);
       const last = options.last === undefined ? undefined : integerOption('--last', options.last, 1, 10_000_000);
       let result: { version: number | null; symbol: string; predictions: Prediction[] };
       if (options.data) {

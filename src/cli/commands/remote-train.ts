@@ -86,9 +86,13 @@ export async function runRemoteTraining(server: string, request: StartTrainingRe
   const out = options.out ?? process.stdout;
   const started = await startRemoteTraining(server, request);
   if (options.mode === 'json') out.write(`${JSON.stringify({ kind: 'started', data: started })}\n`);
-  else out.write(`Started training: ${started.operation_id}\nExecution: ${whereText(started.execution)}${started.execution.reason ? `; ${started.execution.reason}` : ''}\n`);
+  else
+    out.write(
+      `Started training: ${started.operation_id}\nExecution: ${whereText(started.execution)}${started.execution.reason ? `; ${started.execution.reason}` : ''}\n`,
+    );
   if (options.detach) {
-    if (options.mode !== 'json') out.write(`Follow it with: ktrdr ops follow ${started.operation_id}\nCancel it with: ktrdr ops cancel ${started.operation_id}\n`);
+    if (options.mode !== 'json')
+      out.write(`Follow it with: ktrdr ops follow ${started.operation_id}\nCancel it with: ktrdr ops cancel ${started.operation_id}\n`);
     return EXIT_COMPLETED;
   }
   return followRemoteTraining(server, started.operation_id, { cancelOnInterrupt: true, ...options });
@@ -135,7 +139,9 @@ function statusText(operation: OperationResponse): string {
     case 'failed': {
       const failure = `Failed: [${operation.error?.code ?? 'UNKNOWN'}] ${operation.error?.message ?? ''}\n`;
       const recovered = operation.result?.model_version;
-      return typeof recovered === 'number' ? `${failure}The model was recovered afterwards: ${operation.result?.model_strategy ?? operation.strategy} v${recovered}\n` : failure;
+      return typeof recovered === 'number'
+        ? `${failure}The model was recovered afterwards: ${operation.result?.model_strategy ?? operation.strategy} v${recovered}\n`
+        : failure;
     }
     case 'cancelled':
       return `Cancelled; no model was saved.\n`;

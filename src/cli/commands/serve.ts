@@ -20,9 +20,11 @@ export function registerServeCommand(program: Command): void {
       const logger = pino({ level: logLevelOption(options.logLevel) });
       const settings = loadSettings();
       const { backend, url } = await startServer({ settings, port, host: options.host, logger, insecureHosts: options.insecureHosts === true });
-      if (backend.interrupted.length > 0) logger.warn(`${backend.interrupted.length} operation(s) left unfinished by a previous run were marked failed (INTERRUPTED)`);
+      if (backend.interrupted.length > 0)
+        logger.warn(`${backend.interrupted.length} operation(s) left unfinished by a previous run were marked failed (INTERRUPTED)`);
       if (backend.reattached.length > 0) logger.info(`${backend.reattached.length} run(s) on training hosts re-attached`);
-      if (options.insecureHosts && hostTokenFromEnv() !== undefined) logger.warn('--insecure-hosts is ignored: KTRDR_HOST_TOKEN is set, so host endpoints require it');
+      if (options.insecureHosts && hostTokenFromEnv() !== undefined)
+        logger.warn('--insecure-hosts is ignored: KTRDR_HOST_TOKEN is set, so host endpoints require it');
       else if (options.insecureHosts) logger.warn('--insecure-hosts: the endpoints training hosts call are open to anyone who can reach this server');
       process.stdout.write(`ktrdr server listening on ${url} (API docs: ${url}/api/v1/docs; home ${settings.homeDir})\n`);
       // A second signal exits at once: safe, because the database is crash-safe and the next start marks leftovers

@@ -18,13 +18,15 @@ function problemsOf(error: unknown): StrategyProblem[] {
 
 function summary(strategy: Strategy): string {
   const { trainingData: data, model, training } = strategy;
-  return [
-    `  symbols: ${data.symbols.join(', ')}; timeframes: ${data.timeframes.join(', ')} (base ${data.baseTimeframe})` +
-      (data.startDate || data.endDate ? `; dates: ${data.startDate ?? 'start'} .. ${data.endDate ?? 'end'}` : ''),
-    `  indicators: ${strategy.indicators.length}; fuzzy sets: ${strategy.fuzzySets.length}; features: ${featureIds(strategy).length}`,
-    `  model: ${model.type} [${model.hiddenLayers.join(', ')}] ${model.activation}, dropout ${model.dropout}`,
-    `  training: ${training.epochs} epochs, batch ${training.batchSize}, lr ${training.learningRate}, labels zigzag ${training.labels.zigzagThreshold} (${training.labels.price})`,
-  ].join('\n') + '\n';
+  return (
+    [
+      `  symbols: ${data.symbols.join(', ')}; timeframes: ${data.timeframes.join(', ')} (base ${data.baseTimeframe})` +
+        (data.startDate || data.endDate ? `; dates: ${data.startDate ?? 'start'} .. ${data.endDate ?? 'end'}` : ''),
+      `  indicators: ${strategy.indicators.length}; fuzzy sets: ${strategy.fuzzySets.length}; features: ${featureIds(strategy).length}`,
+      `  model: ${model.type} [${model.hiddenLayers.join(', ')}] ${model.activation}, dropout ${model.dropout}`,
+      `  training: ${training.epochs} epochs, batch ${training.batchSize}, lr ${training.learningRate}, labels zigzag ${training.labels.zigzagThreshold} (${training.labels.price})`,
+    ].join('\n') + '\n'
+  );
 }
 
 /** `ktrdr strategies list` and `ktrdr strategies validate <name|path>`. */

@@ -38,12 +38,12 @@ export function registerTrainCommand(program: Command): void {
     .command('train')
     .description('Train a strategy on local data and save a new model version')
     .argument('<strategy>', 'strategy name (in the strategies directory) or path to a .yaml file')
-    .option('--symbols <list>', 'comma-separated symbols (default: the strategy\'s)')
-    .option('--timeframes <list>', 'comma-separated timeframes (default: the strategy\'s)')
+    .option('--symbols <list>', "comma-separated symbols (default: the strategy's)")
+    .option('--timeframes <list>', "comma-separated timeframes (default: the strategy's)")
     .option('--start <date>', 'first bar, inclusive (ISO date or date-time, UTC)')
     .option('--end <date>', 'last bar, inclusive')
-    .option('--seed <n>', 'random seed (default: the strategy\'s training.seed)')
-    .option('--epochs <n>', 'number of epochs (default: the strategy\'s)')
+    .option('--seed <n>', "random seed (default: the strategy's training.seed)")
+    .option('--epochs <n>', "number of epochs (default: the strategy's)")
     .option('--json', 'print progress, log and metric events as JSON lines', false)
     .option('--server <url>', 'run on a ktrdr backend instead of in this process (or set KTRDR_SERVER)')
     .option('--detach', 'with --server: print the operation id and return instead of following', false)
@@ -51,7 +51,9 @@ export function registerTrainCommand(program: Command): void {
     .option('--require-gpu', 'with --server: refuse to run without a GPU training host', false)
     .action(async (strategyArg: string, options: TrainOptions) => {
       const onServer = options.server || options.detach || options.mode || options.requireGpu;
-      process.exitCode = await withJsonErrors(options.json, () => (onServer ? trainOnServer(strategyArg, options) : trainLocally(strategyArg, options)));
+      process.exitCode = await withJsonErrors(options.json, () =>
+        onServer ? trainOnServer(strategyArg, options) : trainLocally(strategyArg, options),
+      );
     });
 }
 
@@ -123,7 +125,9 @@ export async function trainLocally(strategyArg: string, options: TrainOptions): 
     display.close();
     const test = artifact.metrics.test;
     if (options.json) {
-      process.stdout.write(JSON.stringify({ kind: 'result', data: { strategy: artifact.strategy_name, version: saved.version, path: saved.path, test } }) + '\n');
+      process.stdout.write(
+        JSON.stringify({ kind: 'result', data: { strategy: artifact.strategy_name, version: saved.version, path: saved.path, test } }) + '\n',
+      );
     } else {
       process.stdout.write(
         `Model ${artifact.strategy_name} v${saved.version} saved to ${displayPath(saved.path)}\n` +

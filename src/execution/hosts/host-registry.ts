@@ -173,8 +173,13 @@ export class HostRegistry {
     record.lastProbe = probe;
     if (probe.ok) record.lastHealthy = probe;
     if (wasHealthy === probe.ok) return;
-    if (probe.ok) this.logger.info({ host: record.url, device: probe.health.device.name }, `training host ${record.url} is healthy (${probe.health.device.name})`);
-    else if (wasHealthy === true || record.source === 'configured') this.logger.warn({ host: record.url, error: probe.error }, `training host ${record.url} is unhealthy: ${probe.error}`);
+    if (probe.ok)
+      this.logger.info(
+        { host: record.url, device: probe.health.device.name },
+        `training host ${record.url} is healthy (${probe.health.device.name})`,
+      );
+    else if (wasHealthy === true || record.source === 'configured')
+      this.logger.warn({ host: record.url, error: probe.error }, `training host ${record.url} is unhealthy: ${probe.error}`);
   }
 
   private stateOf(record: HostRecord): HostState {

@@ -44,7 +44,8 @@ export class WorkerRun {
       this.worker.once('exit', (code) => {
         clearTimeout(this.terminateTimer);
         if (this.cancelRequested) this.settle({ status: 'cancelled', started: true });
-        else this.settle({ status: 'failed', error: { code: 'TRAINING_FAILED', message: `training worker exited with code ${code} before finishing` } });
+        else
+          this.settle({ status: 'failed', error: { code: 'TRAINING_FAILED', message: `training worker exited with code ${code} before finishing` } });
         resolve();
       });
     });

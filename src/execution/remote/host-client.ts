@@ -93,14 +93,20 @@ export class HostClient {
     } catch (error) {
       // A proxy's error page or a cut-off body: the host's state is unknown, not wrong, so callers retry like a
       // network failure instead of failing a run that may still be training.
-      throw new HostUnreachableError(this.baseUrl, `host ${this.baseUrl} answered ${method} ${path} with something that is not JSON`, { cause: error });
+      throw new HostUnreachableError(this.baseUrl, `host ${this.baseUrl} answered ${method} ${path} with something that is not JSON`, {
+        cause: error,
+      });
     }
     const result = schema.safeParse(parsed);
     if (!result.success) {
-      throw new KtrdrError('INTERNAL', `host ${this.baseUrl} answered ${method} ${path} outside the protocol: ${result.error.issues[0]?.message ?? 'invalid'}`, {
-        details: { issues: result.error.issues },
-        hint: 'the backend and the host may run different ktrdr versions',
-      });
+      throw new KtrdrError(
+        'INTERNAL',
+        `host ${this.baseUrl} answered ${method} ${path} outside the protocol: ${result.error.issues[0]?.message ?? 'invalid'}`,
+        {
+          details: { issues: result.error.issues },
+          hint: 'the backend and the host may run different ktrdr versions',
+        },
+      );
     }
     return result.data;
   }
@@ -130,7 +136,9 @@ export class HostClient {
     try {
       return await response.text();
     } catch (error) {
-      throw new HostUnreachableError(response.url, `reading the answer of ${response.url} failed: ${describeFetchError(error, call)}`, { cause: error });
+      throw new HostUnreachableError(response.url, `reading the answer of ${response.url} failed: ${describeFetchError(error, call)}`, {
+        cause: error,
+      });
     }
   }
 

@@ -225,11 +225,14 @@ export class RemoteRun {
       // A poll never outlasts the time left before the host counts as lost, so HOST_LOST comes on time.
       const leftMs = settings.lostAfterMs - (this.now() - lastContact);
       try {
-        body = await client.status(operationId, this.cursor, { timeoutMs: Math.min(settings.requestTimeoutMs, Math.max(MIN_POLL_TIMEOUT_MS, leftMs)) });
+        body = await client.status(operationId, this.cursor, {
+          timeoutMs: Math.min(settings.requestTimeoutMs, Math.max(MIN_POLL_TIMEOUT_MS, leftMs)),
+        });
       } catch (error) {
         if (this.phase.is('detached')) return DETACHED;
         if (this.pushed !== undefined) return this.completed(this.pushed, 'push');
-        if (isHostError(error, 'OPERATION_NOT_FOUND')) return lost(`${this.hostUrl} no longer knows run ${operationId} (the host restarted, or the run expired)`);
+        if (isHostError(error, 'OPERATION_NOT_FOUND'))
+          return lost(`${this.hostUrl} no longer knows run ${operationId} (the host restarted, or the run expired)`);
         if (!(error instanceof HostUnreachableError)) return { status: 'failed', error: toOperationError(error, 'INTERNAL') };
         const silentMs = this.now() - lastContact;
         if (silentMs >= settings.lostAfterMs) return lost(`${this.hostUrl} did not answer for ${(silentMs / 1000).toFixed(1)} s (${error.message})`);
@@ -262,7 +265,10 @@ export class RemoteRun {
           this.releaseHostSlot();
           if (this.pushed !== undefined) return this.completed(this.pushed, 'push');
           if (!body.result_available) {
-            return { status: 'failed', error: { code: 'TRAINING_FAILED', message: `${this.hostUrl} completed run ${operationId} but no longer holds its result` } };
+            return {
+              status: 'failed',
+              error: { code: 'TRAINING_FAILED', message: `${this.hostUrl} completed run ${operationId} but no longer holds its result` },
+            };
           }
           // Polled again while the push is awaited: the first answer that says `completed` moves the run on.
           if (this.phase.is('following')) this.phase.moveTo('awaitingPush');
@@ -308,12 +314,18 @@ export class RemoteRun {
       text = await client.result(operationId, { timeoutMs: settings.resultTimeoutMs });
     } catch (error) {
       this.init.logger.warn({ operation_id: operationId, err: error }, `pulling the result of ${operationId} from ${this.hostUrl} failed`);
-      return { error: { code: 'HOST_LOST', message: `the result of ${operationId} could not be fetched from ${this.hostUrl}: ${describe(error)}` }, fatal: false };
+      return {
+        error: { code: 'HOST_LOST', message: `the result of ${operationId} could not be fetched from ${this.hostUrl}: ${describe(error)}` },
+        fatal: false,
+      };
     }
     try {
       return { artifact: verifiedArtifact(text, operationId) };
     } catch (error) {
-      return { error: { code: 'MODEL_CORRUPT', message: `the result ${this.hostUrl} returned for ${operationId} failed verification: ${describe(error)}` }, fatal: true };
+      return {
+        error: { code: 'MODEL_CORRUPT', message: `the result ${this.hostUrl} returned for ${operationId} failed verification: ${describe(error)}` },
+        fatal: true,
+      };
     }
   }
 
@@ -342,7 +354,10 @@ export class RemoteRun {
   }
 
   private completed(artifact: ModelArtifact, how: 'push' | 'pull'): RunOutcome {
-    this.init.logger.info({ operation_id: this.init.operationId, host: this.hostUrl, delivery: how }, `result of ${this.init.operationId} received from ${this.hostUrl} by ${how}`);
+    this.init.logger.info(
+      { operation_id: this.init.operationId, host: this.hostUrl, delivery: how },
+      `result of ${this.init.operationId} received from ${this.hostUrl} by ${how}`,
+    );
     return { status: 'completed', artifact };
   }
 
@@ -378,7 +393,8 @@ function hostRunError(error: HostRunStatusBody['error']): OperationError {
 }
 
 function dispatchError(error: unknown, hostUrl: string): OperationError {
-  if (error instanceof HostUnreachableError) return { code: 'HOST_UNAVAILABLE', message: `the training host ${hostUrl} could not be reached to start the run: ${error.message}` };
+  if (error instanceof HostUnreachableError)
+    return { code: 'HOST_UNAVAILABLE', message: `the training host ${hostUrl} could not be reached to start the run: ${error.message}` };
   return toOperationError(error, 'INTERNAL');
 }
 

@@ -10,15 +10,7 @@
  */
 
 /** C[m][n] = Σₖ A[m][k]·B[n][k] + bias[n]. Forward pass: A = inputs [rows][in], B = W [out][in]. */
-export function gemmNTBias(
-  a: Float32Array,
-  b: Float32Array,
-  bias: Float32Array,
-  c: Float32Array,
-  m: number,
-  n: number,
-  k: number,
-): void {
+export function gemmNTBias(a: Float32Array, b: Float32Array, bias: Float32Array, c: Float32Array, m: number, n: number, k: number): void {
   const m4 = m - (m % 4);
   const n2 = n - (n % 2);
   for (let i = 0; i < m4; i += 4) {
@@ -33,7 +25,14 @@ export function gemmNTBias(
     for (let j = 0; j < n2; j += 2) {
       const b0 = j * k;
       const b1 = b0 + k;
-      let s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
+      let s00 = 0,
+        s01 = 0,
+        s10 = 0,
+        s11 = 0,
+        s20 = 0,
+        s21 = 0,
+        s30 = 0,
+        s31 = 0;
       for (let p = 0; p < k; p++) {
         const w0 = b[b0 + p];
         const w1 = b[b1 + p];
@@ -63,7 +62,10 @@ export function gemmNTBias(
     }
     if (n2 < n) {
       const b0 = n2 * k;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let p = 0; p < k; p++) {
         const w = b[b0 + p];
         s0 += a[a0 + p] * w;
@@ -102,7 +104,14 @@ export function gemmTN(a: Float32Array, b: Float32Array, c: Float32Array, rows: 
     const c2 = c1 + k;
     const c3 = c2 + k;
     for (let i = 0; i < k2; i += 2) {
-      let s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
+      let s00 = 0,
+        s01 = 0,
+        s10 = 0,
+        s11 = 0,
+        s20 = 0,
+        s21 = 0,
+        s30 = 0,
+        s31 = 0;
       for (let r = 0, pa = o, pb = i; r < rows; r++, pa += n, pb += k) {
         const x0 = b[pb];
         const x1 = b[pb + 1];
@@ -129,7 +138,10 @@ export function gemmTN(a: Float32Array, b: Float32Array, c: Float32Array, rows: 
       c[c3 + i + 1] = s31;
     }
     if (k2 < k) {
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let r = 0, pa = o, pb = k2; r < rows; r++, pa += n, pb += k) {
         const x = b[pb];
         s0 += a[pa] * x;
@@ -156,14 +168,7 @@ export function gemmTN(a: Float32Array, b: Float32Array, c: Float32Array, rows: 
  * C[m][n] = Σₖ A[m][k]·B[k][n]. Input gradient: A = dZ [rows][out], B = W [out][in], C = dX [rows][in]. The tile is
  * 4 rows × 2 inputs; the inner loop walks the layer's outputs.
  */
-export function gemmNN(
-  a: Float32Array,
-  b: Float32Array,
-  c: Float32Array,
-  m: number,
-  n: number,
-  k: number,
-): void {
+export function gemmNN(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number): void {
   const m4 = m - (m % 4);
   const n2 = n - (n % 2);
   for (let i = 0; i < m4; i += 4) {
@@ -176,7 +181,14 @@ export function gemmNN(
     const c2 = c1 + n;
     const c3 = c2 + n;
     for (let j = 0; j < n2; j += 2) {
-      let s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
+      let s00 = 0,
+        s01 = 0,
+        s10 = 0,
+        s11 = 0,
+        s20 = 0,
+        s21 = 0,
+        s30 = 0,
+        s31 = 0;
       for (let p = 0, pb = j; p < k; p++, pb += n) {
         const w0 = b[pb];
         const w1 = b[pb + 1];
@@ -203,7 +215,10 @@ export function gemmNN(
       c[c3 + j + 1] = s31;
     }
     if (n2 < n) {
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let p = 0, pb = n2; p < k; p++, pb += n) {
         const w = b[pb];
         s0 += a[a0 + p] * w;

@@ -95,14 +95,7 @@ export function forwardPass(
  * setting) and overwrites `grads` with dLoss/dθ. The input gradient of the first layer is never needed, so it is
  * never computed.
  */
-export function backwardPass(
-  spec: MlpSpec,
-  params: MlpWeights,
-  buffers: PassBuffers,
-  input: Float32Array,
-  rows: number,
-  grads: MlpWeights,
-): void {
+export function backwardPass(spec: MlpSpec, params: MlpWeights, buffers: PassBuffers, input: Float32Array, rows: number, grads: MlpWeights): void {
   const { shapes, dropoutApplied } = buffers;
   let gradOutput = buffers.gradLogits;
   for (let l = shapes.length - 1; l >= 0; l--) {

@@ -63,9 +63,7 @@ interface TransitionPatch {
   reason?: string;
 }
 
-type TransitionOutcome =
-  | { applied: true; operation: Operation; events: OperationEvent[] }
-  | { applied: false; current: OperationStatus | null };
+type TransitionOutcome = { applied: true; operation: Operation; events: OperationEvent[] } | { applied: false; current: OperationStatus | null };
 
 const INTERRUPTED_ERROR: OperationError = {
   code: 'INTERRUPTED',
@@ -109,9 +107,7 @@ export class SqliteOperationStore implements OperationStore {
     }
     this.events = options.events ?? new OperationEvents();
     this.now = options.now ?? (() => new Date());
-    this.throttle = new ProgressThrottle(options.progressEventIntervalMs ?? DEFAULT_PROGRESS_EVENT_INTERVAL_MS, () =>
-      this.now().getTime(),
-    );
+    this.throttle = new ProgressThrottle(options.progressEventIntervalMs ?? DEFAULT_PROGRESS_EVENT_INTERVAL_MS, () => this.now().getTime());
   }
 
   async create(input: CreateOperationInput): Promise<Operation> {
@@ -497,20 +493,12 @@ function prepareStatements(db: Database.Database) {
          result = @result
        WHERE id = @id AND status IN (SELECT value FROM json_each(@from))`,
     ),
-    updateProgress: db.prepare(
-      `UPDATE operations SET progress = ? WHERE id = ? AND status IN (SELECT value FROM json_each('${UNFINISHED_JSON}'))`,
-    ),
+    updateProgress: db.prepare(`UPDATE operations SET progress = ? WHERE id = ? AND status IN (SELECT value FROM json_each('${UNFINISHED_JSON}'))`),
     // Only a failed operation without a result: the status is untouched, and a second attach changes nothing.
     attachRecoveredResult: db.prepare(`UPDATE operations SET result = ? WHERE id = ? AND status = 'failed' AND result IS NULL`),
-    updateExecution: db.prepare(
-      `UPDATE operations SET execution = ? WHERE id = ? AND status IN (SELECT value FROM json_each('${UNFINISHED_JSON}'))`,
-    ),
-    updateRemote: db.prepare(
-      `UPDATE operations SET remote = ? WHERE id = ? AND status IN (SELECT value FROM json_each('${UNFINISHED_JSON}'))`,
-    ),
-    insertEvent: db.prepare(
-      'INSERT INTO operation_events (operation_id, kind, time, data) VALUES (@operation_id, @kind, @time, @data)',
-    ),
+    updateExecution: db.prepare(`UPDATE operations SET execution = ? WHERE id = ? AND status IN (SELECT value FROM json_each('${UNFINISHED_JSON}'))`),
+    updateRemote: db.prepare(`UPDATE operations SET remote = ? WHERE id = ? AND status IN (SELECT value FROM json_each('${UNFINISHED_JSON}'))`),
+    insertEvent: db.prepare('INSERT INTO operation_events (operation_id, kind, time, data) VALUES (@operation_id, @kind, @time, @data)'),
     // Duplicates of an epoch hit the partial unique index and are skipped.
     insertMetric: db.prepare(
       `INSERT OR IGNORE INTO operation_events (operation_id, kind, time, epoch, data)
@@ -521,15 +509,11 @@ function prepareStatements(db: Database.Database) {
        WHERE operation_id = @id AND seq > @after AND (@kinds IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))
        ORDER BY seq LIMIT @limit`,
     ),
-    selectLogs: db.prepare<[string], { data: string }>(
-      `SELECT data FROM operation_events WHERE operation_id = ? AND kind = 'log' ORDER BY seq`,
-    ),
+    selectLogs: db.prepare<[string], { data: string }>(`SELECT data FROM operation_events WHERE operation_id = ? AND kind = 'log' ORDER BY seq`),
     selectMetrics: db.prepare<[string], { data: string }>(
       `SELECT data FROM operation_events WHERE operation_id = ? AND kind = 'metric' ORDER BY epoch`,
     ),
-    countByStatus: db.prepare<[], { status: OperationStatus; n: number }>(
-      'SELECT status, COUNT(*) AS n FROM operations GROUP BY status',
-    ),
+    countByStatus: db.prepare<[], { status: OperationStatus; n: number }>('SELECT status, COUNT(*) AS n FROM operations GROUP BY status'),
     selectUnfinished: db.prepare<[], OperationRow>(
       `SELECT * FROM operations WHERE status IN (SELECT value FROM json_each('${UNFINISHED_JSON}'))
        ORDER BY created_at, id`,
