@@ -1,3 +1,4 @@
+import { KtrdrError } from '../errors.js';
 import type { ExecutorCapacity, RunObserver, RunOutcome } from './executor.js';
 
 /**
@@ -48,6 +49,8 @@ export class SlotQueue<J> {
 
   /** Queues a job behind the ones already waiting and starts it when a slot is free. */
   enqueue(job: J, observer: RunObserver): Slot<J> {
+    // A job queued after close would wait forever: refuse it instead.
+    if (this.closed) throw new KtrdrError('SHUTTING_DOWN', 'the executor is closed and accepts no new runs');
     const slot = new Slot(job, observer);
     this.waiting.push(slot);
     this.admitWaiting();

@@ -120,4 +120,11 @@ describe(SlotQueue.name, () => {
     expect(launched).toEqual(['a']);
     expect(sut.capacity()).toEqual({ slots: 1, running: 0, queued: 0 });
   });
+
+  it('should refuse a job queued after close instead of keeping it waiting forever', () => {
+    const { sut, launched } = queueWith(1);
+    sut.close();
+    expect(() => sut.enqueue('late', {})).toThrow(expect.objectContaining({ code: 'SHUTTING_DOWN' }));
+    expect(launched).toEqual([]);
+  });
 });

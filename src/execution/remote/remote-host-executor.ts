@@ -120,7 +120,7 @@ export class RemoteHostExecutor implements RemoteExecutor {
   }
 
   private checkOpen(operationId: string): void {
-    if (this.closed) throw new KtrdrError('INTERNAL', `the executor for ${this.hostUrl} is closed`, { details: { operation_id: operationId } });
+    if (this.closed) throw new KtrdrError('SHUTTING_DOWN', `the executor for ${this.hostUrl} is closed`, { details: { operation_id: operationId } });
   }
 
   private handleOf(slot: Slot<RemoteJob>): RunHandle {
