@@ -8,7 +8,6 @@ import type { LogRecord } from '../../util/logger.js';
 import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
 import {
   OPERATION_STATUSES,
-  UNFINISHED_STATUSES,
   isTerminal,
   type EpochMetrics,
   type EpochMetricsCore,
@@ -40,9 +39,12 @@ import {
   type UnfinishedQuery,
 } from '../operation-store.js';
 import { DEFAULT_PROGRESS_EVENT_INTERVAL_MS, ProgressThrottle } from '../progress-throttle.js';
+import { notFound, refusal, statusChange, type TransitionPatch } from '../transition-records.js';
 import { nextStatus, type TransitionName } from '../transitions.js';
+import { checkIntegrity, isCorruptionError, storeCorrupt } from './integrity.js';
 import { migrate } from './migrations.js';
-import { toEvent, toOperation, type EventRow, type OperationRow } from './rows.js';
+import { toEvent, toOperation, type OperationRow } from './rows.js';
+import { prepareStatements, type Statements } from './statements.js';
 
 export interface SqliteOperationStoreOptions {
   /** Receives the store's notifications; a new one by default. */
@@ -55,14 +57,7 @@ export interface SqliteOperationStoreOptions {
   busyTimeoutMs?: number;
 }
 
-/** What a transition writes besides the status. */
-interface TransitionPatch {
-  execution?: ExecutionRecord;
-  error?: OperationError;
-  result?: ResultSummaryCore;
-  reason?: string;
-}
-
+/** A transition as applied, or the status that refused it. */
 type TransitionOutcome = { applied: true; operation: Operation; events: OperationEvent[] } | { applied: false; current: OperationStatus | null };
 
 const INTERRUPTED_ERROR: OperationError = {
@@ -70,10 +65,8 @@ const INTERRUPTED_ERROR: OperationError = {
   message: 'The server restarted before the operation finished.',
 };
 
-const UNFINISHED_JSON = JSON.stringify(UNFINISHED_STATUSES);
-
 /**
- * Operations in SQLite (`KTRDR_HOME/ktrdr.db`, or ':memory:'). All SQL of the operations layer lives here.
+ * Operations in SQLite (`KTRDR_HOME/ktrdr.db`, or ':memory:'). All SQL of the operations layer lives in this folder.
  *
  * better-sqlite3 is synchronous, so each method runs to completion before another starts in this process; writes
  * still use `BEGIN IMMEDIATE` and status-guarded updates because a second process (the CLI, a second server) may
@@ -472,91 +465,6 @@ export class SqliteOperationStore implements OperationStore {
   }
 }
 
-function prepareStatements(db: Database.Database) {
-  return {
-    insertOperation: db.prepare(
-      `INSERT INTO operations (id, type, strategy, status, request, created_at, execution)
-       VALUES (@id, @type, @strategy, 'pending', @request, @created_at, @execution)`,
-    ),
-    // The one statement behind GET /operations/:id.
-    selectOperation: db.prepare<[string], OperationRow>('SELECT * FROM operations WHERE id = ?'),
-    selectStatus: db.prepare<[string], { status: OperationStatus }>('SELECT status FROM operations WHERE id = ?'),
-    // Compare-and-set: applies only while the status is still one of @from.
-    transition: db.prepare(
-      `UPDATE operations SET
-         status = @to,
-         started_at = COALESCE(started_at, @started_at),
-         finished_at = @finished_at,
-         cancel_requested_at = COALESCE(cancel_requested_at, @cancel_requested_at),
-         execution = COALESCE(@execution, execution),
-         error = @error,
-         result = @result
-       WHERE id = @id AND status IN (SELECT value FROM json_each(@from))`,
-    ),
-    updateProgress: db.prepare(`UPDATE operations SET progress = ? WHERE id = ? AND status IN (SELECT value FROM json_each('${UNFINISHED_JSON}'))`),
-    // Only a failed operation without a result: the status is untouched, and a second attach changes nothing.
-    attachRecoveredResult: db.prepare(`UPDATE operations SET result = ? WHERE id = ? AND status = 'failed' AND result IS NULL`),
-    updateExecution: db.prepare(`UPDATE operations SET execution = ? WHERE id = ? AND status IN (SELECT value FROM json_each('${UNFINISHED_JSON}'))`),
-    updateRemote: db.prepare(`UPDATE operations SET remote = ? WHERE id = ? AND status IN (SELECT value FROM json_each('${UNFINISHED_JSON}'))`),
-    insertEvent: db.prepare('INSERT INTO operation_events (operation_id, kind, time, data) VALUES (@operation_id, @kind, @time, @data)'),
-    // Duplicates of an epoch hit the partial unique index and are skipped.
-    insertMetric: db.prepare(
-      `INSERT OR IGNORE INTO operation_events (operation_id, kind, time, epoch, data)
-       VALUES (@operation_id, 'metric', @time, @epoch, @data)`,
-    ),
-    selectEvents: db.prepare<{ id: string; after: number; kinds: string | null; limit: number }, EventRow>(
-      `SELECT seq, operation_id, kind, time, data FROM operation_events
-       WHERE operation_id = @id AND seq > @after AND (@kinds IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))
-       ORDER BY seq LIMIT @limit`,
-    ),
-    selectLogs: db.prepare<[string], { data: string }>(`SELECT data FROM operation_events WHERE operation_id = ? AND kind = 'log' ORDER BY seq`),
-    selectMetrics: db.prepare<[string], { data: string }>(
-      `SELECT data FROM operation_events WHERE operation_id = ? AND kind = 'metric' ORDER BY epoch`,
-    ),
-    countByStatus: db.prepare<[], { status: OperationStatus; n: number }>('SELECT status, COUNT(*) AS n FROM operations GROUP BY status'),
-    selectUnfinished: db.prepare<[], OperationRow>(
-      `SELECT * FROM operations WHERE status IN (SELECT value FROM json_each('${UNFINISHED_JSON}'))
-       ORDER BY created_at, id`,
-    ),
-  };
-}
-
-type Statements = ReturnType<typeof prepareStatements>;
-
-function statusChange(from: OperationStatus, to: OperationStatus, patch: TransitionPatch): StatusChange {
-  const change: { -readonly [K in keyof StatusChange]: StatusChange[K] } = { from, to };
-  const reason = patch.reason ?? cancellingOutcomeReason(from, to, patch);
-  if (reason !== undefined) change.reason = reason;
-  // A failure while cancelling ends as `cancelled`; its cause is kept here since the record has no error then.
-  if (patch.error && (to === 'failed' || to === 'cancelled')) change.error = patch.error;
-  return change;
-}
-
-/** Why a run that was being cancelled ended the way it did; the cancel rules in `transitions.ts`. */
-function cancellingOutcomeReason(from: OperationStatus, to: OperationStatus, patch: TransitionPatch): string | undefined {
-  if (from !== 'cancelling') return undefined;
-  if (to === 'completed') return 'the model was saved before the cancel took effect';
-  if (patch.error) return 'the run failed after cancel was requested';
-  if (patch.result) return 'the run ended without a saved model after cancel was requested';
-  return undefined;
-}
-
-function refusal(id: string, name: TransitionName, current: OperationStatus | null): KtrdrError {
-  if (current === null) return notFound(id);
-  const details = { id, status: current, action: name };
-  if (isTerminal(current)) {
-    return new KtrdrError('OPERATION_FINISHED', `operation ${id} is already ${current}`, { details });
-  }
-  return new KtrdrError('INVALID_TRANSITION', `cannot ${name} operation ${id} while it is ${current}`, { details });
-}
-
-function notFound(id: string): KtrdrError {
-  return new KtrdrError('OPERATION_NOT_FOUND', `no operation with id ${id}`, {
-    details: { id },
-    hint: 'list operations with `ktrdr ops`',
-  });
-}
-
 function checkLimit(limit: number | undefined, fallback: number, max: number): number {
   if (limit === undefined) return fallback;
   if (!Number.isInteger(limit) || limit < 1 || limit > max) {
@@ -569,31 +477,6 @@ function checkLimit(limit: number | undefined, fallback: number, max: number): n
 
 function whereClause(filters: readonly string[]): string {
   return filters.length === 0 ? '' : `WHERE ${filters.join(' AND ')}`;
-}
-
-/** Throws STORE_CORRUPT listing the first problems SQLite finds (page numbers, for whoever attempts a recovery). */
-function checkIntegrity(db: Database.Database, path: string): void {
-  const rows = db.pragma('quick_check(5)') as { quick_check: string }[];
-  const problems = rows.flatMap((row) => row.quick_check.split('\n')).filter((text) => text !== 'ok' && !text.startsWith('***'));
-  if (problems.length > 0) throw storeCorrupt(path, 'database disk image is malformed', { sqlite_code: 'SQLITE_CORRUPT', problems });
-}
-
-/** SQLite's own verdicts on the file's bytes; a busy or read-only database is another problem and keeps its error. */
-function isCorruptionError(error: unknown): error is InstanceType<typeof Database.SqliteError> {
-  return error instanceof Database.SqliteError && (error.code === 'SQLITE_NOTADB' || error.code.startsWith('SQLITE_CORRUPT'));
-}
-
-/**
- * The operations history may be all a user has of past runs, so the server never deletes or rewrites a file it
- * cannot read: it stops and says how to start afresh while keeping the file for recovery.
- */
-function storeCorrupt(path: string, reason: string, details: Record<string, unknown>, cause?: unknown): KtrdrError {
-  return new KtrdrError('STORE_CORRUPT', `the operations database ${path} cannot be read: ${reason}`, {
-    details: { path, ...details },
-    // The -wal and -shm files go with it: SQLite would replay a stale -wal into the fresh database.
-    hint: `move it aside together with its -wal and -shm files if there are any (e.g. mv ${path} ${path}.bad) and start again: a new, empty database is created; ktrdr never deletes the old one, so past operations can still be recovered from it`,
-    cause,
-  });
 }
 
 function isConstraintError(error: unknown, code: string): boolean {
