@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { KtrdrError } from '../../errors.js';
 import type { TrainingProgress } from '../../training/progress.js';
 import type { LogRecord } from '../../util/logger.js';
-import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
+import { encodeListCursor } from '../list-cursor.js';
 import {
   OPERATION_STATUSES,
   isTerminal,
@@ -44,7 +44,7 @@ import { nextStatus, type TransitionName } from '../transitions.js';
 import { checkIntegrity, isCorruptionError, storeCorrupt } from './integrity.js';
 import { migrate } from './migrations.js';
 import { toEvent, toOperation, type OperationRow } from './rows.js';
-import { prepareStatements, type Statements } from './statements.js';
+import { listQueries, prepareStatements, type Statements } from './statements.js';
 
 export interface SqliteOperationStoreOptions {
   /** Receives the store's notifications; a new one by default. */
@@ -141,41 +141,11 @@ export class SqliteOperationStore implements OperationStore {
 
   async list(query: ListQuery = {}): Promise<ListPage> {
     const limit = checkLimit(query.limit, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX);
-    const filters: string[] = [];
-    const params: Record<string, string | number> = {};
-    if (query.status !== undefined) {
-      const statuses = typeof query.status === 'string' ? [query.status] : [...query.status];
-      // A single status compares with `=` so the (status, created_at) index serves the whole query.
-      if (statuses.length === 1) {
-        filters.push('status = @status');
-        params.status = statuses[0];
-      } else {
-        filters.push('status IN (SELECT value FROM json_each(@statuses))');
-        params.statuses = JSON.stringify(statuses);
-      }
-    }
-    if (query.type !== undefined) {
-      filters.push('type = @type');
-      params.type = query.type;
-    }
-    if (query.strategy !== undefined) {
-      filters.push('strategy = @strategy');
-      params.strategy = query.strategy;
-    }
-    const pageFilters = [...filters];
-    const pageParams: Record<string, string | number> = { ...params, limit: limit + 1 };
-    if (query.cursor !== undefined) {
-      const after = decodeListCursor(query.cursor);
-      pageFilters.push('(created_at, id) < (@after_created_at, @after_id)');
-      pageParams.after_created_at = after.created_at;
-      pageParams.after_id = after.id;
-    }
-    const pageSql = `SELECT * FROM operations ${whereClause(pageFilters)} ORDER BY created_at DESC, id DESC LIMIT @limit`;
-    const countSql = `SELECT COUNT(*) AS n FROM operations ${whereClause(filters)}`;
+    const { pageSql, pageParams, countSql, countParams } = listQueries(query, limit);
     // One read transaction, so the page and the total come from the same snapshot.
     return this.db.transaction(() => {
       const rows = this.listStatement(pageSql).all(pageParams) as OperationRow[];
-      const { n } = this.listStatement(countSql).get(params) as { n: number };
+      const { n } = this.listStatement(countSql).get(countParams) as { n: number };
       const data = rows.slice(0, limit).map(toOperation);
       const last = data[data.length - 1];
       const next_cursor = rows.length > limit && last ? encodeListCursor(last) : null;
@@ -473,10 +443,6 @@ function checkLimit(limit: number | undefined, fallback: number, max: number): n
     });
   }
   return limit;
-}
-
-function whereClause(filters: readonly string[]): string {
-  return filters.length === 0 ? '' : `WHERE ${filters.join(' AND ')}`;
 }
 
 function isConstraintError(error: unknown, code: string): boolean {

@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
+import { decodeListCursor } from '../list-cursor.js';
 import { UNFINISHED_STATUSES, type OperationStatus } from '../operation.js';
+import type { ListQuery } from '../operation-store.js';
 import type { EventRow, OperationRow } from './rows.js';
 
 const UNFINISHED_JSON = JSON.stringify(UNFINISHED_STATUSES);
@@ -55,3 +57,45 @@ export function prepareStatements(db: Database.Database) {
 }
 
 export type Statements = ReturnType<typeof prepareStatements>;
+
+type Params = Record<string, string | number>;
+
+/** The SQL of one page of `list` (newest first, after the cursor) and of the total under the same filters. */
+export function listQueries(query: ListQuery, limit: number): { pageSql: string; pageParams: Params; countSql: string; countParams: Params } {
+  const filters: string[] = [];
+  const params: Params = {};
+  if (query.status !== undefined) {
+    const statuses = typeof query.status === 'string' ? [query.status] : [...query.status];
+    // A single status compares with `=` so the (status, created_at) index serves the whole query.
+    if (statuses.length === 1) {
+      filters.push('status = @status');
+      params.status = statuses[0];
+    } else {
+      filters.push('status IN (SELECT value FROM json_each(@statuses))');
+      params.statuses = JSON.stringify(statuses);
+    }
+  }
+  if (query.type !== undefined) {
+    filters.push('type = @type');
+    params.type = query.type;
+  }
+  if (query.strategy !== undefined) {
+    filters.push('strategy = @strategy');
+    params.strategy = query.strategy;
+  }
+  const pageFilters = [...filters];
+  const pageParams: Params = { ...params, limit: limit + 1 };
+  if (query.cursor !== undefined) {
+    const after = decodeListCursor(query.cursor);
+    pageFilters.push('(created_at, id) < (@after_created_at, @after_id)');
+    pageParams.after_created_at = after.created_at;
+    pageParams.after_id = after.id;
+  }
+  const pageSql = `SELECT * FROM operations ${whereClause(pageFilters)} ORDER BY created_at DESC, id DESC LIMIT @limit`;
+  const countSql = `SELECT COUNT(*) AS n FROM operations ${whereClause(filters)}`;
+  return { pageSql, pageParams, countSql, countParams: params };
+}
+
+function whereClause(filters: readonly string[]): string {
+  return filters.length === 0 ? '' : `WHERE ${filters.join(' AND ')}`;
+}
