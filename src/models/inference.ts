@@ -28,12 +28,26 @@ export interface PredictionSet {
   readonly predictions: Prediction[];
 }
 
+/** A model's class for each feature row: typed arrays, one entry per row (the bars whose features are complete). */
+export interface Classification {
+  /** Row timestamps (epoch ms): the base bar each row describes. */
+  readonly timestamps: Float64Array;
+  /** Index of each row's bar in the base series. */
+  readonly barIndex: Int32Array;
+  /** Predicted class per row (argmax): 0 BUY, 1 HOLD, 2 SELL. */
+  readonly signals: Uint8Array;
+  /** Probability of the predicted class. */
+  readonly confidence: Float64Array;
+  /** Row-major class probabilities, `CLASS_NAMES.length` per row. */
+  readonly probabilities: Float32Array;
+}
+
 /**
- * Signals from a model artifact on one symbol's bars: the strategy snapshot stored with the model recomputes exactly
- * the features it was trained on (same indicators, memberships, order), then the network classifies each bar.
+ * A model artifact's classes on one symbol's bars: the strategy snapshot stored with the model recomputes exactly
+ * the features it was trained on (same indicators, memberships, order), then the network classifies each row.
  * `series` holds every timeframe the model's features read, keyed by timeframe.
  */
-export function predictWithArtifact(artifact: ModelArtifact, series: ReadonlyMap<string, OhlcvSeries>): Prediction[] {
+export function classifyWithArtifact(artifact: ModelArtifact, series: ReadonlyMap<string, OhlcvSeries>): Classification {
   const strategy = parseStrategy(artifact.strategy_yaml, `${artifact.strategy_name} (model snapshot)`);
   const matrix = computeFeatures(strategy, series);
   const expected = artifact.features.names;
@@ -44,16 +58,35 @@ export function predictWithArtifact(artifact: ModelArtifact, series: ReadonlyMap
   }
   const weights = decodeWeights(artifact.model.spec, artifact.weights);
   const probabilities = predictProbabilities(weights, matrix.values, matrix.rows);
+  const { signals, confidence } = argmaxClasses(probabilities, matrix.rows);
+  return { timestamps: matrix.timestamps, barIndex: matrix.barIndex, signals, confidence, probabilities };
+}
+
+/** The most probable class of each row and its probability (the first class wins a tie). */
+export function argmaxClasses(probabilities: Float32Array, rows: number): { signals: Uint8Array; confidence: Float64Array } {
   const classes = CLASS_NAMES.length;
-  const predictions: Prediction[] = [];
-  for (let r = 0; r < matrix.rows; r++) {
+  const signals = new Uint8Array(rows);
+  const confidence = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
     let best = 0;
     for (let c = 1; c < classes; c++) if (probabilities[r * classes + c] > probabilities[r * classes + best]) best = c;
+    signals[r] = best;
+    confidence[r] = probabilities[r * classes + best];
+  }
+  return { signals, confidence };
+}
+
+/** Signals from a model artifact on one symbol's bars, one prediction per feature row (see `classifyWithArtifact`). */
+export function predictWithArtifact(artifact: ModelArtifact, series: ReadonlyMap<string, OhlcvSeries>): Prediction[] {
+  const { timestamps, signals, confidence, probabilities } = classifyWithArtifact(artifact, series);
+  const classes = CLASS_NAMES.length;
+  const predictions: Prediction[] = [];
+  for (let r = 0; r < timestamps.length; r++) {
     const p = (c: number) => probabilities[r * classes + c];
     predictions.push({
-      timestamp: formatTimestamp(matrix.timestamps[r]),
-      signal: CLASS_NAMES[best],
-      confidence: p(best),
+      timestamp: formatTimestamp(timestamps[r]),
+      signal: CLASS_NAMES[signals[r]],
+      confidence: confidence[r],
       probabilities: { BUY: p(0), HOLD: p(1), SELL: p(2) },
     });
   }
