@@ -1,0 +1,60 @@
+/**
+ * Speed of the backtest engine (`npm run bench:backtest`): 1,000,000 bars of a seeded random walk with uniformly random
+ * BUY/HOLD/SELL signals and confidences, long/short with fees, slippage and a confidence threshold (the busiest path:
+ * about one reversal every few bars). Reports the median wall time of 5 `runBacktest` calls after one warm-up call,
+ * metrics and benchmark included. Target: < 50 ms.
+ */
+import { runBacktest } from '../src/backtest/engine.js';
+import { SeededRandom } from '../src/util/random.js';
+import { median, report } from './stats.js';
+
+const BARS = 1_000_000;
+const RUNS = 5;
+const TARGET_MS = 50;
+const MINUTE_MS = 60_000;
+
+function makeInputs(): Parameters<typeof runBacktest> {
+  const random = new SeededRandom(2026);
+  const timestamps = new Float64Array(BARS);
+  const open = new Float64Array(BARS);
+  const close = new Float64Array(BARS);
+  const signals = new Uint8Array(BARS);
+  const confidence = new Float64Array(BARS);
+  let price = 100;
+  for (let i = 0; i < BARS; i++) {
+    timestamps[i] = Date.UTC(2020, 0, 1) + i * MINUTE_MS;
+    open[i] = price * (1 + 0.0005 * random.nextGaussian());
+    price = open[i] * (1 + 0.001 * random.nextGaussian());
+    close[i] = price;
+    signals[i] = random.nextInt(3);
+    confidence[i] = 0.34 + 0.66 * random.next();
+  }
+  return [
+    { timestamps, open, close },
+    { signals, confidence },
+    { mode: 'longShort', feeBps: 1, slippageBps: 0.5, confidenceThreshold: 0.4 },
+  ];
+}
+
+const inputs = makeInputs();
+runBacktest(...inputs);
+const times: number[] = [];
+let trades = 0;
+for (let run = 0; run < RUNS; run++) {
+  const started = performance.now();
+  const result = runBacktest(...inputs);
+  times.push(performance.now() - started);
+  trades = result.metrics.trades;
+}
+const medianMs = median(times);
+report({
+  kind: 'backtest',
+  bars: BARS,
+  trades,
+  runs: RUNS,
+  median_ms: Math.round(medianMs * 10) / 10,
+  runs_ms: times.map((ms) => Math.round(ms * 10) / 10),
+  target_ms: TARGET_MS,
+  meets_target: medianMs < TARGET_MS,
+  node: process.version,
+});

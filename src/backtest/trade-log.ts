@@ -1,0 +1,81 @@
+/**
+ * Trades recorded column-wise while the bar loop runs. A random signal series over a million bars makes hundreds of
+ * thousands of trades; as objects they would cost more (allocation, then garbage-collector copying) than the whole
+ * simulation, so the engine keeps columns, computes the trade metrics from them, and builds `Trade` objects only when
+ * someone reads them.
+ */
+import type { Trade } from './engine.js';
+
+export interface TradeLog {
+  count: number;
+  /** 1 long, -1 short. */
+  side: Int8Array;
+  entryIndex: Int32Array;
+  exitIndex: Int32Array;
+  entryPrice: Float64Array;
+  exitPrice: Float64Array;
+  pnl: Float64Array;
+  returnPct: Float64Array;
+  fees: Float64Array;
+  barsHeld: Int32Array;
+  /** Only the last trade can still be open after the last bar. */
+  lastOpenAtEnd: boolean;
+}
+
+export function createTradeLog(capacity = 1024): TradeLog {
+  return {
+    count: 0,
+    side: new Int8Array(capacity),
+    entryIndex: new Int32Array(capacity),
+    exitIndex: new Int32Array(capacity),
+    entryPrice: new Float64Array(capacity),
+    exitPrice: new Float64Array(capacity),
+    pnl: new Float64Array(capacity),
+    returnPct: new Float64Array(capacity),
+    fees: new Float64Array(capacity),
+    barsHeld: new Int32Array(capacity),
+    lastOpenAtEnd: false,
+  };
+}
+
+function grown<T extends Int8Array | Int32Array | Float64Array>(array: T, make: (length: number) => T): T {
+  const next = make(array.length * 2);
+  next.set(array);
+  return next;
+}
+
+/** Doubles every column; called by the engine when `count` reaches the capacity. */
+export function growTradeLog(log: TradeLog): void {
+  log.side = grown(log.side, (length) => new Int8Array(length));
+  log.entryIndex = grown(log.entryIndex, (length) => new Int32Array(length));
+  log.exitIndex = grown(log.exitIndex, (length) => new Int32Array(length));
+  log.entryPrice = grown(log.entryPrice, (length) => new Float64Array(length));
+  log.exitPrice = grown(log.exitPrice, (length) => new Float64Array(length));
+  log.pnl = grown(log.pnl, (length) => new Float64Array(length));
+  log.returnPct = grown(log.returnPct, (length) => new Float64Array(length));
+  log.fees = grown(log.fees, (length) => new Float64Array(length));
+  log.barsHeld = grown(log.barsHeld, (length) => new Int32Array(length));
+}
+
+export function tradesOf(log: TradeLog, timestamps: Float64Array): Trade[] {
+  const trades = new Array<Trade>(log.count);
+  for (let k = 0; k < log.count; k++) {
+    const entryIndex = log.entryIndex[k];
+    const exitIndex = log.exitIndex[k];
+    trades[k] = {
+      side: log.side[k] > 0 ? 'long' : 'short',
+      entryIndex,
+      exitIndex,
+      entryTime: timestamps[entryIndex],
+      exitTime: timestamps[exitIndex],
+      entryPrice: log.entryPrice[k],
+      exitPrice: log.exitPrice[k],
+      returnPct: log.returnPct[k],
+      pnl: log.pnl[k],
+      fees: log.fees[k],
+      barsHeld: log.barsHeld[k],
+      openAtEnd: log.lastOpenAtEnd && k === log.count - 1,
+    };
+  }
+  return trades;
+}
