@@ -7,6 +7,7 @@ import { registerHostsCommand } from './commands/hosts.js';
 import { registerIndicatorsCommand } from './commands/indicators.js';
 import { registerModelsCommand } from './commands/models.js';
 import { registerOpsCommand } from './commands/ops.js';
+import { registerBacktestCommand } from './commands/backtest.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerStrategiesCommand } from './commands/strategies.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerFeaturesCommand(program);
   registerTrainCommand(program);
   registerPredictCommand(program);
+  registerBacktestCommand(program);
   registerModelsCommand(program);
   registerServeCommand(program);
   registerOpsCommand(program);

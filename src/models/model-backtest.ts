@@ -1,0 +1,113 @@
+import { parseStrategy } from '../config/strategy.js';
+import type { OhlcvSeries } from '../data/ohlcv.js';
+import { filterRange, resolveRange } from '../data/range.js';
+import type { MarketDataSource } from '../data/repository.js';
+import { KtrdrError } from '../errors.js';
+import { runBacktest, type BacktestBars, type BacktestResult, type BacktestSettings } from '../backtest/engine.js';
+import { alignSignals, parseSignalsCsv } from '../backtest/signals-csv.js';
+import { classifyWithArtifact } from './inference.js';
+import type { ModelStore } from './model-store.js';
+
+/** What a backtest runs on: a symbol's bars in a date range, at a timeframe. */
+export interface BacktestRange {
+  readonly symbol: string;
+  /** Defaults to the model's base timeframe; required for a signals file. */
+  readonly timeframe?: string;
+  /** First bar traded, inclusive; bars before it only warm indicators up. */
+  readonly start?: string;
+  /** Last bar read, inclusive; nothing after it is read. */
+  readonly end?: string;
+  readonly settings?: Partial<BacktestSettings>;
+}
+
+export interface ModelBacktestParams extends BacktestRange {
+  readonly strategy: string;
+  readonly version?: number;
+}
+
+/** A finished backtest and what it ran on. */
+export interface BacktestRun {
+  /** The model's strategy, or null for a signals file. */
+  readonly strategy: string | null;
+  readonly version: number | null;
+  readonly symbol: string;
+  readonly timeframe: string;
+  readonly bars: BacktestBars;
+  readonly result: BacktestResult;
+}
+
+/** Fewest bars a backtest needs: one to signal on and one to fill at. */
+const MIN_BARS = 2;
+
+/**
+ * Backtests a stored model on a symbol's stored bars, computing its features as prediction does: the history before
+ * `start` warms the indicators up and nothing after `end` is read, so each bar's signal uses only what was known at
+ * its close. The strategy's `decisions.confidence_threshold` is the default threshold.
+ */
+export async function backtestModel(store: ModelStore, data: MarketDataSource, params: ModelBacktestParams): Promise<BacktestRun> {
+  const stored = await store.load(params.strategy, params.version);
+  const { artifact } = stored;
+  const base = artifact.features.base_timeframe;
+  if (params.timeframe !== undefined && params.timeframe !== base) {
+    throw new KtrdrError('VALIDATION_FAILED', `model ${params.strategy} v${stored.version} trades on ${base} bars, not ${params.timeframe}`, {
+      details: { base_timeframe: base },
+    });
+  }
+  const { startMs } = resolveRange({ start: params.start, end: params.end });
+  const series = new Map<string, OhlcvSeries>();
+  for (const timeframe of artifact.features.timeframes) series.set(timeframe, await data.load(params.symbol, timeframe, { end: params.end }));
+  const classes = classifyWithArtifact(artifact, series);
+  const first = classes.timestamps.findIndex((t) => t >= startMs);
+  const rows = first < 0 ? 0 : classes.timestamps.length - first;
+  if (rows < MIN_BARS) {
+    throw new KtrdrError('DATA_INSUFFICIENT', `${params.symbol} ${base}: ${rows} bar(s) with complete features in the range; a backtest needs ${MIN_BARS}`, {
+      details: { symbol: params.symbol, timeframe: base, start: params.start ?? null, end: params.end ?? null, bars: rows },
+      hint: 'widen the range: the indicators need history before the first bar traded, and the data must cover the range',
+    });
+  }
+  const bars = barsAt(series.get(base)!, classes.barIndex.subarray(first));
+  const strategy = parseStrategy(artifact.strategy_yaml, `${artifact.strategy_name} (model snapshot)`);
+  const settings = { confidenceThreshold: strategy.decisions.confidenceThreshold ?? 0, ...definedOnly(params.settings) };
+  const result = runBacktest(bars, { signals: classes.signals.subarray(first), confidence: classes.confidence.subarray(first) }, settings);
+  return { strategy: params.strategy, version: stored.version, symbol: params.symbol, timeframe: base, bars, result };
+}
+
+export interface SignalsBacktestParams extends BacktestRange {
+  readonly timeframe: string;
+  /** The CSV text (`timestamp,signal`) and where it came from, for messages. */
+  readonly signalsCsv: string;
+  readonly source: string;
+}
+
+/**
+ * Backtests signals from any source on a symbol's stored bars in [start, end], so a model and an outside signal are
+ * compared on equal terms. Every signal must stand on a bar of the series; bars without one are HOLD.
+ */
+export async function backtestSignals(data: MarketDataSource, params: SignalsBacktestParams): Promise<BacktestRun> {
+  const parsed = parseSignalsCsv(params.signalsCsv, params.source);
+  const series = filterRange(await data.load(params.symbol, params.timeframe, { end: params.end }), { start: params.start });
+  if (series.timestamps.length < MIN_BARS) {
+    throw new KtrdrError('DATA_INSUFFICIENT', `${params.symbol} ${params.timeframe}: ${series.timestamps.length} bar(s) in the range; a backtest needs ${MIN_BARS}`);
+  }
+  const signals = alignSignals(series.timestamps, parsed.timestamps, parsed.signals);
+  const bars: BacktestBars = { timestamps: series.timestamps, open: series.open, close: series.close };
+  const result = runBacktest(bars, { signals }, definedOnly(params.settings));
+  return { strategy: null, version: null, symbol: params.symbol, timeframe: params.timeframe, bars, result };
+}
+
+/** The bars of a series at the given indices (a model's feature rows), as the engine reads them. */
+export function barsAt(series: OhlcvSeries, index: Int32Array): BacktestBars {
+  const timestamps = new Float64Array(index.length);
+  const open = new Float64Array(index.length);
+  const close = new Float64Array(index.length);
+  for (let i = 0; i < index.length; i++) {
+    timestamps[i] = series.timestamps[index[i]];
+    open[i] = series.open[index[i]];
+    close[i] = series.close[index[i]];
+  }
+  return { timestamps, open, close };
+}
+
+function definedOnly(settings: Partial<BacktestSettings> | undefined): Partial<BacktestSettings> {
+  return Object.fromEntries(Object.entries(settings ?? {}).filter(([, value]) => value !== undefined));
+}
