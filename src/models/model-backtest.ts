@@ -2,6 +2,7 @@ import { parseStrategy } from '../config/strategy.js';
 import type { OhlcvSeries } from '../data/ohlcv.js';
 import { filterRange, resolveRange } from '../data/range.js';
 import type { MarketDataSource } from '../data/repository.js';
+import { formatTimestamp } from '../data/timestamp.js';
 import { KtrdrError } from '../errors.js';
 import { runBacktest, type BacktestBars, type BacktestResult, type BacktestSettings } from '../backtest/engine.js';
 import { alignSignals, parseSignalsCsv } from '../backtest/signals-csv.js';
@@ -56,6 +57,13 @@ export async function backtestModel(store: ModelStore, data: MarketDataSource, p
   const { startMs } = resolveRange({ start: params.start, end: params.end });
   const series = new Map<string, OhlcvSeries>();
   for (const timeframe of artifact.features.timeframes) series.set(timeframe, await data.load(params.symbol, timeframe, { end: params.end }));
+  const baseSeries = series.get(base)!;
+  const lastBar = baseSeries.timestamps[baseSeries.timestamps.length - 1];
+  if (lastBar < startMs) {
+    throw new KtrdrError('DATA_EMPTY_RANGE', `no ${params.symbol} ${base} bars from ${params.start}: the data ends at ${formatTimestamp(lastBar)}`, {
+      details: { symbol: params.symbol, timeframe: base, start: params.start ?? null, last_bar: formatTimestamp(lastBar) },
+    });
+  }
   const classes = classifyWithArtifact(artifact, series);
   const first = classes.timestamps.findIndex((t) => t >= startMs);
   const rows = first < 0 ? 0 : classes.timestamps.length - first;
@@ -65,7 +73,7 @@ export async function backtestModel(store: ModelStore, data: MarketDataSource, p
       hint: 'widen the range: the indicators need history before the first bar traded, and the data must cover the range',
     });
   }
-  const bars = barsAt(series.get(base)!, classes.barIndex.subarray(first));
+  const bars = barsAt(baseSeries, classes.barIndex.subarray(first));
   const strategy = parseStrategy(artifact.strategy_yaml, `${artifact.strategy_name} (model snapshot)`);
   const settings = { confidenceThreshold: strategy.decisions.confidenceThreshold ?? 0, ...definedOnly(params.settings) };
   const result = runBacktest(bars, { signals: classes.signals.subarray(first), confidence: classes.confidence.subarray(first) }, settings);
