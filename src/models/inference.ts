@@ -7,7 +7,7 @@ import type { MarketDataSource } from '../data/repository.js';
 import { formatTimestamp } from '../data/timestamp.js';
 import { KtrdrError } from '../errors.js';
 import { computeFeatures } from '../features/index.js';
-import { decodeWeights, predictProbabilities } from '../nn/index.js';
+import { argmaxRows, decodeWeights, predictProbabilities } from '../nn/index.js';
 import type { ModelArtifact } from '../training/artifact.js';
 import { CLASS_NAMES, type ClassName } from '../labels/label-classes.js';
 import type { ModelStore, StoredModel } from './model-store.js';
@@ -58,22 +58,10 @@ export function classifyWithArtifact(artifact: ModelArtifact, series: ReadonlyMa
   }
   const weights = decodeWeights(artifact.model.spec, artifact.weights);
   const probabilities = predictProbabilities(weights, matrix.values, matrix.rows);
-  const { signals, confidence } = argmaxClasses(probabilities, matrix.rows);
+  const best = argmaxRows(probabilities, matrix.rows, CLASS_NAMES.length);
+  const signals = Uint8Array.from(best);
+  const confidence = Float64Array.from(best, (c, r) => probabilities[r * CLASS_NAMES.length + c]);
   return { timestamps: matrix.timestamps, barIndex: matrix.barIndex, signals, confidence, probabilities };
-}
-
-/** The most probable class of each row and its probability (the first class wins a tie). */
-export function argmaxClasses(probabilities: Float32Array, rows: number): { signals: Uint8Array; confidence: Float64Array } {
-  const classes = CLASS_NAMES.length;
-  const signals = new Uint8Array(rows);
-  const confidence = new Float64Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (probabilities[r * classes + c] > probabilities[r * classes + best]) best = c;
-    signals[r] = best;
-    confidence[r] = probabilities[r * classes + best];
-  }
-  return { signals, confidence };
 }
 
 /** Signals from a model artifact on one symbol's bars, one prediction per feature row (see `classifyWithArtifact`). */

@@ -5,6 +5,7 @@ import type { MarketDataSource } from '../data/repository.js';
 import { formatTimestamp } from '../data/timestamp.js';
 import { KtrdrError } from '../errors.js';
 import { runBacktest, type BacktestBars, type BacktestResult, type BacktestSettings } from '../backtest/engine.js';
+import { barsAt } from '../backtest/bars.js';
 import { alignSignals, parseSignalsCsv } from '../backtest/signals-csv.js';
 import { classifyWithArtifact } from './inference.js';
 import type { ModelStore } from './model-store.js';
@@ -101,19 +102,6 @@ export async function backtestSignals(data: MarketDataSource, params: SignalsBac
   const bars: BacktestBars = { timestamps: series.timestamps, open: series.open, close: series.close };
   const result = runBacktest(bars, { signals }, definedOnly(params.settings));
   return { strategy: null, version: null, symbol: params.symbol, timeframe: params.timeframe, bars, result };
-}
-
-/** The bars of a series at the given indices (a model's feature rows), as the engine reads them. */
-export function barsAt(series: OhlcvSeries, index: Int32Array): BacktestBars {
-  const timestamps = new Float64Array(index.length);
-  const open = new Float64Array(index.length);
-  const close = new Float64Array(index.length);
-  for (let i = 0; i < index.length; i++) {
-    timestamps[i] = series.timestamps[index[i]];
-    open[i] = series.open[index[i]];
-    close[i] = series.close[index[i]];
-  }
-  return { timestamps, open, close };
 }
 
 function definedOnly(settings: Partial<BacktestSettings> | undefined): Partial<BacktestSettings> {

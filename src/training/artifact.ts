@@ -4,6 +4,7 @@ import type { ClassificationReport } from '../nn/metrics.js';
 import { parseMlpSpec, type MlpSpec } from '../nn/spec.js';
 import type { EpochRecord } from '../nn/trainer.js';
 import { CLASS_NAMES, type ClassName } from '../labels/label-classes.js';
+import type { TestBacktestJson } from './test-backtest.js';
 
 /**
  * What a finished training run produces, in memory. The pipeline returns it and never writes it; the backend's
@@ -54,6 +55,8 @@ export interface ArtifactMetrics {
   readonly stopped_early: boolean;
   readonly test: ClassificationReport;
   readonly split: { train: number; validation: number; test: number };
+  /** The model's signals traded on the test period (absent in models trained before backtests existed). */
+  readonly backtest?: TestBacktestJson;
 }
 
 export interface DataFingerprint {
@@ -173,12 +176,31 @@ const ClassificationReportSchema: z.ZodType<ClassificationReport> = z.looseObjec
   confusion_matrix: z.array(z.array(z.number().int())),
 });
 
+/** Backtest figures: numbers, or null where a figure is undefined for the data. */
+const FiguresSchema = z.record(z.string(), z.number().nullable());
+
 export const ArtifactMetricsSchema: z.ZodType<ArtifactMetrics> = z.looseObject({
   history: z.array(EpochRecordSchema),
   best_epoch: z.number().int(),
   stopped_early: z.boolean(),
   test: ClassificationReportSchema,
   split: z.looseObject({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }),
+  backtest: z
+    .looseObject({
+      settings: z.record(z.string(), z.unknown()),
+      symbols: z.array(
+        z.looseObject({
+          symbol: z.string(),
+          bars: z.number().int(),
+          first_bar: z.string(),
+          last_bar: z.string(),
+          metrics: FiguresSchema,
+          benchmark: FiguresSchema,
+        }),
+      ),
+      mean: z.looseObject({ metrics: FiguresSchema, benchmark: FiguresSchema }),
+    })
+    .optional(),
 });
 
 export const ModelManifestSchema: z.ZodType<ModelManifest> = z.looseObject({

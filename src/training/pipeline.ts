@@ -32,6 +32,7 @@ import { ARTIFACT_FORMAT, sha256Hex, type DataFingerprint, type ModelArtifact } 
 import { CLASS_NAMES } from '../labels/label-classes.js';
 import { ProgressTracker, type TrainingProgress } from './progress.js';
 import { stepLine, type TrainingStepKey } from './steps.js';
+import { backtestTestSplit, testBacktestLine, testBacktestToJson } from './test-backtest.js';
 import { chronologicalSplit, stackSplits, type SymbolDataset } from './split.js';
 
 /**
@@ -204,10 +205,8 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
 
   // 7. Split: chronological within each symbol, then stacked, so no split sees another's future
   step('split');
-  const splits = stackSplits(
-    datasets.map((d) => chronologicalSplit(d, training.dataSplit)),
-    featureNames.length,
-  );
+  const symbolSplits = datasets.map((d) => chronologicalSplit(d, training.dataSplit));
+  const splits = stackSplits(symbolSplits, featureNames.length);
   logger.info(`Data splits - Train: ${splits.train.rows}, Val: ${splits.validation.rows}, Test: ${splits.test.rows}`);
   if (splits.train.rows === 0 || splits.validation.rows === 0 || splits.test.rows === 0) {
     throw new KtrdrError(
@@ -286,7 +285,19 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
     `Test accuracy: ${test.accuracy.toFixed(4)}, Test loss: ${test.loss.toFixed(4)} (majority-class baseline ${test.baseline_accuracy.toFixed(4)}, predicting ${test.majority_class})`,
   );
 
-  // 11. Package
+  // 11. Backtest: the test period traded on the model's own signals, next to buy-and-hold
+  step('backtest');
+  const testRows = symbolSplits.map(({ dataset, test: [from, to] }) => ({
+    symbol: dataset.symbol,
+    base: seriesBySymbol.get(dataset.symbol)!.get(trainingData.baseTimeframe)!,
+    barIndex: dataset.matrix.barIndex.subarray(from, to),
+  }));
+  const backtest = testBacktestToJson(
+    backtestTestSplit(testRows, probabilities, { confidenceThreshold: strategy.decisions.confidenceThreshold ?? 0 }),
+  );
+  logger.info(testBacktestLine(backtest));
+
+  // 12. Package
   step('package');
   const weights = encodeWeights(result.weights);
   durations[currentStep!] = now() - stepStarted;
@@ -310,6 +321,7 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
       stopped_early: result.stoppedEarly,
       test: { ...test },
       split: { train: splits.train.rows, validation: splits.validation.rows, test: splits.test.rows },
+      backtest,
     },
     manifest: {
       strategy_name: strategy.name,

@@ -14,6 +14,7 @@ export const TRAINING_STEPS = [
   { key: 'build_model', title: 'Building model', weight: 1 },
   { key: 'train', title: 'Training model', weight: 78 },
   { key: 'evaluate', title: 'Evaluating on the test split', weight: 4 },
+  { key: 'backtest', title: 'Backtesting on the test split', weight: 1 },
   { key: 'package', title: 'Packaging model artifact', weight: 2 },
 ] as const;
 

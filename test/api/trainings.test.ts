@@ -86,7 +86,7 @@ describe('backend API: trainings and operations', () => {
     expect(since.epochs.map((m) => m.epoch)).toEqual([29, 30]);
 
     const logs = OperationLogsSchema.parse((await server.http('GET', `/api/v1/operations/${id}/logs?level=info`)).body);
-    expect(logs.lines.map((l) => l.msg).filter((m) => m.startsWith('Step '))).toHaveLength(11);
+    expect(logs.lines.map((l) => l.msg).filter((m) => m.startsWith('Step '))).toHaveLength(12);
     expect(logs.lines.every((l) => l.level !== 'debug')).toBe(true);
   });
 

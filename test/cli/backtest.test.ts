@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricsToWire, benchmarkToWire } from '../../src/contracts/backtests.js';
+import { metricsToWire, benchmarkToWire } from '../../src/backtest/json.js';
 import { MarketDataRepository } from '../../src/data/repository.js';
 import { backtestModel, backtestSignals } from '../../src/models/model-backtest.js';
 import { FileModelStore } from '../../src/models/model-store.js';

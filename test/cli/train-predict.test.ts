@@ -28,8 +28,8 @@ describe('ktrdr train / predict / models (real processes)', () => {
   it('should train, print plain step lines off a terminal, and save version 1', async () => {
     const result = await runCliProcess(['train', 'spx_rsi_test'], env);
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/^Step 1\/11: Validating strategy$/m);
-    expect(result.stderr).toMatch(/^Step 11\/11: Packaging model artifact$/m);
+    expect(result.stderr).toMatch(/^Step 1\/12: Validating strategy$/m);
+    expect(result.stderr).toMatch(/^Step 12\/12: Packaging model artifact$/m);
     expect(result.stderr).not.toContain('\u001b[');
     expect(result.stdout).toMatch(/Model spx_rsi_test v1 saved/);
     expect(result.stdout).toMatch(/Test accuracy 0\.\d{4} \(majority-class baseline 0\.\d{4}\)/);
@@ -74,7 +74,7 @@ describe('ktrdr train / predict / models (real processes)', () => {
       SPX_RSI_STRATEGY.replace('name: spx_rsi_test', 'name: spx_rsi_long').replace('  seed: 7', '  seed: 7\n  early_stopping: {enabled: false}'),
     );
     const run = startCli(['train', 'spx_rsi_long', '--epochs', '100000'], env);
-    await run.waitFor(/Step 9\/11: Training model/);
+    await run.waitFor(/Step 9\/12: Training model/);
     // Well into training: thousands of sub-millisecond epochs must still leave the signal handler a turn.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     run.child.kill('SIGINT');

@@ -27,8 +27,8 @@ describe('ktrdr ops and remote training against a running server', () => {
     const follow = await runCli(['ops', 'follow', id, '--server', server.url]);
     expect(follow.code).toBe(0);
     // Progress on stderr, the outcome on stdout (so `ops follow x > result.txt` keeps just the result).
-    expect(follow.stderr).toContain('Step 1/11: Validating strategy');
-    expect(follow.stderr).toContain('Step 9/11: Training model');
+    expect(follow.stderr).toContain('Step 1/12: Validating strategy');
+    expect(follow.stderr).toContain('Step 9/12: Training model');
     expect(follow.stderr).toMatch(/epoch 5: train_loss/);
     expect(follow.stderr).not.toContain('\u001b[');
     expect(follow.stdout).toMatch(/^Completed: model cli_tiny v1/);
@@ -111,7 +111,7 @@ describe('ktrdr ops and remote training against a running server', () => {
     const code = await runRemoteTraining(server.url, { strategy_name: 'cli_tiny', epochs: 2 }, { out, progressOut: out, mode: 'plain' });
     expect(code).toBe(0);
     expect(out.text()).toMatch(/^Started training: op_training_/);
-    expect(out.text()).toContain('Step 11/11: Packaging model artifact');
+    expect(out.text()).toContain('Step 12/12: Packaging model artifact');
     expect(out.text()).toMatch(/Completed: model cli_tiny v\d/);
 
     const detached = capture();

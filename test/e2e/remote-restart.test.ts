@@ -71,7 +71,7 @@ describe('ktrdr serve with a training host: restart and CLI', () => {
     expect(models.data).toEqual([expect.objectContaining({ version: 1, operation_id: id })]);
     // The event cursor was journaled: nothing was relayed twice across the restart.
     const logs = OperationLogsSchema.parse((await api(second, 'GET', `/operations/${id}/logs?level=info`)).body);
-    expect(logs.lines.filter((line) => line.msg.startsWith('Step ')).map((line) => line.msg)).toHaveLength(11);
+    expect(logs.lines.filter((line) => line.msg.startsWith('Step ')).map((line) => line.msg)).toHaveLength(12);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   }, 150_000);

@@ -51,7 +51,7 @@ describe(TrainingService.name, () => {
     expect(done.execution.device).toMatch(/cpu/);
     expect(done.progress?.percent).toBe(100);
     expect((await operations.metrics(started.id)).map((m) => m.epoch)).toEqual([1, 2, 3, 4]);
-    expect((await operations.logs(started.id)).filter((l) => l.msg.startsWith('Step ')).length).toBe(11);
+    expect((await operations.logs(started.id)).filter((l) => l.msg.startsWith('Step ')).length).toBe(12);
     expect(await statusTrail(started.id)).toEqual(['pending', 'running', 'completed']);
 
     const stored = await models.load('svc_tiny');

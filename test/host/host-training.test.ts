@@ -34,8 +34,8 @@ describe('training on a host', () => {
     const logs = events.filter((e) => e.kind === 'log').map((e) => e.data as unknown as LogRecord);
     const stepLines = logs.map((l) => l.msg).filter((msg) => msg.startsWith('Step '));
     expect(stepLines).toEqual(TRAINING_STEPS.map((s) => stepLine(s.key)));
-    expect(stepLines[0]).toBe('Step 1/11: Validating strategy');
-    expect(stepLines[10]).toBe('Step 11/11: Packaging model artifact');
+    expect(stepLines[0]).toBe('Step 1/12: Validating strategy');
+    expect(stepLines[11]).toBe('Step 12/12: Packaging model artifact');
     const metrics = events.filter((e) => e.kind === 'metric').map((e) => e.data.epoch);
     expect(metrics).toEqual([1, 2, 3, 4]);
     expect(events.filter((e) => e.kind === 'progress').length).toBeGreaterThanOrEqual(1);

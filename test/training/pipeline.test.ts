@@ -75,7 +75,7 @@ describe('runTraining', () => {
     const run = recordingContext();
     const bad = SPX_RSI_STRATEGY.replace('period: 14', 'period: 14, perod: 3');
     await expect(runTraining({ strategyYaml: bad }, run.ctx)).rejects.toMatchObject({ code: 'STRATEGY_INVALID' });
-    expect(run.logs.map((l) => l.msg)).toEqual(['Step 1/11: Validating strategy']);
+    expect(run.logs.map((l) => l.msg)).toEqual(['Step 1/12: Validating strategy']);
   });
 
   it('should name missing data', async () => {

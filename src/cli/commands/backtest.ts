@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { BacktestSettings } from '../../backtest/engine.js';
 import { loadSettings } from '../../config/settings.js';
-import { BACKTEST_MODES, benchmarkToWire, metricsToWire, modeToWire, settingsToWire } from '../../contracts/backtests.js';
+import { BACKTEST_MODES, benchmarkToWire, metricsToWire, modeToWire, settingsToWire } from '../../backtest/json.js';
 import { MarketDataRepository } from '../../data/repository.js';
 import { formatTimestamp } from '../../data/timestamp.js';
 import { KtrdrError } from '../../errors.js';

@@ -9,6 +9,7 @@ import { detectDevice } from '../../execution/device.js';
 import { FileModelStore } from '../../models/model-store.js';
 import { TRAIN_OPTION_NAMES, applyOverrides, checkOverrides, type StrategyOverrides } from '../../training/overrides.js';
 import { runTraining } from '../../training/pipeline.js';
+import { testBacktestLine } from '../../training/test-backtest.js';
 import { createRecordingLogger } from '../../util/logger.js';
 import { displayPath, formatNumber, integerOption, listOption } from '../format.js';
 import { errorRecord, withJsonErrors } from '../json-errors.js';
@@ -123,16 +124,18 @@ export async function trainLocally(strategyArg: string, options: TrainOptions): 
     );
     const saved = await new FileModelStore(settings.modelsDir).save(artifact);
     display.close();
-    const test = artifact.metrics.test;
+    const { test, backtest } = artifact.metrics;
     if (options.json) {
       process.stdout.write(
-        JSON.stringify({ kind: 'result', data: { strategy: artifact.strategy_name, version: saved.version, path: saved.path, test } }) + '\n',
+        JSON.stringify({ kind: 'result', data: { strategy: artifact.strategy_name, version: saved.version, path: saved.path, test, backtest } }) +
+          '\n',
       );
     } else {
       process.stdout.write(
         `Model ${artifact.strategy_name} v${saved.version} saved to ${displayPath(saved.path)}\n` +
           `Test accuracy ${formatNumber(test.accuracy)} (majority-class baseline ${formatNumber(test.baseline_accuracy)}), ` +
-          `loss ${formatNumber(test.loss)}, weighted F1 ${formatNumber(test.f1_score)}\n`,
+          `loss ${formatNumber(test.loss)}, weighted F1 ${formatNumber(test.f1_score)}\n` +
+          (backtest ? `${testBacktestLine(backtest)}\n` : ''),
       );
     }
     return 0;

@@ -1,6 +1,7 @@
+/** The backtest's outputs as files and HTTP answers carry them: snake_case names, the mode as `long_only` / `long_short`. */
 import { z } from 'zod';
 import { formatTimestamp } from '../data/timestamp.js';
-import type { BacktestMetrics, BenchmarkMetrics, BacktestSettings, Trade } from '../backtest/engine.js';
+import type { BacktestMetrics, BenchmarkMetrics, BacktestSettings, Trade } from './engine.js';
 
 /** `long_only` / `long_short` at the edge; `longOnly` / `longShort` in the domain. */
 export const BACKTEST_MODES = { long_only: 'longOnly', long_short: 'longShort' } as const;
@@ -19,7 +20,7 @@ function snakeKey(key: string): string {
 type Snake<T> = { [K in keyof T as K extends string ? SnakeString<K> : K]: T[K] };
 type SnakeString<S extends string> = S extends `${infer H}${infer R}` ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${SnakeString<R>}` : S;
 
-function snakeKeys<T extends object>(value: T): Snake<T> {
+export function snakeKeys<T extends object>(value: T): Snake<T> {
   return Object.fromEntries(Object.entries(value).map(([key, v]) => [snakeKey(key), v])) as Snake<T>;
 }
 

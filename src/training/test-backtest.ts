@@ -1,0 +1,125 @@
+import { barsAt } from '../backtest/bars.js';
+import { resolveBacktestSettings, runBacktest, type BacktestMetrics, type BacktestSettings, type BenchmarkMetrics } from '../backtest/engine.js';
+import { benchmarkToWire, metricsToWire, settingsToWire, snakeKeys } from '../backtest/json.js';
+import type { OhlcvSeries } from '../data/ohlcv.js';
+import { formatTimestamp } from '../data/timestamp.js';
+import { CLASS_NAMES } from '../labels/label-classes.js';
+import { argmaxRows } from '../nn/index.js';
+
+/** One symbol's test rows: the base bars they stand on, in order. */
+export interface SymbolTestRows {
+  readonly symbol: string;
+  readonly base: OhlcvSeries;
+  /** Index in `base` of each test row's bar. */
+  readonly barIndex: Int32Array;
+}
+
+export interface SymbolBacktest {
+  readonly symbol: string;
+  readonly bars: number;
+  readonly first: number;
+  readonly last: number;
+  readonly metrics: BacktestMetrics;
+  readonly benchmark: BenchmarkMetrics;
+}
+
+/** The test-period backtest of a trained model: per symbol, and the mean of each figure across symbols. */
+export interface TestBacktest {
+  readonly settings: BacktestSettings;
+  readonly symbols: readonly SymbolBacktest[];
+  readonly mean: { readonly metrics: NumericFigures<BacktestMetrics>; readonly benchmark: NumericFigures<BenchmarkMetrics> };
+}
+
+type NumericFigures<T> = { [K in keyof T]: number | null };
+
+/** Fewest test rows a symbol needs to be backtested: one to signal on and one to fill at. */
+const MIN_ROWS = 2;
+
+/**
+ * Backtests the model's test-split classes on each symbol's own test bars (the stacked test rows are each symbol's
+ * in symbol order, as `stackSplits` built them): a signal at a row's close fills at the next row's open. A symbol
+ * with fewer than two test rows is left out.
+ */
+export function backtestTestSplit(rows: readonly SymbolTestRows[], probabilities: Float32Array, settings: Partial<BacktestSettings>): TestBacktest {
+  const total = rows.reduce((sum, r) => sum + r.barIndex.length, 0);
+  const best = argmaxRows(probabilities, total, CLASS_NAMES.length);
+  const allSignals = Uint8Array.from(best);
+  const allConfidence = Float64Array.from(best, (c, r) => probabilities[r * CLASS_NAMES.length + c]);
+  const symbols: SymbolBacktest[] = [];
+  let offset = 0;
+  for (const { symbol, base, barIndex } of rows) {
+    const n = barIndex.length;
+    const signals = allSignals.subarray(offset, offset + n);
+    const confidence = allConfidence.subarray(offset, offset + n);
+    offset += n;
+    if (n < MIN_ROWS) continue;
+    const bars = barsAt(base, barIndex);
+    const result = runBacktest(bars, { signals, confidence }, settings);
+    symbols.push({ symbol, bars: n, first: bars.timestamps[0], last: bars.timestamps[n - 1], metrics: result.metrics, benchmark: result.benchmark });
+  }
+  return {
+    settings: resolveBacktestSettings(settings),
+    symbols,
+    mean: { metrics: meanFigures(symbols.map((s) => s.metrics)), benchmark: meanFigures(symbols.map((s) => s.benchmark)) },
+  };
+}
+
+/** The mean of each figure over the symbols that have it (null where none has). */
+function meanFigures<T extends object>(figures: readonly T[]): NumericFigures<T> {
+  const keys = figures.length > 0 ? (Object.keys(figures[0]) as (keyof T)[]) : [];
+  const mean = {} as NumericFigures<T>;
+  for (const key of keys) {
+    const values = figures.map((f) => f[key]).filter((v): v is T[keyof T] & number => typeof v === 'number');
+    mean[key] = values.length === 0 ? null : values.reduce((sum, v) => sum + v, 0) / values.length;
+  }
+  return mean;
+}
+
+/** How the test backtest is stored in `metrics.json`: snake_case, timestamps as text. */
+export interface TestBacktestJson {
+  readonly settings: Record<string, unknown>;
+  readonly symbols: readonly {
+    readonly symbol: string;
+    readonly bars: number;
+    readonly first_bar: string;
+    readonly last_bar: string;
+    readonly metrics: Figures;
+    readonly benchmark: Figures;
+  }[];
+  readonly mean: { readonly metrics: Figures; readonly benchmark: Figures };
+}
+
+/** Named figures, each a number or null where undefined for the data. */
+type Figures = Readonly<Record<string, number | null>>;
+
+export function testBacktestToJson(backtest: TestBacktest): TestBacktestJson {
+  return {
+    settings: settingsToWire(backtest.settings),
+    symbols: backtest.symbols.map((s) => ({
+      symbol: s.symbol,
+      bars: s.bars,
+      first_bar: formatTimestamp(s.first),
+      last_bar: formatTimestamp(s.last),
+      metrics: metricsToWire(s.metrics),
+      benchmark: benchmarkToWire(s.benchmark),
+    })),
+    mean: { metrics: snakeKeys(backtest.mean.metrics), benchmark: snakeKeys(backtest.mean.benchmark) },
+  };
+}
+
+const percent = (value: number | null | undefined): string => (value === null || value === undefined ? '-' : `${(value * 100).toFixed(2)}%`);
+const ratio = (value: number | null | undefined): string => (value === null || value === undefined ? '-' : value.toFixed(2));
+
+/**
+ * The one line a run logs and the CLI prints: the test period's return, Sharpe and drawdown next to buy-and-hold.
+ * Reads the stored form, so a model on disk and a run in progress say the same thing.
+ */
+export function testBacktestLine(backtest: TestBacktestJson): string {
+  if (backtest.symbols.length === 0) return 'Test period: too few test bars to trade';
+  const { metrics: m, benchmark: b } = backtest.mean;
+  const across = backtest.symbols.length > 1 ? ` (mean of ${backtest.symbols.length} symbols)` : '';
+  return (
+    `Test period${across}: return ${percent(m.total_return)} (buy-and-hold ${percent(b.total_return)}), ` +
+    `Sharpe ${ratio(m.sharpe)} (${ratio(b.sharpe)}), max drawdown ${percent(m.max_drawdown)} (${percent(b.max_drawdown)}), ${m.trades ?? 0} trades`
+  );
+}
