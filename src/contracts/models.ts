@@ -2,6 +2,17 @@ import { z } from 'zod';
 import { DateInputSchema, IsoTimestampSchema, StrategyNameSchema, SymbolSchema, TimeframeSchema } from './common.js';
 import { CLASS_NAMES } from '../labels/label-classes.js';
 
+/** The model's test-period backtest next to buy-and-hold on the same bars (null for models trained before backtests). */
+export const TestPeriodSchema = z
+  .object({
+    return: z.number().nullable(),
+    sharpe: z.number().nullable(),
+    max_drawdown: z.number().nullable(),
+    trades: z.number().nullable(),
+    buy_and_hold: z.object({ return: z.number().nullable(), sharpe: z.number().nullable(), max_drawdown: z.number().nullable() }),
+  })
+  .meta({ id: 'TestPeriod' });
+
 export const ModelSummarySchema = z
   .object({
     strategy: z.string(),
@@ -9,6 +20,7 @@ export const ModelSummarySchema = z
     created_at: IsoTimestampSchema,
     operation_id: z.string().nullable(),
     test_accuracy: z.number().nullable(),
+    test_period: TestPeriodSchema.nullable(),
     feature_count: z.number().int(),
   })
   .meta({ id: 'ModelSummary' });
@@ -36,6 +48,10 @@ export const ModelDetailSchema = z
       stopped_early: z.boolean(),
       test: z.record(z.string(), z.unknown()),
       split: z.object({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }),
+      backtest: z
+        .record(z.string(), z.unknown())
+        .nullable()
+        .describe('The test-period backtest: settings, per-symbol metrics and buy-and-hold benchmark, and their mean (see docs/backtest.md)'),
     }),
     manifest: z.record(z.string(), z.unknown()).describe('Strategy and data hashes, seed, execution, durations'),
   })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TestPeriodSchema } from './models.js';
 import { StrategyNameSchema } from './common.js';
 
 export const TRAINING_STATUSES = ['untrained', 'training', 'trained', 'failed'] as const;
@@ -28,6 +29,7 @@ export const StrategySummarySchema = z
     training_status: TrainingStatusSchema.describe('From operations and the model store'),
     latest_version: z.number().int().nullable(),
     test_metrics: TestMetricsSchema.nullable().describe('Of the latest model version'),
+    test_period: TestPeriodSchema.nullable().describe('Test-period backtest of the latest model version, next to buy-and-hold'),
     errors: z.array(StrategyProblemSchema).optional().describe('Present when the file is invalid'),
   })
   .meta({ id: 'StrategySummary' });

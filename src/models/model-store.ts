@@ -5,6 +5,7 @@ import { stringify as prettyJson } from '../util/json.js';
 import { KtrdrError } from '../errors.js';
 import { SAFE_NAME, assertSafeName } from '../util/names.js';
 import { z } from 'zod';
+import { testPeriodSummary, type TestPeriodSummary } from '../training/test-backtest.js';
 import {
   ARTIFACT_FORMAT,
   ArtifactMetricsSchema,
@@ -26,6 +27,8 @@ export interface ModelVersionSummary {
   readonly created_at: string;
   readonly operation_id: string | null;
   readonly test_accuracy: number | null;
+  /** The test-period backtest next to buy-and-hold; null for models trained before backtests. */
+  readonly test_period: TestPeriodSummary | null;
   readonly feature_count: number;
 }
 
@@ -127,6 +130,7 @@ export class FileModelStore implements ModelStore {
             created_at: model.manifest.created_at,
             operation_id: model.manifest.operation_id,
             test_accuracy: typeof model.test_accuracy === 'number' ? model.test_accuracy : null,
+            test_period: model.test_period ?? null,
             feature_count: model.feature_count,
           });
         } catch {
@@ -204,7 +208,18 @@ interface ModelJson {
   feature_count: number;
   /** Nullable in the file format, as in the model list API; a model written here always has one. */
   test_accuracy: number | null;
+  /** Absent in models written before test-period backtests. */
+  test_period?: TestPeriodSummary | null;
 }
+
+const figure = z.number().nullable();
+const TestPeriodJsonSchema: z.ZodType<TestPeriodSummary> = z.looseObject({
+  return: figure,
+  sharpe: figure,
+  max_drawdown: figure,
+  trades: figure,
+  buy_and_hold: z.looseObject({ return: figure, sharpe: figure, max_drawdown: figure }),
+});
 
 const ModelJsonSchema: z.ZodType<ModelJson> = z.looseObject({
   format: z.literal(ARTIFACT_FORMAT),
@@ -214,6 +229,7 @@ const ModelJsonSchema: z.ZodType<ModelJson> = z.looseObject({
   manifest: ModelManifestSchema,
   feature_count: z.number().int(),
   test_accuracy: z.number().nullable(),
+  test_period: TestPeriodJsonSchema.nullable().optional(),
 });
 
 /** Only what a listing shows, so one odd field elsewhere does not hide a version from `list` (`load` reports it). */
@@ -221,6 +237,7 @@ const ModelListingSchema = z.looseObject({
   manifest: z.looseObject({ created_at: z.string(), operation_id: z.string().nullable() }),
   feature_count: z.number().int(),
   test_accuracy: z.number().nullable(),
+  test_period: TestPeriodJsonSchema.nullable().optional(),
 });
 
 async function writeVersionFiles(dir: string, artifact: ModelArtifact): Promise<void> {
@@ -232,6 +249,7 @@ async function writeVersionFiles(dir: string, artifact: ModelArtifact): Promise<
     manifest: artifact.manifest,
     feature_count: artifact.features.names.length,
     test_accuracy: artifact.metrics.test.accuracy,
+    test_period: testPeriodSummary(artifact.metrics.backtest),
   };
   await writeFile(join(dir, 'model.json'), prettyJson(modelJson));
   await writeFile(join(dir, 'weights.bin'), artifact.weights);

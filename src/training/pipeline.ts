@@ -32,7 +32,7 @@ import { ARTIFACT_FORMAT, sha256Hex, type DataFingerprint, type ModelArtifact } 
 import { CLASS_NAMES } from '../labels/label-classes.js';
 import { ProgressTracker, type TrainingProgress } from './progress.js';
 import { stepLine, type TrainingStepKey } from './steps.js';
-import { backtestTestSplit, testBacktestLine, testBacktestToJson } from './test-backtest.js';
+import { backtestTestSplit, testBacktestToJson, testPeriodLine, testPeriodSummary } from './test-backtest.js';
 import { chronologicalSplit, stackSplits, type SymbolDataset } from './split.js';
 
 /**
@@ -295,7 +295,7 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
   const backtest = testBacktestToJson(
     backtestTestSplit(testRows, probabilities, { confidenceThreshold: strategy.decisions.confidenceThreshold ?? 0 }),
   );
-  logger.info(testBacktestLine(backtest));
+  logger.info(testPeriodLine(testPeriodSummary(backtest), backtest.symbols.length));
 
   // 12. Package
   step('package');

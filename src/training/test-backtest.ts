@@ -110,16 +110,39 @@ export function testBacktestToJson(backtest: TestBacktest): TestBacktestJson {
 const percent = (value: number | null | undefined): string => (value === null || value === undefined ? '-' : `${(value * 100).toFixed(2)}%`);
 const ratio = (value: number | null | undefined): string => (value === null || value === undefined ? '-' : value.toFixed(2));
 
-/**
- * The one line a run logs and the CLI prints: the test period's return, Sharpe and drawdown next to buy-and-hold.
- * Reads the stored form, so a model on disk and a run in progress say the same thing.
- */
-export function testBacktestLine(backtest: TestBacktestJson): string {
-  if (backtest.symbols.length === 0) return 'Test period: too few test bars to trade';
+/** The test-period figures a listing shows next to accuracy (the mean across symbols), or null for a model without. */
+export interface TestPeriodSummary {
+  readonly return: number | null;
+  readonly sharpe: number | null;
+  readonly max_drawdown: number | null;
+  readonly trades: number | null;
+  readonly buy_and_hold: { readonly return: number | null; readonly sharpe: number | null; readonly max_drawdown: number | null };
+}
+
+export function testPeriodSummary(backtest: TestBacktestJson | undefined): TestPeriodSummary | null {
+  if (backtest === undefined || backtest.symbols.length === 0) return null;
   const { metrics: m, benchmark: b } = backtest.mean;
-  const across = backtest.symbols.length > 1 ? ` (mean of ${backtest.symbols.length} symbols)` : '';
+  const figure = (value: number | null | undefined): number | null => value ?? null;
+  return {
+    return: figure(m.total_return),
+    sharpe: figure(m.sharpe),
+    max_drawdown: figure(m.max_drawdown),
+    trades: figure(m.trades),
+    buy_and_hold: { return: figure(b.total_return), sharpe: figure(b.sharpe), max_drawdown: figure(b.max_drawdown) },
+  };
+}
+
+/**
+ * The one line a run logs and the CLI prints: the test period's return, Sharpe and drawdown next to buy-and-hold
+ * (means across `symbols` when there are several). The same text whether read from a run, a model or an operation.
+ */
+export function testPeriodLine(summary: TestPeriodSummary | null, symbols = 1): string {
+  if (summary === null) return 'Test period: too few test bars to trade';
+  const b = summary.buy_and_hold;
+  const across = symbols > 1 ? ` (mean of ${symbols} symbols)` : '';
   return (
-    `Test period${across}: return ${percent(m.total_return)} (buy-and-hold ${percent(b.total_return)}), ` +
-    `Sharpe ${ratio(m.sharpe)} (${ratio(b.sharpe)}), max drawdown ${percent(m.max_drawdown)} (${percent(b.max_drawdown)}), ${m.trades ?? 0} trades`
+    `Test period${across}: return ${percent(summary.return)} (buy-and-hold ${percent(b.return)}), ` +
+    `Sharpe ${ratio(summary.sharpe)} (${ratio(b.sharpe)}), max drawdown ${percent(summary.max_drawdown)} (${percent(b.max_drawdown)}), ` +
+    `${summary.trades ?? 0} trades`
   );
 }

@@ -1,5 +1,6 @@
 import type { ResultSummary } from '../operations/operation.js';
 import type { ModelArtifact } from '../training/artifact.js';
+import { testPeriodSummary } from '../training/test-backtest.js';
 
 /** Test metrics kept on the operation; the full report (per class, confusion matrix) stays with the model. */
 const TEST_METRIC_KEYS = ['accuracy', 'loss', 'precision', 'recall', 'f1_score', 'baseline_accuracy', 'majority_class', 'samples'] as const;
@@ -18,6 +19,7 @@ export function trainingResultSummary(artifact: ModelArtifact, modelVersion: num
     model_version: modelVersion,
     model_strategy: artifact.strategy_name,
     test_metrics: test,
+    test_period: testPeriodSummary(metrics.backtest),
     training_metrics: {
       epochs_trained: history.length,
       best_epoch: metrics.best_epoch,

@@ -13,12 +13,13 @@ export class ModelCatalog {
   async list(strategy?: string): Promise<ModelSummary[]> {
     const versions = await this.models.list(strategy);
     // The on-disk path is a server detail; clients address a model by strategy and version.
-    return versions.map(({ strategy: name, version, created_at, operation_id, test_accuracy, feature_count }) => ({
+    return versions.map(({ strategy: name, version, created_at, operation_id, test_accuracy, test_period, feature_count }) => ({
       strategy: name,
       version,
       created_at,
       operation_id,
       test_accuracy,
+      test_period,
       feature_count,
     }));
   }
@@ -45,6 +46,7 @@ export class ModelCatalog {
         stopped_early: artifact.metrics.stopped_early,
         test: { ...artifact.metrics.test },
         split: { ...artifact.metrics.split },
+        backtest: artifact.metrics.backtest ? { ...artifact.metrics.backtest } : null,
       },
       manifest: { ...artifact.manifest },
     };

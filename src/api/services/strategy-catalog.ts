@@ -56,6 +56,7 @@ export class StrategyCatalog {
         training_status: 'untrained',
         latest_version: null,
         test_metrics: null,
+        test_period: null,
         errors: problemsOf(listing.error?.details),
       };
     }
@@ -81,6 +82,7 @@ export class StrategyCatalog {
       }),
       latest_version: latest?.version ?? null,
       test_metrics: latest ? await this.testMetrics(modelName, latest.version) : null,
+      test_period: latest?.test_period ?? null,
     };
   }
 

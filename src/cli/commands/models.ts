@@ -1,3 +1,4 @@
+import { testPeriodLine, testPeriodSummary } from '../../training/test-backtest.js';
 import type { Command } from 'commander';
 import { loadSettings } from '../../config/settings.js';
 import { FileModelStore } from '../../models/model-store.js';
@@ -28,9 +29,14 @@ export function registerModelsCommand(program: Command): void {
         m.created_at,
         String(m.feature_count),
         formatNumber(m.test_accuracy),
+        percentCell(m.test_period?.return),
+        percentCell(m.test_period?.buy_and_hold.return),
+        m.test_period?.sharpe == null ? '-' : m.test_period.sharpe.toFixed(2),
+        percentCell(m.test_period?.max_drawdown),
         displayPath(m.path),
       ]);
-      process.stdout.write(table(['STRATEGY', 'VERSION', 'CREATED', 'FEATURES', 'TEST_ACC', 'PATH'], rows));
+      const header = ['STRATEGY', 'VERSION', 'CREATED', 'FEATURES', 'TEST_ACC', 'TEST_RETURN', 'BUY_HOLD', 'SHARPE', 'MAX_DD', 'PATH'];
+      process.stdout.write(table(header, rows));
     });
 
   models
@@ -57,8 +63,13 @@ export function registerModelsCommand(program: Command): void {
         `  labels:     zigzag ${labels.zigzag_threshold} on ${labels.price}: BUY ${labels.distribution.BUY}, HOLD ${labels.distribution.HOLD}, SELL ${labels.distribution.SELL}`,
         `  training:   ${metrics.history.length} epochs, best epoch ${metrics.best_epoch}${metrics.stopped_early ? ' (stopped early)' : ''}; split ${metrics.split.train}/${metrics.split.validation}/${metrics.split.test}`,
         `  test:       accuracy ${formatNumber(test.accuracy)} (baseline ${formatNumber(test.baseline_accuracy)}), loss ${formatNumber(test.loss)}, weighted F1 ${formatNumber(test.f1_score)}`,
+        ...(metrics.backtest ? [`  backtest:   ${testPeriodLine(testPeriodSummary(metrics.backtest), metrics.backtest.symbols.length)}`] : []),
         `  strategy:   sha256 ${manifest.strategy_sha256.slice(0, 16)}..., weights sha256 ${manifest.weights_sha256.slice(0, 16)}...`,
       ];
       process.stdout.write(lines.join('\n') + '\n');
     });
+}
+
+function percentCell(value: number | null | undefined): string {
+  return value === null || value === undefined ? '-' : `${(value * 100).toFixed(2)}%`;
 }

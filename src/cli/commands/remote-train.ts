@@ -1,3 +1,5 @@
+import { TestPeriodSchema } from '../../contracts/models.js';
+import { testPeriodLine } from '../../training/test-backtest.js';
 import { BackendClient } from '../../api/client/backend-client.js';
 import type { OperationEventWire, OperationResponse } from '../../contracts/operations.js';
 import type { StartTrainingRequestInput, StartTrainingResponse } from '../../contracts/trainings.js';
@@ -133,7 +135,8 @@ function statusText(operation: OperationResponse): string {
       return (
         `Completed: model ${result?.model_strategy ?? operation.strategy} v${result?.model_version ?? '?'}` +
         ` (${operation.duration_seconds ?? '?'} s)\n` +
-        `Test accuracy ${num(test.accuracy)} (majority-class baseline ${num(test.baseline_accuracy)}), loss ${num(test.loss)}, weighted F1 ${num(test.f1_score)}\n`
+        `Test accuracy ${num(test.accuracy)} (majority-class baseline ${num(test.baseline_accuracy)}), loss ${num(test.loss)}, weighted F1 ${num(test.f1_score)}\n` +
+        testPeriodText(result?.test_period)
       );
     }
     case 'failed': {
@@ -155,4 +158,10 @@ function statusText(operation: OperationResponse): string {
 /** Events from the wire are the store's own events, so the display's types describe them exactly. */
 function toDisplayEvent(event: OperationEventWire): RunEvent {
   return { kind: event.kind, data: event.data } as unknown as RunEvent;
+}
+
+/** The test-period line of a completed training, when its model has one (models trained before backtests do not). */
+function testPeriodText(value: unknown): string {
+  const parsed = TestPeriodSchema.safeParse(value);
+  return parsed.success ? `${testPeriodLine(parsed.data)}\n` : '';
 }

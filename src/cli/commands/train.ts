@@ -9,7 +9,7 @@ import { detectDevice } from '../../execution/device.js';
 import { FileModelStore } from '../../models/model-store.js';
 import { TRAIN_OPTION_NAMES, applyOverrides, checkOverrides, type StrategyOverrides } from '../../training/overrides.js';
 import { runTraining } from '../../training/pipeline.js';
-import { testBacktestLine } from '../../training/test-backtest.js';
+import { testPeriodLine, testPeriodSummary } from '../../training/test-backtest.js';
 import { createRecordingLogger } from '../../util/logger.js';
 import { displayPath, formatNumber, integerOption, listOption } from '../format.js';
 import { errorRecord, withJsonErrors } from '../json-errors.js';
@@ -135,7 +135,7 @@ export async function trainLocally(strategyArg: string, options: TrainOptions): 
         `Model ${artifact.strategy_name} v${saved.version} saved to ${displayPath(saved.path)}\n` +
           `Test accuracy ${formatNumber(test.accuracy)} (majority-class baseline ${formatNumber(test.baseline_accuracy)}), ` +
           `loss ${formatNumber(test.loss)}, weighted F1 ${formatNumber(test.f1_score)}\n` +
-          (backtest ? `${testBacktestLine(backtest)}\n` : ''),
+          (backtest ? `${testPeriodLine(testPeriodSummary(backtest), backtest.symbols.length)}\n` : ''),
       );
     }
     return 0;
