@@ -33,6 +33,7 @@ describe('ktrdr train / predict / models (real processes)', () => {
     expect(result.stderr).not.toContain('\u001b[');
     expect(result.stdout).toMatch(/Model spx_rsi_test v1 saved/);
     expect(result.stdout).toMatch(/Test accuracy 0\.\d{4} \(majority-class baseline 0\.\d{4}\)/);
+    expect(result.stdout).toMatch(/^Test period: return -?\d+\.\d\d% \(buy-and-hold -?\d+\.\d\d%\), Sharpe \S+ \(\S+\), max drawdown/m);
     expect(await readdir(join(root, 'models', 'spx_rsi_test', 'v1'))).toContain('weights.bin');
   });
 
@@ -52,6 +53,9 @@ describe('ktrdr train / predict / models (real processes)', () => {
     const list = await runCliProcess(['models', 'list', 'spx_rsi_test'], env);
     expect(list.stdout).toMatch(/spx_rsi_test\s+v1/);
     expect(list.stdout).toMatch(/spx_rsi_test\s+v2/);
+    // The test-period backtest next to accuracy: the model's return, then buy-and-hold's, Sharpe and drawdown.
+    expect(list.stdout).toMatch(/TEST_ACC\s+TEST_RETURN\s+BUY_HOLD\s+SHARPE\s+MAX_DD/);
+    expect(list.stdout).toMatch(/spx_rsi_test\s+v1\s+\S+\s+3\s+0\.\d{4}\s+-?\d+\.\d\d%\s+-?\d+\.\d\d%\s+-?\d+\.\d\d\s+\d+\.\d\d%/);
     const show = await runCliProcess(['models', 'show', 'spx_rsi_test', 'v1'], env);
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(/features:\s+3 \(1d_rsi_zone_oversold/);
