@@ -139,14 +139,36 @@ function validateInputs(bars: BacktestBars, signals: BacktestSignals, settings: 
   }
   const { timestamps, open, close } = bars;
   const codes = signals.signals;
-  for (let i = 0; i < n; i++) {
-    // Written so that NaN fails every check.
-    if (!(open[i] > 0 && open[i] < Infinity && close[i] > 0 && close[i] < Infinity)) {
+  // A branch-free scan first (several times faster than checking and reporting bar by bar); only a bad input pays for
+  // the second scan that finds and names the first bad bar.
+  if (firstBadBar(timestamps, open, close, codes, true) >= 0) {
+    const i = firstBadBar(timestamps, open, close, codes, false);
+    if (!isPrice(open[i]) || !isPrice(close[i])) {
       invalid(`bar ${i} has a price that is not a positive number (open ${open[i]}, close ${close[i]})`, { index: i });
     }
-    if (i > 0 && !(timestamps[i] > timestamps[i - 1])) invalid(`bar timestamps must increase strictly, but bar ${i} does not`, { index: i });
     if (codes[i] > LABEL_SELL) invalid(`signal ${codes[i]} at bar ${i} is not a class index (0 BUY, 1 HOLD, 2 SELL)`, { index: i });
+    invalid(`bar timestamps must increase strictly, but bar ${i} does not`, { index: i });
   }
+}
+
+/** Written so that NaN fails. */
+function isPrice(value: number): boolean {
+  return value > 0 && value < Infinity;
+}
+
+/** Index of the first bar with a bad price, timestamp or signal, or -1; with `any`, 0 for "some bar is bad". */
+function firstBadBar(timestamps: Float64Array, open: Float64Array, close: Float64Array, codes: Uint8Array, any: boolean): number {
+  let bad = 0;
+  let previous = -Infinity;
+  for (let i = 0; i < timestamps.length; i++) {
+    const time = timestamps[i];
+    const a = open[i];
+    const b = close[i];
+    bad |= a > 0 && a < Infinity && b > 0 && b < Infinity && time > previous && codes[i] <= LABEL_SELL ? 0 : 1;
+    previous = time;
+    if (bad !== 0 && !any) return i;
+  }
+  return bad !== 0 ? 0 : -1;
 }
 
 /** What the simulation adds up besides its output arrays. */
