@@ -5,7 +5,7 @@
  */
 import { KtrdrError } from '../errors.js';
 import { LABEL_BUY, LABEL_HOLD, LABEL_SELL } from '../labels/label-classes.js';
-import { createTradeLog, growTradeLog, tradesOf, type TradeLog } from './trade-log.js';
+import { createTradeLog, recordTrade, tradesOf, type TradeLog } from './trade-log.js';
 import {
   buyAndHoldEquity,
   mean,
@@ -14,6 +14,7 @@ import {
   tradeMetrics,
   type BacktestMetrics,
   type BenchmarkMetrics,
+  type TradeTotals,
 } from './metrics.js';
 
 export type { BacktestMetrics, BenchmarkMetrics } from './metrics.js';
@@ -172,7 +173,7 @@ function firstBadBar(timestamps: Float64Array, open: Float64Array, close: Float6
 }
 
 /** What the simulation adds up besides its output arrays. */
-interface SimulationTotals {
+interface SimulationTotals extends TradeTotals {
   feesPaid: number;
   tradedNotional: number;
   exposedBars: number;
@@ -182,7 +183,8 @@ interface SimulationTotals {
  * The bar loop, kept in a function of its own so the JIT optimises it whole (a long loop inside a function that also
  * does set-up and metrics is compiled on-stack and deoptimised on every code path the loop had not reached yet).
  * Position state is a signed number of units plus cash; a fill trades units at the slipped price and pays the fee from
- * cash, and equity is cash + units × close. Allocates nothing per bar or per trade.
+ * cash, and equity is cash + units × close. Allocates nothing per bar or per trade: trades are summed into scalars, and
+ * written to `log` only when one is given (the replay behind `result.trades`).
  */
 function simulate(
   bars: BacktestBars,
@@ -191,7 +193,7 @@ function simulate(
   settings: BacktestSettings,
   equity: Float64Array,
   position: Int8Array,
-  log: TradeLog,
+  log: TradeLog | null,
 ): SimulationTotals {
   const { timestamps, open, close } = bars;
   const n = timestamps.length;
@@ -210,6 +212,12 @@ function simulate(
   let feesPaid = 0;
   let tradedNotional = 0;
   let exposedBars = 0;
+  let count = 0;
+  let wins = 0;
+  let grossProfit = 0;
+  let grossLoss = 0;
+  let returnSum = 0;
+  let barsHeldSum = 0;
   // The open trade, kept in scalars so the loop allocates nothing per bar.
   let entryIndex = 0;
   let entryPrice = 0;
@@ -231,19 +239,19 @@ function simulate(
       feesPaid += exitFee;
       tradedNotional += notional;
       const pnl = cash - entryCash;
-      if (log.count === log.side.length) growTradeLog(log);
-      const k = log.count++;
-      log.side[k] = held;
-      log.entryIndex[k] = entryIndex;
-      log.exitIndex[k] = exitIndex;
-      log.entryPrice[k] = entryPrice;
-      log.exitPrice[k] = exitPrice;
-      log.pnl[k] = pnl;
-      log.returnPct[k] = pnl / entryCapital;
-      log.fees[k] = entryFee + exitFee;
+      const returnPct = pnl / entryCapital;
       // The exit bar itself is held only when the trade is closed at its close rather than its open.
-      log.barsHeld[k] = exitIndex - entryIndex + (atEnd ? 1 : 0);
-      log.lastOpenAtEnd = atEnd;
+      const barsHeld = exitIndex - entryIndex + (atEnd ? 1 : 0);
+      count++;
+      if (pnl > 0) {
+        wins++;
+        grossProfit += pnl;
+      } else if (pnl < 0) {
+        grossLoss -= pnl;
+      }
+      returnSum += returnPct;
+      barsHeldSum += barsHeld;
+      if (log !== null) recordTrade(log, held, entryIndex, exitIndex, entryPrice, exitPrice, pnl, returnPct, entryFee + exitFee, barsHeld, atEnd);
       units = 0;
       held = 0;
       if (atEnd) equity[n - 1] = cash;
@@ -272,7 +280,7 @@ function simulate(
     const code = filtered && confidences[i] < threshold ? LABEL_HOLD : codes[i];
     target = code === LABEL_BUY ? 1 : code === LABEL_SELL ? shortSide : held;
   }
-  return { feesPaid, tradedNotional, exposedBars };
+  return { feesPaid, tradedNotional, exposedBars, count, wins, grossProfit, grossLoss, returnSum, barsHeldSum };
 }
 
 /** Runs one backtest: validates, simulates, and measures the result against buy-and-hold over the same bars. */
@@ -283,14 +291,14 @@ export function runBacktest(bars: BacktestBars, signals: BacktestSignals, overri
   const n = timestamps.length;
   const equity = new Float64Array(n);
   const position = new Int8Array(n);
-  const log = createTradeLog();
-  const { feesPaid, tradedNotional, exposedBars } = simulate(bars, signals.signals, signals.confidence, settings, equity, position, log);
+  const totals = simulate(bars, signals.signals, signals.confidence, settings, equity, position, null);
+  const { feesPaid, tradedNotional, exposedBars } = totals;
 
   const periodsPerYear = settings.periodsPerYear ?? measuredPeriodsPerYear(timestamps) ?? 1;
   const meanEquity = mean(equity);
   const metrics: BacktestMetrics = {
     ...returnRiskMetrics(timestamps, equity, periodsPerYear),
-    ...tradeMetrics(log),
+    ...tradeMetrics(totals),
     periodsPerYear,
     exposure: exposedBars / n,
     turnover: meanEquity > 0 ? tradedNotional / meanEquity : null,
@@ -301,9 +309,14 @@ export function runBacktest(bars: BacktestBars, signals: BacktestSignals, overri
   return {
     equity,
     position,
-    // Built on first read (see trade-log.ts); an enumerable getter, so spreading and JSON.stringify still see it.
+    // Built on first read by replaying the (pure, deterministic) simulation with a trade log; see trade-log.ts. An
+    // enumerable getter, so spreading and JSON.stringify still see it.
     get trades(): Trade[] {
-      trades ??= tradesOf(log, timestamps);
+      if (trades === undefined) {
+        const log = createTradeLog();
+        simulate(bars, signals.signals, signals.confidence, settings, new Float64Array(n), new Int8Array(n), log);
+        trades = tradesOf(log, timestamps);
+      }
       return trades;
     },
     metrics,

@@ -29,12 +29,17 @@ export interface ReturnRiskMetrics {
 
 export type BenchmarkMetrics = ReturnRiskMetrics;
 
-/** What the trade figures are computed from: the first `count` entries of each column, one per trade. */
-export interface TradeOutcomes {
+/** What the trade figures are computed from: sums over the trades, kept by the engine as it closes each one. */
+export interface TradeTotals {
   readonly count: number;
-  readonly pnl: Float64Array;
-  readonly returnPct: Float64Array;
-  readonly barsHeld: Int32Array;
+  /** Trades with pnl > 0. */
+  readonly wins: number;
+  /** Sum of the positive pnl. */
+  readonly grossProfit: number;
+  /** Minus the sum of the negative pnl (a positive number). */
+  readonly grossLoss: number;
+  readonly returnSum: number;
+  readonly barsHeldSum: number;
 }
 
 export interface TradeMetrics {
@@ -102,8 +107,9 @@ export function returnRiskMetrics(timestamps: Float64Array, equity: Float64Array
   for (let i = 1; i < n; i++) {
     const r = equity[i] / equity[i - 1] - 1;
     const d = r - mean;
-    // Math.min rather than a branch: the sign of a return is a coin flip the CPU cannot predict.
-    const loss = Math.min(r, 0);
+    // min(r, 0) without a branch (the sign of a return is a coin flip the CPU cannot predict) and without Math.min,
+    // whose -0/NaN handling makes it several times slower here; exact, since r - |r| is 2r or 0.
+    const loss = (r - Math.abs(r)) * 0.5;
     squares += d * d;
     downside += loss * loss;
   }
@@ -142,30 +148,14 @@ export function drawdown(equity: Float64Array): { maxDrawdown: number; maxDrawdo
   return { maxDrawdown, maxDrawdownBars };
 }
 
-export function tradeMetrics(trades: TradeOutcomes): TradeMetrics {
-  const { count, pnl, returnPct, barsHeld } = trades;
-  let wins = 0;
-  let grossProfit = 0;
-  let grossLoss = 0;
-  let returns = 0;
-  let bars = 0;
-  for (let k = 0; k < count; k++) {
-    const result = pnl[k];
-    if (result > 0) {
-      wins++;
-      grossProfit += result;
-    } else if (result < 0) {
-      grossLoss -= result;
-    }
-    returns += returnPct[k];
-    bars += barsHeld[k];
-  }
+export function tradeMetrics(totals: TradeTotals): TradeMetrics {
+  const { count, wins, grossProfit, grossLoss, returnSum, barsHeldSum } = totals;
   return {
     trades: count,
     winRate: count > 0 ? wins / count : null,
     profitFactor: grossLoss > 0 ? grossProfit / grossLoss : null,
-    averageTradeReturn: count > 0 ? returns / count : null,
-    averageBarsHeld: count > 0 ? bars / count : null,
+    averageTradeReturn: count > 0 ? returnSum / count : null,
+    averageBarsHeld: count > 0 ? barsHeldSum / count : null,
   };
 }
 
