@@ -8,7 +8,6 @@ import { LABEL_BUY, LABEL_HOLD, LABEL_SELL } from '../labels/label-classes.js';
 import { createTradeLog, recordTrade, tradesOf, type TradeLog } from './trade-log.js';
 import {
   buyAndHoldEquity,
-  mean,
   measuredPeriodsPerYear,
   returnRiskMetrics,
   tradeMetrics,
@@ -174,6 +173,7 @@ function firstBadBar(timestamps: Float64Array, open: Float64Array, close: Float6
 
 /** What the simulation adds up besides its output arrays. */
 interface SimulationTotals extends TradeTotals {
+  equitySum: number;
   feesPaid: number;
   tradedNotional: number;
   exposedBars: number;
@@ -212,6 +212,7 @@ function simulate(
   let feesPaid = 0;
   let tradedNotional = 0;
   let exposedBars = 0;
+  let equitySum = 0;
   let count = 0;
   let wins = 0;
   let grossProfit = 0;
@@ -254,7 +255,10 @@ function simulate(
       if (log !== null) recordTrade(log, held, entryIndex, exitIndex, entryPrice, exitPrice, pnl, returnPct, entryFee + exitFee, barsHeld, atEnd);
       units = 0;
       held = 0;
-      if (atEnd) equity[n - 1] = cash;
+      if (atEnd) {
+        equitySum += cash - equity[n - 1];
+        equity[n - 1] = cash;
+      }
     }
     if (atEnd) break;
     // Equity is all cash here; a ruined account (equity ≤ 0) opens nothing more.
@@ -275,12 +279,14 @@ function simulate(
     }
     position[i] = held;
     if (held !== 0) exposedBars++;
-    equity[i] = cash + units * close[i];
+    const value = cash + units * close[i];
+    equity[i] = value;
+    equitySum += value;
 
     const code = filtered && confidences[i] < threshold ? LABEL_HOLD : codes[i];
     target = code === LABEL_BUY ? 1 : code === LABEL_SELL ? shortSide : held;
   }
-  return { feesPaid, tradedNotional, exposedBars, count, wins, grossProfit, grossLoss, returnSum, barsHeldSum };
+  return { equitySum, feesPaid, tradedNotional, exposedBars, count, wins, grossProfit, grossLoss, returnSum, barsHeldSum };
 }
 
 /** Runs one backtest: validates, simulates, and measures the result against buy-and-hold over the same bars. */
@@ -292,10 +298,10 @@ export function runBacktest(bars: BacktestBars, signals: BacktestSignals, overri
   const equity = new Float64Array(n);
   const position = new Int8Array(n);
   const totals = simulate(bars, signals.signals, signals.confidence, settings, equity, position, null);
-  const { feesPaid, tradedNotional, exposedBars } = totals;
+  const { equitySum, feesPaid, tradedNotional, exposedBars } = totals;
 
   const periodsPerYear = settings.periodsPerYear ?? measuredPeriodsPerYear(timestamps) ?? 1;
-  const meanEquity = mean(equity);
+  const meanEquity = equitySum / n;
   const metrics: BacktestMetrics = {
     ...returnRiskMetrics(timestamps, equity, periodsPerYear),
     ...tradeMetrics(totals),
