@@ -103,10 +103,17 @@ function invalid(message: string, details: Record<string, unknown>): never {
 
 /** Defaults filled in and every range checked; VALIDATION_FAILED names the setting. */
 export function resolveBacktestSettings(overrides: Partial<BacktestSettings> = {}): BacktestSettings {
-  const settings: BacktestSettings = { ...DEFAULT_BACKTEST_SETTINGS };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value !== undefined) (settings as unknown as Record<string, unknown>)[key] = value;
-  }
+  // Only the known settings are taken (an object with more in it, such as a whole request, passes nothing else on).
+  const defaults = DEFAULT_BACKTEST_SETTINGS;
+  const settings: BacktestSettings = {
+    mode: overrides.mode ?? defaults.mode,
+    feeBps: overrides.feeBps ?? defaults.feeBps,
+    slippageBps: overrides.slippageBps ?? defaults.slippageBps,
+    confidenceThreshold: overrides.confidenceThreshold ?? defaults.confidenceThreshold,
+    positionFraction: overrides.positionFraction ?? defaults.positionFraction,
+    initialCapital: overrides.initialCapital ?? defaults.initialCapital,
+  };
+  if (overrides.periodsPerYear !== undefined) settings.periodsPerYear = overrides.periodsPerYear;
   const { mode, feeBps, slippageBps, confidenceThreshold, positionFraction, initialCapital, periodsPerYear } = settings;
   if (mode !== 'longOnly' && mode !== 'longShort') invalid(`backtest mode must be 'longOnly' or 'longShort', got '${String(mode)}'`, { mode });
   for (const [name, bps] of [

@@ -134,9 +134,11 @@ describe('runBacktest rules (hand-computed)', () => {
     expect(result.trades[0].returnPct).toBeCloseTo(0.2, 12);
   });
 
-  it('should use the defaults for settings not given and report them', () => {
-    const result = runBacktest(bars([10, 11]), signals(H, H), { feeBps: 2 });
+  it('should use the defaults for settings not given and report only the settings', () => {
+    const result = runBacktest(bars([10, 11]), signals(H, H), { feeBps: 2, slippageBps: undefined });
     expect(result.settings).toEqual({ ...DEFAULT_BACKTEST_SETTINGS, feeBps: 2 });
+    const withExtra = { periodsPerYear: 12, symbol: 'EURUSD' };
+    expect(runBacktest(bars([10, 11]), signals(H, H), withExtra).settings).toEqual({ ...DEFAULT_BACKTEST_SETTINGS, periodsPerYear: 12 });
   });
 
   it('should measure buy-and-hold from the first possible fill: bar 1 open, no costs', () => {
