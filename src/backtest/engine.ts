@@ -5,15 +5,15 @@
  */
 import { KtrdrError } from '../errors.js';
 import { LABEL_BUY, LABEL_HOLD, LABEL_SELL } from '../labels/label-classes.js';
-import { createTradeLog, growTradeLog, tradesOf, type TradeLog } from './trade-log.js';
+import { createTradeLog, recordTrade, tradesOf, type TradeLog } from './trade-log.js';
 import {
   buyAndHoldEquity,
-  mean,
   measuredPeriodsPerYear,
   returnRiskMetrics,
   tradeMetrics,
   type BacktestMetrics,
   type BenchmarkMetrics,
+  type TradeTotals,
 } from './metrics.js';
 
 export type { BacktestMetrics, BenchmarkMetrics } from './metrics.js';
@@ -103,10 +103,17 @@ function invalid(message: string, details: Record<string, unknown>): never {
 
 /** Defaults filled in and every range checked; VALIDATION_FAILED names the setting. */
 export function resolveBacktestSettings(overrides: Partial<BacktestSettings> = {}): BacktestSettings {
-  const settings: BacktestSettings = { ...DEFAULT_BACKTEST_SETTINGS };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value !== undefined) (settings as unknown as Record<string, unknown>)[key] = value;
-  }
+  // Only the known settings are taken (an object with more in it, such as a whole request, passes nothing else on).
+  const defaults = DEFAULT_BACKTEST_SETTINGS;
+  const settings: BacktestSettings = {
+    mode: overrides.mode ?? defaults.mode,
+    feeBps: overrides.feeBps ?? defaults.feeBps,
+    slippageBps: overrides.slippageBps ?? defaults.slippageBps,
+    confidenceThreshold: overrides.confidenceThreshold ?? defaults.confidenceThreshold,
+    positionFraction: overrides.positionFraction ?? defaults.positionFraction,
+    initialCapital: overrides.initialCapital ?? defaults.initialCapital,
+  };
+  if (overrides.periodsPerYear !== undefined) settings.periodsPerYear = overrides.periodsPerYear;
   const { mode, feeBps, slippageBps, confidenceThreshold, positionFraction, initialCapital, periodsPerYear } = settings;
   if (mode !== 'longOnly' && mode !== 'longShort') invalid(`backtest mode must be 'longOnly' or 'longShort', got '${String(mode)}'`, { mode });
   for (const [name, bps] of [
@@ -139,18 +146,41 @@ function validateInputs(bars: BacktestBars, signals: BacktestSignals, settings: 
   }
   const { timestamps, open, close } = bars;
   const codes = signals.signals;
-  for (let i = 0; i < n; i++) {
-    // Written so that NaN fails every check.
-    if (!(open[i] > 0 && open[i] < Infinity && close[i] > 0 && close[i] < Infinity)) {
+  // A branch-free scan first (several times faster than checking and reporting bar by bar); only a bad input pays for
+  // the second scan that finds and names the first bad bar.
+  if (firstBadBar(timestamps, open, close, codes, true) >= 0) {
+    const i = firstBadBar(timestamps, open, close, codes, false);
+    if (!isPrice(open[i]) || !isPrice(close[i])) {
       invalid(`bar ${i} has a price that is not a positive number (open ${open[i]}, close ${close[i]})`, { index: i });
     }
-    if (i > 0 && !(timestamps[i] > timestamps[i - 1])) invalid(`bar timestamps must increase strictly, but bar ${i} does not`, { index: i });
     if (codes[i] > LABEL_SELL) invalid(`signal ${codes[i]} at bar ${i} is not a class index (0 BUY, 1 HOLD, 2 SELL)`, { index: i });
+    invalid(`bar timestamps must increase strictly, but bar ${i} does not`, { index: i });
   }
 }
 
+/** Written so that NaN fails. */
+function isPrice(value: number): boolean {
+  return value > 0 && value < Infinity;
+}
+
+/** Index of the first bar with a bad price, timestamp or signal, or -1; with `any`, 0 for "some bar is bad". */
+function firstBadBar(timestamps: Float64Array, open: Float64Array, close: Float64Array, codes: Uint8Array, any: boolean): number {
+  let bad = 0;
+  let previous = -Infinity;
+  for (let i = 0; i < timestamps.length; i++) {
+    const time = timestamps[i];
+    const a = open[i];
+    const b = close[i];
+    bad |= a > 0 && a < Infinity && b > 0 && b < Infinity && time > previous && codes[i] <= LABEL_SELL ? 0 : 1;
+    previous = time;
+    if (bad !== 0 && !any) return i;
+  }
+  return bad !== 0 ? 0 : -1;
+}
+
 /** What the simulation adds up besides its output arrays. */
-interface SimulationTotals {
+interface SimulationTotals extends TradeTotals {
+  equitySum: number;
   feesPaid: number;
   tradedNotional: number;
   exposedBars: number;
@@ -160,7 +190,8 @@ interface SimulationTotals {
  * The bar loop, kept in a function of its own so the JIT optimises it whole (a long loop inside a function that also
  * does set-up and metrics is compiled on-stack and deoptimised on every code path the loop had not reached yet).
  * Position state is a signed number of units plus cash; a fill trades units at the slipped price and pays the fee from
- * cash, and equity is cash + units × close. Allocates nothing per bar or per trade.
+ * cash, and equity is cash + units × close. Allocates nothing per bar or per trade: trades are summed into scalars, and
+ * written to `log` only when one is given (the replay behind `result.trades`).
  */
 function simulate(
   bars: BacktestBars,
@@ -169,7 +200,7 @@ function simulate(
   settings: BacktestSettings,
   equity: Float64Array,
   position: Int8Array,
-  log: TradeLog,
+  log: TradeLog | null,
 ): SimulationTotals {
   const { timestamps, open, close } = bars;
   const n = timestamps.length;
@@ -188,6 +219,13 @@ function simulate(
   let feesPaid = 0;
   let tradedNotional = 0;
   let exposedBars = 0;
+  let equitySum = 0;
+  let count = 0;
+  let wins = 0;
+  let grossProfit = 0;
+  let grossLoss = 0;
+  let returnSum = 0;
+  let barsHeldSum = 0;
   // The open trade, kept in scalars so the loop allocates nothing per bar.
   let entryIndex = 0;
   let entryPrice = 0;
@@ -209,22 +247,25 @@ function simulate(
       feesPaid += exitFee;
       tradedNotional += notional;
       const pnl = cash - entryCash;
-      if (log.count === log.side.length) growTradeLog(log);
-      const k = log.count++;
-      log.side[k] = held;
-      log.entryIndex[k] = entryIndex;
-      log.exitIndex[k] = exitIndex;
-      log.entryPrice[k] = entryPrice;
-      log.exitPrice[k] = exitPrice;
-      log.pnl[k] = pnl;
-      log.returnPct[k] = pnl / entryCapital;
-      log.fees[k] = entryFee + exitFee;
+      const returnPct = pnl / entryCapital;
       // The exit bar itself is held only when the trade is closed at its close rather than its open.
-      log.barsHeld[k] = exitIndex - entryIndex + (atEnd ? 1 : 0);
-      log.lastOpenAtEnd = atEnd;
+      const barsHeld = exitIndex - entryIndex + (atEnd ? 1 : 0);
+      count++;
+      if (pnl > 0) {
+        wins++;
+        grossProfit += pnl;
+      } else if (pnl < 0) {
+        grossLoss -= pnl;
+      }
+      returnSum += returnPct;
+      barsHeldSum += barsHeld;
+      if (log !== null) recordTrade(log, held, entryIndex, exitIndex, entryPrice, exitPrice, pnl, returnPct, entryFee + exitFee, barsHeld, atEnd);
       units = 0;
       held = 0;
-      if (atEnd) equity[n - 1] = cash;
+      if (atEnd) {
+        equitySum += cash - equity[n - 1];
+        equity[n - 1] = cash;
+      }
     }
     if (atEnd) break;
     // Equity is all cash here; a ruined account (equity ≤ 0) opens nothing more.
@@ -245,12 +286,14 @@ function simulate(
     }
     position[i] = held;
     if (held !== 0) exposedBars++;
-    equity[i] = cash + units * close[i];
+    const value = cash + units * close[i];
+    equity[i] = value;
+    equitySum += value;
 
     const code = filtered && confidences[i] < threshold ? LABEL_HOLD : codes[i];
     target = code === LABEL_BUY ? 1 : code === LABEL_SELL ? shortSide : held;
   }
-  return { feesPaid, tradedNotional, exposedBars };
+  return { equitySum, feesPaid, tradedNotional, exposedBars, count, wins, grossProfit, grossLoss, returnSum, barsHeldSum };
 }
 
 /** Runs one backtest: validates, simulates, and measures the result against buy-and-hold over the same bars. */
@@ -261,14 +304,14 @@ export function runBacktest(bars: BacktestBars, signals: BacktestSignals, overri
   const n = timestamps.length;
   const equity = new Float64Array(n);
   const position = new Int8Array(n);
-  const log = createTradeLog();
-  const { feesPaid, tradedNotional, exposedBars } = simulate(bars, signals.signals, signals.confidence, settings, equity, position, log);
+  const totals = simulate(bars, signals.signals, signals.confidence, settings, equity, position, null);
+  const { equitySum, feesPaid, tradedNotional, exposedBars } = totals;
 
   const periodsPerYear = settings.periodsPerYear ?? measuredPeriodsPerYear(timestamps) ?? 1;
-  const meanEquity = mean(equity);
+  const meanEquity = equitySum / n;
   const metrics: BacktestMetrics = {
     ...returnRiskMetrics(timestamps, equity, periodsPerYear),
-    ...tradeMetrics(log),
+    ...tradeMetrics(totals),
     periodsPerYear,
     exposure: exposedBars / n,
     turnover: meanEquity > 0 ? tradedNotional / meanEquity : null,
@@ -279,9 +322,14 @@ export function runBacktest(bars: BacktestBars, signals: BacktestSignals, overri
   return {
     equity,
     position,
-    // Built on first read (see trade-log.ts); an enumerable getter, so spreading and JSON.stringify still see it.
+    // Built on first read by replaying the (pure, deterministic) simulation with a trade log; see trade-log.ts. An
+    // enumerable getter, so spreading and JSON.stringify still see it.
     get trades(): Trade[] {
-      trades ??= tradesOf(log, timestamps);
+      if (trades === undefined) {
+        const log = createTradeLog();
+        simulate(bars, signals.signals, signals.confidence, settings, new Float64Array(n), new Int8Array(n), log);
+        trades = tradesOf(log, timestamps);
+      }
       return trades;
     },
     metrics,

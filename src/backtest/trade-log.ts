@@ -1,8 +1,8 @@
 /**
- * Trades recorded column-wise while the bar loop runs. A random signal series over a million bars makes hundreds of
- * thousands of trades; as objects they would cost more (allocation, then garbage-collector copying) than the whole
- * simulation, so the engine keeps columns, computes the trade metrics from them, and builds `Trade` objects only when
- * someone reads them.
+ * The trade list, recorded column-wise. A random signal series over a million bars makes hundreds of thousands of
+ * trades; recording them costs more than the whole simulation (as objects: allocation and garbage-collector copying;
+ * as columns, still about three times the bar loop), so the engine sums the trade metrics in scalars and records the
+ * list only when `result.trades` is read, by replaying the simulation with a log.
  */
 import type { Trade } from './engine.js';
 
@@ -44,8 +44,35 @@ function grown<T extends Int8Array | Int32Array | Float64Array>(array: T, make: 
   return next;
 }
 
+export function recordTrade(
+  log: TradeLog,
+  side: number,
+  entryIndex: number,
+  exitIndex: number,
+  entryPrice: number,
+  exitPrice: number,
+  pnl: number,
+  returnPct: number,
+  fees: number,
+  barsHeld: number,
+  openAtEnd: boolean,
+): void {
+  if (log.count === log.side.length) growTradeLog(log);
+  const k = log.count++;
+  log.side[k] = side;
+  log.entryIndex[k] = entryIndex;
+  log.exitIndex[k] = exitIndex;
+  log.entryPrice[k] = entryPrice;
+  log.exitPrice[k] = exitPrice;
+  log.pnl[k] = pnl;
+  log.returnPct[k] = returnPct;
+  log.fees[k] = fees;
+  log.barsHeld[k] = barsHeld;
+  log.lastOpenAtEnd = openAtEnd;
+}
+
 /** Doubles every column; called by the engine when `count` reaches the capacity. */
-export function growTradeLog(log: TradeLog): void {
+function growTradeLog(log: TradeLog): void {
   log.side = grown(log.side, (length) => new Int8Array(length));
   log.entryIndex = grown(log.entryIndex, (length) => new Int32Array(length));
   log.exitIndex = grown(log.exitIndex, (length) => new Int32Array(length));

@@ -134,9 +134,11 @@ describe('runBacktest rules (hand-computed)', () => {
     expect(result.trades[0].returnPct).toBeCloseTo(0.2, 12);
   });
 
-  it('should use the defaults for settings not given and report them', () => {
-    const result = runBacktest(bars([10, 11]), signals(H, H), { feeBps: 2 });
+  it('should use the defaults for settings not given and report only the settings', () => {
+    const result = runBacktest(bars([10, 11]), signals(H, H), { feeBps: 2, slippageBps: undefined });
     expect(result.settings).toEqual({ ...DEFAULT_BACKTEST_SETTINGS, feeBps: 2 });
+    const withExtra = { periodsPerYear: 12, symbol: 'EURUSD' };
+    expect(runBacktest(bars([10, 11]), signals(H, H), withExtra).settings).toEqual({ ...DEFAULT_BACKTEST_SETTINGS, periodsPerYear: 12 });
   });
 
   it('should measure buy-and-hold from the first possible fill: bar 1 open, no costs', () => {
@@ -320,5 +322,40 @@ describe('runBacktest has no look-ahead', () => {
       const after = runCase(changed).equity;
       expect([...after.subarray(0, t + 1)], `run ${run}, t ${t}`).toEqual([...before.subarray(0, t + 1)]);
     }
+  });
+});
+
+describe('runBacktest trade figures', () => {
+  it('should agree with the trade list it reports', () => {
+    const random = new SeededRandom(5);
+    for (let run = 0; run < 50; run++) {
+      const c = randomCase(random);
+      const result = runCase(c);
+      const { trades, metrics } = result;
+      expect(metrics.trades).toBe(trades.length);
+      if (trades.length === 0) continue;
+      const pnl = trades.map((trade) => trade.pnl);
+      const losses = -pnl.filter((value) => value < 0).reduce((a, b) => a + b, 0);
+      expect(metrics.winRate).toBeCloseTo(pnl.filter((value) => value > 0).length / trades.length, 12);
+      expect(metrics.profitFactor).toBe(losses > 0 ? metrics.profitFactor : null);
+      if (losses > 0) expect(metrics.profitFactor).toBeCloseTo(pnl.filter((value) => value > 0).reduce((a, b) => a + b, 0) / losses, 9);
+      expect(metrics.averageTradeReturn).toBeCloseTo(trades.reduce((sum, trade) => sum + trade.returnPct, 0) / trades.length, 12);
+      expect(metrics.feesPaid).toBeCloseTo(
+        trades.reduce((sum, trade) => sum + trade.fees, 0),
+        12,
+      );
+      // Every held bar belongs to exactly one trade.
+      const held = result.position.reduce((sum, side) => sum + (side !== 0 ? 1 : 0), 0);
+      expect(trades.reduce((sum, trade) => sum + trade.barsHeld, 0)).toBe(held);
+      expect(metrics.exposure).toBeCloseTo(held / c.open.length, 12);
+      expect(trades.filter((trade) => trade.openAtEnd).length).toBe(result.position[c.open.length - 1] !== 0 ? 1 : 0);
+    }
+  });
+
+  it('should serialise trades like a plain property', () => {
+    const result = runBacktest(bars([10, 11, 12]), signals(B, H, H));
+    const json = JSON.parse(JSON.stringify(result)) as { trades: unknown[] };
+    expect(json.trades).toHaveLength(1);
+    expect({ ...result }.trades).toBe(result.trades);
   });
 });

@@ -65,12 +65,8 @@ describe('drawdown', () => {
 
 describe('tradeMetrics', () => {
   it('should compute win rate, profit factor and averages from the trades', () => {
-    const m = tradeMetrics({
-      count: 4,
-      pnl: Float64Array.from([0.1, -0.05, 0.2, -0.05]),
-      returnPct: Float64Array.from([0.1, -0.04, 0.2, -0.06]),
-      barsHeld: Int32Array.from([1, 2, 3, 4]),
-    });
+    // Trades with pnl 0.1, -0.05, 0.2, -0.05, returns 0.1, -0.04, 0.2, -0.06 and 1, 2, 3, 4 bars held.
+    const m = tradeMetrics({ count: 4, wins: 2, grossProfit: 0.3, grossLoss: 0.1, returnSum: 0.2, barsHeldSum: 10 });
     expect(m.trades).toBe(4);
     expect(m.winRate).toBe(0.5);
     expect(m.profitFactor).toBeCloseTo(3, 12);
@@ -79,7 +75,7 @@ describe('tradeMetrics', () => {
   });
 
   it('should give a null profit factor when no trade lost', () => {
-    const m = tradeMetrics({ count: 1, pnl: Float64Array.of(1), returnPct: Float64Array.of(1), barsHeld: Int32Array.of(1) });
+    const m = tradeMetrics({ count: 1, wins: 1, grossProfit: 1, grossLoss: 0, returnSum: 1, barsHeldSum: 1 });
     expect(m.profitFactor).toBeNull();
     expect(m.winRate).toBe(1);
   });
