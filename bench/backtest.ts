@@ -7,7 +7,7 @@
  * Target: < 50 ms.
  */
 import { loadavg } from 'node:os';
-import { runBacktest } from '../src/backtest/index.js';
+import { runBacktest } from '../src/backtest/engine.js';
 import { SeededRandom } from '../src/util/random.js';
 import { median, report } from './stats.js';
 

@@ -98,7 +98,15 @@ export async function backtestSignals(data: MarketDataSource, params: SignalsBac
   if (series.timestamps.length < MIN_BARS) {
     throw new KtrdrError('DATA_INSUFFICIENT', `${params.symbol} ${params.timeframe}: ${series.timestamps.length} bar(s) in the range; a backtest needs ${MIN_BARS}`);
   }
-  const signals = alignSignals(series.timestamps, parsed.timestamps, parsed.signals);
+  // A file may cover more than the range tested: only its signals inside the range must stand on bars.
+  const first = series.timestamps[0];
+  const last = series.timestamps[series.timestamps.length - 1];
+  const inside = [...parsed.timestamps.keys()].filter((k) => parsed.timestamps[k] >= first && parsed.timestamps[k] <= last);
+  const signals = alignSignals(
+    series.timestamps,
+    Float64Array.from(inside, (k) => parsed.timestamps[k]),
+    Uint8Array.from(inside, (k) => parsed.signals[k]),
+  );
   const bars: BacktestBars = { timestamps: series.timestamps, open: series.open, close: series.close };
   const result = runBacktest(bars, { signals }, definedOnly(params.settings));
   return { strategy: null, version: null, symbol: params.symbol, timeframe: params.timeframe, bars, result };

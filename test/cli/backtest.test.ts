@@ -85,7 +85,8 @@ describe('ktrdr backtest (real processes)', () => {
 
   it('should backtest a signals file on equal terms', async () => {
     const signals = join(root, 'signals.csv');
-    await writeFile(signals, 'timestamp,signal\n2019-01-02,1\n2019-03-01,-1\n2019-06-03,BUY\n2019-10-01,SELL\n');
+    // Signals outside the tested range (2018, 2020) are outside the test; those inside must stand on bars.
+    await writeFile(signals, 'timestamp,signal\n2018-06-01,BUY\n2019-01-02,1\n2019-03-01,-1\n2019-06-03,BUY\n2019-10-01,SELL\n2020-02-03,1\n');
     const args = [
       'backtest',
       'my_signals',
