@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { HostPool } from '../execution/hosts/host-pool.js';
+import type { BacktestService } from '../trainings/backtest-service.js';
 import type { TrainingService } from '../trainings/training-service.js';
 import { createHttpApp } from '../http/app.js';
 import type { Logger } from '../util/logger.js';
@@ -7,6 +8,7 @@ import { packageVersion } from '../util/package-info.js';
 import { hostAuthGuard, type HostAuthOptions } from './host-auth.js';
 import { buildOpenApiDocument, docsPage } from './openapi.js';
 import { registerRoutes, type AnyRoute } from './route.js';
+import { backtestRoutes } from './routes/backtests.js';
 import { dataRoutes } from './routes/data.js';
 import { healthRoutes } from './routes/health.js';
 import { hostRoutes } from './routes/hosts.js';
@@ -14,6 +16,7 @@ import { modelRoutes } from './routes/models.js';
 import { operationRoutes } from './routes/operations.js';
 import { strategyRoutes } from './routes/strategies.js';
 import { trainingRoutes } from './routes/trainings.js';
+import type { BacktestResults } from './services/backtest-results.js';
 import type { DataFiles } from './services/data-files.js';
 import type { HealthReporter } from './services/health.js';
 import type { ModelCatalog } from './services/model-catalog.js';
@@ -28,6 +31,9 @@ export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 /** The services the HTTP layer calls; built by `createBackend` (or by a test, with real parts in a temp dir). */
 export interface AppDeps {
   readonly training: TrainingService;
+  /** Backtests of stored models as operations, and their results. */
+  readonly backtests: BacktestService;
+  readonly backtestResults: BacktestResults;
   readonly operations: OperationQueries;
   readonly strategies: StrategyCatalog;
   readonly models: ModelCatalog;
@@ -68,6 +74,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...healthRoutes(deps.health),
     ...trainingRoutes(deps.training, hostGuard),
     ...operationRoutes(deps.operations, deps.training, streams),
+    ...backtestRoutes(deps.backtests, deps.backtestResults),
     ...strategyRoutes(deps.strategies),
     ...modelRoutes(deps.models),
     ...hostRoutes(deps.hosts, hostGuard),

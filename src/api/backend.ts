@@ -8,6 +8,7 @@ import { HostPool } from '../execution/hosts/host-pool.js';
 import { HostRegistry } from '../execution/hosts/host-registry.js';
 import { hostSettingsFromEnv, type HostSettings } from '../execution/hosts/host-settings.js';
 import { LocalExecutor } from '../execution/local/local-executor.js';
+import { BacktestService } from '../trainings/backtest-service.js';
 import { TrainingService } from '../trainings/training-service.js';
 import { listenOrExplain } from '../http/app.js';
 import { FileModelStore } from '../models/model-store.js';
@@ -17,6 +18,7 @@ import { FileDigests } from '../util/file-digests.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { buildApp } from './app.js';
 import { acquireHomeLock } from './home-lock.js';
+import { BacktestResults } from './services/backtest-results.js';
 import { DataFiles } from './services/data-files.js';
 import { HealthReporter } from './services/health.js';
 import { ModelCatalog } from './services/model-catalog.js';
@@ -40,6 +42,7 @@ export interface BackendOptions {
 export interface Backend {
   readonly app: FastifyInstance;
   readonly training: TrainingService;
+  readonly backtests: BacktestService;
   /** Operations a previous process left unfinished, failed as INTERRUPTED at start-up. */
   readonly interrupted: readonly Operation[];
   /** Runs a previous process left on training hosts, followed again from start-up. */
@@ -99,9 +102,20 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       keptModelRetryMs: options.keptModelRetryMs ?? saveRetryMsFromEnv(),
       logger,
     });
+    const backtests = new BacktestService({
+      operations,
+      models,
+      modelsDir: settings.modelsDir,
+      dataDir: settings.dataDir,
+      resultsDir: join(settings.homeDir, 'backtests'),
+      logger,
+    });
+    // Backtests left running by a killed server are local runs: failed as INTERRUPTED here, with the trainings.
     const { interrupted, reattached } = await training.resumeAfterRestart();
     const app = buildApp({
       training,
+      backtests,
+      backtestResults: new BacktestResults(operations, (id) => backtests.resultDir(id)),
       operations: new OperationQueries(operations),
       strategies: new StrategyCatalog({ strategiesDir: settings.strategiesDir, operations, models }),
       models: new ModelCatalog(models, data),
@@ -120,10 +134,11 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     const close = async (): Promise<void> => {
       await app.close();
       await training.close();
+      await backtests.close();
       await operations.close();
       releaseHome();
     };
-    return { app, training, interrupted, reattached, hosts, close: () => (closing ??= close()) };
+    return { app, training, backtests, interrupted, reattached, hosts, close: () => (closing ??= close()) };
   } catch (error) {
     await operations.close();
     releaseHome();

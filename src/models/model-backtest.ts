@@ -4,6 +4,7 @@ import { filterRange, resolveRange } from '../data/range.js';
 import type { MarketDataSource } from '../data/repository.js';
 import { formatTimestamp } from '../data/timestamp.js';
 import { KtrdrError } from '../errors.js';
+import { benchmarkToWire, metricsToWire, settingsToWire, type BacktestMetricsWire, type BenchmarkMetricsWire } from '../backtest/json.js';
 import { runBacktest, type BacktestBars, type BacktestResult, type BacktestSettings } from '../backtest/engine.js';
 import { barsAt } from '../backtest/bars.js';
 import { alignSignals, parseSignalsCsv } from '../backtest/signals-csv.js';
@@ -38,6 +39,14 @@ export interface BacktestRun {
   readonly result: BacktestResult;
 }
 
+/** The phases of `backtestModel` after the model is loaded, announced as each begins (progress reporting). */
+export type ModelBacktestPhase = 'features' | 'backtest';
+
+export interface ModelBacktestHooks {
+  /** Called as a phase begins; `bars` is the number of bars traded once known. */
+  onPhase?(phase: ModelBacktestPhase, info: { readonly bars?: number }): void;
+}
+
 /** Fewest bars a backtest needs: one to signal on and one to fill at. */
 const MIN_BARS = 2;
 
@@ -46,7 +55,12 @@ const MIN_BARS = 2;
  * `start` warms the indicators up and nothing after `end` is read, so each bar's signal uses only what was known at
  * its close. The strategy's `decisions.confidence_threshold` is the default threshold.
  */
-export async function backtestModel(store: ModelStore, data: MarketDataSource, params: ModelBacktestParams): Promise<BacktestRun> {
+export async function backtestModel(
+  store: ModelStore,
+  data: MarketDataSource,
+  params: ModelBacktestParams,
+  hooks: ModelBacktestHooks = {},
+): Promise<BacktestRun> {
   const stored = await store.load(params.strategy, params.version);
   const { artifact } = stored;
   const base = artifact.features.base_timeframe;
@@ -65,6 +79,7 @@ export async function backtestModel(store: ModelStore, data: MarketDataSource, p
       details: { symbol: params.symbol, timeframe: base, start: params.start ?? null, last_bar: formatTimestamp(lastBar) },
     });
   }
+  hooks.onPhase?.('features', {});
   const classes = classifyWithArtifact(artifact, series);
   const first = classes.timestamps.findIndex((t) => t >= startMs);
   const rows = first < 0 ? 0 : classes.timestamps.length - first;
@@ -77,6 +92,7 @@ export async function backtestModel(store: ModelStore, data: MarketDataSource, p
   const bars = barsAt(baseSeries, classes.barIndex.subarray(first));
   const strategy = parseStrategy(artifact.strategy_yaml, `${artifact.strategy_name} (model snapshot)`);
   const settings = { confidenceThreshold: strategy.decisions.confidenceThreshold ?? 0, ...definedOnly(params.settings) };
+  hooks.onPhase?.('backtest', { bars: rows });
   const result = runBacktest(bars, { signals: classes.signals.subarray(first), confidence: classes.confidence.subarray(first) }, settings);
   return { strategy: params.strategy, version: stored.version, symbol: params.symbol, timeframe: base, bars, result };
 }
@@ -114,4 +130,35 @@ export async function backtestSignals(data: MarketDataSource, params: SignalsBac
 
 function definedOnly(settings: Partial<BacktestSettings> | undefined): Partial<BacktestSettings> {
   return Object.fromEntries(Object.entries(settings ?? {}).filter(([, value]) => value !== undefined));
+}
+
+/** What a backtest ran on and its figures, in the snake_case of `ktrdr backtest --json` and the API. */
+export interface BacktestRunSummary {
+  readonly strategy: string;
+  readonly version: number | null;
+  readonly symbol: string;
+  readonly timeframe: string;
+  readonly first_bar: string;
+  readonly last_bar: string;
+  readonly bars: number;
+  readonly settings: Record<string, unknown>;
+  readonly metrics: BacktestMetricsWire;
+  readonly benchmark: BenchmarkMetricsWire;
+}
+
+/** One wire form for a finished run, so the CLI's JSON and the API's result cannot drift; `label` names a signals file's run. */
+export function backtestRunSummary(run: BacktestRun, label?: string): BacktestRunSummary {
+  const { bars, result } = run;
+  return {
+    strategy: run.strategy ?? label ?? 'signals',
+    version: run.version,
+    symbol: run.symbol,
+    timeframe: run.timeframe,
+    first_bar: formatTimestamp(bars.timestamps[0]),
+    last_bar: formatTimestamp(bars.timestamps[bars.timestamps.length - 1]),
+    bars: bars.timestamps.length,
+    settings: settingsToWire(result.settings),
+    metrics: metricsToWire(result.metrics),
+    benchmark: benchmarkToWire(result.benchmark),
+  };
 }

@@ -17,7 +17,8 @@ export function isTerminal(status: OperationStatus): status is TerminalStatus {
   return (TERMINAL_STATUSES as readonly OperationStatus[]).includes(status);
 }
 
-export const OPERATION_TYPES = ['training'] as const;
+/** A training writes a model version; a backtest runs a stored model on stored bars (`POST /backtests`). */
+export const OPERATION_TYPES = ['training', 'backtest'] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
 
 export const EXECUTION_MODES = ['auto', 'local', 'host'] as const;

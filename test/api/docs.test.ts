@@ -42,12 +42,19 @@ describe('backend API: OpenAPI document and docs page', () => {
         'GET /api/v1/hosts',
         'POST /api/v1/hosts/register',
         'GET /api/v1/data/{symbol}/{timeframe}',
+        'POST /api/v1/backtests',
+        'GET /api/v1/backtests/{id}',
+        'GET /api/v1/backtests/{id}/trades',
+        'GET /api/v1/backtests/{id}/equity',
       ].sort(),
     );
     const start = doc.paths['/api/v1/trainings/start'].post;
     expect(Object.keys(start.responses)).toEqual(expect.arrayContaining(['202', '400', '404', '422', '503', 'default']));
     expect(start.requestBody).toBeDefined();
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Operation', 'ErrorBody', 'StartTrainingRequest', 'Progress']));
+    const backtest = doc.paths['/api/v1/backtests'].post;
+    expect(Object.keys(backtest.responses)).toEqual(expect.arrayContaining(['202', '400', '404']));
+    expect(Object.keys(doc.paths['/api/v1/backtests/{id}'].get.responses)).toEqual(expect.arrayContaining(['200', '404', '409']));
     // Every $ref points at a schema that exists.
     const refs = [...result.text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]);
     expect(refs.length).toBeGreaterThan(0);

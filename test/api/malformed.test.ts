@@ -64,7 +64,7 @@ const CASES: Malformed[] = [
   get('limit too big', '/operations?limit=100000', 400),
   get('limit twice', '/operations?limit=1&limit=2', 400),
   get('status unknown', '/operations?status=bogus', 400),
-  get('type unknown', '/operations?type=backtest', 400),
+  get('type unknown', '/operations?type=no_such_type', 400),
   get('cursor garbage', '/operations?cursor=garbage', 400),
   get('unknown query key', '/operations?sort=asc', 400),
   get('strategy filter path trick', '/operations?strategy=..%2Fx', 400),

@@ -2,11 +2,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { BacktestSettings } from '../../backtest/engine.js';
 import { loadSettings } from '../../config/settings.js';
-import { BACKTEST_MODES, benchmarkToWire, metricsToWire, modeToWire, settingsToWire } from '../../backtest/json.js';
+import { BACKTEST_MODES, modeToWire } from '../../backtest/json.js';
 import { MarketDataRepository } from '../../data/repository.js';
 import { formatTimestamp } from '../../data/timestamp.js';
 import { KtrdrError } from '../../errors.js';
-import { backtestModel, backtestSignals, type BacktestRun } from '../../models/model-backtest.js';
+import { backtestModel, backtestRunSummary, backtestSignals, type BacktestRun } from '../../models/model-backtest.js';
 import { FileModelStore } from '../../models/model-store.js';
 import { displayPath, integerOption, table } from '../format.js';
 import { withJsonErrors } from '../json-errors.js';
@@ -53,7 +53,7 @@ export function registerBacktestCommand(program: Command): void {
         const run = await runFromOptions(strategy, options);
         if (options.tradesOut) await writeFile(options.tradesOut, tradesCsv(run));
         if (options.equityOut) await writeFile(options.equityOut, equityCsv(run));
-        if (options.json) process.stdout.write(`${JSON.stringify(backtestJson(strategy, run))}\n`);
+        if (options.json) process.stdout.write(`${JSON.stringify(backtestRunSummary(run, strategy))}\n`);
         else process.stdout.write(summaryText(run, options));
       }),
     );
@@ -104,22 +104,6 @@ function numberOption(option: string, value: string | undefined): number | undef
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n)) throw new KtrdrError('VALIDATION_FAILED', `${option} must be a number, got '${value}'`);
   return n;
-}
-
-function backtestJson(label: string, run: BacktestRun): Record<string, unknown> {
-  const { bars, result } = run;
-  return {
-    strategy: run.strategy ?? label,
-    version: run.version,
-    symbol: run.symbol,
-    timeframe: run.timeframe,
-    first_bar: formatTimestamp(bars.timestamps[0]),
-    last_bar: formatTimestamp(bars.timestamps[bars.timestamps.length - 1]),
-    bars: bars.timestamps.length,
-    settings: settingsToWire(result.settings),
-    metrics: metricsToWire(result.metrics),
-    benchmark: benchmarkToWire(result.benchmark),
-  };
 }
 
 const pct = (value: number | null): string => (value === null ? '-' : `${(value * 100).toFixed(2)}%`);
