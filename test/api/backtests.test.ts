@@ -150,6 +150,9 @@ describe('backend API: backtests as operations', () => {
     expect(done).toMatchObject({ status: 'failed', error: { code: 'DATA_EMPTY_RANGE' }, result: null });
     expect(errorCode(await server.http('GET', `/api/v1/backtests/${id}`))).toBe('RESULT_NOT_READY');
     expect(errorCode(await server.http('GET', `/api/v1/backtests/${id}/equity`))).toBe('RESULT_NOT_READY');
+    // A failed backtest says nothing about the strategy's training: it stays trained.
+    const strategy = (await server.http('GET', '/api/v1/strategies/bt_tiny')).body as { training_status: string };
+    expect(strategy.training_status).toBe('trained');
   });
 
   it('answers OPERATION_NOT_FOUND for an unknown id and for an operation that is not a backtest', async () => {

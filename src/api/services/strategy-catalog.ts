@@ -63,8 +63,9 @@ export class StrategyCatalog {
     const modelName = strategy.name;
     const { operations, models } = this.deps;
     const [inProgress, lastFinished, versions] = await Promise.all([
-      operations.list({ strategy: modelName, status: UNFINISHED_STATUSES, limit: 1 }),
-      operations.list({ strategy: modelName, status: ['completed', 'failed'], limit: 1 }),
+      // Training status is about trainings: a backtest of the strategy's model neither trains nor fails it.
+      operations.list({ strategy: modelName, type: 'training', status: UNFINISHED_STATUSES, limit: 1 }),
+      operations.list({ strategy: modelName, type: 'training', status: ['completed', 'failed'], limit: 1 }),
       models.list(modelName),
     ]);
     const latest = versions[versions.length - 1] ?? null;
