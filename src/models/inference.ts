@@ -93,24 +93,45 @@ export interface PredictParams {
   readonly last?: number;
 }
 
+/** What a stored model is run on: its symbol's bars up to `end`, every timeframe its features read. */
+export interface ModelWithSeries {
+  readonly stored: StoredModel;
+  /** The model's base timeframe: the bars it classifies. */
+  readonly base: string;
+  readonly series: Map<string, OhlcvSeries>;
+}
+
+/**
+ * Loads a stored model and the symbol's series its features read, from the beginning up to `end` (indicators need
+ * the history before `start`; nothing after `end` is read). A timeframe other than the model's base is refused, and
+ * malformed dates fail before any data is read. `verb` says what the model does there, for the message.
+ */
+export async function loadModelWithSeries(
+  store: ModelStore,
+  data: MarketDataSource,
+  params: { strategy: string; version?: number; symbol: string; timeframe?: string; start?: string; end?: string },
+  verb: string,
+): Promise<ModelWithSeries> {
+  const stored = await store.load(params.strategy, params.version);
+  const base = stored.artifact.features.base_timeframe;
+  if (params.timeframe !== undefined && params.timeframe !== base) {
+    throw new KtrdrError('VALIDATION_FAILED', `model ${params.strategy} v${stored.version} ${verb} on ${base} bars, not ${params.timeframe}`, {
+      details: { base_timeframe: base },
+    });
+  }
+  resolveRange({ start: params.start, end: params.end });
+  const series = new Map<string, OhlcvSeries>();
+  for (const timeframe of stored.artifact.features.timeframes) series.set(timeframe, await data.load(params.symbol, timeframe, { end: params.end }));
+  return { stored, base, series };
+}
+
 /**
  * Loads a stored model and predicts on a symbol's stored bars. Indicators need history before `start`, so data is
  * loaded from the beginning up to `end` and only the output is cut to [start, end].
  */
 export async function predictFromStore(store: ModelStore, data: MarketDataSource, params: PredictParams): Promise<PredictionSet> {
-  const stored = await store.load(params.strategy, params.version);
+  const { stored, base, series } = await loadModelWithSeries(store, data, params, 'predicts');
   const { artifact } = stored;
-  const base = artifact.features.base_timeframe;
-  if (params.timeframe !== undefined && params.timeframe !== base) {
-    throw new KtrdrError('VALIDATION_FAILED', `model ${params.strategy} v${stored.version} predicts on ${base} bars, not ${params.timeframe}`, {
-      details: { base_timeframe: base },
-    });
-  }
-  resolveRange({ start: params.start, end: params.end }); // malformed dates fail before any data is read
-  const series = new Map<string, OhlcvSeries>();
-  for (const timeframe of artifact.features.timeframes) {
-    series.set(timeframe, await data.load(params.symbol, timeframe, { end: params.end }));
-  }
   const predictions = cutPredictions(predictWithArtifact(artifact, series), params);
   return { strategy: params.strategy, version: stored.version, symbol: params.symbol, timeframe: base, predictions };
 }

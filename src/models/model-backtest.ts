@@ -1,5 +1,4 @@
 import { parseStrategy } from '../config/strategy.js';
-import type { OhlcvSeries } from '../data/ohlcv.js';
 import { filterRange, resolveRange } from '../data/range.js';
 import type { MarketDataSource } from '../data/repository.js';
 import { formatTimestamp } from '../data/timestamp.js';
@@ -8,7 +7,7 @@ import { benchmarkToWire, metricsToWire, settingsToWire, type BacktestMetricsWir
 import { runBacktest, type BacktestBars, type BacktestResult, type BacktestSettings } from '../backtest/engine.js';
 import { barsAt } from '../backtest/bars.js';
 import { alignSignals, parseSignalsCsv } from '../backtest/signals-csv.js';
-import { classifyWithArtifact } from './inference.js';
+import { classifyWithArtifact, loadModelWithSeries } from './inference.js';
 import type { ModelStore } from './model-store.js';
 
 /** What a backtest runs on: a symbol's bars in a date range, at a timeframe. */
@@ -61,17 +60,9 @@ export async function backtestModel(
   params: ModelBacktestParams,
   hooks: ModelBacktestHooks = {},
 ): Promise<BacktestRun> {
-  const stored = await store.load(params.strategy, params.version);
+  const { stored, base, series } = await loadModelWithSeries(store, data, params, 'trades');
   const { artifact } = stored;
-  const base = artifact.features.base_timeframe;
-  if (params.timeframe !== undefined && params.timeframe !== base) {
-    throw new KtrdrError('VALIDATION_FAILED', `model ${params.strategy} v${stored.version} trades on ${base} bars, not ${params.timeframe}`, {
-      details: { base_timeframe: base },
-    });
-  }
   const { startMs } = resolveRange({ start: params.start, end: params.end });
-  const series = new Map<string, OhlcvSeries>();
-  for (const timeframe of artifact.features.timeframes) series.set(timeframe, await data.load(params.symbol, timeframe, { end: params.end }));
   const baseSeries = series.get(base)!;
   const lastBar = baseSeries.timestamps[baseSeries.timestamps.length - 1];
   if (lastBar < startMs) {
