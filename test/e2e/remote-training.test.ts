@@ -75,7 +75,7 @@ describe('training on a host, end to end', () => {
     const localLines = await infoLines(server, local);
     const remoteLines = await infoLines(server, remote.operation_id);
     expect(remoteLines).toEqual(localLines);
-    expect(remoteLines.filter((line) => line.startsWith('Step '))).toHaveLength(11);
+    expect(remoteLines.filter((line) => line.startsWith('Step '))).toHaveLength(12);
     const metrics = OperationMetricsSchema.parse((await server.http('GET', `/api/v1/operations/${remote.operation_id}/metrics`)).body);
     const localMetrics = OperationMetricsSchema.parse((await server.http('GET', `/api/v1/operations/${local}/metrics`)).body);
     const numbers = (m: typeof metrics) => m.epochs.map(({ duration_ms: _ignored, ...rest }) => rest);
