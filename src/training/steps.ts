@@ -26,7 +26,7 @@ export function stepIndex(key: TrainingStepKey): number {
   return TRAINING_STEPS.findIndex((s) => s.key === key);
 }
 
-/** `Step 3/11: Computing indicators` — the exact line written at info level when a step starts. */
+/** `Step 3/12: Computing indicators` — the exact line written at info level when a step starts. */
 export function stepLine(key: TrainingStepKey): string {
   const index = stepIndex(key);
   return `Step ${index + 1}/${TOTAL_STEPS}: ${TRAINING_STEPS[index].title}`;
