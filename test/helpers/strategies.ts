@@ -57,8 +57,11 @@ export async function tempDirs(strategies: Record<string, string>): Promise<Temp
   return { ...dirs, remove: () => rm(root, { recursive: true, force: true }) };
 }
 
-/** Polls until `check` returns a value other than undefined. */
-export async function waitFor<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+/**
+ * Polls until `check` returns a value other than undefined. The default bound is generous: it is there to end a test
+ * that hangs, not to time a run (speed targets live in the benchmarks), and a loaded 2-core machine is slow.
+ */
+export async function waitFor<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 40_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -85,7 +85,7 @@ export async function startTestBackend(strategies: Record<string, string>, optio
     dirs,
     http,
     operation,
-    waitForStatus: (id, statuses, timeoutMs = 15_000) =>
+    waitForStatus: (id, statuses, timeoutMs = 40_000) =>
       waitFor(
         async () => {
           const op = await operation(id);
