@@ -86,7 +86,7 @@ export class BacktestService {
     if (this.closing) throw new KtrdrError('SHUTTING_DOWN', 'the server is shutting down; no new backtests are accepted');
     const job = await this.resolve(params);
     const operation = await this.deps.operations.create({
-      id: newOperationId(this.now()),
+      id: newOperationId(this.now(), 'backtest'),
       type: 'backtest',
       strategy: job.strategy,
       request: {
