@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
 import { KtrdrError, type ErrorCode } from '../errors.js';
+import { defaultAccess, type Access } from './access.js';
 import { parsePart, type Parsed, type Schema } from '../http/parse.js';
 
 export interface RouteInput<P, Q, B> {
@@ -24,6 +25,8 @@ interface RouteBase<P, Q, B> {
   readonly body?: B;
   /** Error codes this route answers with besides VALIDATION_FAILED; for the OpenAPI document. */
   readonly errors?: readonly ErrorCode[];
+  /** Who may call it. @defaultValue `host` with a guard, else `read` for GET and `admin` for anything else */
+  readonly access?: Access;
   /** Runs before the body is read (authentication), so a refused caller cannot make the server parse anything. */
   readonly guard?: (request: FastifyRequest) => void;
   /** Largest body accepted (after decompression), in bytes. @defaultValue the app's limit */
@@ -78,6 +81,7 @@ export function registerRoutes(app: FastifyInstance, prefix: string, routes: rea
     app.route({
       method: route.method,
       url: `${prefix}${route.url}`,
+      config: { access: route.access ?? (guard !== undefined ? 'host' : defaultAccess(route.method)) },
       ...(guard !== undefined ? { onRequest: async (request: FastifyRequest) => guard(request) } : {}),
       ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
       ...(route.gzipBody
