@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HealthSchema } from '../../src/contracts/health.js';
-import { runCliProcess } from '../helpers/cli-process.js';
+import { runCliProcess, startCli } from '../helpers/cli-process.js';
 import { spxStrategy, tempDirs } from '../helpers/strategies.js';
 import { errorCode, startTestBackend, type TestBackend } from '../helpers/test-backend.js';
 
@@ -25,6 +26,29 @@ function withHost(url: string, path: string, host: string): Promise<{ status: nu
     req.on('error', reject);
     req.end();
   });
+}
+
+/** A non-loopback address of this machine: listening there is "beyond loopback" without opening every interface. */
+const LAN_ADDRESS = Object.values(networkInterfaces())
+  .flat()
+  .find((a) => a !== undefined && !a.internal && a.family === 'IPv4')?.address;
+
+/** `ktrdr serve` on `host`; the test stops it as soon as it has what it needs. */
+async function serveOn(host: string, home: string, extra: string[] = []): Promise<{ url: string; output: () => string; stop: () => Promise<void> }> {
+  const run = startCli(['serve', '--host', host, '--port', '0', ...extra], { KTRDR_HOME: home });
+  let output = '';
+  run.child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  run.child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await run.waitFor(/listening on http:\/\/\S+/);
+  const url = /listening on (http:\/\/\S+)/.exec(output)![1];
+  return {
+    url,
+    output: () => output,
+    stop: async () => {
+      run.child.kill('SIGTERM');
+      await run.done;
+    },
+  };
 }
 
 describe('access: API tokens, scopes, Host allowlist, security headers', () => {
@@ -160,4 +184,37 @@ describe('access: API tokens, scopes, Host allowlist, security headers', () => {
       await dirs.remove();
     }
   });
+
+  it.skipIf(LAN_ADDRESS === undefined)(
+    'beyond loopback: --insecure serves open with a warning; otherwise tokens stay required even after the last is revoked',
+    async () => {
+      const dirs = await tempDirs({});
+      try {
+        const open = await serveOn(LAN_ADDRESS!, dirs.home, ['--insecure']);
+        try {
+          expect((await fetch(`${open.url}/api/v1/operations`)).status).toBe(200);
+          const health = HealthSchema.parse(await (await fetch(`${open.url}/api/v1/health`)).json());
+          expect(health.auth?.warning).toContain('--insecure');
+          expect(open.output()).toContain('--insecure');
+        } finally {
+          await open.stop();
+        }
+
+        const admin = await createToken(dirs.home, 'boss', 'admin');
+        const guarded = await serveOn(LAN_ADDRESS!, dirs.home);
+        try {
+          expect((await fetch(`${guarded.url}/api/v1/operations`)).status).toBe(401);
+          expect((await fetch(`${guarded.url}/api/v1/health`)).status).toBe(200);
+          expect((await fetch(`${guarded.url}/api/v1/operations`, { headers: { authorization: `Bearer ${admin}` } })).status).toBe(200);
+          expect((await runCliProcess(['tokens', 'revoke', 'boss'], { KTRDR_HOME: dirs.home })).code).toBe(0);
+          const after = await fetch(`${guarded.url}/api/v1/operations`);
+          expect(after.status).toBe(401);
+        } finally {
+          await guarded.stop();
+        }
+      } finally {
+        await dirs.remove();
+      }
+    },
+  );
 });
