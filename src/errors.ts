@@ -79,6 +79,10 @@ export const ERROR_CODES = {
     description:
       'The request names a Host the server does not answer for (DNS rebinding protection); add it with KTRDR_PUBLIC_URL or KTRDR_ALLOWED_HOSTS.',
   },
+  TOO_MANY_FAILED_LOGINS: {
+    status: 429,
+    description: 'Too many requests with a wrong API token from this client; wait for the `Retry-After` seconds.',
+  },
   TOKEN_NOT_FOUND: { status: 404, description: '`ktrdr tokens revoke` named a token that does not exist.' },
   AUTH_NOT_CONFIGURED: {
     status: 500,

@@ -26,6 +26,8 @@ export interface AccessOptions {
   readonly insecure: boolean;
   /** Host names (beside loopback names and IP literals) requests may name in `Host`: public URL, bound address. */
   readonly allowedHosts: readonly string[];
+  /** Wrong tokens one client may send per window before it is refused with 429. @defaultValue 10 per minute */
+  readonly failedLogins?: { readonly limit: number; readonly windowMs: number };
 }
 
 /** What `/health` says about access, so an operator sees an open server at a glance. */
@@ -61,6 +63,7 @@ export function installAccessControl(app: FastifyInstance, options: AccessOption
   const allowed = new Set(['localhost', hostname().toLowerCase(), ...options.allowedHosts.map((h) => h.toLowerCase())]);
   const alwaysRequired = options.networkBound && !options.insecure;
   const tokensRequired = () => alwaysRequired || options.tokens.any();
+  const failures = new FailedLogins(options.failedLogins ?? { limit: 10, windowMs: 60_000 });
 
   app.addHook('onRequest', async (request, reply) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.raw.setHeader(name, value);
@@ -73,7 +76,17 @@ export function installAccessControl(app: FastifyInstance, options: AccessOption
     const access = request.routeOptions.config?.access ?? defaultAccess(request.method);
     if (access === 'public' || access === 'host' || !tokensRequired()) return;
     const match = /^Bearer (\S+)$/i.exec(request.headers.authorization?.trim() ?? '');
+    // Only wrong tokens count: a request without one guesses nothing.
+    const retryAfter = match === null ? 0 : failures.retryAfterSeconds(request.ip);
+    if (retryAfter > 0) {
+      reply.raw.setHeader('retry-after', String(retryAfter));
+      throw new KtrdrError('TOO_MANY_FAILED_LOGINS', 'too many wrong API tokens from this client', {
+        details: { retry_after_seconds: retryAfter },
+        hint: `wait ${retryAfter} s, then send a valid token`,
+      });
+    }
     const principal = match === null ? null : options.tokens.verify(match[1]);
+    if (principal === null && match !== null) failures.record(request.ip);
     if (principal === null) {
       throw new KtrdrError('UNAUTHORIZED', match === null ? 'an API token is required' : 'unknown or revoked API token', {
         hint: 'send Authorization: Bearer <token> (KTRDR_TOKEN or --token); an admin creates tokens with `ktrdr tokens create` on the server',
@@ -125,4 +138,31 @@ function hostPart(header: string): string {
 function isAllowedHost(header: string, allowed: ReadonlySet<string>): boolean {
   const host = hostPart(header);
   return isIP(host) !== 0 || isLoopbackHost(host) || allowed.has(host);
+}
+
+/** Wrong-token counts per client address, in fixed windows; a client over the limit waits for its window to end. */
+class FailedLogins {
+  private readonly byClient = new Map<string, { start: number; count: number }>();
+
+  constructor(private readonly options: { readonly limit: number; readonly windowMs: number }) {}
+
+  record(client: string, now: number = Date.now()): void {
+    const entry = this.current(client, now) ?? { start: now, count: 0 };
+    entry.count += 1;
+    this.byClient.set(client, entry);
+    // Bounded memory under a spray of addresses: forget finished windows once the map grows.
+    if (this.byClient.size > 10_000)
+      for (const [key, value] of this.byClient) if (now - value.start >= this.options.windowMs) this.byClient.delete(key);
+  }
+
+  retryAfterSeconds(client: string, now: number = Date.now()): number {
+    const entry = this.current(client, now);
+    if (entry === undefined || entry.count < this.options.limit) return 0;
+    return Math.max(1, Math.ceil((entry.start + this.options.windowMs - now) / 1000));
+  }
+
+  private current(client: string, now: number): { start: number; count: number } | undefined {
+    const entry = this.byClient.get(client);
+    return entry !== undefined && now - entry.start < this.options.windowMs ? entry : undefined;
+  }
 }

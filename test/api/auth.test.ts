@@ -217,4 +217,23 @@ describe('access: API tokens, scopes, Host allowlist, security headers', () => {
       }
     },
   );
+
+  it('refuses a client with 429 and Retry-After after 10 wrong tokens in a minute, a valid token too', async () => {
+    const guarded = await startTestBackend({});
+    try {
+      const admin = await createToken(guarded.dirs.home, 'boss', 'admin');
+      for (let i = 0; i < 10; i++) {
+        expect(errorCode(await guarded.http('GET', '/api/v1/operations', { headers: bearer(`${admin}${i}`) }))).toBe('UNAUTHORIZED');
+      }
+      // Requests without a token guess nothing and are not counted.
+      expect(errorCode(await guarded.http('GET', '/api/v1/operations'))).toBe('UNAUTHORIZED');
+      const limited = await guarded.http('GET', '/api/v1/operations', { headers: bearer(admin) });
+      expect(limited.status).toBe(429);
+      expect(errorCode(limited)).toBe('TOO_MANY_FAILED_LOGINS');
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await guarded.http('GET', '/api/v1/health')).status).toBe(200);
+    } finally {
+      await guarded.close();
+    }
+  });
 });
