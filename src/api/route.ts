@@ -75,13 +75,18 @@ export function streamRoute<P extends Part = undefined, Q extends Part = undefin
 
 const NO_QUERY = z.strictObject({});
 
+/** Who may call the route: its declared access, else `host` with a guard, else by method. */
+export function routeAccess(route: AnyRoute): Access {
+  return route.access ?? (route.guard !== undefined ? 'host' : defaultAccess(route.method));
+}
+
 export function registerRoutes(app: FastifyInstance, prefix: string, routes: readonly AnyRoute[]): void {
   for (const route of routes) {
     const guard = route.guard;
     app.route({
       method: route.method,
       url: `${prefix}${route.url}`,
-      config: { access: route.access ?? (guard !== undefined ? 'host' : defaultAccess(route.method)) },
+      config: { access: routeAccess(route) },
       ...(guard !== undefined ? { onRequest: async (request: FastifyRequest) => guard(request) } : {}),
       ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
       ...(route.gzipBody

@@ -72,6 +72,15 @@ describe('access: API tokens, scopes, Host allowlist, security headers', () => {
     const docs = await server.http('GET', '/api/v1/docs');
     expect(docs.headers.get('content-security-policy')).toMatch(/default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'/);
     expect(docs.headers.get('content-security-policy')).not.toContain('unsafe-inline');
+    const document = (await server.http('GET', '/api/v1/openapi.json')).body as {
+      paths: Record<string, Record<string, { security: unknown[]; 'x-ktrdr-scope'?: string; responses: Record<string, unknown> }>>;
+    };
+    expect(document.paths['/api/v1/trainings/start'].post).toMatchObject({ security: [{ apiToken: [] }], 'x-ktrdr-scope': 'train' });
+    expect(document.paths['/api/v1/trainings/start'].post.responses).toHaveProperty('403');
+    expect(document.paths['/api/v1/trainings/config'].put['x-ktrdr-scope']).toBe('admin');
+    expect(document.paths['/api/v1/operations'].get['x-ktrdr-scope']).toBe('read');
+    expect(document.paths['/api/v1/health'].get.security).toEqual([]);
+    expect(document.paths['/api/v1/hosts/register'].post.security).toEqual([{ hostToken: [] }]);
   });
 
   it('refuses a foreign Host header (DNS rebinding) and answers loopback names and IP literals', async () => {
