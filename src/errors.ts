@@ -68,7 +68,27 @@ export const ERROR_CODES = {
   HOST_UNAVAILABLE: { status: 503, description: 'No healthy training host can take the run and local fallback is not allowed.' },
   HOST_BUSY: { status: 503, description: 'The training host is at capacity.' },
   HOST_LOST: { status: 502, description: 'The training host stopped answering during a run.' },
-  UNAUTHORIZED: { status: 401, description: 'A host endpoint was called without the right bearer token.' },
+  UNAUTHORIZED: {
+    status: 401,
+    description:
+      'A request lacks a valid bearer token: missing, unknown or revoked API token (KTRDR_TOKEN), or the wrong KTRDR_HOST_TOKEN on a host endpoint.',
+  },
+  FORBIDDEN: { status: 403, description: 'The API token is valid but its scope (read, train, admin) is too low for the endpoint.' },
+  HOST_NOT_ALLOWED: {
+    status: 421,
+    description:
+      'The request names a Host the server does not answer for (DNS rebinding protection); add it with KTRDR_PUBLIC_URL or KTRDR_ALLOWED_HOSTS.',
+  },
+  TOO_MANY_FAILED_LOGINS: {
+    status: 429,
+    description: 'Too many requests with a wrong API token from this client; wait for the `Retry-After` seconds.',
+  },
+  TOKEN_NOT_FOUND: { status: 404, description: '`ktrdr tokens revoke` named a token that does not exist.' },
+  AUTH_NOT_CONFIGURED: {
+    status: 500,
+    description:
+      '`ktrdr serve` was asked to listen beyond loopback without an admin API token (create one with `ktrdr tokens create`, or pass --insecure).',
+  },
   HEADERS_TOO_LARGE: {
     status: 431,
     description: 'The request line and headers exceed the HTTP parser limit (16 KiB); the connection is closed after the answer.',

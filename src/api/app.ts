@@ -5,6 +5,7 @@ import type { TrainingService } from '../trainings/training-service.js';
 import { createHttpApp } from '../http/app.js';
 import type { Logger } from '../util/logger.js';
 import { packageVersion } from '../util/package-info.js';
+import { installAccessControl, pageContentSecurityPolicy, type AccessOptions } from './access.js';
 import { hostAuthGuard, type HostAuthOptions } from './host-auth.js';
 import { buildOpenApiDocument, docsPage } from './openapi.js';
 import { registerRoutes, type AnyRoute } from './route.js';
@@ -44,6 +45,8 @@ export interface AppDeps {
   readonly dataFiles: DataFiles;
   /** Who may call the endpoints hosts use (register, result push, data). */
   readonly hostAuth: HostAuthOptions;
+  /** API tokens, Host allowlist, security headers. */
+  readonly access: AccessOptions;
   /** Server log (errors, with request ids). @defaultValue silent */
   readonly logger?: Logger;
   /** @defaultValue 1 MiB */
@@ -69,9 +72,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     done();
   });
 
+  const accessStatus = installAccessControl(app, deps.access);
   const hostGuard = hostAuthGuard(deps.hostAuth);
   const routes: AnyRoute[] = [
-    ...healthRoutes(deps.health),
+    ...healthRoutes(deps.health, accessStatus),
     ...trainingRoutes(deps.training, hostGuard),
     ...operationRoutes(deps.operations, deps.training, streams),
     ...backtestRoutes(deps.backtests, deps.backtestResults),
@@ -84,7 +88,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   const document = buildOpenApiDocument(routes, { prefix: API_PREFIX, version: packageVersion() });
   const page = docsPage(`${API_PREFIX}/openapi.json`);
+  const pagePolicy = pageContentSecurityPolicy(page);
   app.get(`${API_PREFIX}/openapi.json`, async () => document);
-  app.get(`${API_PREFIX}/docs`, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
+  app.get(`${API_PREFIX}/docs`, async (_request, reply) =>
+    reply.header('content-security-policy', pagePolicy).type('text/html; charset=utf-8').send(page),
+  );
   return app;
 }

@@ -16,6 +16,9 @@ import type { Operation } from '../operations/operation.js';
 import { SqliteOperationStore } from '../operations/sqlite/sqlite-operation-store.js';
 import { FileDigests } from '../util/file-digests.js';
 import { silentLogger, type Logger } from '../util/logger.js';
+import { TokenStore } from '../auth/token-store.js';
+import { KtrdrError } from '../errors.js';
+import { isLoopbackHost } from './access.js';
 import { buildApp } from './app.js';
 import { acquireHomeLock } from './home-lock.js';
 import { BacktestResults } from './services/backtest-results.js';
@@ -35,6 +38,12 @@ export interface BackendOptions {
   readonly hosts?: HostSettings;
   /** `--insecure-hosts`: without KTRDR_HOST_TOKEN, leave the host endpoints open (otherwise they refuse everyone). */
   readonly insecureHosts?: boolean;
+  /** The interface the server will listen on: beyond loopback, API tokens are always required. @defaultValue loopback */
+  readonly listenHost?: string;
+  /** `ktrdr serve --insecure`: listen beyond loopback without an admin token, open while no token exists. */
+  readonly insecure?: boolean;
+  /** Extra host names requests may name in `Host` (KTRDR_ALLOWED_HOSTS). */
+  readonly allowedHosts?: readonly string[];
   /** How often models whose save failed are offered to the model store again. @defaultValue `KTRDR_SAVE_RETRY_MS`, else 30 s */
   readonly keptModelRetryMs?: number;
 }
@@ -58,9 +67,17 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const logger = options.logger ?? silentLogger();
   const releaseHome = acquireHomeLock(settings.homeDir);
   let operations: SqliteOperationStore;
+  let tokens: TokenStore;
   try {
     operations = new SqliteOperationStore(join(settings.homeDir, 'ktrdr.db'));
   } catch (error) {
+    releaseHome();
+    throw error;
+  }
+  try {
+    tokens = new TokenStore(settings.homeDir);
+  } catch (error) {
+    await operations.close();
     releaseHome();
     throw error;
   }
@@ -123,6 +140,16 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       hosts,
       dataFiles: new DataFiles(settings.dataDir, digests),
       hostAuth: { token: hostSettings.token, insecure: options.insecureHosts },
+      access: {
+        tokens,
+        networkBound: options.listenHost !== undefined && !isLoopbackHost(options.listenHost),
+        insecure: options.insecure === true,
+        allowedHosts: [
+          ...(options.allowedHosts ?? []),
+          ...(hostSettings.publicUrl !== undefined ? [new URL(hostSettings.publicUrl).hostname.replace(/^\[|\]$/g, '')] : []),
+          ...(options.listenHost !== undefined ? [options.listenHost] : []),
+        ],
+      },
       logger,
       bodyLimitBytes: options.bodyLimitBytes,
     });
@@ -136,11 +163,13 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       await training.close();
       await backtests.close();
       await operations.close();
+      tokens.close();
       releaseHome();
     };
     return { app, training, backtests, interrupted, reattached, hosts, close: () => (closing ??= close()) };
   } catch (error) {
     await operations.close();
+    tokens.close();
     releaseHome();
     throw error;
   }
@@ -164,10 +193,25 @@ export interface ServerOptions extends BackendOptions {
 
 /** Creates the backend and listens; `url` is the base URL clients use (without `/api/v1`). */
 export async function startServer(options: ServerOptions): Promise<{ backend: Backend; url: string }> {
-  const backend = await createBackend(options);
   const port = options.port ?? 8000;
   const host = options.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host) && !options.insecure) refuseWithoutAdminToken(options.settings.homeDir, host);
+  const backend = await createBackend({ ...options, listenHost: host });
   const actualPort = await listenOrExplain(backend.app, { port, host, hint: 'pick another --port or --host', onFailure: () => backend.close() });
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return { backend, url: `http://${shownHost}:${actualPort}` };
+}
+
+/** Checked before anything listens: a server reachable from the network must not start open by accident. */
+function refuseWithoutAdminToken(homeDir: string, host: string): void {
+  const tokens = new TokenStore(homeDir);
+  try {
+    if (tokens.anyAdmin()) return;
+  } finally {
+    tokens.close();
+  }
+  throw new KtrdrError('AUTH_NOT_CONFIGURED', `refusing to listen on ${host} (beyond loopback) without an admin API token`, {
+    details: { host },
+    hint: 'create one with `ktrdr tokens create --name NAME --scope admin`, or pass --insecure to serve open (trusted networks only)',
+  });
 }

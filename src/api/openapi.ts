@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ErrorBodySchema } from '../contracts/common.js';
 import { ERROR_CODES } from '../errors.js';
-import type { AnyRoute } from './route.js';
+import { routeAccess, type AnyRoute } from './route.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -76,7 +76,9 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], options: { pre
               content: { [route.contentType]: { schema: components.convert(route.eventSchema, 'output') } },
             },
           };
-    const errorCodes = ['VALIDATION_FAILED', ...(route.errors ?? [])];
+    const access = routeAccess(route);
+    const tokenErrors = access === 'public' || access === 'host' ? [] : ['UNAUTHORIZED', 'FORBIDDEN', 'TOO_MANY_FAILED_LOGINS'];
+    const errorCodes = [...new Set(['VALIDATION_FAILED', ...(route.errors ?? []), ...tokenErrors])];
     const statuses = [...new Set(errorCodes.map((code) => ERROR_CODES[code as keyof typeof ERROR_CODES].status))].sort();
     const errors = Object.fromEntries(
       statuses.map((status) => [
@@ -91,6 +93,8 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], options: { pre
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
       tags: [route.tag],
+      security: access === 'public' ? [] : [{ [access === 'host' ? 'hostToken' : 'apiToken']: [] }],
+      ...(access === 'public' || access === 'host' ? {} : { 'x-ktrdr-scope': access }),
       operationId: `${route.method.toLowerCase()}${route.url.replace(/[/:]+([a-z])/gi, (_m, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '')}`,
       parameters: [...parameters(components, route.params, 'path'), ...parameters(components, route.query, 'query')],
       ...(route.body
@@ -108,7 +112,18 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], options: { pre
         'Trains neuro-fuzzy trading strategies as persistent operations. Every error has the body `{"error": {code, message, details?, hint?}}`; codes are listed in docs/errors.md.',
     },
     paths,
-    components: { schemas: components.schemas },
+    components: {
+      schemas: components.schemas,
+      securitySchemes: {
+        apiToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'An API token (`ktrdr tokens create`); `x-ktrdr-scope` names the scope a route needs. Required beyond loopback, and on loopback once a token exists.',
+        },
+        hostToken: { type: 'http', scheme: 'bearer', description: 'KTRDR_HOST_TOKEN, for the endpoints training hosts call' },
+      },
+    },
   };
 }
 

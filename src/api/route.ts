@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
 import { KtrdrError, type ErrorCode } from '../errors.js';
+import { defaultAccess, type Access } from './access.js';
 import { parsePart, type Parsed, type Schema } from '../http/parse.js';
 
 export interface RouteInput<P, Q, B> {
@@ -24,6 +25,8 @@ interface RouteBase<P, Q, B> {
   readonly body?: B;
   /** Error codes this route answers with besides VALIDATION_FAILED; for the OpenAPI document. */
   readonly errors?: readonly ErrorCode[];
+  /** Who may call it. @defaultValue `host` with a guard, else `read` for GET and `admin` for anything else */
+  readonly access?: Access;
   /** Runs before the body is read (authentication), so a refused caller cannot make the server parse anything. */
   readonly guard?: (request: FastifyRequest) => void;
   /** Largest body accepted (after decompression), in bytes. @defaultValue the app's limit */
@@ -72,12 +75,18 @@ export function streamRoute<P extends Part = undefined, Q extends Part = undefin
 
 const NO_QUERY = z.strictObject({});
 
+/** Who may call the route: its declared access, else `host` with a guard, else by method. */
+export function routeAccess(route: AnyRoute): Access {
+  return route.access ?? (route.guard !== undefined ? 'host' : defaultAccess(route.method));
+}
+
 export function registerRoutes(app: FastifyInstance, prefix: string, routes: readonly AnyRoute[]): void {
   for (const route of routes) {
     const guard = route.guard;
     app.route({
       method: route.method,
       url: `${prefix}${route.url}`,
+      config: { access: routeAccess(route) },
       ...(guard !== undefined ? { onRequest: async (request: FastifyRequest) => guard(request) } : {}),
       ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
       ...(route.gzipBody

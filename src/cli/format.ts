@@ -39,6 +39,8 @@ export function logLevelOption(value: string): string {
 
 /** The `--server` option of the commands that talk to a running `ktrdr serve` (see `resolveServerUrl`). */
 export const SERVER_HELP = 'server URL (default: KTRDR_SERVER or http://127.0.0.1:8000)';
+/** The `--token` option beside `--server`; `buildProgram` hands it to the client as KTRDR_TOKEN. */
+export const TOKEN_HELP = 'API token sent to the server (default: KTRDR_TOKEN)';
 
 /** `a,b, c` → ['a', 'b', 'c']; undefined stays undefined. */
 export function listOption(value: string | undefined): string[] | undefined {

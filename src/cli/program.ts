@@ -11,6 +11,7 @@ import { registerBacktestCommand } from './commands/backtest.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerStrategiesCommand } from './commands/strategies.js';
+import { registerTokensCommand } from './commands/tokens.js';
 import { registerTrainCommand } from './commands/train.js';
 
 /**
@@ -26,7 +27,12 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     // Before any command is added, so every subcommand inherits it: parse errors become return codes in runCli
     // instead of process.exit, which keeps in-process CLI tests alive.
-    .exitOverride();
+    .exitOverride()
+    // `--token` of the commands that talk to a server; the client reads KTRDR_TOKEN, so one place covers them all.
+    .hook('preAction', (_program, command) => {
+      const token: unknown = command.opts().token;
+      if (typeof token === 'string') process.env.KTRDR_TOKEN = token;
+    });
   registerStrategiesCommand(program);
   registerDataCommand(program);
   registerIndicatorsCommand(program);
@@ -39,5 +45,6 @@ export function buildProgram(): Command {
   registerOpsCommand(program);
   registerHostCommand(program);
   registerHostsCommand(program);
+  registerTokensCommand(program);
   return program;
 }

@@ -12,6 +12,12 @@ export const HealthSchema = z
       running: z.number().int(),
       queued: z.number().int(),
     }),
+    auth: z
+      .object({
+        tokens_required: z.boolean().describe('whether API tokens are required (always off loopback; on loopback once one exists)'),
+        warning: z.string().optional(),
+      })
+      .optional(),
   })
   .meta({ id: 'Health' });
 

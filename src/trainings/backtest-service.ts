@@ -27,6 +27,8 @@ export interface StartBacktestParams {
   readonly startDate?: string;
   readonly endDate?: string;
   readonly settings?: Partial<BacktestSettings>;
+  /** The API token name that started it, recorded as `request.started_by`. */
+  readonly startedBy?: string;
 }
 
 export interface BacktestServiceDeps {
@@ -97,6 +99,7 @@ export class BacktestService {
         start_date: job.start ?? null,
         end_date: job.end ?? null,
         ...givenSettings(job.settings),
+        ...(params.startedBy !== undefined ? { started_by: params.startedBy } : {}),
       },
       execution: EXECUTION,
     });

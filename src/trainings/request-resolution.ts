@@ -15,6 +15,8 @@ export interface StartTrainingParams extends StrategyOverrides {
   readonly strategyName: string;
   readonly executionMode?: ExecutionMode;
   readonly requireGpu?: boolean;
+  /** The API token name that started it, recorded as `request.started_by`. */
+  readonly startedBy?: string;
 }
 
 /** A request resolved once, at the edge: everything a run needs except the operation id it will get. */
@@ -58,5 +60,6 @@ export function requestRecord(params: StartTrainingParams, resolved: ResolvedTra
     require_gpu: requireGpu,
     strategy_file: basename(resolved.job.strategySource),
     strategy_sha256: source.sha256,
+    ...(params.startedBy !== undefined ? { started_by: params.startedBy } : {}),
   };
 }

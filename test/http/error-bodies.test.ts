@@ -81,26 +81,30 @@ const HUGE_HEADER = `x-padding: ${'a'.repeat(20 * 1024)}\r\n`;
 /** Everything both apps must answer with the one body, whatever layer refuses it. */
 function belowRouting(prefix: string, startPath: string, auth: string): { name: string; request: string; code: keyof typeof ERROR_CODES }[] {
   const post = (path: string, type: string, body: string) =>
-    `POST ${prefix}${path} HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+    `POST ${prefix}${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${auth}Content-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
   return [
-    { name: 'headers over 16 KiB (431)', request: `GET ${prefix}/health HTTP/1.1\r\nHost: x\r\n${HUGE_HEADER}\r\n`, code: 'HEADERS_TOO_LARGE' },
+    {
+      name: 'headers over 16 KiB (431)',
+      request: `GET ${prefix}/health HTTP/1.1\r\nHost: 127.0.0.1\r\n${HUGE_HEADER}\r\n`,
+      code: 'HEADERS_TOO_LARGE',
+    },
     { name: 'not HTTP at all (400)', request: 'HELLO THERE\r\n\r\n', code: 'VALIDATION_FAILED' },
     // The declared length alone is over both apps' limits; the body is refused before it is read.
     {
       name: 'body over the limit (413)',
-      request: `POST ${prefix}${startPath} HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: application/json\r\nContent-Length: ${64 * 1024 * 1024}\r\nConnection: close\r\n\r\n{"pad":"`,
+      request: `POST ${prefix}${startPath} HTTP/1.1\r\nHost: 127.0.0.1\r\n${auth}Content-Type: application/json\r\nContent-Length: ${64 * 1024 * 1024}\r\nConnection: close\r\n\r\n{"pad":"`,
       code: 'PAYLOAD_TOO_LARGE',
     },
     { name: 'not JSON (415)', request: post(startPath, 'text/plain', 'hello'), code: 'UNSUPPORTED_MEDIA_TYPE' },
     { name: 'malformed JSON (400)', request: post(startPath, 'application/json', '{"strategy_name":'), code: 'VALIDATION_FAILED' },
     {
       name: 'unknown route (404)',
-      request: `GET ${prefix}/no/such/route HTTP/1.1\r\nHost: x\r\n${auth}Connection: close\r\n\r\n`,
+      request: `GET ${prefix}/no/such/route HTTP/1.1\r\nHost: 127.0.0.1\r\n${auth}Connection: close\r\n\r\n`,
       code: 'NOT_FOUND',
     },
     {
       name: 'bad percent-encoding (400)',
-      request: `GET ${prefix}${startPath}/%ZZ HTTP/1.1\r\nHost: x\r\n${auth}Connection: close\r\n\r\n`,
+      request: `GET ${prefix}${startPath}/%ZZ HTTP/1.1\r\nHost: 127.0.0.1\r\n${auth}Connection: close\r\n\r\n`,
       code: 'VALIDATION_FAILED',
     },
   ];
@@ -147,12 +151,12 @@ describe('HTTP error bodies below routing', () => {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as { port: number };
     const connection = openRaw(`http://127.0.0.1:${port}`);
-    await connection.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await connection.write('GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     await slowArrived;
     // The connection is busy, so closing keeps it; the next request on it arrives after close() began (preClose).
     const closed = app.close();
     await new Promise((resolve) => setTimeout(resolve, 20));
-    await connection.write('GET /after HTTP/1.1\r\nHost: x\r\n\r\n');
+    await connection.write('GET /after HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     await new Promise((resolve) => setTimeout(resolve, 20));
     release();
     const [slow, after] = await connection.responses;

@@ -61,9 +61,12 @@ export interface EventsOptions {
  */
 export class BackendClient {
   readonly baseUrl: string;
+  private readonly token: string | undefined;
 
-  constructor(baseUrl: string) {
+  /** `token`: the API token sent as `Authorization: Bearer`. @defaultValue `KTRDR_TOKEN` */
+  constructor(baseUrl: string, token: string | undefined = envText(process.env, 'KTRDR_TOKEN')) {
     this.baseUrl = resolveServerUrl(baseUrl);
+    this.token = token;
   }
 
   health(): Promise<Health> {
@@ -179,7 +182,9 @@ export class BackendClient {
 
   private async fetch(path: string, init: RequestInit): Promise<Response> {
     try {
-      return await fetch(`${this.baseUrl}/api/v1${path}`, init);
+      const headers =
+        this.token === undefined ? init.headers : { ...(init.headers as Record<string, string>), authorization: `Bearer ${this.token}` };
+      return await fetch(`${this.baseUrl}/api/v1${path}`, { ...init, headers });
     } catch (error) {
       if ((error as { name?: string }).name === 'AbortError') throw error;
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;

@@ -10,6 +10,7 @@ import {
 import { OperationIdParamsSchema } from '../../contracts/operations.js';
 import { BACKTEST_MODES } from '../../backtest/json.js';
 import type { BacktestService } from '../../trainings/backtest-service.js';
+import { principalOf } from '../access.js';
 import { jsonRoute, type AnyRoute } from '../route.js';
 import type { BacktestResults } from '../services/backtest-results.js';
 
@@ -20,6 +21,7 @@ export function backtestRoutes(backtests: BacktestService, results: BacktestResu
     jsonRoute({
       method: 'POST',
       url: '/backtests',
+      access: 'train',
       tag: 'backtests',
       summary: 'Start a backtest of a stored model',
       description:
@@ -28,7 +30,7 @@ export function backtestRoutes(backtests: BacktestService, results: BacktestResu
       status: 202,
       response: StartBacktestResponseSchema,
       errors: ['INVALID_NAME', 'MODEL_NOT_FOUND', 'MODEL_CORRUPT', 'DATA_NOT_FOUND', 'SHUTTING_DOWN'],
-      async handle({ body }) {
+      async handle({ body }, request) {
         const operation = await backtests.start({
           strategyName: body.strategy_name,
           version: body.version,
@@ -43,6 +45,7 @@ export function backtestRoutes(backtests: BacktestService, results: BacktestResu
             confidenceThreshold: body.confidence_threshold,
             positionFraction: body.position_fraction,
           },
+          startedBy: principalOf(request)?.name,
         });
         return { operation_id: operation.id, status: operation.status };
       },

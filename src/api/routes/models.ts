@@ -40,6 +40,7 @@ export function modelRoutes(models: ModelCatalog): AnyRoute[] {
     jsonRoute({
       method: 'POST',
       url: '/models/:strategy/predict',
+      access: 'read',
       tag: 'models',
       summary: "Signals from a stored model on a symbol's stored bars",
       params: PredictParamsSchema,

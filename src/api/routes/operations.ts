@@ -119,6 +119,7 @@ export function operationRoutes(operations: OperationQueries, training: Training
     jsonRoute({
       method: 'DELETE',
       url: '/operations/:id',
+      access: 'train',
       tag: 'operations',
       summary: 'Cancel an operation',
       description:
@@ -136,6 +137,7 @@ export function operationRoutes(operations: OperationQueries, training: Training
     jsonRoute({
       method: 'POST',
       url: '/operations/:id/save',
+      access: 'train',
       tag: 'operations',
       summary: 'Save the model a failed save left waiting',
       description:

@@ -31,6 +31,7 @@ export function strategyRoutes(strategies: StrategyCatalog): AnyRoute[] {
     jsonRoute({
       method: 'POST',
       url: '/strategies/:name/validate',
+      access: 'read',
       tag: 'strategies',
       summary: 'Validate a strategy file; an invalid file is a 200 answer listing every problem',
       params: StrategyParamsSchema,

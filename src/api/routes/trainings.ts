@@ -11,6 +11,7 @@ import {
 import { KtrdrError } from '../../errors.js';
 import type { TrainingService } from '../../trainings/training-service.js';
 import { artifactFromJson, type ModelArtifact } from '../../training/artifact.js';
+import { principalOf } from '../access.js';
 import { jsonRoute, type AnyRoute } from '../route.js';
 
 /** A model artifact is a few KB to a few hundred MB of base64 weights; the limit applies after decompression. */
@@ -21,6 +22,7 @@ export function trainingRoutes(training: TrainingService, hostGuard: (request: F
     jsonRoute({
       method: 'POST',
       url: '/trainings/start',
+      access: 'train',
       tag: 'trainings',
       summary: 'Start a training run',
       description:
@@ -29,7 +31,7 @@ export function trainingRoutes(training: TrainingService, hostGuard: (request: F
       status: 202,
       response: StartTrainingResponseSchema,
       errors: ['INVALID_NAME', 'STRATEGY_NOT_FOUND', 'STRATEGY_INVALID', 'DATA_NOT_FOUND', 'HOST_UNAVAILABLE'],
-      async handle({ body }) {
+      async handle({ body }, request) {
         const operation = await training.start({
           strategyName: body.strategy_name,
           symbols: body.symbols,
@@ -40,6 +42,7 @@ export function trainingRoutes(training: TrainingService, hostGuard: (request: F
           epochs: body.epochs,
           executionMode: body.execution_mode,
           requireGpu: body.require_gpu,
+          startedBy: principalOf(request)?.name,
         });
         return { operation_id: operation.id, status: operation.status, strategy: operation.strategy, execution: operation.execution };
       },
@@ -58,6 +61,7 @@ export function trainingRoutes(training: TrainingService, hostGuard: (request: F
     jsonRoute({
       method: 'PUT',
       url: '/trainings/config',
+      access: 'admin',
       tag: 'trainings',
       summary: 'Change the default execution mode (until the next change or restart)',
       body: TrainingConfigSchema,

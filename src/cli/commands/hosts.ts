@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { BackendClient, resolveServerUrl } from '../../api/client/backend-client.js';
 import type { HostView } from '../../contracts/hosts.js';
-import { SERVER_HELP, table } from '../format.js';
+import { SERVER_HELP, TOKEN_HELP, table } from '../format.js';
 
 /** `ktrdr hosts list`: the training hosts a running `ktrdr serve` knows, with their health. */
 export function registerHostsCommand(program: Command): void {
@@ -10,6 +10,7 @@ export function registerHostsCommand(program: Command): void {
     .command('list')
     .description('List training hosts: status, device, busy state, last seen')
     .option('--server <url>', SERVER_HELP)
+    .option('--token <token>', TOKEN_HELP)
     .option('--json', 'print the list as JSON', false)
     .action(async (options: { server?: string; json?: boolean }) => {
       const list = await new BackendClient(resolveServerUrl(options.server)).listHosts();

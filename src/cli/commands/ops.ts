@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { BackendClient, resolveServerUrl } from '../../api/client/backend-client.js';
 import type { OperationResponse } from '../../contracts/operations.js';
-import { SERVER_HELP, integerOption, table } from '../format.js';
+import { SERVER_HELP, TOKEN_HELP, integerOption, table } from '../format.js';
 import { withJsonErrors } from '../json-errors.js';
 import { chooseDisplayMode } from '../progress-display.js';
 import { EXIT_COMPLETED, EXIT_FAILED, followRemoteTraining, whereText } from './remote-train.js';
@@ -22,6 +22,7 @@ export function registerOpsCommand(program: Command): void {
     .option('--strategy <name>', 'only this strategy')
     .option('--limit <n>', 'at most this many (1..500)', '20')
     .option('--server <url>', SERVER_HELP)
+    .option('--token <token>', TOKEN_HELP)
     .option('--json', 'print the page as JSON', false)
     .action((options: ServerOption & { status?: string; strategy?: string; limit: string }) =>
       withJsonErrors(options.json, async () => {
@@ -57,6 +58,7 @@ export function registerOpsCommand(program: Command): void {
     .description('Show one operation: status, progress, execution, result or error')
     .argument('<id>', 'operation id')
     .option('--server <url>', SERVER_HELP)
+    .option('--token <token>', TOKEN_HELP)
     .option('--json', 'print the operation as JSON', false)
     .action((id: string, options: ServerOption) =>
       withJsonErrors(options.json, async () => {
@@ -70,6 +72,7 @@ export function registerOpsCommand(program: Command): void {
     .description('Follow an operation live until it ends (Ctrl+C detaches; the run goes on)')
     .argument('<id>', 'operation id')
     .option('--server <url>', SERVER_HELP)
+    .option('--token <token>', TOKEN_HELP)
     .option('--json', 'print every event as a JSON line', false)
     .action((id: string, options: ServerOption) =>
       withJsonErrors(options.json, async () => {
@@ -87,6 +90,7 @@ export function registerOpsCommand(program: Command): void {
     .option('--reason <text>', 'recorded with the cancellation')
     .option('--no-wait', 'return once the server accepted the request')
     .option('--server <url>', SERVER_HELP)
+    .option('--token <token>', TOKEN_HELP)
     .option('--json', 'print the result as JSON', false)
     .action((id: string, options: ServerOption & { reason?: string; wait: boolean }) =>
       withJsonErrors(options.json, async () => {
@@ -110,6 +114,7 @@ export function registerOpsCommand(program: Command): void {
     .description('Save the model of a run whose save failed (disk full, read-only models directory) now that it can be')
     .argument('<id>', 'operation id')
     .option('--server <url>', SERVER_HELP)
+    .option('--token <token>', TOKEN_HELP)
     .option('--json', 'print the operation as JSON', false)
     .action((id: string, options: ServerOption) =>
       withJsonErrors(options.json, async () => {

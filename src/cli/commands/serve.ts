@@ -1,10 +1,19 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
+import { isLoopbackHost } from '../../api/access.js';
 import { startServer } from '../../api/backend.js';
 import { loadSettings } from '../../config/settings.js';
 import { hostTokenFromEnv } from '../../execution/hosts/host-settings.js';
 import { LOG_LEVEL_CHOICES, integerOption, logLevelOption } from '../format.js';
 import { untilShutdown } from '../shutdown.js';
+
+/** `KTRDR_ALLOWED_HOSTS=a.example,b.example`: more names the server answers for in `Host` (behind a proxy). */
+function allowedHostsFromEnv(): string[] {
+  return (process.env.KTRDR_ALLOWED_HOSTS ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
+}
 
 /** `ktrdr serve`: the backend API, until SIGINT/SIGTERM; running trainings are cancelled and recorded as such. */
 export function registerServeCommand(program: Command): void {
@@ -14,12 +23,25 @@ export function registerServeCommand(program: Command): void {
     .option('--port <port>', 'port to listen on (0 picks a free one)', '8000')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--log-level <level>', `server log level (${LOG_LEVEL_CHOICES.join(', ')})`, 'info')
+    .option('--insecure', 'listen beyond loopback without an admin API token (open while no token exists; trusted networks only)')
     .option('--insecure-hosts', 'without KTRDR_HOST_TOKEN, leave the endpoints training hosts call open (trusted networks only)')
-    .action(async (options: { port: string; host: string; logLevel: string; insecureHosts?: boolean }) => {
+    .action(async (options: { port: string; host: string; logLevel: string; insecure?: boolean; insecureHosts?: boolean }) => {
       const port = integerOption('--port', options.port, 0, 65535);
       const logger = pino({ level: logLevelOption(options.logLevel) });
       const settings = loadSettings();
-      const { backend, url } = await startServer({ settings, port, host: options.host, logger, insecureHosts: options.insecureHosts === true });
+      const { backend, url } = await startServer({
+        settings,
+        port,
+        host: options.host,
+        logger,
+        insecure: options.insecure === true,
+        insecureHosts: options.insecureHosts === true,
+        allowedHosts: allowedHostsFromEnv(),
+      });
+      if (options.insecure && !isLoopbackHost(options.host))
+        logger.warn(
+          `--insecure: listening on ${options.host} beyond loopback; while no API token exists, every endpoint is open to anyone who can reach it`,
+        );
       if (backend.interrupted.length > 0)
         logger.warn(`${backend.interrupted.length} operation(s) left unfinished by a previous run were marked failed (INTERRUPTED)`);
       if (backend.reattached.length > 0) logger.info(`${backend.reattached.length} run(s) on training hosts re-attached`);

@@ -11,7 +11,7 @@ import { TRAIN_OPTION_NAMES, applyOverrides, checkOverrides, type StrategyOverri
 import { runTraining } from '../../training/pipeline.js';
 import { testPeriodLine, testPeriodSummary } from '../../training/test-backtest.js';
 import { createRecordingLogger } from '../../util/logger.js';
-import { displayPath, formatNumber, integerOption, listOption } from '../format.js';
+import { TOKEN_HELP, displayPath, formatNumber, integerOption, listOption } from '../format.js';
 import { errorRecord, withJsonErrors } from '../json-errors.js';
 import { chooseDisplayMode, createProgressDisplay } from '../progress-display.js';
 import { runRemoteTraining } from './remote-train.js';
@@ -47,6 +47,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--epochs <n>', "number of epochs (default: the strategy's)")
     .option('--json', 'print progress, log and metric events as JSON lines', false)
     .option('--server <url>', 'run on a ktrdr backend instead of in this process (or set KTRDR_SERVER)')
+    .option('--token <token>', TOKEN_HELP)
     .option('--detach', 'with --server: print the operation id and return instead of following', false)
     .option('--mode <mode>', 'with --server: execution mode auto | local | host')
     .option('--require-gpu', 'with --server: refuse to run without a GPU training host', false)
