@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HealthSchema } from '../../src/contracts/health.js';
@@ -28,10 +27,10 @@ function withHost(url: string, path: string, host: string): Promise<{ status: nu
   });
 }
 
-/** A non-loopback address of this machine: listening there is "beyond loopback" without opening every interface. */
-const LAN_ADDRESS = Object.values(networkInterfaces())
-  .flat()
-  .find((a) => a !== undefined && !a.internal && a.family === 'IPv4')?.address;
+/** The same server addressed through 127.0.0.1 (it listens there too when bound to 0.0.0.0). */
+function viaLoopback<T extends { url: string }>(server: T): T {
+  return { ...server, url: `http://127.0.0.1:${new URL(server.url).port}` };
+}
 
 /** `ktrdr serve` on `host`; the test stops it as soon as it has what it needs. */
 async function serveOn(host: string, home: string, extra: string[] = []): Promise<{ url: string; output: () => string; stop: () => Promise<void> }> {
@@ -194,38 +193,37 @@ describe('access: API tokens, scopes, Host allowlist, security headers', () => {
     }
   });
 
-  it.skipIf(LAN_ADDRESS === undefined)(
-    'beyond loopback: --insecure serves open with a warning; otherwise tokens stay required even after the last is revoked',
-    async () => {
-      const dirs = await tempDirs({});
+  // Bound to every interface (beyond loopback), but every request goes to 127.0.0.1: tests send traffic only to
+  // loopback addresses.
+  it('beyond loopback: --insecure serves open with a warning; otherwise tokens stay required even after the last is revoked', async () => {
+    const dirs = await tempDirs({});
+    try {
+      const open = viaLoopback(await serveOn('0.0.0.0', dirs.home, ['--insecure']));
       try {
-        const open = await serveOn(LAN_ADDRESS!, dirs.home, ['--insecure']);
-        try {
-          expect((await fetch(`${open.url}/api/v1/operations`)).status).toBe(200);
-          const health = HealthSchema.parse(await (await fetch(`${open.url}/api/v1/health`)).json());
-          expect(health.auth?.warning).toContain('--insecure');
-          expect(open.output()).toContain('--insecure');
-        } finally {
-          await open.stop();
-        }
-
-        const admin = await createToken(dirs.home, 'boss', 'admin');
-        const guarded = await serveOn(LAN_ADDRESS!, dirs.home);
-        try {
-          expect((await fetch(`${guarded.url}/api/v1/operations`)).status).toBe(401);
-          expect((await fetch(`${guarded.url}/api/v1/health`)).status).toBe(200);
-          expect((await fetch(`${guarded.url}/api/v1/operations`, { headers: { authorization: `Bearer ${admin}` } })).status).toBe(200);
-          expect((await runCliProcess(['tokens', 'revoke', 'boss'], { KTRDR_HOME: dirs.home })).code).toBe(0);
-          const after = await fetch(`${guarded.url}/api/v1/operations`);
-          expect(after.status).toBe(401);
-        } finally {
-          await guarded.stop();
-        }
+        expect((await fetch(`${open.url}/api/v1/operations`)).status).toBe(200);
+        const health = HealthSchema.parse(await (await fetch(`${open.url}/api/v1/health`)).json());
+        expect(health.auth?.warning).toContain('--insecure');
+        expect(open.output()).toContain('--insecure');
       } finally {
-        await dirs.remove();
+        await open.stop();
       }
-    },
-  );
+
+      const admin = await createToken(dirs.home, 'boss', 'admin');
+      const guarded = viaLoopback(await serveOn('0.0.0.0', dirs.home));
+      try {
+        expect((await fetch(`${guarded.url}/api/v1/operations`)).status).toBe(401);
+        expect((await fetch(`${guarded.url}/api/v1/health`)).status).toBe(200);
+        expect((await fetch(`${guarded.url}/api/v1/operations`, { headers: { authorization: `Bearer ${admin}` } })).status).toBe(200);
+        expect((await runCliProcess(['tokens', 'revoke', 'boss'], { KTRDR_HOME: dirs.home })).code).toBe(0);
+        const after = await fetch(`${guarded.url}/api/v1/operations`);
+        expect(after.status).toBe(401);
+      } finally {
+        await guarded.stop();
+      }
+    } finally {
+      await dirs.remove();
+    }
+  });
 
   it('refuses a client with 429 and Retry-After after 10 wrong tokens in a minute, a valid token too', async () => {
     const guarded = await startTestBackend({});
