@@ -3,13 +3,14 @@ import { KtrdrError } from '../errors.js';
 import { adxIndicator } from './adx.js';
 import { aroonIndicator } from './aroon.js';
 import { atrIndicator } from './atr.js';
-import { bbandsIndicator } from './bollinger.js';
+import { bbandsIndicator, bollingerBandwidthIndicator } from './bollinger.js';
 import { cciIndicator } from './cci.js';
 import { donchianIndicator, keltnerIndicator } from './channels.js';
 import { macdIndicator } from './macd.js';
 import { momentumIndicator, rocIndicator, rsiIndicator } from './momentum.js';
 import { emaIndicator, smaIndicator, wmaIndicator } from './moving-averages.js';
 import { psarIndicator } from './psar.js';
+import { distanceFromMaIndicator, volumeRatioIndicator } from './ratios.js';
 import { stochasticIndicator, williamsRIndicator } from './stochastic.js';
 import type { IndicatorDefinition } from './types.js';
 import { cmfIndicator, mfiIndicator, obvIndicator, vwapIndicator } from './volume.js';
@@ -39,6 +40,9 @@ const DEFINITIONS: readonly IndicatorDefinition[] = [
   vwapIndicator,
   cmfIndicator,
   zigzagIndicator,
+  bollingerBandwidthIndicator,
+  distanceFromMaIndicator,
+  volumeRatioIndicator,
 ];
 
 export function listIndicators(): readonly IndicatorDefinition[] {

@@ -42,6 +42,9 @@ describe('indicator registry', () => {
         'vwap',
         'cmf',
         'zigzag',
+        'bollingerbandwidth',
+        'distancefromma',
+        'volumeratio',
       ]),
     );
     const names = listIndicators().flatMap((d) => [d.type, ...(d.aliases ?? [])]);
