@@ -13,7 +13,8 @@ import { psarIndicator } from './psar.js';
 import { distanceFromMaIndicator, volumeRatioIndicator } from './ratios.js';
 import { stochasticIndicator, williamsRIndicator } from './stochastic.js';
 import type { IndicatorDefinition } from './types.js';
-import { cmfIndicator, mfiIndicator, obvIndicator, vwapIndicator } from './volume.js';
+import { adLineIndicator, cmfIndicator, mfiIndicator, obvIndicator, vwapIndicator } from './volume.js';
+import { supertrendIndicator } from './supertrend.js';
 import { zigzagIndicator } from './zigzag.js';
 
 /** Every indicator family, keyed by registry name. Lookups are case-insensitive and accept aliases. */
@@ -43,6 +44,8 @@ const DEFINITIONS: readonly IndicatorDefinition[] = [
   bollingerBandwidthIndicator,
   distanceFromMaIndicator,
   volumeRatioIndicator,
+  adLineIndicator,
+  supertrendIndicator,
 ];
 
 export function listIndicators(): readonly IndicatorDefinition[] {

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { bollinger } from '../../src/indicators/bollinger.js';
 import { distanceFromMa, volumeRatio } from '../../src/indicators/ratios.js';
 import { parseIndicatorParams, requireIndicator } from '../../src/indicators/registry.js';
-import { flatSeries, seriesFrom } from './series.js';
+import { supertrend } from '../../src/indicators/supertrend.js';
+import { adLine } from '../../src/indicators/volume.js';
+import { flatSeries, randomWalk, seriesFrom } from './series.js';
 import { maxRelativeGap, spxDaily } from './spx.js';
 
 /**
@@ -114,5 +116,160 @@ describe('volumeratio', () => {
     expect(ratio[38]).toBe(0);
     expect(ratio[39]).toBe(1);
     expect(ratio[44]).toBe(1);
+  });
+});
+
+describe('adline', () => {
+  it('should accumulate close-location-weighted volume from bar 0, by hand', () => {
+    const series = seriesFrom({ high: [10, 12, 11, 11], low: [8, 10, 9, 11], close: [9.5, 10, 11, 11], volume: [100, 200, 300, 400] });
+    const out = adLine(series);
+    expect(list(out.mf_multiplier)).toEqual([0.5, -1, 1, 0]);
+    expect(list(out.mf_volume)).toEqual([50, -200, 300, 0]);
+    expect(list(out.line)).toEqual([50, -150, 150, 150]);
+    expect(list(out.roc_10).every(Number.isNaN)).toBe(true);
+  });
+
+  it('should match a naive cumulative sum and its companions over the S&P 500 to 1e-9', () => {
+    const { high, low, close, volume } = spx;
+    const clv = (i: number) => (high[i] === low[i] ? 0 : (close[i] - low[i] - (high[i] - close[i])) / (high[i] - low[i]));
+    const line = naive(close.length, 0, (i) => {
+      let sum = 0;
+      for (let k = 0; k <= i; k++) sum += clv(k) * volume[k];
+      return sum;
+    });
+    const out = compute('adline');
+    expect(maxRelativeGap(out.line, line)).toBeLessThan(1e-9);
+    expect(maxRelativeGap(out.mf_multiplier, naive(close.length, 0, clv))).toBeLessThan(1e-9);
+    expect(
+      maxRelativeGap(
+        out.momentum_21,
+        naive(close.length, 21, (i) => line[i] - line[i - 21]),
+      ),
+    ).toBeLessThan(1e-9);
+    expect(
+      maxRelativeGap(
+        out.roc_10,
+        naive(close.length, 10, (i) => (100 * (line[i] - line[i - 10])) / line[i - 10]),
+      ),
+    ).toBeLessThan(1e-9);
+    const strength = naive(close.length, 49, (i) => 100 * (line[i] / naiveMean(line, i, 50) - 1));
+    expect(maxRelativeGap(out.relative_strength, strength)).toBeLessThan(1e-9);
+  });
+
+  it('should smooth the line with an SMA when asked, where the original raised an output mismatch', () => {
+    const raw = compute('adline').line;
+    const definition = requireIndicator('AccumulationDistribution');
+    const params = parseIndicatorParams(definition, { use_sma_smoothing: true, smoothing_period: 5 });
+    expect(definition.defaultId(params)).toBe('adline_sma5');
+    const smoothed = definition.compute(spx, params).line;
+    expect(list(smoothed.subarray(0, 4)).every(Number.isNaN)).toBe(true);
+    expect(
+      maxRelativeGap(
+        smoothed,
+        naive(raw.length, 4, (i) => naiveMean(raw, i, 5)),
+      ),
+    ).toBeLessThan(1e-9);
+  });
+
+  it('should stay at 0 on a flat series (H == L: no location, no flow)', () => {
+    expect(list(adLine(flatSeries(30)).line).every((v) => v === 0)).toBe(true);
+  });
+});
+
+/** Textbook supertrend written out with full arrays of final bands, ATR recomputed from |H − L|, |H − C₋₁|, |L − C₋₁|. */
+function naiveSupertrend(high: Float64Array, low: Float64Array, close: Float64Array, period: number, k: number) {
+  const n = close.length;
+  const tr = naive(n, 1, (i) => Math.max(high[i] - low[i], Math.abs(high[i] - close[i - 1]), Math.abs(low[i] - close[i - 1])));
+  const atr = new Float64Array(n).fill(NaN);
+  atr[period] = naiveMean(tr, period, period);
+  for (let i = period + 1; i < n; i++) atr[i] = (atr[i - 1] * (period - 1) + tr[i]) / period;
+  const finalUpper = new Float64Array(n).fill(NaN);
+  const finalLower = new Float64Array(n).fill(NaN);
+  const trend = new Float64Array(n).fill(NaN);
+  const direction = new Float64Array(n).fill(NaN);
+  for (let i = period; i < n; i++) {
+    const basicUpper = (high[i] + low[i]) / 2 + k * atr[i];
+    const basicLower = (high[i] + low[i]) / 2 - k * atr[i];
+    if (i === period) {
+      finalUpper[i] = basicUpper;
+      finalLower[i] = basicLower;
+      direction[i] = -1;
+    } else {
+      finalUpper[i] = basicUpper < finalUpper[i - 1] || close[i - 1] > finalUpper[i - 1] ? basicUpper : finalUpper[i - 1];
+      finalLower[i] = basicLower > finalLower[i - 1] || close[i - 1] < finalLower[i - 1] ? basicLower : finalLower[i - 1];
+      if (direction[i - 1] === -1) direction[i] = close[i] > finalUpper[i] ? 1 : -1;
+      else direction[i] = close[i] < finalLower[i] ? -1 : 1;
+    }
+    trend[i] = direction[i] === 1 ? finalLower[i] : finalUpper[i];
+  }
+  return { trend, direction };
+}
+
+describe('supertrend', () => {
+  it('should ratchet the bands and flip direction on a close through them, by hand', () => {
+    const series = seriesFrom({
+      high: [10, 11, 12, 14, 13, 11],
+      low: [8, 9, 10, 12, 11, 9],
+      close: [9, 10.5, 11.5, 13.8, 11.2, 9.5],
+    });
+    const out = supertrend(series, 2, 1);
+    expect(list(out.direction)).toEqual([NaN, NaN, -1, 1, 1, -1]);
+    // ATR(2): 2, 2.25, 2.525, 2.3625. Bar 3 turns up on its lower band 13 − 2.25; bar 4 keeps it (the ratchet holds
+    // although its own basic band 12 − 2.525 is lower); bar 5 closes below it and takes the ratcheted upper band.
+    expect(list(out.trend.subarray(0, 4))).toEqual([NaN, NaN, 13, 10.75]);
+    expect(out.trend[4]).toBe(10.75);
+    expect(out.trend[5]).toBeCloseTo(10 + 2.3625, 12);
+  });
+
+  it('should match a naive textbook supertrend over the S&P 500 to 1e-9, with a value on every bar after warm-up', () => {
+    const { high, low, close } = spx;
+    for (const [period, k] of [
+      [10, 3],
+      [7, 1.5],
+    ] as const) {
+      const reference = naiveSupertrend(high, low, close, period, k);
+      const out = compute('supertrend', spx, { period, multiplier: k });
+      expect(maxRelativeGap(out.trend, reference.trend)).toBeLessThan(1e-9);
+      expect(list(out.direction)).toEqual(list(reference.direction));
+      // The original's defect was a trend of NaN on every bar: here only the warm-up is NaN.
+      expect(list(out.trend.subarray(0, period)).every(Number.isNaN)).toBe(true);
+      expect(list(out.trend.subarray(period)).some(Number.isNaN)).toBe(false);
+    }
+  });
+
+  it('should only move the active band in the trend direction until the direction flips', () => {
+    const { trend, direction } = supertrend(spx, 10, 3);
+    let flips = 0;
+    for (let i = 11; i < trend.length; i++) {
+      if (direction[i] !== direction[i - 1]) {
+        flips++;
+        continue;
+      }
+      if (direction[i] === 1) expect(trend[i]).toBeGreaterThanOrEqual(trend[i - 1]);
+      else expect(trend[i]).toBeLessThanOrEqual(trend[i - 1]);
+    }
+    expect(flips).toBeGreaterThan(20);
+    expect(Array.from(direction.subarray(10)).every((d) => d === 1 || d === -1)).toBe(true);
+  });
+
+  it('should sit on the price with a flat series and stay down (no close ever breaks a band of width 0)', () => {
+    const out = supertrend(flatSeries(20), 10, 3);
+    expect(list(out.trend.subarray(10)).every((v) => v === 10)).toBe(true);
+    expect(list(out.direction.subarray(10)).every((v) => v === -1)).toBe(true);
+  });
+
+  it('should not look ahead: a prefix of the bars gives the same values', () => {
+    const walk = randomWalk(200);
+    const full = supertrend(walk, 10, 3);
+    const cut = supertrend(
+      seriesFrom({
+        high: Array.from(walk.high.subarray(0, 120)),
+        low: Array.from(walk.low.subarray(0, 120)),
+        close: Array.from(walk.close.subarray(0, 120)),
+      }),
+      10,
+      3,
+    );
+    expect(list(cut.trend)).toEqual(list(full.trend.subarray(0, 120)));
   });
 });

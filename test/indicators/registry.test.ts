@@ -45,6 +45,8 @@ describe('indicator registry', () => {
         'bollingerbandwidth',
         'distancefromma',
         'volumeratio',
+        'adline',
+        'supertrend',
       ]),
     );
     const names = listIndicators().flatMap((d) => [d.type, ...(d.aliases ?? [])]);
