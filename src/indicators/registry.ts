@@ -9,6 +9,7 @@ import { donchianIndicator, keltnerIndicator } from './channels.js';
 import { macdIndicator } from './macd.js';
 import { momentumIndicator, rocIndicator, rsiIndicator } from './momentum.js';
 import { emaIndicator, smaIndicator, wmaIndicator } from './moving-averages.js';
+import { fisherTransformIndicator, rviIndicator } from './oscillators.js';
 import { psarIndicator } from './psar.js';
 import { distanceFromMaIndicator, volumeRatioIndicator } from './ratios.js';
 import { stochasticIndicator, williamsRIndicator } from './stochastic.js';
@@ -46,6 +47,8 @@ const DEFINITIONS: readonly IndicatorDefinition[] = [
   volumeRatioIndicator,
   adLineIndicator,
   supertrendIndicator,
+  rviIndicator,
+  fisherTransformIndicator,
 ];
 
 export function listIndicators(): readonly IndicatorDefinition[] {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bollinger } from '../../src/indicators/bollinger.js';
+import { fisherTransform, rvi } from '../../src/indicators/oscillators.js';
 import { distanceFromMa, volumeRatio } from '../../src/indicators/ratios.js';
 import { parseIndicatorParams, requireIndicator } from '../../src/indicators/registry.js';
 import { supertrend } from '../../src/indicators/supertrend.js';
@@ -271,5 +272,93 @@ describe('supertrend', () => {
       3,
     );
     expect(list(cut.trend)).toEqual(list(full.trend.subarray(0, 120)));
+  });
+});
+
+describe('rvi', () => {
+  it('should divide 1-2-2-1 weighted close − open by weighted high − low, summed over the period, by hand', () => {
+    const close = [1, 0, -1, 2, 1].map((co) => 10 + co);
+    const range = [2, 2, 4, 4, 2];
+    const series = seriesFrom({ open: Array<number>(5).fill(10), close, high: range.map((r) => 20 + r), low: Array<number>(5).fill(20) });
+    const out = rvi(series, 2, 1);
+    // weighted CO at bars 3, 4: 1/6, 3/6; weighted HL: 18/6, 20/6.
+    expect(list(out.rvi.subarray(0, 4))).toEqual([NaN, NaN, NaN, NaN]);
+    expect(out.rvi[4]).toBeCloseTo(4 / 38, 15);
+    expect(out.signal[4]).toBe(out.rvi[4]);
+  });
+
+  it('should match a naive per-window computation over the S&P 500 to 1e-9', () => {
+    const { open, high, low, close } = spx;
+    const w = (f: (j: number) => number, j: number) => (f(j) + 2 * f(j - 1) + 2 * f(j - 2) + f(j - 3)) / 6;
+    const co = (j: number) => close[j] - open[j];
+    const hl = (j: number) => high[j] - low[j];
+    const value = naive(close.length, 12, (i) => {
+      let num = 0;
+      let den = 0;
+      for (let j = i - 9; j <= i; j++) {
+        num += w(co, j);
+        den += w(hl, j);
+      }
+      return num / den;
+    });
+    const out = compute('rvi');
+    expect(maxRelativeGap(out.rvi, value)).toBeLessThan(1e-9);
+    expect(
+      maxRelativeGap(
+        out.signal,
+        naive(close.length, 15, (i) => naiveMean(value, i, 4)),
+      ),
+    ).toBeLessThan(1e-9);
+  });
+
+  it('should be 0 on a flat series after period + 2 NaN bars, signal after period + signal_period + 1', () => {
+    const out = compute('RVI', flatSeries(30));
+    expect(list(out.rvi.subarray(0, 12)).every(Number.isNaN)).toBe(true);
+    expect(list(out.rvi.subarray(12)).every((v) => v === 0)).toBe(true);
+    expect(list(out.signal.subarray(0, 15)).every(Number.isNaN)).toBe(true);
+    expect(list(out.signal.subarray(15)).every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe('fishertransform', () => {
+  it('should transform the midpoint position in the high/low range, clipped at ±0.999, by hand', () => {
+    const series = seriesFrom({ high: [2, 4, 3, 5], low: [0, 2, 1, 5], close: [1, 3, 2, 5] });
+    const out = fisherTransform(series, 2, 1);
+    expect(Number.isNaN(out.fisher[0])).toBe(true);
+    expect(out.fisher[1]).toBeCloseTo(0.5 * Math.log(3), 15);
+    expect(out.fisher[2]).toBeCloseTo(0.5 * Math.log(0.5), 15);
+    expect(out.fisher[3]).toBeCloseTo(0.5 * Math.log(1.999 / 0.001), 12);
+    expect(list(out.signal)).toEqual([NaN, NaN, out.fisher[1], out.fisher[2]]);
+  });
+
+  it('should match a naive window scan and SMA-seeded EMA over the S&P 500 to 1e-9', () => {
+    const { high, low } = spx;
+    const raw = naive(high.length, 9, (i) => {
+      let hh = -Infinity;
+      let ll = Infinity;
+      for (let j = i - 9; j <= i; j++) {
+        hh = Math.max(hh, high[j]);
+        ll = Math.min(ll, low[j]);
+      }
+      const x = Math.min(0.999, Math.max(-0.999, (2 * ((high[i] + low[i]) / 2 - ll)) / (hh - ll) - 1));
+      return 0.5 * Math.log((1 + x) / (1 - x));
+    });
+    const fisher = new Float64Array(high.length).fill(NaN);
+    fisher[11] = naiveMean(raw, 11, 3);
+    for (let i = 12; i < high.length; i++) fisher[i] = 0.5 * raw[i] + 0.5 * fisher[i - 1];
+    const out = compute('fishertransform');
+    expect(maxRelativeGap(out.fisher, fisher)).toBeLessThan(1e-9);
+    expect(
+      maxRelativeGap(
+        out.signal,
+        naive(high.length, 12, (i) => fisher[i - 1]),
+      ),
+    ).toBeLessThan(1e-9);
+  });
+
+  it('should give 0 on a flat series (no range: the midpoint counts as centred)', () => {
+    const out = compute('fishertransform', flatSeries(20));
+    expect(list(out.fisher.subarray(0, 11)).every(Number.isNaN)).toBe(true);
+    expect(list(out.fisher.subarray(11)).every((v) => v === 0)).toBe(true);
   });
 });

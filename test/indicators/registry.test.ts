@@ -47,6 +47,8 @@ describe('indicator registry', () => {
         'volumeratio',
         'adline',
         'supertrend',
+        'rvi',
+        'fishertransform',
       ]),
     );
     const names = listIndicators().flatMap((d) => [d.type, ...(d.aliases ?? [])]);
