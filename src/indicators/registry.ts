@@ -6,12 +6,14 @@ import { atrIndicator } from './atr.js';
 import { bbandsIndicator, bollingerBandwidthIndicator } from './bollinger.js';
 import { cciIndicator } from './cci.js';
 import { donchianIndicator, keltnerIndicator } from './channels.js';
+import { ichimokuIndicator } from './ichimoku.js';
 import { macdIndicator } from './macd.js';
 import { momentumIndicator, rocIndicator, rsiIndicator } from './momentum.js';
 import { emaIndicator, smaIndicator, wmaIndicator } from './moving-averages.js';
 import { fisherTransformIndicator, rviIndicator } from './oscillators.js';
 import { psarIndicator } from './psar.js';
 import { distanceFromMaIndicator, volumeRatioIndicator } from './ratios.js';
+import { squeezeIntensityIndicator } from './squeeze.js';
 import { stochasticIndicator, williamsRIndicator } from './stochastic.js';
 import type { IndicatorDefinition } from './types.js';
 import { adLineIndicator, cmfIndicator, mfiIndicator, obvIndicator, vwapIndicator } from './volume.js';
@@ -49,6 +51,8 @@ const DEFINITIONS: readonly IndicatorDefinition[] = [
   supertrendIndicator,
   rviIndicator,
   fisherTransformIndicator,
+  squeezeIntensityIndicator,
+  ichimokuIndicator,
 ];
 
 export function listIndicators(): readonly IndicatorDefinition[] {

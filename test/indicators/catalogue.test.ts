@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { parseStrategy } from '../../src/config/strategy.js';
 import { bollinger } from '../../src/indicators/bollinger.js';
+import { ichimoku } from '../../src/indicators/ichimoku.js';
 import { fisherTransform, rvi } from '../../src/indicators/oscillators.js';
 import { distanceFromMa, volumeRatio } from '../../src/indicators/ratios.js';
+import { squeezeIntensity } from '../../src/indicators/squeeze.js';
 import { parseIndicatorParams, requireIndicator } from '../../src/indicators/registry.js';
 import { supertrend } from '../../src/indicators/supertrend.js';
 import { adLine } from '../../src/indicators/volume.js';
@@ -360,5 +363,186 @@ describe('fishertransform', () => {
     const out = compute('fishertransform', flatSeries(20));
     expect(list(out.fisher.subarray(0, 11)).every(Number.isNaN)).toBe(true);
     expect(list(out.fisher.subarray(11)).every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe('squeezeintensity', () => {
+  it('should give 0.5 when the bands collapse inside a channel, by hand', () => {
+    // Close fixed at 10 inside a 9..11 bar: BB = 10 ± 0, true range 2, KC = 10 ± 2·2, so both gaps are 4/8.
+    const series = seriesFrom({ close: Array<number>(30).fill(10), high: Array<number>(30).fill(11), low: Array<number>(30).fill(9) });
+    const out = squeezeIntensity(series, series.close, 20, 2, 20, 2);
+    expect(list(out.subarray(0, 19)).every(Number.isNaN)).toBe(true);
+    expect(list(out.subarray(19)).every((v) => v === 0.5)).toBe(true);
+    // The ATR (10 bars, from bar 1) sets the warm-up when both periods are short.
+    expect(list(squeezeIntensity(series, series.close, 3, 2, 3, 2).subarray(0, 10)).every(Number.isNaN)).toBe(true);
+    expect(squeezeIntensity(series, series.close, 3, 2, 3, 2)[10]).toBe(0.5);
+  });
+
+  it('should give 0 on a flat series, where the channel has no width', () => {
+    expect(list(compute('squeezeintensity', flatSeries(30)).value.subarray(19)).every((v) => v === 0)).toBe(true);
+  });
+
+  it('should match naive Bollinger and Keltner bands over the S&P 500 to 1e-9 and stay within [0, 0.5]', () => {
+    const { high, low, close } = spx;
+    const n = close.length;
+    const tr = naive(n, 1, (i) => Math.max(high[i] - low[i], Math.abs(high[i] - close[i - 1]), Math.abs(low[i] - close[i - 1])));
+    const atr = new Float64Array(n).fill(NaN);
+    atr[10] = naiveMean(tr, 10, 10);
+    for (let i = 11; i < n; i++) atr[i] = (atr[i - 1] * 9 + tr[i]) / 10;
+    const middle = new Float64Array(n).fill(NaN);
+    middle[19] = naiveMean(close, 19, 20);
+    for (let i = 20; i < n; i++) middle[i] = middle[i - 1] + (2 / 21) * (close[i] - middle[i - 1]);
+    const reference = naive(n, 19, (i) => {
+      const mean = naiveMean(close, i, 20);
+      let squares = 0;
+      for (let k = i - 19; k <= i; k++) squares += (close[k] - mean) ** 2;
+      const sd = Math.sqrt(squares / 20);
+      const [bbUpper, bbLower] = [mean + 2 * sd, mean - 2 * sd];
+      const [kcUpper, kcLower] = [middle[i] + 2 * atr[i], middle[i] - 2 * atr[i]];
+      const width = kcUpper - kcLower;
+      return Math.max(0, Math.min((kcUpper - bbUpper) / width, (bbLower - kcLower) / width));
+    });
+    const out = compute('SqueezeIntensity').value;
+    expect(maxRelativeGap(out, reference)).toBeLessThan(1e-9);
+    const settled = list(out.subarray(19));
+    expect(settled.every((v) => v >= 0 && v <= 0.5)).toBe(true);
+    expect(settled.some((v) => v === 0)).toBe(true);
+    expect(settled.some((v) => v > 0.1)).toBe(true);
+  });
+});
+
+describe('ichimoku', () => {
+  const midpoint = (i: number, period: number) => {
+    let hh = -Infinity;
+    let ll = Infinity;
+    for (let j = i - period + 1; j <= i; j++) {
+      hh = Math.max(hh, spx.high[j]);
+      ll = Math.min(ll, spx.low[j]);
+    }
+    return (hh + ll) / 2;
+  };
+
+  it('should compute the lines and shift the cloud forward, by hand', () => {
+    const series = seriesFrom({ high: [4, 6, 5, 9, 7, 8], low: [1, 2, 3, 4, 2, 6], close: [2, 5, 4, 8, 3, 7] });
+    const out = ichimoku(series, 2, 3, 4, 2);
+    expect(list(out.tenkan)).toEqual([NaN, 3.5, 4, 6, 5.5, 5]);
+    expect(list(out.kijun)).toEqual([NaN, NaN, 3.5, 5.5, 5.5, 5.5]);
+    // Cloud at bar i = what bar i − 2 computed.
+    expect(list(out.senkou_a)).toEqual([NaN, NaN, NaN, NaN, 3.75, 5.75]);
+    expect(list(out.senkou_b)).toEqual([NaN, NaN, NaN, NaN, NaN, 5]);
+  });
+
+  it('should match naive window midpoints over the S&P 500 to 1e-9', () => {
+    const n = spx.close.length;
+    const out = compute('Ichimoku');
+    expect(
+      maxRelativeGap(
+        out.tenkan,
+        naive(n, 8, (i) => midpoint(i, 9)),
+      ),
+    ).toBeLessThan(1e-9);
+    expect(
+      maxRelativeGap(
+        out.kijun,
+        naive(n, 25, (i) => midpoint(i, 26)),
+      ),
+    ).toBeLessThan(1e-9);
+    const senkouA = naive(n, 51, (i) => (midpoint(i - 26, 9) + midpoint(i - 26, 26)) / 2);
+    expect(maxRelativeGap(out.senkou_a, senkouA)).toBeLessThan(1e-9);
+    expect(
+      maxRelativeGap(
+        out.senkou_b,
+        naive(n, 77, (i) => midpoint(i - 26, 52)),
+      ),
+    ).toBeLessThan(1e-9);
+    const unshifted = compute('ichimoku', spx, { displacement: 0 });
+    expect(
+      maxRelativeGap(
+        unshifted.senkou_b,
+        naive(n, 51, (i) => midpoint(i, 52)),
+      ),
+    ).toBeLessThan(1e-9);
+  });
+
+  it('should not look ahead: every output on a prefix of the bars equals the full run', () => {
+    const full = compute('ichimoku');
+    const cut = 1000;
+    const prefix = seriesFrom({
+      high: Array.from(spx.high.subarray(0, cut)),
+      low: Array.from(spx.low.subarray(0, cut)),
+      close: Array.from(spx.close.subarray(0, cut)),
+    });
+    const partial = compute('ichimoku', prefix);
+    for (const output of ['tenkan', 'kijun', 'senkou_a', 'senkou_b']) {
+      expect(list(partial[output])).toEqual(list(full[output].subarray(0, cut)));
+    }
+  });
+
+  it('should have no chikou output, so no strategy can make a feature of it', () => {
+    expect(requireIndicator('ichimoku').outputs).not.toContain('chikou');
+    expect(Object.keys(compute('ichimoku'))).not.toContain('chikou');
+  });
+});
+
+describe('strategies using the catalogue indicators', () => {
+  const TYPES: Record<string, string> = {
+    bbw: 'BollingerBandWidth',
+    dist: 'DistanceFromMA',
+    vr: 'VolumeRatio',
+    ad: 'ADLine',
+    st: 'SuperTrend',
+    rvi: 'RVI',
+    fisher: 'FisherTransform',
+    squeeze: 'SqueezeIntensity',
+    cloud: 'Ichimoku',
+  };
+  const strategy = (reference: (id: string) => string, extra = '') => `name: catalogue
+training_data: {symbols: [SPX], timeframes: [1d]}
+indicators:
+${Object.entries(TYPES)
+  .map(([id, type]) => `  ${id}: {type: ${type}${extra && id === 'dist' ? `, ${extra}` : ''}}`)
+  .join('\n')}
+fuzzy_sets:
+${Object.keys(TYPES)
+  .map((id) => `  ${id}_set: {indicator: ${reference(id)}, low: [-1, 0, 1]}`)
+  .join('\n')}
+nn_inputs: [${Object.keys(TYPES)
+    .map((id) => `{fuzzy_set: ${id}_set}`)
+    .join(', ')}]
+model: {hidden_layers: [8]}
+`;
+
+  it('should validate with the original type names, primary outputs and named outputs', () => {
+    const parsed = parseStrategy(
+      strategy((id) => id, 'ma_type: EMA, period: 10'),
+      'catalogue.yaml',
+    );
+    expect(parsed.indicators.map((i) => i.type)).toEqual([
+      'bollingerbandwidth',
+      'distancefromma',
+      'volumeratio',
+      'adline',
+      'supertrend',
+      'rvi',
+      'fishertransform',
+      'squeezeintensity',
+      'ichimoku',
+    ]);
+    const outputs: Record<string, string> = { ad: 'relative_strength', st: 'direction', rvi: 'signal', fisher: 'signal', cloud: 'senkou_b' };
+    expect(() =>
+      parseStrategy(
+        strategy((id) => (outputs[id] ? `${id}.${outputs[id]}` : id)),
+        'catalogue.yaml',
+      ),
+    ).not.toThrow();
+  });
+
+  it('should reject a fuzzy set on ichimoku.chikou', () => {
+    expect(() =>
+      parseStrategy(
+        strategy((id) => (id === 'cloud' ? 'cloud.chikou' : id)),
+        'catalogue.yaml',
+      ),
+    ).toThrow(/chikou/);
   });
 });

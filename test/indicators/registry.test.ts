@@ -49,6 +49,8 @@ describe('indicator registry', () => {
         'supertrend',
         'rvi',
         'fishertransform',
+        'squeezeintensity',
+        'ichimoku',
       ]),
     );
     const names = listIndicators().flatMap((d) => [d.type, ...(d.aliases ?? [])]);
