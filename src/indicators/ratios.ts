@@ -8,7 +8,7 @@ import { defineIndicator } from './types.js';
  *
  * distancefromma: 100 · (x − MA)/MA, in percent of the MA. The MA is this project's SMA or EMA, so the first value is
  * at bar period − 1 and the EMA is SMA-seeded (TTR); the original seeded its EMA at bar 0 and had no warm-up. An MA of
- * exactly 0 gives 0 (there is no meaningful distance from nothing), as in the original.
+ * exactly 0 gives 0 (there is no meaningful distance from nothing; the original: |MA| ≤ 1e−10).
  *
  * volumeratio: V / SMA(V, period), the current bar included in the mean. First value at bar period − 1 (the original
  * wrote 1.0 into the warm-up, which made it indistinguishable from a normal bar). A window without any volume gives

@@ -8,7 +8,10 @@ export function spxDaily(): OhlcvSeries {
   return parseOhlcvCsv(readFileSync(file), { file: 'SPX_1d.csv', symbol: 'SPX', timeframe: '1d' });
 }
 
-/** Asserts two series agree bar for bar: NaN exactly where the reference is NaN, else within 1e-9·max(1, |ref|). */
+/**
+ * The largest gap |got − ref|/max(1, |ref|) between two series, bar for bar. Throws where only one of them is NaN, so
+ * a warm-up of the wrong length fails loudly instead of being skipped.
+ */
 export function maxRelativeGap(got: Float64Array, reference: Float64Array): number {
   if (got.length !== reference.length) throw new Error(`length ${got.length} != ${reference.length}`);
   let worst = 0;
