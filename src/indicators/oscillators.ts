@@ -18,9 +18,12 @@ export type FisherOutputs = Record<'fisher' | 'signal', Float64Array>;
 export function rvi(series: OhlcvSeries, period: number, signalPeriod: number): RviOutputs {
   const { open, high, low, close } = series;
   const n = close.length;
-  const weighted = (values: (i: number) => number, i: number) => (values(i) + 2 * values(i - 1) + 2 * values(i - 2) + values(i - 3)) / 6;
-  const co = (i: number) => close[i] - open[i];
-  const hl = (i: number) => high[i] - low[i];
+  const co = new Float64Array(n);
+  const hl = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    co[i] = close[i] - open[i];
+    hl[i] = high[i] - low[i];
+  }
   const num = new Float64Array(n);
   const den = new Float64Array(n);
   const value = nanArray(n);
@@ -28,8 +31,8 @@ export function rvi(series: OhlcvSeries, period: number, signalPeriod: number): 
   let denSum = 0;
   let ranged = 0;
   for (let i = 3; i < n; i++) {
-    num[i] = weighted(co, i);
-    den[i] = weighted(hl, i);
+    num[i] = (co[i] + 2 * co[i - 1] + 2 * co[i - 2] + co[i - 3]) / 6;
+    den[i] = (hl[i] + 2 * hl[i - 1] + 2 * hl[i - 2] + hl[i - 3]) / 6;
     numSum += num[i];
     denSum += den[i];
     if (den[i] !== 0) ranged++;
