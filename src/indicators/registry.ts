@@ -15,9 +15,9 @@ import { psarIndicator } from './psar.js';
 import { distanceFromMaIndicator, volumeRatioIndicator } from './ratios.js';
 import { squeezeIntensityIndicator } from './squeeze.js';
 import { stochasticIndicator, williamsRIndicator } from './stochastic.js';
+import { supertrendIndicator } from './supertrend.js';
 import type { IndicatorDefinition } from './types.js';
 import { adLineIndicator, cmfIndicator, mfiIndicator, obvIndicator, vwapIndicator } from './volume.js';
-import { supertrendIndicator } from './supertrend.js';
 import { zigzagIndicator } from './zigzag.js';
 
 /** Every indicator family, keyed by registry name. Lookups are case-insensitive and accept aliases. */
