@@ -59,3 +59,19 @@ export const bbandsIndicator = defineIndicator({
   defaultId: (p) => withSource(`bbands_${idNumber(p.period)}_${idNumber(p.multiplier)}`, p.source),
   compute: (series, p) => bollinger(sourceValues(series, p.source), p.period, p.multiplier),
 });
+
+/**
+ * The original's `bollingerbandwidth` as a family of its own: exactly `bbands.bandwidth`, (upper − lower)/middle as
+ * a fraction of the middle band, from the population SD (÷n; the original used the sample SD, ÷(n − 1)). First
+ * value at bar period − 1; 0 on a flat window. A middle band of exactly 0 (only possible for a source that can be 0,
+ * such as volume) divides by zero and gives ±Infinity or NaN, as `bbands.bandwidth` does; the original wrote 0 there.
+ */
+export const bollingerBandwidthIndicator = defineIndicator({
+  type: 'bollingerbandwidth',
+  aliases: ['bbwidth'],
+  description: 'Bollinger bandwidth: (upper − lower)/middle of BB(period, multiplier), population SD; same as bbands.bandwidth.',
+  outputs: ['value'],
+  params: z.strictObject({ period: periodParam(20), multiplier: positiveParam(2), source: sourceParam() }),
+  defaultId: (p) => withSource(`bollingerbandwidth_${idNumber(p.period)}_${idNumber(p.multiplier)}`, p.source),
+  compute: (series, p) => ({ value: bollinger(sourceValues(series, p.source), p.period, p.multiplier).bandwidth }),
+});

@@ -31,14 +31,15 @@ const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 
 /**
  * Parses `rsi`, `rsi:period=14` or `macd:fast=12,slow=26,signal=9`. Values that look like numbers become numbers,
- * anything else stays a string (`source=high`). Only the syntax is checked here; the type and parameter values are
- * checked against the registry when the spec is resolved.
+ * `true`/`false` become booleans (`adline:use_sma_smoothing=true`), anything else stays a string (`source=high`).
+ * Only the syntax is checked here; the type and parameter values are checked against the registry when the spec is
+ * resolved.
  */
 export function parseIndicatorSpec(text: string): IndicatorSpec {
   const colon = text.indexOf(':');
   const type = (colon < 0 ? text : text.slice(0, colon)).trim().toLowerCase();
   if (type === '') throw malformed(text, 'the indicator type is missing');
-  const params: Record<string, number | string> = {};
+  const params: Record<string, number | string | boolean> = {};
   if (colon >= 0) {
     const body = text.slice(colon + 1).trim();
     if (body === '') throw malformed(text, "nothing follows ':'");
@@ -48,10 +49,16 @@ export function parseIndicatorSpec(text: string): IndicatorSpec {
       const value = eq < 0 ? '' : pair.slice(eq + 1).trim();
       if (eq < 0 || key === '' || value === '') throw malformed(text, `'${pair.trim()}' is not key=value`);
       if (Object.prototype.hasOwnProperty.call(params, key)) throw malformed(text, `'${key}' is given twice`);
-      params[key] = NUMBER.test(value) ? Number(value) : value;
+      params[key] = NUMBER.test(value) ? Number(value) : parseWord(value);
     }
   }
   return { type, params };
+}
+
+function parseWord(value: string): string | boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return value;
 }
 
 function malformed(text: string, reason: string): KtrdrError {

@@ -3,16 +3,21 @@ import { KtrdrError } from '../errors.js';
 import { adxIndicator } from './adx.js';
 import { aroonIndicator } from './aroon.js';
 import { atrIndicator } from './atr.js';
-import { bbandsIndicator } from './bollinger.js';
+import { bbandsIndicator, bollingerBandwidthIndicator } from './bollinger.js';
 import { cciIndicator } from './cci.js';
 import { donchianIndicator, keltnerIndicator } from './channels.js';
+import { ichimokuIndicator } from './ichimoku.js';
 import { macdIndicator } from './macd.js';
 import { momentumIndicator, rocIndicator, rsiIndicator } from './momentum.js';
 import { emaIndicator, smaIndicator, wmaIndicator } from './moving-averages.js';
+import { fisherTransformIndicator, rviIndicator } from './oscillators.js';
 import { psarIndicator } from './psar.js';
+import { distanceFromMaIndicator, volumeRatioIndicator } from './ratios.js';
+import { squeezeIntensityIndicator } from './squeeze.js';
 import { stochasticIndicator, williamsRIndicator } from './stochastic.js';
+import { supertrendIndicator } from './supertrend.js';
 import type { IndicatorDefinition } from './types.js';
-import { cmfIndicator, mfiIndicator, obvIndicator, vwapIndicator } from './volume.js';
+import { adLineIndicator, cmfIndicator, mfiIndicator, obvIndicator, vwapIndicator } from './volume.js';
 import { zigzagIndicator } from './zigzag.js';
 
 /** Every indicator family, keyed by registry name. Lookups are case-insensitive and accept aliases. */
@@ -39,6 +44,15 @@ const DEFINITIONS: readonly IndicatorDefinition[] = [
   vwapIndicator,
   cmfIndicator,
   zigzagIndicator,
+  bollingerBandwidthIndicator,
+  distanceFromMaIndicator,
+  volumeRatioIndicator,
+  adLineIndicator,
+  supertrendIndicator,
+  rviIndicator,
+  fisherTransformIndicator,
+  squeezeIntensityIndicator,
+  ichimokuIndicator,
 ];
 
 export function listIndicators(): readonly IndicatorDefinition[] {

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { OhlcvSeries } from '../data/ohlcv.js';
 import { idNumber, periodParam, sourceParam, sourceValues, withSource } from './params.js';
-import { nanArray } from './rolling.js';
+import { momentum, roc } from './momentum.js';
+import { distanceFromMa } from './ratios.js';
+import { nanArray, sma } from './rolling.js';
 import { defineIndicator } from './types.js';
 
 /**
@@ -125,6 +127,47 @@ export function cmf(series: OhlcvSeries, period: number): Float64Array {
   return out;
 }
 
+export type AdLineOutputs = Record<'line' | 'mf_multiplier' | 'mf_volume' | 'roc_10' | 'momentum_21' | 'relative_strength', Float64Array>;
+
+/**
+ * Chaikin's accumulation/distribution line (TTR `chaikinAD`), with the original's companion outputs.
+ *
+ * - mf_multiplier: the close location value ((C − L) − (H − C))/(H − L), −1..1; 0 when H == L (TTR's rule).
+ * - mf_volume: mf_multiplier · V.
+ * - line: the running sum of mf_volume from bar 0, so its level depends on where the data starts (as OBV's does);
+ *   only its changes carry information. With `smoothing_period` > 0 (`use_sma_smoothing: true`) it is the SMA of that
+ *   sum instead, NaN for the first smoothing_period − 1 bars; the original declared this option but crashed on it.
+ * - roc_10: 100 · (line/line₋₁₀ − 1), NaN for the first 10 bars and where line₋₁₀ is 0 (as `roc`).
+ * - momentum_21: line − line₋₂₁, NaN for the first 21 bars.
+ * - relative_strength: 100 · (line/SMA₅₀(line) − 1) (as `distancefromma`), first value at bar 49; the original used
+ *   partial windows from 20 bars, which this project never does.
+ * All of them are computed from `line`, smoothed or not.
+ */
+export function adLine(series: OhlcvSeries, smoothingPeriod = 0): AdLineOutputs {
+  const { high, low, close, volume } = series;
+  const n = close.length;
+  const multiplier = new Float64Array(n);
+  const flow = new Float64Array(n);
+  const cumulative = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const range = high[i] - low[i];
+    multiplier[i] = range === 0 ? 0 : (close[i] - low[i] - (high[i] - close[i])) / range;
+    flow[i] = multiplier[i] * volume[i];
+    total += flow[i];
+    cumulative[i] = total;
+  }
+  const line = smoothingPeriod > 0 ? sma(cumulative, smoothingPeriod) : cumulative;
+  return {
+    line,
+    mf_multiplier: multiplier,
+    mf_volume: flow,
+    roc_10: roc(line, 10),
+    momentum_21: momentum(line, 21),
+    relative_strength: distanceFromMa(line, 50, 'sma'),
+  };
+}
+
 export const obvIndicator = defineIndicator({
   type: 'obv',
   aliases: ['onbalancevolume'],
@@ -163,4 +206,14 @@ export const cmfIndicator = defineIndicator({
   params: z.strictObject({ period: periodParam(20) }),
   defaultId: (p) => `cmf_${idNumber(p.period)}`,
   compute: (series, p) => ({ value: cmf(series, p.period) }),
+});
+
+export const adLineIndicator = defineIndicator({
+  type: 'adline',
+  aliases: ['accumulationdistribution', 'accumulationdistributionline', 'chaikinad'],
+  description: 'Accumulation/distribution line (cumulative close-location-weighted volume) with its ROC, momentum and relative strength.',
+  outputs: ['line', 'mf_multiplier', 'mf_volume', 'roc_10', 'momentum_21', 'relative_strength'],
+  params: z.strictObject({ use_sma_smoothing: z.boolean().default(false), smoothing_period: periodParam(21) }),
+  defaultId: (p) => (p.use_sma_smoothing ? `adline_sma${idNumber(p.smoothing_period)}` : 'adline'),
+  compute: (series, p) => adLine(series, p.use_sma_smoothing ? p.smoothing_period : 0),
 });

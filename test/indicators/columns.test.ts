@@ -26,6 +26,11 @@ describe('parseIndicatorSpec', () => {
     });
     expect(parseIndicatorSpec('zigzag:threshold=.03,price=close')).toEqual({ type: 'zigzag', params: { threshold: 0.03, price: 'close' } });
     expect(parseIndicatorSpec('roc:period=1e1')).toEqual({ type: 'roc', params: { period: 10 } });
+    expect(parseIndicatorSpec('adline:use_sma_smoothing=true,smoothing_period=5')).toEqual({
+      type: 'adline',
+      params: { use_sma_smoothing: true, smoothing_period: 5 },
+    });
+    expect(parseIndicatorSpec('adline:use_sma_smoothing=false')).toEqual({ type: 'adline', params: { use_sma_smoothing: false } });
   });
 
   it('should refuse malformed text with VALIDATION_FAILED', () => {

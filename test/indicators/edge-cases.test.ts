@@ -107,7 +107,13 @@ describe('zero volume', () => {
 
 describe('too-short input', () => {
   // Outputs whose first value needs at most this many bars, so a short series still produces some values.
-  const EARLY: Record<string, readonly string[]> = { obv: ['value'], atr: ['tr'], psar: ['value'], zigzag: ['value'] };
+  const EARLY: Record<string, readonly string[]> = {
+    obv: ['value'],
+    atr: ['tr'],
+    psar: ['value'],
+    zigzag: ['value'],
+    adline: ['line', 'mf_multiplier', 'mf_volume'],
+  };
 
   it.each(listIndicators().map((d) => [d.type, d] as const))('should give %s all-NaN outputs without throwing', (type, definition) => {
     const params = parseIndicatorParams(definition, {});

@@ -42,6 +42,15 @@ describe('indicator registry', () => {
         'vwap',
         'cmf',
         'zigzag',
+        'bollingerbandwidth',
+        'distancefromma',
+        'volumeratio',
+        'adline',
+        'supertrend',
+        'rvi',
+        'fishertransform',
+        'squeezeintensity',
+        'ichimoku',
       ]),
     );
     const names = listIndicators().flatMap((d) => [d.type, ...(d.aliases ?? [])]);
