@@ -26,7 +26,7 @@ export default defineConfig({
       reportsDirectory: 'coverage',
       // A floor, not a target: code run only in worker threads or child processes is not counted, so these sit a
       // little under what the suite measures and catch a change that drops whole areas out of the tests.
-      thresholds: { lines: 86, functions: 85, branches: 73, statements: 84 },
+      thresholds: { lines: 85, functions: 83, branches: 73, statements: 83 },
     },
   },
 });
