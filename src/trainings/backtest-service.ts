@@ -12,6 +12,7 @@ import { resolveWorkerFile } from '../execution/local/worker-file.js';
 import type { ModelStore } from '../models/model-store.js';
 import type { Operation, OperationEvent } from '../operations/operation.js';
 import type { OperationStore } from '../operations/operation-store.js';
+import { recordStopped } from '../operations/record-stopped.js';
 import type { Logger } from '../util/logger.js';
 import { newOperationId } from './operation-id.js';
 
@@ -212,25 +213,12 @@ export class BacktestService {
     }
     await removeBacktestFiles(resultDir);
     if (outcome.status === 'cancelled') {
-      await this.recordCancelled(id);
+      await recordStopped(this.deps.operations, id);
       logger.info({ operation_id: id }, `backtest ${id} cancelled`);
       return;
     }
     const failed = await operations.markFailed(id, outcome.error);
     logger.warn({ operation_id: id, error: outcome.error }, `backtest ${id} ${failed.status}: [${outcome.error.code}] ${outcome.error.message}`);
-  }
-
-  /** Brings the operation to `cancelled` from wherever it is (a worker stopped by shutdown or by its own death). */
-  private async recordCancelled(id: string): Promise<void> {
-    const { operations } = this.deps;
-    const current = await operations.get(id);
-    if (current.status === 'pending' || current.status === 'running') {
-      const after = await operations.requestCancel(id, { reason: 'the run was stopped' });
-      if (after.status !== 'cancelling') return;
-    } else if (current.status !== 'cancelling') {
-      return;
-    }
-    await operations.confirmCancelled(id);
   }
 
   private logWriteError(id: string, what: string, error: unknown): void {

@@ -2,6 +2,7 @@ import { isKtrdrError } from '../errors.js';
 import type { RunHandle, RunObserver, RunOutcome, TrainingJob } from '../execution/executor.js';
 import { toOperationError, type ExecutionMode, type Operation, type OperationError } from '../operations/operation.js';
 import type { OperationStore } from '../operations/operation-store.js';
+import { recordStopped } from '../operations/record-stopped.js';
 import type { ModelArtifact } from '../training/artifact.js';
 import type { Logger } from '../util/logger.js';
 import type { HostResults } from './host-results.js';
@@ -167,7 +168,7 @@ export class RunRecorder {
       case 'completed':
         return this.finishCompleted(id, outcome.artifact, run);
       case 'cancelled':
-        await this.recordCancelled(id);
+        await recordStopped(this.deps.operations, id);
         this.deps.logger.info({ operation_id: id }, `training ${id} cancelled`);
         if (run.hostUrl !== undefined) this.deps.hostResults.acknowledge(id, run.hostUrl);
         return;
@@ -205,19 +206,6 @@ export class RunRecorder {
     }
     // HOST_UNAVAILABLE: the start never reached the host, so there is nothing there to forget.
     else if (run.hostUrl !== undefined && error.code !== 'HOST_UNAVAILABLE' && error.code !== 'HOST_LOST') hostResults.acknowledge(id, run.hostUrl);
-  }
-
-  /** Brings the operation to `cancelled` from wherever it is (the executor may stop runs nobody asked the store about). */
-  private async recordCancelled(id: string): Promise<void> {
-    const { operations } = this.deps;
-    const current = await operations.get(id);
-    if (current.status === 'pending' || current.status === 'running') {
-      const after = await operations.requestCancel(id, { reason: 'the run was stopped' });
-      if (after.status !== 'cancelling') return;
-    } else if (current.status !== 'cancelling') {
-      return;
-    }
-    await operations.confirmCancelled(id);
   }
 
   private logWriteError(id: string, what: string, error: unknown): void {
