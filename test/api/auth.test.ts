@@ -155,7 +155,8 @@ describe('access: API tokens, scopes, Host allowlist, security headers', () => {
     ]);
     expect(tokens.find((t) => t.name === 'boss')?.last_used_at).not.toBeNull();
     for (const token of [read, train, admin]) expect(listed.stdout).not.toContain(token);
-    const secrets = [read, train, admin].map((t) => t.split('_')[2]);
+    // The whole secret part (`ktrdr_<id>_<secret>`; base64url secrets may themselves contain '_').
+    const secrets = [read, train, admin].map((t) => /^ktrdr_[0-9a-f]{16}_(.{43})$/.exec(t)![1]);
     for (const file of readdirSync(home).filter((f) => f.startsWith('ktrdr.db'))) {
       const bytes = readFileSync(join(home, file)).toString('latin1');
       for (const secret of secrets) expect(bytes).not.toContain(secret);
