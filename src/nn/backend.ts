@@ -37,8 +37,24 @@ export interface TrainBackend {
   getWeights(): Promise<MlpWeights>;
   /** Replaces the current weights (the optimizer state is kept). */
   setWeights(weights: MlpWeights): Promise<void>;
-  getOptimizerState?(): Promise<OptimizerState>;
+  /**
+   * Everything training has changed inside the backend (parameters, optimizer moments and step, dropout generator), as
+   * a copy. With `importState` this is what a checkpoint holds of the backend: a backend initialised with the same
+   * options, given this state and the same epoch orders, continues bit-identically to one that was never stopped.
+   */
+  exportState(): Promise<BackendState>;
+  /** Restores a state from `exportState` of a backend initialised with the same network and options. */
+  importState(state: BackendState): Promise<void>;
   dispose(): Promise<void>;
+}
+
+/** The backend's share of a checkpoint (see `exportState`). */
+export interface BackendState {
+  /** All parameters in the canonical flat order (weights.ts). */
+  readonly params: Float32Array;
+  readonly optimizer: OptimizerState;
+  /** The dropout generator's internal state (`SeededRandom.snapshot()`). */
+  readonly dropoutRngState: number;
 }
 
 export interface BackendTrainingOptions {

@@ -98,6 +98,42 @@ for (const backendId of availableBackends()) {
       await backend.dispose();
     });
 
+    it('continues bit-identically from an exported state (what a checkpoint holds)', async () => {
+      const withDropout = { ...options, dropoutSeed: 11 };
+      const dropoutSpec = { ...spec, dropout: 0.3 };
+      const initial = initGlorotUniform(dropoutSpec, new SeededRandom(8));
+      const order = Int32Array.from({ length: rows }, (_, i) => rows - 1 - i);
+      const epochs = async (backend: ReturnType<typeof createBackend>, count: number): Promise<void> => {
+        for (let i = 0; i < count; i++) await backend.runEpoch(order, 4);
+      };
+
+      const uninterrupted = createBackend(backendId);
+      await uninterrupted.init(initial, withDropout);
+      await uninterrupted.setTrainData(x, y, rows);
+      await epochs(uninterrupted, 4);
+
+      const first = createBackend(backendId);
+      await first.init(initial, withDropout);
+      await first.setTrainData(x, y, rows);
+      await epochs(first, 2);
+      const saved = await first.exportState();
+      await epochs(first, 1); // training after the export must not change the exported copy
+      await first.dispose();
+
+      const resumed = createBackend(backendId);
+      await resumed.init(initial, withDropout);
+      await resumed.setTrainData(x, y, rows);
+      await resumed.importState(saved);
+      await epochs(resumed, 2);
+
+      expect(sameWeightBytes(await resumed.getWeights(), await uninterrupted.getWeights())).toBe(true);
+      const [a, b] = [await resumed.exportState(), await uninterrupted.exportState()];
+      expect(a.optimizer.step).toBe(b.optimizer.step);
+      expect(Buffer.from(a.optimizer.v.buffer).equals(Buffer.from(b.optimizer.v.buffer))).toBe(true);
+      expect(a.dropoutRngState).toBe(b.dropoutRngState);
+      await Promise.all([resumed.dispose(), uninterrupted.dispose()]);
+    });
+
     it('is deterministic when it says so', async () => {
       const backend = createBackend(backendId);
       if (!backend.deterministic) return;

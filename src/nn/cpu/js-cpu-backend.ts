@@ -2,7 +2,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { KtrdrError } from '../../errors.js';
 import { SeededRandom } from '../../util/random.js';
 import { adamStep, clipGradientsByGlobalNorm, createOptimizerState, type OptimizerState } from '../adam.js';
-import type { BackendTrainingOptions, EpochStats, TrainBackend } from '../backend.js';
+import type { BackendState, BackendTrainingOptions, EpochStats, TrainBackend } from '../backend.js';
 import { throwIfAborted } from '../cancellation.js';
 import { softmaxCrossEntropy } from '../loss.js';
 import { predictChunk, prepareInference, PREDICT_CHUNK_ROWS } from '../predict.js';
@@ -148,9 +148,26 @@ export class JsCpuBackend implements TrainBackend {
     state.params.set(flattenWeights(weights));
   }
 
-  async getOptimizerState(): Promise<OptimizerState> {
-    const { optimizer } = this.requireState();
-    return { step: optimizer.step, m: optimizer.m.slice(), v: optimizer.v.slice() };
+  async exportState(): Promise<BackendState> {
+    const { params, optimizer, dropoutRng } = this.requireState();
+    return {
+      params: params.slice(),
+      optimizer: { step: optimizer.step, m: optimizer.m.slice(), v: optimizer.v.slice() },
+      dropoutRngState: dropoutRng.snapshot(),
+    };
+  }
+
+  async importState(saved: BackendState): Promise<void> {
+    const state = this.requireState();
+    const size = state.params.length;
+    if (saved.params.length !== size || saved.optimizer.m.length !== size || saved.optimizer.v.length !== size) {
+      throw new KtrdrError('VALIDATION_FAILED', `importState: the state holds ${saved.params.length} parameters, the network has ${size}`);
+    }
+    state.params.set(saved.params);
+    state.optimizer.m.set(saved.optimizer.m);
+    state.optimizer.v.set(saved.optimizer.v);
+    state.optimizer.step = saved.optimizer.step;
+    state.dropoutRng = new SeededRandom(saved.dropoutRngState);
   }
 
   async dispose(): Promise<void> {
@@ -182,7 +199,7 @@ interface TrainingState {
   readonly grads: Float32Array;
   readonly gradView: MlpWeights;
   readonly optimizer: OptimizerState;
-  readonly dropoutRng: SeededRandom;
+  dropoutRng: SeededRandom;
   buffers: PassBuffers | null;
   batchX: Float32Array;
   batchY: Int32Array;
