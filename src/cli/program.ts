@@ -11,6 +11,7 @@ import { registerBacktestCommand } from './commands/backtest.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerStrategiesCommand } from './commands/strategies.js';
+import { registerSweepCommand } from './commands/sweep.js';
 import { registerTokensCommand } from './commands/tokens.js';
 import { registerTrainCommand } from './commands/train.js';
 
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerTrainCommand(program);
   registerPredictCommand(program);
   registerBacktestCommand(program);
+  registerSweepCommand(program);
   registerModelsCommand(program);
   registerServeCommand(program);
   registerOpsCommand(program);

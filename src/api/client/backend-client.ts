@@ -25,6 +25,13 @@ import {
   type TrainingConfig,
   type TrainingConfigChange,
 } from '../../contracts/trainings.js';
+import {
+  StartSweepResponseSchema,
+  SweepSchema,
+  type StartSweepRequestInput,
+  type StartSweepResponse,
+  type SweepResponse,
+} from '../../contracts/sweeps.js';
 import { envText, type Environment } from '../../config/environment.js';
 import { KtrdrError, errorFromBody, type ErrorBody } from '../../errors.js';
 import { isTerminal, type OperationStatus } from '../../operations/operation.js';
@@ -75,6 +82,14 @@ export class BackendClient {
 
   startTraining(request: StartTrainingRequestInput): Promise<StartTrainingResponse> {
     return this.request('POST', '/trainings/start', StartTrainingResponseSchema, request);
+  }
+
+  startSweep(request: StartSweepRequestInput): Promise<StartSweepResponse> {
+    return this.request('POST', '/sweeps', StartSweepResponseSchema, request);
+  }
+
+  getSweep(id: string): Promise<SweepResponse> {
+    return this.request('GET', `/sweeps/${encodeURIComponent(id)}`, SweepSchema);
   }
 
   trainingConfig(): Promise<TrainingConfig> {
