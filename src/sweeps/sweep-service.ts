@@ -1,12 +1,11 @@
 import { KtrdrError, isKtrdrError } from '../errors.js';
 import { isTerminal, type ExecutionMode, type Operation, type OperationError } from '../operations/operation.js';
 import type { OperationStore } from '../operations/operation-store.js';
-import { TOTAL_STEPS, stepIndex } from '../training/steps.js';
 import { newOperationId } from '../trainings/operation-id.js';
 import type { StartTrainingParams, TrainingService } from '../trainings/training-service.js';
 import type { Logger } from '../util/logger.js';
-import { ChildTrainings } from './child-trainings.js';
 import { findChildren } from './children.js';
+import { runParent } from './parent-run.js';
 import { OBJECTIVE_DIRECTION, trialValue, type Objective } from './objective.js';
 import { MAX_TRIALS, sweepConfigurations, type Configuration, type ParamAxis, type SweepSearch } from './param-grid.js';
 import { rankConfigurations, tableToJson, type ConfigurationRow, type TrialRecord } from './results-table.js';
@@ -48,10 +47,9 @@ export interface SweepServiceDeps {
 }
 
 interface FollowedSweep {
-  readonly children: ChildTrainings;
   /** Trials that never became an operation (the start was refused), by trial index. */
   readonly refused: Map<number, OperationError>;
-  finished: Promise<void>;
+  readonly finished: Promise<void>;
 }
 
 /** The parts of a sweep's request the results are rebuilt from. */
@@ -173,71 +171,34 @@ export class SweepService {
   }
 
   private follow(sweep: Operation, starts: readonly StartTrainingParams[], maxParallel: number): void {
-    const { operations, logger } = this.deps;
-    const id = sweep.id;
-    const total = starts.length;
-    let ended = 0;
-    let failed = 0;
     const refused = new Map<number, OperationError>();
-    const children = new ChildTrainings(
-      { operations, training: this.deps.training, logger },
+    const finished = runParent(
+      { operations: this.deps.operations, training: this.deps.training, logger: this.deps.logger },
       {
-        parentId: id,
+        parent: sweep,
         starts,
         maxParallel,
-        onEnd: async (end) => {
-          ended++;
+        noun: 'trainings',
+        onEnd: (end) => {
           if (end.error !== undefined) refused.set(end.index, end.error);
-          if (end.error !== undefined || end.operation.status === 'failed') failed++;
-          const percent = Math.round((10_000 * ended) / total) / 100;
-          const message = `${ended}/${total} trainings finished${failed > 0 ? ` (${failed} failed)` : ''}`;
-          await operations
-            .recordProgress(id, { percent, step: 'train', step_index: stepIndex('train'), total_steps: TOTAL_STEPS, message })
-            .catch((error: unknown) => logger.debug({ operation_id: id, err: error }, `sweep ${id}: progress not recorded`));
         },
+        complete: () => this.result(sweep.id),
       },
-    );
-    const followed: FollowedSweep = { children, refused, finished: Promise.resolve() };
-    // Subscribed before the children start, so a cancel can never slip between the two.
-    const unsubscribe = operations.events.subscribe(id, {
-      onEvent: (event) => {
-        if (event.kind === 'status' && event.data.to === 'cancelling') children.stop(event.data.reason ?? `sweep ${id} was cancelled`);
-      },
-      onFinished: () => children.stop(`sweep ${id} ended`),
-    });
-    this.runs.set(id, followed);
-    followed.finished = children
-      .run()
-      .then(() => this.finish(sweep))
-      .catch((error: unknown) => logger.error({ operation_id: id, err: error }, `sweep ${id}: recording its end failed`))
-      .finally(() => {
-        unsubscribe();
-        this.runs.delete(id);
-      });
+    ).finally(() => this.runs.delete(sweep.id));
+    this.runs.set(sweep.id, { refused, finished });
   }
 
-  private async finish(sweep: Operation): Promise<void> {
-    const { operations, logger } = this.deps;
-    const current = await operations.get(sweep.id);
-    if (current.status === 'cancelling') {
-      await operations.confirmCancelled(sweep.id);
-      logger.info({ operation_id: sweep.id }, `sweep ${sweep.id} cancelled`);
-      return;
-    }
-    const report = await this.report(sweep.id);
+  /** A finished sweep keeps its table: the strategy listing reads the best configuration from here. */
+  private async result(id: string) {
+    const report = await this.report(id);
     const best = report.configurations[0]?.rank === 1 ? report.configurations[0] : null;
-    // A finished sweep keeps its table: the strategy listing reads the best configuration from here.
-    const done = await operations.markCompleted(sweep.id, {
+    return {
       model_version: null,
       objective: report.objective,
       direction: report.direction,
       best: best && { configuration_id: best.configurationId, params: best.params, value: best.mean, std: best.std, seeds: best.completed },
       configurations: tableToJson(report.configurations),
-    });
-    logger.info(
-      { operation_id: sweep.id },
-      `sweep ${sweep.id} ${done.status}${best ? `: best ${best.configurationId} ${report.objective} ${best.mean}` : ''}`,
-    );
+    };
   }
 
   private async trials(sweep: Operation, plan: SweepPlan): Promise<TrialRecord[]> {
