@@ -12,6 +12,7 @@ import { registerPredictCommand } from './commands/predict.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerStrategiesCommand } from './commands/strategies.js';
 import { registerSweepCommand } from './commands/sweep.js';
+import { registerWalkForwardCommand } from './commands/walkforward.js';
 import { registerTokensCommand } from './commands/tokens.js';
 import { registerTrainCommand } from './commands/train.js';
 
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerPredictCommand(program);
   registerBacktestCommand(program);
   registerSweepCommand(program);
+  registerWalkForwardCommand(program);
   registerModelsCommand(program);
   registerServeCommand(program);
   registerOpsCommand(program);

@@ -32,6 +32,13 @@ import {
   type StartSweepResponse,
   type SweepResponse,
 } from '../../contracts/sweeps.js';
+import {
+  StartWalkForwardResponseSchema,
+  WalkForwardSchema,
+  type StartWalkForwardRequestInput,
+  type StartWalkForwardResponse,
+  type WalkForwardResponse,
+} from '../../contracts/walkforwards.js';
 import { envText, type Environment } from '../../config/environment.js';
 import { KtrdrError, errorFromBody, type ErrorBody } from '../../errors.js';
 import { isTerminal, type OperationStatus } from '../../operations/operation.js';
@@ -90,6 +97,14 @@ export class BackendClient {
 
   getSweep(id: string): Promise<SweepResponse> {
     return this.request('GET', `/sweeps/${encodeURIComponent(id)}`, SweepSchema);
+  }
+
+  startWalkForward(request: StartWalkForwardRequestInput): Promise<StartWalkForwardResponse> {
+    return this.request('POST', '/walkforwards', StartWalkForwardResponseSchema, request);
+  }
+
+  getWalkForward(id: string): Promise<WalkForwardResponse> {
+    return this.request('GET', `/walkforwards/${encodeURIComponent(id)}`, WalkForwardSchema);
   }
 
   trainingConfig(): Promise<TrainingConfig> {
