@@ -6,6 +6,7 @@ import type { StartTrainingParams, TrainingService } from '../trainings/training
 import type { Logger } from '../util/logger.js';
 import { findChildren } from './children.js';
 import { runParent } from './parent-run.js';
+import { ParentRuns } from './parent-runs.js';
 import { OBJECTIVE_DIRECTION, trialValue, type Objective } from './objective.js';
 import { MAX_TRIALS, sweepConfigurations, type Configuration, type ParamAxis, type SweepSearch } from './param-grid.js';
 import { rankConfigurations, tableToJson, type ConfigurationRow, type TrialRecord } from './results-table.js';
@@ -46,11 +47,8 @@ export interface SweepServiceDeps {
   readonly now?: () => Date;
 }
 
-interface FollowedSweep {
-  /** Trials that never became an operation (the start was refused), by trial index. */
-  readonly refused: Map<number, OperationError>;
-  readonly finished: Promise<void>;
-}
+/** Trials of a running sweep that never became an operation (the start was refused), by trial index. */
+type RefusedTrials = Map<number, OperationError>;
 
 /** The parts of a sweep's request the results are rebuilt from. */
 interface SweepPlan {
@@ -66,16 +64,16 @@ interface SweepPlan {
  * results are rebuilt from the children's records, so they read the same live, after completion and after a restart.
  */
 export class SweepService {
-  private readonly runs = new Map<string, FollowedSweep>();
+  private readonly runs: ParentRuns<RefusedTrials>;
   private readonly now: () => Date;
-  private closing = false;
 
   constructor(private readonly deps: SweepServiceDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.runs = new ParentRuns(deps.operations, 'sweeps');
   }
 
   async start(params: StartSweepParams): Promise<Operation> {
-    if (this.closing) throw new KtrdrError('SHUTTING_DOWN', 'the server is shutting down; no new sweeps are accepted');
+    this.runs.refuseIfClosing();
     const objective = params.objective ?? 'val_loss';
     const configurations = sweepConfigurations(params.axes, params.search ?? { kind: 'grid' });
     const seeds: readonly (number | undefined)[] = params.seeds && params.seeds.length > 0 ? params.seeds : [undefined];
@@ -142,16 +140,13 @@ export class SweepService {
   }
 
   /** Resolves when the sweep (if this process runs it) has recorded its end. */
-  async whenFinished(id: string): Promise<void> {
-    await this.runs.get(id)?.finished;
+  whenFinished(id: string): Promise<void> {
+    return this.runs.whenFinished(id);
   }
 
   /** Stops accepting sweeps, cancels the running ones with their trainings and waits until each is recorded as ended. */
-  async close(reason = 'the server shut down'): Promise<void> {
-    this.closing = true;
-    const running = [...this.runs.entries()];
-    for (const [id] of running) await this.deps.operations.requestCancel(id, { reason }).catch(() => undefined);
-    await Promise.all(running.map(([, run]) => run.finished));
+  close(reason = 'the server shut down'): Promise<void> {
+    return this.runs.close(reason);
   }
 
   private async checkConfiguration(base: StartTrainingParams, configuration: Configuration, seed: number | undefined) {
@@ -171,7 +166,7 @@ export class SweepService {
   }
 
   private follow(sweep: Operation, starts: readonly StartTrainingParams[], maxParallel: number): void {
-    const refused = new Map<number, OperationError>();
+    const refused: RefusedTrials = new Map();
     const finished = runParent(
       { operations: this.deps.operations, training: this.deps.training, logger: this.deps.logger },
       {
@@ -184,8 +179,8 @@ export class SweepService {
         },
         complete: () => this.result(sweep.id),
       },
-    ).finally(() => this.runs.delete(sweep.id));
-    this.runs.set(sweep.id, { refused, finished });
+    );
+    this.runs.add(sweep.id, refused, finished);
   }
 
   /** A finished sweep keeps its table: the strategy listing reads the best configuration from here. */
@@ -203,7 +198,7 @@ export class SweepService {
 
   private async trials(sweep: Operation, plan: SweepPlan): Promise<TrialRecord[]> {
     const children = await findChildren(this.deps.operations, sweep);
-    const refused = this.runs.get(sweep.id)?.refused ?? new Map<number, OperationError>();
+    const refused: RefusedTrials = this.runs.state(sweep.id) ?? new Map();
     const byKey = new Map(children.map((child) => [trialKey(child.request.params ?? {}, child.request.seed ?? null), child]));
     const trials: TrialRecord[] = [];
     let index = 0;

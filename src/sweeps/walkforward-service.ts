@@ -13,6 +13,7 @@ import type { Logger } from '../util/logger.js';
 import type { ChildEnd } from './child-trainings.js';
 import { findChildren } from './children.js';
 import { runParent } from './parent-run.js';
+import { ParentRuns } from './parent-runs.js';
 import { stitchCurves, type StitchedCurve, type WindowCurve } from './stitch.js';
 import { parseDuration, walkForwardWindows, type WalkForwardWindow } from './walkforward-windows.js';
 
@@ -74,17 +75,17 @@ const INITIAL_CAPITAL = 1;
  * of every parent operation (`runParent`).
  */
 export class WalkForwardService {
-  private readonly outcomes = new Map<string, Map<number, WindowOutcome>>();
-  private readonly runs = new Map<string, Promise<void>>();
+  /** Per running walk-forward: each ended window's outcome, by window index. */
+  private readonly runs: ParentRuns<Map<number, WindowOutcome>>;
   private readonly now: () => Date;
-  private closing = false;
 
   constructor(private readonly deps: WalkForwardServiceDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.runs = new ParentRuns(deps.operations, 'walk-forwards');
   }
 
   async start(params: StartWalkForwardParams): Promise<Operation> {
-    if (this.closing) throw new KtrdrError('SHUTTING_DOWN', 'the server is shutting down; no new walk-forwards are accepted');
+    this.runs.refuseIfClosing();
     const durations = {
       train: parseDuration(params.train, 'train'),
       test: parseDuration(params.test, 'test'),
@@ -141,7 +142,6 @@ export class WalkForwardService {
     });
     const operation = await this.deps.operations.markRunning(created.id);
     const outcomes = new Map<number, WindowOutcome>();
-    this.outcomes.set(operation.id, outcomes);
     const finished = runParent(
       { operations: this.deps.operations, training: this.deps.training, logger: this.deps.logger },
       {
@@ -154,11 +154,8 @@ export class WalkForwardService {
         },
         complete: () => this.result(operation.id),
       },
-    ).finally(() => {
-      this.runs.delete(operation.id);
-      this.outcomes.delete(operation.id);
-    });
-    this.runs.set(operation.id, finished);
+    );
+    this.runs.add(operation.id, outcomes, finished);
     this.deps.logger.info({ operation_id: operation.id }, `walk-forward ${operation.id} started: ${windows.length} window(s) on ${symbol}`);
     return operation;
   }
@@ -179,7 +176,7 @@ export class WalkForwardService {
   private async liveReport(operation: Operation): Promise<WalkForwardReport> {
     const windows = ((operation.request.windows ?? []) as WindowJson[]).map(windowFromJson);
     const children = await findChildren(this.deps.operations, operation);
-    const outcomes = this.outcomes.get(operation.id) ?? new Map<number, WindowOutcome>();
+    const outcomes = this.runs.state(operation.id) ?? new Map<number, WindowOutcome>();
     const reports = windows.map((window) => ({
       window,
       training: children.find((c) => c.request.start_date === formatTimestamp(window.trainStart)) ?? null,
@@ -190,15 +187,12 @@ export class WalkForwardService {
     return { operation, windows: reports, stitched: allEnded && curves.length > 0 ? stitchCurves(curves, INITIAL_CAPITAL) : null };
   }
 
-  async whenFinished(id: string): Promise<void> {
-    await this.runs.get(id);
+  whenFinished(id: string): Promise<void> {
+    return this.runs.whenFinished(id);
   }
 
-  async close(reason = 'the server shut down'): Promise<void> {
-    this.closing = true;
-    const running = [...this.runs.entries()];
-    for (const [id] of running) await this.deps.operations.requestCancel(id, { reason }).catch(() => undefined);
-    await Promise.all(running.map(([, finished]) => finished));
+  close(reason = 'the server shut down'): Promise<void> {
+    return this.runs.close(reason);
   }
 
   /**
