@@ -44,7 +44,7 @@ describe('ktrdr sweep / walkforward (real processes)', () => {
     expect(json.code).toBe(0);
     const report = SweepSchema.parse(JSON.parse(json.stdout));
     expect(report).toMatchObject({ status: 'completed', total: 1, objective: 'val_loss', configurations: [{ rank: 1, completed: 1 }] });
-  });
+  }, 240_000);
 
   it('should refuse an invalid value naming it, and a malformed --param', async () => {
     const invalid = await runCliProcess(['sweep', 'cli_sweep', '--param', 'training.learning_rate=0.01,-2'], env);
@@ -99,6 +99,6 @@ describe('ktrdr sweep / walkforward (real processes)', () => {
       expect(JSON.parse(json.stdout.trim().split('\n').pop()!)).toMatchObject({ kind: 'error', error: { code: 'VALIDATION_FAILED' } });
       const fetched = WalkForwardSchema.parse(await (await fetch(`${server.url}/api/v1/walkforwards/${id}`)).json());
       expect(fetched.equity!.timestamps).toHaveLength(csv.length - 1);
-    });
+    }, 240_000);
   });
 });

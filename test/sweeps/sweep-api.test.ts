@@ -67,7 +67,7 @@ describe('sweeps API', () => {
       value: best.mean,
       seeds: 5,
     });
-  });
+  }, 300_000);
 
   it('should rank by validation accuracy, highest first, and by validation Sharpe', async () => {
     for (const objective of ['val_accuracy', 'val_sharpe'] as const) {
@@ -98,7 +98,7 @@ describe('sweeps API', () => {
         }
       }
     }
-  });
+  }, 300_000);
 
   it('should refuse a sweep with one invalid value, naming it, and start nothing', async () => {
     const before = OperationListSchema.parse((await server.http('GET', '/api/v1/operations?limit=500')).body).total;

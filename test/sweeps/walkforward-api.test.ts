@@ -57,7 +57,7 @@ describe('walk-forward API', () => {
     expect(report.metrics!.total_return).toBeCloseTo(equity.equity[equity.equity.length - 1] - 1, 12);
     expect(report.metrics!.trades).toBe(report.windows.reduce((sum, w) => sum + w.trades!, 0));
     expect(report.benchmark!.total_return).toBeCloseTo(equity.benchmark[equity.benchmark.length - 1] - 1, 12);
-  });
+  }, 240_000);
 
   it('should refuse a range too short for one window and a malformed duration', async () => {
     const short = await server.http('POST', '/api/v1/walkforwards', {
