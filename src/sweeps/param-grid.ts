@@ -76,10 +76,12 @@ export function parseSeeds(text: string): number[] {
 
 /**
  * The configurations a sweep trains, before seeds: the full grid, or a seeded random sample of it without repeats
- * (the same seed draws the same sample, so a random sweep can be repeated). Refuses an empty axis, a path swept
- * twice and a grid beyond MAX_TRIALS.
+ * (the same seed draws the same sample, so a random sweep can be repeated). Refuses an empty grid (no axis, or an
+ * axis without values), a path swept twice and a grid beyond MAX_TRIALS.
  */
 export function sweepConfigurations(axes: readonly ParamAxis[], search: SweepSearch): Configuration[] {
+  // Without an axis the grid is the strategy as it is: nothing would be compared, so it is a mistake, not a sweep.
+  if (axes.length === 0) throw invalid('a sweep needs at least one parameter to vary (params is empty)', 'params');
   const seen = new Set<string>();
   for (const axis of axes) {
     if (seen.has(axis.path)) throw invalid(`parameter ${axis.path} is swept twice`, axis.path);

@@ -78,7 +78,10 @@ export class SweepService {
     const configurations = sweepConfigurations(params.axes, params.search ?? { kind: 'grid' });
     const seeds: readonly (number | undefined)[] = params.seeds && params.seeds.length > 0 ? params.seeds : [undefined];
     const total = configurations.length * seeds.length;
-    if (total > MAX_TRIALS) throw new KtrdrError('VALIDATION_FAILED', `the sweep has ${total} trainings; at most ${MAX_TRIALS}`);
+    if (total > MAX_TRIALS) {
+      const message = `the sweep has ${total} trainings (${configurations.length} configurations × ${seeds.length} seeds); at most ${MAX_TRIALS}`;
+      throw new KtrdrError('VALIDATION_FAILED', message, { details: { param: 'seeds' } });
+    }
     const maxParallel = params.maxParallel ?? this.deps.training.localSlots();
     if (!Number.isInteger(maxParallel) || maxParallel < 1)
       throw new KtrdrError('VALIDATION_FAILED', `max parallel must be a positive integer, got ${maxParallel}`);

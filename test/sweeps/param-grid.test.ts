@@ -51,7 +51,9 @@ describe('sweep parameters', () => {
     expect(sweepConfigurations(axes, { kind: 'random', samples: 1000, seed: 3 })).toHaveLength(400);
   });
 
-  it('should refuse an axis swept twice, an empty axis and an oversized grid', () => {
+  it('should refuse no axis, an axis swept twice, an empty axis and an oversized grid', () => {
+    expect(() => sweepConfigurations([], { kind: 'grid' })).toThrow(/at least one parameter/);
+    expect(() => sweepConfigurations([], { kind: 'random', samples: 3, seed: 1 })).toThrow(/at least one parameter/);
     expect(() => sweepConfigurations([{ path: 'a', values: [] }], { kind: 'grid' })).toThrow(/no values/);
     expect(() =>
       sweepConfigurations(

@@ -100,7 +100,7 @@ describe('sweeps API', () => {
     }
   }, 300_000);
 
-  it('should refuse a sweep with one invalid value, naming it, and start nothing', async () => {
+  it('should refuse an invalid value, an unknown path, an empty grid and too many trials with clear codes, and start nothing', async () => {
     const before = OperationListSchema.parse((await server.http('GET', '/api/v1/operations?limit=500')).body).total;
     const refused = await server.http('POST', '/api/v1/sweeps', {
       json: { strategy_name: 'sweep_tiny', params: { 'training.learning_rate': [0.001, -1], 'model.hidden_layers': [[4]] }, seeds: [1, 2] },
@@ -118,6 +118,30 @@ describe('sweeps API', () => {
     const badPath = await server.http('POST', '/api/v1/sweeps', { json: { strategy_name: 'sweep_tiny', params: { 'Training..rate': [1] } } });
     expect(badPath.status).toBe(400);
     expect(errorCode(badPath)).toBe('VALIDATION_FAILED');
+
+    // An empty grid: no parameter at all, or a parameter without values.
+    const noParams = await server.http('POST', '/api/v1/sweeps', { json: { strategy_name: 'sweep_tiny', params: {} } });
+    expect(noParams.status).toBe(400);
+    expect(errorCode(noParams)).toBe('VALIDATION_FAILED');
+    expect((noParams.body as { error: { message: string } }).error.message).toContain('at least one parameter');
+    const noValues = await server.http('POST', '/api/v1/sweeps', { json: { strategy_name: 'sweep_tiny', params: { 'training.learning_rate': [] } } });
+    expect(noValues.status).toBe(400);
+    expect(errorCode(noValues)).toBe('VALIDATION_FAILED');
+
+    // Too many trials: a grid past the limit, and a grid within it times too many seeds.
+    const values = Array.from({ length: 101 }, (_, i) => 0.001 * (i + 1));
+    const bigGrid = await server.http('POST', '/api/v1/sweeps', {
+      json: { strategy_name: 'sweep_tiny', params: { 'training.learning_rate': values, 'training.batch_size': values.map((_, i) => i + 1) } },
+    });
+    expect(bigGrid.status).toBe(400);
+    expect(errorCode(bigGrid)).toBe('VALIDATION_FAILED');
+    expect((bigGrid.body as { error: { message: string } }).error.message).toBe('the grid has 10201 configurations; at most 10000');
+    const manySeeds = await server.http('POST', '/api/v1/sweeps', {
+      json: { strategy_name: 'sweep_tiny', params: { 'training.learning_rate': values }, seeds: Array.from({ length: 100 }, (_, i) => i) },
+    });
+    expect(manySeeds.status).toBe(400);
+    expect(errorCode(manySeeds)).toBe('VALIDATION_FAILED');
+    expect((manySeeds.body as { error: { message: string } }).error.message).toContain('10100 trainings (101 configurations × 100 seeds)');
 
     const after = OperationListSchema.parse((await server.http('GET', '/api/v1/operations?limit=500')).body).total;
     expect(after).toBe(before);
