@@ -12,7 +12,7 @@ export class ParentRuns<S> {
 
   /** `what`: how a refusal names the kind, e.g. `sweeps`. */
   constructor(
-    private readonly operations: OperationStore,
+    private readonly operations: Pick<OperationStore, 'requestCancel'>,
     private readonly what: string,
   ) {}
 
