@@ -18,7 +18,7 @@ import { FileDigests } from '../util/file-digests.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { TokenStore } from '../auth/token-store.js';
 import { KtrdrError } from '../errors.js';
-import { isLoopbackHost } from './access.js';
+import { isLoopbackHost, type AccessOptions } from './access.js';
 import { buildApp } from './app.js';
 import { acquireHomeLock } from './home-lock.js';
 import { BacktestResults } from './services/backtest-results.js';
@@ -44,6 +44,8 @@ export interface BackendOptions {
   readonly insecure?: boolean;
   /** Extra host names requests may name in `Host` (KTRDR_ALLOWED_HOSTS). */
   readonly allowedHosts?: readonly string[];
+  /** Wrong tokens one client may send per window before 429. @defaultValue 10 per minute */
+  readonly failedLogins?: AccessOptions['failedLogins'];
   /** How often models whose save failed are offered to the model store again. @defaultValue `KTRDR_SAVE_RETRY_MS`, else 30 s */
   readonly keptModelRetryMs?: number;
 }
@@ -144,6 +146,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
         tokens,
         networkBound: options.listenHost !== undefined && !isLoopbackHost(options.listenHost),
         insecure: options.insecure === true,
+        failedLogins: options.failedLogins,
         allowedHosts: [
           ...(options.allowedHosts ?? []),
           ...(hostSettings.publicUrl !== undefined ? [new URL(hostSettings.publicUrl).hostname.replace(/^\[|\]$/g, '')] : []),
