@@ -1,4 +1,5 @@
 import type { FuzzySetDefinition } from '../fuzzy/fuzzy-set.js';
+import type { LabelSpec } from '../labels/labeler.js';
 import { findIndicator, listIndicators } from '../indicators/registry.js';
 import type { IndicatorDefinition } from '../indicators/types.js';
 import type { StrategyProblem } from './problems.js';
@@ -54,8 +55,8 @@ export interface StrategyDecisions {
   readonly confidenceThreshold?: number;
 }
 
-/** Class order everywhere: [buy, hold, sell]. */
-export type ClassWeights = 'auto' | 'none' | readonly [number, number, number];
+/** A list has one weight per class, in the labeler's class order ([buy, hold, sell] for trading labels). */
+export type ClassWeights = 'auto' | 'none' | readonly number[];
 
 export interface StrategyTraining {
   readonly epochs: number;
@@ -67,8 +68,8 @@ export interface StrategyTraining {
   readonly gradientClip: number;
   readonly classWeights: ClassWeights;
   readonly seed: number;
-  readonly dataSplit: { readonly train: number; readonly validation: number; readonly test: number };
-  readonly labels: { readonly source: 'zigzag'; readonly zigzagThreshold: number; readonly price: 'close' | 'high_low' };
+  readonly dataSplit: { readonly train: number; readonly validation: number; readonly test: number; readonly embargoBars: number };
+  readonly labels: LabelSpec;
 }
 
 export interface StrategySource {

@@ -139,22 +139,108 @@ export const DataSplitSchema = z
     validation: z.number().gt(0).lt(1).default(0.15),
     /** @defaultValue 0.15 */
     test: z.number().gt(0).lt(1).default(0.15),
+    /**
+     * Extra bars dropped before each split boundary, on top of the purge of rows whose labels read the next split's
+     * bars (serially correlated features leak too). @defaultValue 0
+     */
+    embargo_bars: z.number().int().min(0).default(0),
   })
   .prefault({});
 
+/** ZigZag segment labels (BUY / HOLD / SELL): hindsight swing direction; the default labeler. */
+export const ZigzagLabelsSchema = z.strictObject({
+  source: z.literal('zigzag'),
+  /** Minimum swing, as a fraction of price, for a ZigZag pivot (0 < t < 1). @defaultValue 0.02 */
+  zigzag_threshold: z.number().gt(0).lt(1).default(0.02),
+  /** Prices the pivots are found on: `close`, or `high_low` (highs for peaks, lows for troughs). @defaultValue close */
+  price: z.enum(['close', 'high_low']).default('close'),
+});
+
+/** Forward return over `horizon` bars, a regression target (needs a regression model). */
+export const ForwardReturnLabelsSchema = z.strictObject({
+  source: z.literal('forward_return'),
+  /** Bars ahead. @defaultValue 20 */
+  horizon: positiveInt.default(20),
+});
+
+/** Triple-barrier labels (BUY = profit barrier first, SELL = stop barrier first, HOLD = time-out without a move). */
+export const TripleBarrierLabelsSchema = z.strictObject({
+  source: z.literal('triple_barrier'),
+  /** Profit barrier at close·(1 + pt_multiplier·volatility). @defaultValue 2.0 */
+  pt_multiplier: z.number().gt(0).default(2.0),
+  /** Stop barrier at close·(1 − sl_multiplier·volatility). @defaultValue 1.5 */
+  sl_multiplier: z.number().gt(0).default(1.5),
+  /** Vertical barrier: bars a position is held at most; also the bars of look-ahead purged at split boundaries. @defaultValue 50 */
+  max_holding_period: positiveInt.default(50),
+  /** EWM span of the volatility estimate. @defaultValue 50 */
+  vol_span: positiveInt.default(50),
+  /** `atr`: EWM mean of (high − low)/close; `log_return_std`: EWM std of log returns. @defaultValue atr */
+  vol_method: z.enum(['atr', 'log_return_std']).default('atr'),
+  /**
+   * Present: keep only CUSUM event bars (their features and labels). A fraction of summed log returns, or 0 for
+   * automatic (cusum_multiplier × mean EWM std of log returns). Absent: every bar is labelled.
+   */
+  cusum_threshold: z.number().min(0).optional(),
+  /** Scale of the automatic CUSUM threshold. @defaultValue 0.5 */
+  cusum_multiplier: z.number().gt(0).default(0.5),
+  /** Weight training rows by label uniqueness (overlapping holding periods count less). @defaultValue false */
+  compute_weights: z.boolean().default(false),
+});
+
+/** Market context (BULLISH / BEARISH / NEUTRAL) from the forward return over `horizon` bars; meant for daily bars. */
+export const ContextLabelsSchema = z.strictObject({
+  source: z.literal('context'),
+  /** @defaultValue 5 */
+  horizon: positiveInt.default(5),
+  /** Forward return (fraction) above which a bar is BULLISH. @defaultValue 0.005 */
+  bullish_threshold: z.number().default(0.005),
+  /** Forward return below which a bar is BEARISH. @defaultValue -0.005 */
+  bearish_threshold: z.number().default(-0.005),
+});
+
+/** Multi-scale regimes (TRENDING_UP / TRENDING_DOWN / RANGING / VOLATILE). */
+export const RegimeLabelsSchema = z.strictObject({
+  source: z.literal('regime'),
+  /** Macro ZigZag threshold = this × median ATR / median close. @defaultValue 3.0 */
+  macro_atr_mult: z.number().gt(0).default(3.0),
+  /** Micro ZigZag threshold, the same way. @defaultValue 1.0 */
+  micro_atr_mult: z.number().gt(0).default(1.0),
+  /** @defaultValue 14 */
+  atr_period: z.number().int().min(2).default(14),
+  /** Bars in each realised-volatility window (backward and forward). @defaultValue 120 */
+  vol_lookback: z.number().int().min(2).default(120),
+  /** VOLATILE when forward RV / backward RV exceeds this. @defaultValue 2.0 */
+  vol_crisis_threshold: z.number().gt(0).default(2.0),
+  /** Share of higher lows (or lower highs) a trend needs, 0 < x ≤ 1. @defaultValue 0.5 */
+  progression_tolerance: z.number().gt(0).max(1).default(0.5),
+});
+
+export const LABEL_SOURCES = ['zigzag', 'forward_return', 'triple_barrier', 'context', 'regime'] as const;
+
+/** `source` picks the labeler; its other keys are that labeler's settings. A missing `source` means zigzag. */
 export const LabelsSchema = z
-  .strictObject({
-    /** @defaultValue zigzag */
-    source: z.literal('zigzag').default('zigzag'),
-    /** Minimum swing, as a fraction of price, for a ZigZag pivot (0 < t < 1). @defaultValue 0.02 */
-    zigzag_threshold: z.number().gt(0).lt(1).default(0.02),
-    /** Prices the pivots are found on: `close`, or `high_low` (highs for peaks, lows for troughs). @defaultValue close */
-    price: z.enum(['close', 'high_low']).default('close'),
-  })
+  .preprocess(
+    (value) =>
+      value !== null && typeof value === 'object' && !Array.isArray(value) && !('source' in value) ? { ...value, source: 'zigzag' } : value,
+    z.discriminatedUnion(
+      'source',
+      [ZigzagLabelsSchema, ForwardReturnLabelsSchema, TripleBarrierLabelsSchema, ContextLabelsSchema, RegimeLabelsSchema],
+      {
+        error: (issue) =>
+          issue.code === 'invalid_union' && issue.note === 'No matching discriminator'
+            ? `source must be one of ${LABEL_SOURCES.join(', ')}`
+            : undefined,
+      },
+    ),
+  )
   .prefault({});
 
-export const ClassWeightsSchema = z.union([z.enum(['auto', 'none']), z.tuple([z.number().gt(0), z.number().gt(0), z.number().gt(0)])], {
-  error: (issue) => (issue.code === 'invalid_union' ? 'must be auto, none, or a list of three positive weights [buy, hold, sell]' : undefined),
+/** One positive weight per class, in the labeler's class order (the length is checked against the labeler). */
+export const ClassWeightsSchema = z.union([z.enum(['auto', 'none']), z.array(z.number().gt(0)).min(2).max(16)], {
+  error: (issue) =>
+    issue.code === 'invalid_union'
+      ? 'must be auto, none, or a list of positive weights, one per class in class order (e.g. [buy, hold, sell])'
+      : undefined,
 });
 
 export const TrainingSchema = z
@@ -171,7 +257,8 @@ export const TrainingSchema = z
     /** Maximum global gradient norm; 0 disables clipping. @defaultValue 1.0 */
     gradient_clip: z.number().min(0).default(1.0),
     /**
-     * `none`, `auto` (inverse class frequency on the training split), or [buy, hold, sell]. The default is `none`:
+     * `none`, `auto` (inverse class frequency on the training split), or one weight per class ([buy, hold, sell] for
+     * zigzag and triple_barrier). The default is `none`:
      * ZigZag segment labels make HOLD rare (only pivot bars, a few percent), so `auto` weights each HOLD bar 10x or
      * more and the network trades accuracy for HOLD predictions it cannot make well. @defaultValue none
      */

@@ -16,6 +16,8 @@ import {
   isMapping,
   parseSection,
 } from './strategy-sections.js';
+import { labelClasses } from '../labels/labeler.js';
+import { checkLabels, toLabelSpec } from './strategy-labels.js';
 import { registryCatalog, type ParseStrategyOptions, type Strategy } from './strategy-types.js';
 
 export type { StrategyProblem } from './problems.js';
@@ -102,6 +104,7 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
   const decisions = parseSection('decisions', raw, problems);
   const training = parseSection('training', raw, problems);
   if (training) checkDataSplit(training, problems);
+  if (training && decisions) checkLabels(training, decisions, labelClasses(training.labels.source)?.length ?? null, problems);
 
   const allIndicators = indicators ? [...indicators.resolved.values()] : [];
   const allFuzzySets = fuzzySets ? [...fuzzySets.resolved.values()] : [];
@@ -159,8 +162,13 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
       gradientClip: training.gradient_clip,
       classWeights: training.class_weights,
       seed: training.seed,
-      dataSplit: { ...training.data_split },
-      labels: { source: training.labels.source, zigzagThreshold: training.labels.zigzag_threshold, price: training.labels.price },
+      dataSplit: {
+        train: training.data_split.train,
+        validation: training.data_split.validation,
+        test: training.data_split.test,
+        embargoBars: training.data_split.embargo_bars,
+      },
+      labels: toLabelSpec(training.labels),
     },
     source: { text: yamlText, sha256: createHash('sha256').update(yamlText, 'utf8').digest('hex'), file: source },
     warnings: problems.warnings.map(locate),

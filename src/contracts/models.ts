@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { DateInputSchema, IsoTimestampSchema, StrategyNameSchema, SymbolSchema, TimeframeSchema } from './common.js';
-import { CLASS_NAMES } from '../labels/label-classes.js';
 
 /** The model's test-period backtest next to buy-and-hold on the same bars (null for models trained before backtests). */
 export const TestPeriodSchema = z
@@ -72,9 +71,9 @@ export const PredictRequestSchema = z
 
 export const PredictionSchema = z.object({
   timestamp: IsoTimestampSchema,
-  signal: z.enum(CLASS_NAMES),
+  signal: z.string().describe("The predicted class: BUY, HOLD or SELL for trading models, else one of the model's classes (labels.classes)"),
   confidence: z.number().describe('Probability of the predicted class'),
-  probabilities: z.object({ BUY: z.number(), HOLD: z.number(), SELL: z.number() }),
+  probabilities: z.record(z.string(), z.number()).describe("Per class name, in the model's class order"),
 });
 
 export const PredictResponseSchema = z

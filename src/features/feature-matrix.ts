@@ -121,3 +121,23 @@ function rowsFrom(matrix: FeatureMatrix, startMs: number, baseTimestamps: Float6
     droppedRows: barsInRange - rows,
   };
 }
+
+/** The rows where `keep[r]` is 1, copied in order (the matrix itself when every row is kept). */
+export function selectRows(matrix: FeatureMatrix, keep: Uint8Array): FeatureMatrix {
+  let rows = 0;
+  for (let r = 0; r < matrix.rows; r++) rows += keep[r];
+  if (rows === matrix.rows) return matrix;
+  const width = matrix.names.length;
+  const values = new Float32Array(rows * width);
+  const barIndex = new Int32Array(rows);
+  const timestamps = new Float64Array(rows);
+  let out = 0;
+  for (let r = 0; r < matrix.rows; r++) {
+    if (!keep[r]) continue;
+    values.set(matrix.values.subarray(r * width, (r + 1) * width), out * width);
+    barIndex[out] = matrix.barIndex[r];
+    timestamps[out] = matrix.timestamps[r];
+    out++;
+  }
+  return { names: matrix.names, values, rows, barIndex, timestamps, droppedRows: matrix.droppedRows };
+}

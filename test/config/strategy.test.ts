@@ -152,7 +152,7 @@ describe(parseStrategy.name, () => {
       gradientClip: 0.5,
       classWeights: [1, 0.5, 1],
       seed: 7,
-      dataSplit: { train: 0.6, validation: 0.2, test: 0.2 },
+      dataSplit: { train: 0.6, validation: 0.2, test: 0.2, embargoBars: 0 },
       labels: { source: 'zigzag', zigzagThreshold: 0.03, price: 'high_low' },
     });
     expect(strategy.source).toEqual({ text: VALID, file: 'strategies/x.yaml', sha256: createHash('sha256').update(VALID).digest('hex') });
@@ -192,7 +192,7 @@ describe(parseStrategy.name, () => {
       gradientClip: 1,
       classWeights: 'none',
       seed: 42,
-      dataSplit: { train: 0.7, validation: 0.15, test: 0.15 },
+      dataSplit: { train: 0.7, validation: 0.15, test: 0.15, embargoBars: 0 },
       labels: { source: 'zigzag', zigzagThreshold: 0.02, price: 'close' },
     });
     expect(
@@ -417,7 +417,7 @@ describe(parseStrategy.name, () => {
         "decisions.output_format: must be classification, got 'regression'",
       ]);
       expect(lines(edit('class_weights: [1, 0.5, 1]', 'class_weights: balanced'))).toEqual([
-        'training.class_weights: must be auto, none, or a list of three positive weights [buy, hold, sell]',
+        'training.class_weights: must be auto, none, or a list of positive weights, one per class in class order (e.g. [buy, hold, sell])',
       ]);
       expect(lines(edit('zigzag_threshold: 0.03', 'zigzag_threshold: 3'))).toEqual(['training.labels.zigzag_threshold: must be < 1, got 3']);
       expect(lines(edit('version: "1.0"', 'version: 1.0'))).toEqual(['version: must be a string; quote it, e.g. version: "1.0"']);
@@ -431,6 +431,57 @@ describe(parseStrategy.name, () => {
       expect(
         parseStrategy(edit('{train: 0.6, validation: 0.2, test: 0.2}', '{train: 0.7, validation: 0.2, test: 0.1}')).training.dataSplit.test,
       ).toBe(0.1);
+    });
+
+    it('should read each label source with its defaults, and refuse unknown sources and keys', () => {
+      const labels = (text: string) =>
+        parseStrategy(
+          edit('class_weights: [1, 0.5, 1]', 'class_weights: auto', edit('labels: {source: zigzag, zigzag_threshold: 0.03, price: high_low}', text)),
+        ).training.labels;
+      expect(labels('labels: {zigzag_threshold: 0.05}')).toEqual({ source: 'zigzag', zigzagThreshold: 0.05, price: 'close' });
+      expect(labels('labels: {source: triple_barrier}')).toEqual({
+        source: 'triple_barrier',
+        ptMultiplier: 2,
+        slMultiplier: 1.5,
+        maxHoldingPeriod: 50,
+        volSpan: 50,
+        volMethod: 'atr',
+        computeWeights: false,
+      });
+      expect(labels('labels: {source: triple_barrier, cusum_threshold: 0, compute_weights: true}')).toMatchObject({
+        cusum: { threshold: 0, multiplier: 0.5 },
+        computeWeights: true,
+      });
+      expect(labels('labels: {source: context}')).toEqual({ source: 'context', horizon: 5, bullishThreshold: 0.005, bearishThreshold: -0.005 });
+      expect(labels('labels: {source: regime, vol_lookback: 60}')).toEqual({
+        source: 'regime',
+        macroAtrMult: 3,
+        microAtrMult: 1,
+        atrPeriod: 14,
+        volLookback: 60,
+        volCrisisThreshold: 2,
+        progressionTolerance: 0.5,
+      });
+      const problem = (text: string) => lines(edit('labels: {source: zigzag, zigzag_threshold: 0.03, price: high_low}', text));
+      expect(problem('labels: {source: momentum}')).toEqual([
+        'training.labels.source: source must be one of zigzag, forward_return, triple_barrier, context, regime',
+      ]);
+      expect(problem('labels: {source: context, zigzag_threshold: 0.03}')[0]).toMatch(/^training\.labels\.zigzag_threshold: unknown key/);
+      expect(problem('labels: {source: context, bullish_threshold: -0.01}')).toEqual([
+        'training.labels.bearish_threshold: must be below bullish_threshold (-0.01)',
+      ]);
+      expect(problem('labels: {source: forward_return, horizon: 10}')[0]).toMatch(
+        /^training\.labels\.source: forward_return labels are a regression target/,
+      );
+      // Regime labels have four classes, so three class weights cannot be right.
+      expect(problem('labels: {source: regime}')).toEqual([
+        'training.class_weights: regime labels have 4 classes, so class_weights needs 4 weights (got 3)',
+      ]);
+    });
+
+    it('should read the embargo of the data split', () => {
+      expect(parseStrategy(edit('test: 0.2}', 'test: 0.2, embargo_bars: 5}')).training.dataSplit.embargoBars).toBe(5);
+      expect(lines(edit('test: 0.2}', 'test: 0.2, embargo_bars: -1}'))).toEqual(['training.data_split.embargo_bars: must be >= 0, got -1']);
     });
 
     it('should require the mandatory sections', () => {

@@ -113,3 +113,47 @@ describe('runTraining with several symbols', () => {
     expect(artifact.manifest.data.map((d) => d.symbol)).toEqual(['SPX', 'EURUSD']);
   });
 });
+
+describe('runTraining with other labelers', () => {
+  const withLabels = (labels: string, extra = '') =>
+    SPX_RSI_STRATEGY.replace('labels: {source: zigzag, zigzag_threshold: 0.03, price: close}', `labels: ${labels}${extra}`);
+
+  it('should train triple-barrier labels as BUY/HOLD/SELL, drop the unlabelled tail, purge and backtest', async () => {
+    const run = recordingContext();
+    const { artifact } = await runTraining({ strategyYaml: withLabels('{source: triple_barrier, max_holding_period: 10, vol_span: 20}') }, run.ctx);
+    expect(artifact.labels).toMatchObject({
+      source: 'triple_barrier',
+      params: { pt_multiplier: 2, sl_multiplier: 1.5, max_holding_period: 10, vol_span: 20, vol_method: 'atr', compute_weights: false },
+      classes: ['BUY', 'HOLD', 'SELL'],
+      unlabelled_rows: 10,
+    });
+    const { split } = artifact.metrics;
+    // 2516 rows, the last 10 unlabelled; train and validation each lose the rows whose labels reach the next split.
+    expect(split.purged).toBeGreaterThan(0);
+    expect(split.train + split.validation + split.test + split.purged!).toBe(2506);
+    expect(artifact.metrics.backtest).toBeDefined();
+    expect(artifact.model.spec.outputs).toBe(3);
+  });
+
+  it('should train regime labels with four classes and no test-period backtest', async () => {
+    const run = recordingContext();
+    const { artifact } = await runTraining({ strategyYaml: withLabels('{source: regime, vol_lookback: 20}') }, run.ctx);
+    expect(artifact.labels.classes).toEqual(['TRENDING_UP', 'TRENDING_DOWN', 'RANGING', 'VOLATILE']);
+    expect(Object.keys(artifact.labels.distribution)).toEqual(['TRENDING_UP', 'TRENDING_DOWN', 'RANGING', 'VOLATILE']);
+    expect(artifact.model.spec.outputs).toBe(4);
+    expect(artifact.metrics.test.per_class.map((c) => c.class)).toEqual(['TRENDING_UP', 'TRENDING_DOWN', 'RANGING', 'VOLATILE']);
+    expect(artifact.metrics.backtest).toBeUndefined();
+    expect(run.logs.map((l) => l.msg)).toContain(
+      'No test-period backtest: regime classes (TRENDING_UP, TRENDING_DOWN, RANGING, VOLATILE) are not trading signals',
+    );
+  });
+
+  it('should train context labels as BULLISH/BEARISH/NEUTRAL and log their distribution', async () => {
+    const run = recordingContext();
+    const { artifact } = await runTraining({ strategyYaml: withLabels('{source: context, horizon: 5}') }, run.ctx);
+    expect(artifact.labels.classes).toEqual(['BULLISH', 'BEARISH', 'NEUTRAL']);
+    expect(run.logs.find((l) => l.msg.startsWith('Label distribution: '))?.msg).toMatch(
+      /^Label distribution: BULLISH=\d+\.\d%, BEARISH=\d+\.\d%, NEUTRAL=\d+\.\d%$/,
+    );
+  });
+});
