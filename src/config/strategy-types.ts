@@ -25,10 +25,25 @@ export interface StrategyFuzzySet extends FuzzySetDefinition {
   readonly output: string;
 }
 
-export interface StrategyNnInput {
+/** One `nn_inputs` entry: a fuzzy set's memberships or a raw indicator value (tell them apart with `'fuzzySet' in`). */
+export type StrategyNnInput = StrategyFuzzyInput | StrategyRawInput;
+
+export interface StrategyFuzzyInput {
   readonly fuzzySet: string;
   /** Explicit list (`all` resolved to training_data.timeframes, in that order). */
   readonly timeframes: readonly string[];
+}
+
+export type Normalization = 'minmax' | 'zscore' | 'none';
+
+export interface StrategyRawInput {
+  /** The reference as written (`id` or `id.output`); it names the feature, `{timeframe}_{ref}_raw`. */
+  readonly rawIndicator: string;
+  readonly indicatorId: string;
+  /** Always explicit (the primary output for a bare id). */
+  readonly output: string;
+  readonly timeframes: readonly string[];
+  readonly normalization: Normalization;
 }
 
 export interface StrategyTrainingData {
@@ -118,18 +133,23 @@ export interface ParseStrategyOptions {
 }
 
 /**
- * Feature ids in feature-vector order: for each nn_inputs entry, for each of its timeframes, each membership of its
- * fuzzy set in file order — `{timeframe}_{fuzzy_set}_{membership}`, e.g. `1h_rsi_zone_oversold`.
+ * Feature ids in feature-vector order, the original's canonical order: for each nn_inputs entry in file order, for
+ * each of its timeframes, either each membership of its fuzzy set in file order — `{timeframe}_{fuzzy_set}_{membership}`,
+ * e.g. `1h_rsi_zone_oversold` — or the one raw value — `{timeframe}_{raw_indicator}_raw`, e.g. `1h_macd.line_raw`.
  */
 export function featureIds(strategy: Pick<Strategy, 'fuzzySets' | 'nnInputs'>): string[] {
   const sets = new Map(strategy.fuzzySets.map((set) => [set.id, set]));
-  const ids: string[] = [];
-  for (const input of strategy.nnInputs) {
-    const set = sets.get(input.fuzzySet);
-    if (!set) throw new Error(`nn input references unknown fuzzy set '${input.fuzzySet}'`);
-    for (const timeframe of input.timeframes) {
-      for (const { name } of set.memberships) ids.push(`${timeframe}_${set.id}_${name}`);
-    }
-  }
-  return ids;
+  return strategy.nnInputs.flatMap((input) => inputFeatureIds(input, sets));
+}
+
+/** The feature ids one nn_inputs entry produces, in order (see featureIds). */
+export function inputFeatureIds(input: StrategyNnInput, sets: ReadonlyMap<string, StrategyFuzzySet>): string[] {
+  if (!('fuzzySet' in input)) return input.timeframes.map((timeframe) => rawFeatureId(timeframe, input.rawIndicator));
+  const set = sets.get(input.fuzzySet);
+  if (!set) throw new Error(`nn input references unknown fuzzy set '${input.fuzzySet}'`);
+  return input.timeframes.flatMap((timeframe) => set.memberships.map(({ name }) => `${timeframe}_${set.id}_${name}`));
+}
+
+export function rawFeatureId(timeframe: string, rawIndicator: string): string {
+  return `${timeframe}_${rawIndicator}_raw`;
 }

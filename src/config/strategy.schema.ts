@@ -88,9 +88,20 @@ export const MembershipFullSchema = z.discriminatedUnion(
   },
 );
 
+/** How a raw indicator input is scaled; statistics come from the training split and are stored in the model. */
+export const NormalizationSchema = z.enum(['minmax', 'zscore', 'none']);
+
+/** Exactly one of `fuzzy_set` (its memberships) or `raw_indicator` (the indicator value itself). */
 export const NnInputSchema = z.strictObject({
-  /** A fuzzy set id from `fuzzy_sets`. */
-  fuzzy_set: z.string(),
+  /** A fuzzy set id from `fuzzy_sets`: one feature per membership. */
+  fuzzy_set: z.string().optional(),
+  /** `indicator_id` or `indicator_id.output` (bare id = primary output): one feature, `{tf}_{ref}_raw`. */
+  raw_indicator: z.string().optional(),
+  /**
+   * Raw inputs only. `minmax`: (x − min)/(max − min); `zscore`: (x − mean)/std (sample std); 0 where the range or
+   * std is 0. Fitted on the training split only. @defaultValue none
+   */
+  normalization: NormalizationSchema.optional(),
   /** `all` (every training timeframe, in `training_data.timeframes` order) or a list of them. @defaultValue all */
   timeframes: z.unknown().optional(),
 });

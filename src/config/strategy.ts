@@ -21,7 +21,7 @@ import { checkLabels, toLabelSpec } from './strategy-labels.js';
 import { registryCatalog, type ParseStrategyOptions, type Strategy } from './strategy-types.js';
 
 export type { StrategyProblem } from './problems.js';
-export { featureIds, registryCatalog } from './strategy-types.js';
+export { featureIds, rawFeatureId, registryCatalog } from './strategy-types.js';
 export type {
   ClassWeights,
   IndicatorCatalog,
@@ -31,7 +31,10 @@ export type {
   StrategyFuzzySet,
   StrategyIndicator,
   StrategyModel,
+  Normalization,
+  StrategyFuzzyInput,
   StrategyNnInput,
+  StrategyRawInput,
   StrategySource,
   StrategyTraining,
   StrategyTrainingData,
@@ -99,7 +102,7 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
   const trainingData = checkTrainingData(raw, problems);
   const indicators = checkIndicators(raw, catalog, problems);
   const fuzzySets = checkFuzzySets(raw, indicators, problems);
-  const nnInputs = checkNnInputs(raw, declaredTimeframes(raw, trainingData), fuzzySets, problems);
+  const nnInputs = checkNnInputs(raw, declaredTimeframes(raw, trainingData), indicators, fuzzySets, problems);
   const model = parseSection('model', raw, problems);
   const decisions = parseSection('decisions', raw, problems);
   const training = parseSection('training', raw, problems);

@@ -6,7 +6,7 @@ import { timeframeMs } from '../data/timeframe.js';
 import type { MarketDataSource } from '../data/repository.js';
 import { formatTimestamp } from '../data/timestamp.js';
 import { KtrdrError } from '../errors.js';
-import { computeFeatures } from '../features/index.js';
+import { applyScaling, computeFeatures } from '../features/index.js';
 import { argmaxRows, decodeWeights, predictProbabilities } from '../nn/index.js';
 import type { ModelArtifact } from '../training/artifact.js';
 import type { ModelStore, StoredModel } from './model-store.js';
@@ -59,6 +59,8 @@ export function classifyWithArtifact(artifact: ModelArtifact, series: ReadonlyMa
       details: { model: expected, strategy: matrix.names },
     });
   }
+  // Raw inputs get the scaling fitted on the model's training split, exactly as its training rows did.
+  if (artifact.features.normalization) applyScaling(matrix.values, matrix.rows, matrix.names, artifact.features.normalization);
   const weights = decodeWeights(artifact.model.spec, artifact.weights);
   const probabilities = predictProbabilities(weights, matrix.values, matrix.rows);
   const { classes } = artifact.labels;

@@ -4,6 +4,7 @@ import type { ClassificationReport } from '../nn/metrics.js';
 import { parseMlpSpec, type MlpSpec } from '../nn/spec.js';
 import type { EpochRecord } from '../nn/trainer.js';
 import { snakeKeys } from '../backtest/json.js';
+import type { FeatureScaling } from '../features/index.js';
 import { CLASS_NAMES } from '../labels/label-classes.js';
 import type { LabelSource, LabelSpec } from '../labels/labeler.js';
 import type { TestBacktestJson } from './test-backtest.js';
@@ -40,6 +41,8 @@ export interface FeatureDescription {
   readonly names: readonly string[];
   readonly base_timeframe: string;
   readonly timeframes: readonly string[];
+  /** How raw inputs are scaled before the network (fitted on the training split); absent when none is. */
+  readonly normalization?: readonly FeatureScaling[];
 }
 
 /**
@@ -165,10 +168,16 @@ export const ModelDescriptionSchema: z.ZodType<ModelDescription> = z.looseObject
   parameter_count: z.number().int(),
 });
 
+const FeatureScalingSchema: z.ZodType<FeatureScaling> = z.union([
+  z.strictObject({ feature: z.string(), method: z.literal('minmax'), min: z.number(), max: z.number() }),
+  z.strictObject({ feature: z.string(), method: z.literal('zscore'), mean: z.number(), std: z.number() }),
+]);
+
 export const FeatureDescriptionSchema: z.ZodType<FeatureDescription> = z.looseObject({
   names: z.array(z.string()),
   base_timeframe: z.string(),
   timeframes: z.array(z.string()),
+  normalization: z.array(FeatureScalingSchema).optional(),
 });
 
 export const LabelDescriptionSchema: z.ZodType<LabelDescription> = z.union([

@@ -5,7 +5,10 @@ import { resolveRange } from '../data/range.js';
 import { formatTimestamp } from '../data/timestamp.js';
 import { KtrdrError } from '../errors.js';
 import {
+  applyScaling,
   buildFeatureMatrix,
+  fitScaling,
+  scaledFeatures,
   computeIndicatorsByTimeframe,
   computeMembershipsByTimeframe,
   requireRows,
@@ -219,6 +222,10 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
   const stacked = stackSplits(symbolSplits, featureNames.length);
   const purgedRows = symbolSplits.reduce((n, s) => n + s.purged.train + s.purged.validation, 0);
   if (purgedRows > 0) logger.info(`Purged ${purgedRows} rows whose labels read bars of the next split`);
+  // Raw inputs are scaled with statistics of the training rows only, before any resampling repeats some of them.
+  const scaling = fitScaling(stacked.train.x, stacked.train.rows, featureNames, scaledFeatures(strategy));
+  for (const part of [stacked.train, stacked.validation, stacked.test]) applyScaling(part.x, part.rows, featureNames, scaling);
+  if (scaling.length > 0) logger.debug(`Scaled ${scaling.length} raw input(s) with training-split statistics`);
   const splits = stacked.trainWeights ? { ...stacked, train: resampleByWeight(stacked.train, stacked.trainWeights, training.seed) } : stacked;
   if (stacked.trainWeights) logger.debug(`Training rows redrawn by label uniqueness (${splits.train.rows} draws)`);
   logger.info(`Data splits - Train: ${splits.train.rows}, Val: ${splits.validation.rows}, Test: ${splits.test.rows}`);
@@ -324,7 +331,7 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
     strategy_name: strategy.name,
     model: { type: 'mlp', spec: specToJson(spec), parameter_count: parameterCount(spec) },
     weights,
-    features: { names: featureNames, base_timeframe: trainingData.baseTimeframe, timeframes },
+    features: { names: featureNames, base_timeframe: trainingData.baseTimeframe, timeframes, ...(scaling.length > 0 && { normalization: scaling }) },
     labels: labelDescription(training.labels, classes, distribution.counts, unlabelledRows),
     metrics: {
       history: result.history.map((r) => ({ ...r })),

@@ -236,8 +236,8 @@ describe(parseStrategy.name, () => {
       expect(lines(edit('patience: 5', 'patience: 5, restore: true'))).toEqual([
         'training.early_stopping.restore: unknown key (allowed: enabled, patience, min_delta)',
       ]);
-      expect(lines(edit('  - fuzzy_set: band', '  - fuzzy_set: band\n    normalization: zscore'))).toEqual([
-        'nn_inputs[3].normalization: unknown key (allowed: fuzzy_set, timeframes)',
+      expect(lines(edit('  - fuzzy_set: band', '  - fuzzy_set: band\n    scale: zscore'))).toEqual([
+        'nn_inputs[3].scale: unknown key (allowed: fuzzy_set, raw_indicator, normalization, timeframes)',
       ]);
       expect(lines(edit('  hidden_layers: [32, 16]', '  hidden_layers: [32, 16]\n  architecture: {}'))[0]).toMatch(
         /^model.architecture: unknown key \(allowed: type, hidden_layers/,
@@ -374,6 +374,63 @@ describe(parseStrategy.name, () => {
       ]);
     });
 
+    it('should read raw indicator inputs and order features as the original does (entries, then timeframes)', () => {
+      const yaml = edit(
+        '  - fuzzy_set: macd_line\n',
+        '  - raw_indicator: macd_12_26_9.signal\n    timeframes: all\n    normalization: zscore\n  - fuzzy_set: macd_line\n  - raw_indicator: rsi_14\n    timeframes: [1h]\n',
+      );
+      const strategy = parseStrategy(yaml);
+      expect(strategy.nnInputs[2]).toEqual({
+        rawIndicator: 'macd_12_26_9.signal',
+        indicatorId: 'macd_12_26_9',
+        output: 'signal',
+        normalization: 'zscore',
+        timeframes: ['1d', '1h'],
+      });
+      expect(strategy.nnInputs[4]).toMatchObject({ rawIndicator: 'rsi_14', output: 'value', normalization: 'none' });
+      // The fuzzy features of VALID, with each raw entry's features where the entry stands (its timeframes in order).
+      const fuzzy = featureIds(parseStrategy(VALID));
+      expect(featureIds(strategy)).toEqual([
+        ...fuzzy.slice(0, 8),
+        '1d_macd_12_26_9.signal_raw',
+        '1h_macd_12_26_9.signal_raw',
+        ...fuzzy.slice(8, 10),
+        '1h_rsi_14_raw',
+        fuzzy[10],
+      ]);
+    });
+
+    it('should require exactly one of fuzzy_set and raw_indicator, and normalization only on raw inputs', () => {
+      const input = (text: string) => lines(edit('  - fuzzy_set: macd_line\n', text));
+      expect(input('  - {fuzzy_set: macd_line, raw_indicator: rsi_14}\n')).toEqual([
+        'nn_inputs[2]: specify either fuzzy_set or raw_indicator, not both',
+      ]);
+      expect(input('  - {timeframes: all}\n')).toEqual(['nn_inputs[2]: must specify either fuzzy_set or raw_indicator']);
+      expect(input('  - {fuzzy_set: macd_line, normalization: zscore}\n')).toEqual([
+        'nn_inputs[2].normalization: only valid with raw_indicator (fuzzy memberships are already in [0, 1])',
+      ]);
+      expect(input('  - {raw_indicator: rsi_15}\n')).toEqual([
+        "nn_inputs[2].raw_indicator: unknown indicator 'rsi_15' (defined: rsi_14, macd_12_26_9, bb)",
+      ]);
+      expect(input('  - {raw_indicator: macd_12_26_9.slope}\n')[0]).toMatch(
+        /^nn_inputs\[2\]\.raw_indicator: 'macd_12_26_9\.slope' is not an output of macd/,
+      );
+      expect(input('  - {raw_indicator: rsi_14, normalization: robust}\n')[0]).toMatch(
+        /^nn_inputs\[2\]\.normalization: must be one of minmax, zscore, none/,
+      );
+    });
+
+    it('should count an indicator read only by a raw input as used', () => {
+      const strategy = parseStrategy(
+        edit(
+          '  bb: {type: bollingerbands}',
+          '  bb: {type: bollingerbands}\n  sma_50: {type: sma, period: 50}',
+          edit('  - fuzzy_set: macd_line\n', '  - raw_indicator: sma_50\n'),
+        ),
+      );
+      expect(strategy.warnings.map((w) => w.path)).toEqual(['fuzzy_sets.macd_line']);
+    });
+
     it('should require at least one input', () => {
       expect(lines(MINIMAL.replace('nn_inputs: [{fuzzy_set: zone}]', 'nn_inputs: []'))).toEqual(['nn_inputs: needs at least 1 item']);
     });
@@ -489,7 +546,7 @@ describe(parseStrategy.name, () => {
         'training_data: required (a mapping)',
         'indicators: required (a mapping of indicator id to its definition)',
         'fuzzy_sets: required (a mapping of fuzzy set id to its definition)',
-        'nn_inputs: required (a list of {fuzzy_set, timeframes})',
+        'nn_inputs: required (a list of {fuzzy_set, timeframes} or {raw_indicator, timeframes, normalization})',
         'model: required (a mapping)',
       ]);
     });
@@ -515,7 +572,7 @@ describe(parseStrategy.name, () => {
       ),
     );
     expect(strategy.warnings.map((w) => `${w.path}: ${w.message}`)).toEqual([
-      'indicators.sma_50: not used by any fuzzy set',
+      'indicators.sma_50: not used by any fuzzy set or raw_indicator input',
       'fuzzy_sets.band: not used by any nn_inputs entry, so it adds no features',
     ]);
   });

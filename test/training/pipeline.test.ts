@@ -157,3 +157,46 @@ describe('runTraining with other labelers', () => {
     );
   });
 });
+
+describe('runTraining with raw indicator inputs', () => {
+  it('should scale raw inputs with training-split statistics stored in the model and applied again at prediction', async () => {
+    const { parseStrategy } = await import('../../src/config/strategy.js');
+    const { computeFeatures } = await import('../../src/features/index.js');
+    const { MarketDataRepository } = await import('../../src/data/repository.js');
+    const { predictWithArtifact } = await import('../../src/models/inference.js');
+    const yaml = SPX_RSI_STRATEGY.replace(
+      '    timeframes: all\n',
+      '    timeframes: all\n  - raw_indicator: rsi_14\n    timeframes: all\n    normalization: zscore\n  - raw_indicator: roc_10\n    timeframes: [1d]\n    normalization: minmax\n',
+    ).replace('  rsi_14: {type: rsi, period: 14}\n', '  rsi_14: {type: rsi, period: 14}\n  roc_10: {type: roc, period: 10}\n');
+    const { artifact } = await runTraining({ strategyYaml: yaml }, recordingContext().ctx);
+    expect(artifact.features.names).toEqual([
+      '1d_rsi_zone_oversold',
+      '1d_rsi_zone_neutral',
+      '1d_rsi_zone_overbought',
+      '1d_rsi_14_raw',
+      '1d_roc_10_raw',
+    ]);
+    const [rsi, roc] = artifact.features.normalization!;
+    expect(rsi).toMatchObject({ feature: '1d_rsi_14_raw', method: 'zscore' });
+    expect(roc).toMatchObject({ feature: '1d_roc_10_raw', method: 'minmax' });
+
+    // The statistics are those of the training rows (the first 70 %), not of all rows.
+    const strategy = parseStrategy(yaml);
+    const series = await new MarketDataRepository(new URL('../../data', import.meta.url).pathname).load('SPX', '1d', { end: '2019-12-31' });
+    const matrix = computeFeatures(strategy, new Map([['1d', series]]), { startMs: Date.parse('2010-01-01T00:00:00Z') });
+    const trainRows = artifact.metrics.split.train;
+    expect(trainRows).toBe(Math.floor(matrix.rows * 0.7));
+    const column = (c: number, rows: number) => Array.from({ length: rows }, (_, r) => matrix.values[r * 5 + c]);
+    const trainRsi = column(3, trainRows);
+    expect(rsi.method === 'zscore' && rsi.mean).toBeCloseTo(trainRsi.reduce((s, x) => s + x, 0) / trainRows, 9);
+    expect(roc.method === 'minmax' && roc.max).toBe(Math.max(...column(4, trainRows)));
+    expect(Math.max(...column(4, matrix.rows))).toBeGreaterThan(roc.method === 'minmax' ? roc.max : 0);
+
+    // Prediction applies the stored scaling: dropping it changes the outputs.
+    const bars = new Map([['1d', series]]);
+    const scaled = predictWithArtifact(artifact, bars);
+    const unscaled = predictWithArtifact({ ...artifact, features: { ...artifact.features, normalization: undefined } }, bars);
+    expect(scaled).toHaveLength(unscaled.length);
+    expect(scaled.map((p) => p.confidence)).not.toEqual(unscaled.map((p) => p.confidence));
+  });
+});
