@@ -1,6 +1,7 @@
 import type { FuzzySetDefinition } from '../fuzzy/fuzzy-set.js';
 import type { LabelSpec } from '../labels/labeler.js';
 import { findIndicator, listIndicators } from '../indicators/registry.js';
+import type { Conventions } from '../indicators/ktrdr-conventions.js';
 import type { IndicatorDefinition } from '../indicators/types.js';
 import type { StrategyProblem } from './problems.js';
 import type { Activation } from './strategy.schema.js';
@@ -100,6 +101,8 @@ export interface Strategy {
   readonly name: string;
   readonly version: string;
   readonly description: string;
+  /** Whose indicator formulas the features use (`ttr` unless the file says `ktrdr`). */
+  readonly conventions: Conventions;
   readonly trainingData: StrategyTrainingData;
   /** In file order. */
   readonly indicators: readonly StrategyIndicator[];

@@ -286,11 +286,21 @@ export const TrainingSchema = z
  * `indicators`, `fuzzy_sets` and `nn_inputs` are checked entry by entry with the entry schemas above, for the same
  * reason, so their section schemas here only define the raw type.
  */
+/**
+ * Whose indicator formulas to use. `ttr` (the default): TTR/TA-Lib conventions (SMA-seeded EMAs, Wilder smoothing,
+ * population SD). `ktrdr`: the original system's pandas formulas for bbands, bollingerbandwidth, ema, macd, atr, adx,
+ * stochastic, keltner, supertrend, squeezeintensity, fishertransform and volumeratio (see
+ * `src/indicators/ktrdr-conventions.ts`), so a migrated strategy trains on the features it had.
+ * @defaultValue ttr
+ */
+export const ConventionsSchema = z.enum(['ttr', 'ktrdr']).default('ttr');
+
 export const SECTION_SCHEMAS = {
   /** Required. Also the model directory name. */
   name: NameSchema,
   version: VersionSchema,
   description: DescriptionSchema,
+  conventions: ConventionsSchema,
   /** Required. */
   training_data: TrainingDataSchema,
   /** Required, at least one. */

@@ -99,6 +99,7 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
   const name = parseSection('name', raw, problems);
   const version = parseSection('version', raw, problems);
   const description = parseSection('description', raw, problems);
+  const conventions = parseSection('conventions', raw, problems);
   const trainingData = checkTrainingData(raw, problems);
   const indicators = checkIndicators(raw, catalog, problems);
   const fuzzySets = checkFuzzySets(raw, indicators, problems);
@@ -125,6 +126,7 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
     name === undefined ||
     version === undefined ||
     description === undefined ||
+    conventions === undefined ||
     !trainingData ||
     !indicators ||
     !fuzzySets ||
@@ -143,6 +145,7 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
     name,
     version,
     description,
+    conventions,
     trainingData,
     indicators: allIndicators,
     fuzzySets: allFuzzySets,

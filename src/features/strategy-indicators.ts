@@ -1,5 +1,6 @@
 import type { Strategy } from '../config/strategy.js';
 import type { OhlcvSeries } from '../data/ohlcv.js';
+import { conventionVariant } from '../indicators/ktrdr-conventions.js';
 import { requireIndicator } from '../indicators/registry.js';
 
 /** Indicator outputs keyed `indicator_id.output`, each as long as the series it was computed on. */
@@ -50,13 +51,17 @@ export function indicatorColumnKey(indicatorId: string, output: string): string 
   return `${indicatorId}.${output}`;
 }
 
-/** Computes the given indicators of the strategy on one series; every output of each becomes a column. */
+/**
+ * Computes the given indicators of the strategy on one series, with the strategy's formula conventions; every output
+ * of each becomes a column.
+ */
 export function computeStrategyIndicators(strategy: Strategy, series: OhlcvSeries, indicatorIds: ReadonlySet<string>): IndicatorColumns {
   const columns: IndicatorColumns = new Map();
   for (const indicator of strategy.indicators) {
     if (!indicatorIds.has(indicator.id)) continue;
     const definition = requireIndicator(indicator.type);
-    const outputs = definition.compute(series, indicator.params as Record<string, unknown>);
+    const compute = conventionVariant(indicator.type, strategy.conventions) ?? definition.compute;
+    const outputs = compute(series, indicator.params as Record<string, unknown>);
     for (const output of definition.outputs) columns.set(indicatorColumnKey(indicator.id, output), outputs[output]);
   }
   return columns;

@@ -1,5 +1,5 @@
 import { invalidLabelParams } from './label-params.js';
-import { ewmStd } from './volatility.js';
+import { ewmStd } from '../indicators/pandas-ewm.js';
 
 export interface CusumOptions {
   /** Threshold h on summed log returns; 0 (or less) means automatic: `multiplier` × mean EWM std of log returns. */

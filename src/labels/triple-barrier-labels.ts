@@ -4,7 +4,8 @@ import { CLASS_NAMES } from './label-classes.js';
 import type { LabelSet } from './label-set.js';
 import { invalidLabelParams, requireBars, requireNonZeroCloses } from './label-params.js';
 import { uniquenessWeights } from './uniqueness-weights.js';
-import { ewmMean, ewmStd, logReturns } from './volatility.js';
+import { ewmMean, ewmStd } from '../indicators/pandas-ewm.js';
+import { logReturns } from './volatility.js';
 
 /** `atr`: EWM mean of (H − L)/C. `log_return_std`: EWM std of log returns (the original's fallback for any other value). */
 export type BarrierVolatility = 'atr' | 'log_return_std';

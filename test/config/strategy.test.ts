@@ -231,7 +231,7 @@ describe(parseStrategy.name, () => {
         'training.epoch: unknown key (allowed: epochs, batch_size, learning_rate, weight_decay, early_stopping, gradient_clip, class_weights, seed, data_split, labels)',
       ]);
       expect(lines(edit('name: rsi_mean_reversion', 'name: rsi_mean_reversion\nscope: equities'))).toEqual([
-        'scope: unknown key (allowed: name, version, description, training_data, indicators, fuzzy_sets, nn_inputs, model, decisions, training)',
+        'scope: unknown key (allowed: name, version, description, conventions, training_data, indicators, fuzzy_sets, nn_inputs, model, decisions, training)',
       ]);
       expect(lines(edit('patience: 5', 'patience: 5, restore: true'))).toEqual([
         'training.early_stopping.restore: unknown key (allowed: enabled, patience, min_delta)',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ewmMean, ewmStd, logReturns } from '../../src/labels/volatility.js';
+import { ewmMean, ewmRecursive, ewmStd } from '../../src/indicators/pandas-ewm.js';
+import { logReturns } from '../../src/labels/volatility.js';
 
 describe('ewmMean (pandas adjust=True)', () => {
   it('weights the value k bars back by (1 − alpha)^k, normalised by the weights seen', () => {
@@ -28,6 +29,13 @@ describe('ewmStd (pandas adjust=True, bias=False)', () => {
 
   it('is 0 on a constant series once two values exist', () => {
     expect(Array.from(ewmStd(Float64Array.from([NaN, 2, 2, 2]), 4))).toEqual([NaN, NaN, 0, 0]);
+  });
+});
+
+describe('ewmRecursive (pandas adjust=False)', () => {
+  it('is seeded with the first value and then recursive', () => {
+    // alpha 0.5: 1, 0.5·2 + 0.5·1 = 1.5, 0.5·3 + 0.5·1.5 = 2.25
+    expect(Array.from(ewmRecursive(Float64Array.from([NaN, 1, 2, 3]), 0.5))).toEqual([NaN, 1, 1.5, 2.25]);
   });
 });
 
