@@ -3,6 +3,9 @@ import type { LabelSpec } from '../labels/labeler.js';
 import { findIndicator, listIndicators } from '../indicators/registry.js';
 import type { Conventions } from '../indicators/ktrdr-conventions.js';
 import type { IndicatorDefinition } from '../indicators/types.js';
+import type { ClassificationLoss } from '../nn/loss.js';
+import type { LrSchedulerConfig } from '../nn/lr-scheduler.js';
+import type { OptimizerKind } from '../nn/optimizers.js';
 import type { StrategyProblem } from './problems.js';
 import type { Activation } from './strategy.schema.js';
 
@@ -78,7 +81,13 @@ export interface StrategyTraining {
   readonly epochs: number;
   readonly batchSize: number;
   readonly learningRate: number;
+  readonly optimizer: OptimizerKind;
+  /** Undefined: the optimizer's default (0.9 for sgd, 0 for rmsprop). */
+  readonly momentum?: number;
   readonly weightDecay: number;
+  readonly loss: ClassificationLoss;
+  /** Undefined: a constant learning rate. */
+  readonly lrScheduler?: LrSchedulerConfig;
   readonly earlyStopping: { readonly enabled: boolean; readonly patience: number; readonly minDelta: number };
   /** 0 = no clipping. */
   readonly gradientClip: number;

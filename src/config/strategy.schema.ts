@@ -254,16 +254,73 @@ export const ClassWeightsSchema = z.union([z.enum(['auto', 'none']), z.array(z.n
       : undefined,
 });
 
+const StepSchedulerSchema = z.strictObject({
+  type: z.literal('step'),
+  /** Epochs between reductions. @defaultValue 30 */
+  step_size: positiveInt.default(30),
+  /** @defaultValue 0.1 */
+  gamma: z.number().gt(0).max(1).default(0.1),
+});
+const ExponentialSchedulerSchema = z.strictObject({
+  type: z.literal('exponential'),
+  /** @defaultValue 0.95 */
+  gamma: z.number().gt(0).max(1).default(0.95),
+});
+const PlateauSchedulerSchema = z.strictObject({
+  type: z.literal('reduce_on_plateau'),
+  /** @defaultValue 0.5 */
+  factor: z.number().gt(0).lt(1).default(0.5),
+  /** Epochs without improvement of the validation loss tolerated before a reduction. @defaultValue 5 */
+  patience: z.number().int().min(0).default(5),
+  /** @defaultValue 0 */
+  min_lr: z.number().min(0).default(0),
+});
+const CosineSchedulerSchema = z.strictObject({
+  type: z.literal('cosine'),
+  /** Epochs of the half cosine; defaults to `epochs`. */
+  t_max: positiveInt.optional(),
+  /** @defaultValue 0 */
+  eta_min: z.number().min(0).default(0),
+});
+
+export const LR_SCHEDULER_TYPES = ['step', 'exponential', 'reduce_on_plateau', 'cosine'] as const;
+
+/**
+ * A learning-rate schedule, stepped once per epoch after validation: a mapping with `type` and its settings, or just
+ * the type name for its defaults (`lr_scheduler: cosine`). Absent: a constant rate.
+ */
+export const LrSchedulerSchema = z.preprocess(
+  (value) => (typeof value === 'string' ? { type: value } : value),
+  z.discriminatedUnion('type', [StepSchedulerSchema, ExponentialSchedulerSchema, PlateauSchedulerSchema, CosineSchedulerSchema], {
+    error: (issue) =>
+      issue.code === 'invalid_union' && issue.note === 'No matching discriminator'
+        ? `must be one of ${LR_SCHEDULER_TYPES.join(', ')}, or a mapping with one of them as type`
+        : undefined,
+  }),
+);
+
 export const TrainingSchema = z
   .strictObject({
     /** @defaultValue 100 */
     epochs: positiveInt.max(100_000).default(100),
     /** @defaultValue 32 */
     batch_size: positiveInt.default(32),
-    /** Adam step size. @defaultValue 0.001 */
+    /** Initial step size of the optimizer. @defaultValue 0.001 */
     learning_rate: z.number().gt(0).default(0.001),
-    /** L2 penalty added to the gradient (PyTorch Adam's weight_decay, as the original used). @defaultValue 0.0001 */
+    /** `adam` (L2 weight decay, the original's), `adamw` (decoupled decay), `sgd`, `rmsprop`. @defaultValue adam */
+    optimizer: z.enum(['adam', 'adamw', 'sgd', 'rmsprop']).default('adam'),
+    /** Momentum of `sgd` (default 0.9) and `rmsprop` (default 0). */
+    momentum: z.number().min(0).lt(1).optional(),
+    /**
+     * Weight decay: L2 added to the gradient (PyTorch's weight_decay, as the original used); decoupled for adamw.
+     * @defaultValue 0.0001
+     */
     weight_decay: z.number().min(0).default(1e-4),
+    /** `cross_entropy`, or `focal` (class weights act as its α). @defaultValue cross_entropy */
+    loss: z.enum(['cross_entropy', 'focal']).default('cross_entropy'),
+    /** Focusing exponent γ of the focal loss; 0 is cross-entropy. @defaultValue 2.0 */
+    focal_gamma: z.number().min(0).default(2.0),
+    lr_scheduler: LrSchedulerSchema.optional(),
     early_stopping: EarlyStoppingSchema,
     /** Maximum global gradient norm; 0 disables clipping. @defaultValue 1.0 */
     gradient_clip: z.number().min(0).default(1.0),

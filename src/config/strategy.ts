@@ -16,7 +16,10 @@ import {
   isMapping,
   parseSection,
 } from './strategy-sections.js';
+import type { z } from 'zod';
 import { labelClasses } from '../labels/labeler.js';
+import type { LrSchedulerConfig } from '../nn/lr-scheduler.js';
+import type { LrSchedulerSchema } from './strategy.schema.js';
 import { checkLabels, toLabelSpec } from './strategy-labels.js';
 import { registryCatalog, type ParseStrategyOptions, type Strategy } from './strategy-types.js';
 
@@ -159,7 +162,11 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
       epochs: training.epochs,
       batchSize: training.batch_size,
       learningRate: training.learning_rate,
+      optimizer: training.optimizer,
+      ...(training.momentum !== undefined && { momentum: training.momentum }),
       weightDecay: training.weight_decay,
+      loss: training.loss === 'focal' ? { kind: 'focal', gamma: training.focal_gamma } : { kind: 'cross_entropy' },
+      ...(training.lr_scheduler !== undefined && { lrScheduler: toLrScheduler(training.lr_scheduler, training.epochs) }),
       earlyStopping: {
         enabled: training.early_stopping.enabled,
         patience: training.early_stopping.patience,
@@ -179,4 +186,18 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
     source: { text: yamlText, sha256: createHash('sha256').update(yamlText, 'utf8').digest('hex'), file: source },
     warnings: problems.warnings.map(locate),
   };
+}
+
+/** The schema's snake_case scheduler as the trainer's config; cosine's period defaults to the epoch count. */
+function toLrScheduler(scheduler: z.output<typeof LrSchedulerSchema>, epochs: number): LrSchedulerConfig {
+  switch (scheduler.type) {
+    case 'step':
+      return { type: 'step', stepSize: scheduler.step_size, gamma: scheduler.gamma };
+    case 'exponential':
+      return { type: 'exponential', gamma: scheduler.gamma };
+    case 'reduce_on_plateau':
+      return { type: 'reduce_on_plateau', factor: scheduler.factor, patience: scheduler.patience, minLr: scheduler.min_lr };
+    case 'cosine':
+      return { type: 'cosine', tMax: scheduler.t_max ?? epochs, etaMin: scheduler.eta_min };
+  }
 }

@@ -147,7 +147,9 @@ describe(parseStrategy.name, () => {
       epochs: 50,
       batchSize: 16,
       learningRate: 0.002,
+      optimizer: 'adam',
       weightDecay: 0.001,
+      loss: { kind: 'cross_entropy' },
       earlyStopping: { enabled: false, patience: 5, minDelta: 0.01 },
       gradientClip: 0.5,
       classWeights: [1, 0.5, 1],
@@ -187,7 +189,9 @@ describe(parseStrategy.name, () => {
       epochs: 100,
       batchSize: 32,
       learningRate: 0.001,
+      optimizer: 'adam',
       weightDecay: 1e-4,
+      loss: { kind: 'cross_entropy' },
       earlyStopping: { enabled: true, patience: 10, minDelta: 1e-4 },
       gradientClip: 1,
       classWeights: 'none',
@@ -228,7 +232,7 @@ describe(parseStrategy.name, () => {
   describe('unknown keys', () => {
     it('should name the key and what is allowed, at every level', () => {
       expect(lines(edit('  epochs: 50', '  epoch: 50'))).toEqual([
-        'training.epoch: unknown key (allowed: epochs, batch_size, learning_rate, weight_decay, early_stopping, gradient_clip, class_weights, seed, data_split, labels)',
+        'training.epoch: unknown key (allowed: epochs, batch_size, learning_rate, optimizer, momentum, weight_decay, loss, focal_gamma, lr_scheduler, early_stopping, gradient_clip, class_weights, seed, data_split, labels)',
       ]);
       expect(lines(edit('name: rsi_mean_reversion', 'name: rsi_mean_reversion\nscope: equities'))).toEqual([
         'scope: unknown key (allowed: name, version, description, conventions, training_data, indicators, fuzzy_sets, nn_inputs, model, decisions, training)',
@@ -433,6 +437,47 @@ describe(parseStrategy.name, () => {
 
     it('should require at least one input', () => {
       expect(lines(MINIMAL.replace('nn_inputs: [{fuzzy_set: zone}]', 'nn_inputs: []'))).toEqual(['nn_inputs: needs at least 1 item']);
+    });
+  });
+
+  describe('optimizer, loss and learning-rate schedule', () => {
+    const training = (extra: string) => parseStrategy(edit('  seed: 7\n', `  seed: 7\n${extra}`)).training;
+
+    it('defaults to Adam, cross-entropy and a constant rate', () => {
+      const parsed = parseStrategy(MINIMAL).training;
+      expect(parsed.optimizer).toBe('adam');
+      expect(parsed.loss).toEqual({ kind: 'cross_entropy' });
+      expect(parsed.lrScheduler).toBeUndefined();
+      expect(parsed.momentum).toBeUndefined();
+    });
+
+    it('reads optimizer, momentum, focal loss and each scheduler with its defaults', () => {
+      expect(training('  optimizer: sgd\n  momentum: 0.5\n')).toMatchObject({ optimizer: 'sgd', momentum: 0.5 });
+      expect(training('  loss: focal\n').loss).toEqual({ kind: 'focal', gamma: 2 });
+      expect(training('  loss: focal\n  focal_gamma: 1.5\n').loss).toEqual({ kind: 'focal', gamma: 1.5 });
+      expect(training('  lr_scheduler: step\n').lrScheduler).toEqual({ type: 'step', stepSize: 30, gamma: 0.1 });
+      expect(training('  lr_scheduler: {type: exponential}\n').lrScheduler).toEqual({ type: 'exponential', gamma: 0.95 });
+      expect(training('  lr_scheduler: reduce_on_plateau\n').lrScheduler).toEqual({ type: 'reduce_on_plateau', factor: 0.5, patience: 5, minLr: 0 });
+      // Cosine runs over the whole training unless told otherwise (epochs: 50 in VALID).
+      expect(training('  lr_scheduler: cosine\n').lrScheduler).toEqual({ type: 'cosine', tMax: 50, etaMin: 0 });
+      expect(training('  lr_scheduler: {type: cosine, t_max: 10, eta_min: 0.0001}\n').lrScheduler).toEqual({
+        type: 'cosine',
+        tMax: 10,
+        etaMin: 1e-4,
+      });
+    });
+
+    it('rejects unknown choices with the allowed ones', () => {
+      const add = (extra: string) => lines(edit('  seed: 7\n', `  seed: 7\n${extra}`));
+      expect(add('  optimizer: lbfgs\n')).toEqual(["training.optimizer: must be one of adam, adamw, sgd, rmsprop; got 'lbfgs'"]);
+      expect(add('  loss: hinge\n')).toEqual(["training.loss: must be one of cross_entropy, focal; got 'hinge'"]);
+      expect(add('  lr_scheduler: cyclic\n')).toEqual([
+        'training.lr_scheduler.type: must be one of step, exponential, reduce_on_plateau, cosine, or a mapping with one of them as type',
+      ]);
+      expect(add('  lr_scheduler: {type: step, patience: 3}\n')).toEqual([
+        'training.lr_scheduler.patience: unknown key (allowed: type, step_size, gamma)',
+      ]);
+      expect(add('  focal_gamma: -1\n')).toEqual(['training.focal_gamma: must be >= 0, got -1']);
     });
   });
 
