@@ -148,6 +148,21 @@ describe('runTraining with other labelers', () => {
     );
   });
 
+  it('should give bit-identical weights for the same seed with every labeler (CUSUM and uniqueness weights included)', async () => {
+    const sources = [
+      '{source: triple_barrier, max_holding_period: 10, vol_span: 20, cusum_threshold: 0, compute_weights: true}',
+      '{source: regime, vol_lookback: 20}',
+      '{source: context, horizon: 5}',
+    ];
+    for (const labels of sources) {
+      const yaml = withLabels(labels);
+      const first = await runTraining({ strategyYaml: yaml }, recordingContext().ctx);
+      const second = await runTraining({ strategyYaml: yaml }, recordingContext().ctx);
+      expect(second.artifact.manifest.weights_sha256, labels).toBe(first.artifact.manifest.weights_sha256);
+      expect(second.artifact.labels.distribution).toEqual(first.artifact.labels.distribution);
+    }
+  });
+
   it('should train context labels as BULLISH/BEARISH/NEUTRAL and log their distribution', async () => {
     const run = recordingContext();
     const { artifact } = await runTraining({ strategyYaml: withLabels('{source: context, horizon: 5}') }, run.ctx);
