@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { compareTimeframes } from '../data/timeframe.js';
 import { parseRangeBound } from '../data/timestamp.js';
 import { membershipProblem, type Membership } from '../fuzzy/membership.js';
+import { renameParamAliases } from '../indicators/types.js';
 import { describeValue, formatPath, strategyErrorMap, zodProblems, type PathSegment, type StrategyProblem } from './problems.js';
 import {
   FuzzySetEntrySchema,
@@ -192,7 +193,7 @@ export function checkIndicators(raw: Record<string, unknown>, catalog: Indicator
       problems.add([...path, 'type'], `'${definition.type}' uses future bars (it is what the labels are made from), so it cannot be a feature`);
       continue;
     }
-    const params = parseWith(definition.params, rawParams, path, problems);
+    const params = parseWith(definition.params, renameParamAliases(definition, rawParams), path, problems);
     if (!params || !ok) continue;
     resolved.set(id, { id, type: definition.type, params, outputs: [...definition.outputs] });
   }
