@@ -92,6 +92,8 @@ export interface StrategyTraining {
   /** 0 = no clipping. */
   readonly gradientClip: number;
   readonly classWeights: ClassWeights;
+  /** Shuffles per feature for the permutation importance; 0 = none. */
+  readonly importanceRepeats: number;
   readonly seed: number;
   readonly dataSplit: { readonly train: number; readonly validation: number; readonly test: number; readonly embargoBars: number };
   readonly labels: LabelSpec;

@@ -331,6 +331,11 @@ export const TrainingSchema = z
      * more and the network trades accuracy for HOLD predictions it cannot make well. @defaultValue none
      */
     class_weights: ClassWeightsSchema.default('none'),
+    /**
+     * Permutation feature importance on the validation split after training: each feature shuffled this many times
+     * (seeded), stored with the model. 0 skips it. @defaultValue 5
+     */
+    importance_repeats: z.number().int().min(0).max(100).default(5),
     /** Seeds every random choice (init, dropout, shuffling). @defaultValue 42 */
     seed: z.number().int().min(0).max(0xffffffff).default(42),
     data_split: DataSplitSchema,

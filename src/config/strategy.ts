@@ -174,6 +174,7 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
       },
       gradientClip: training.gradient_clip,
       classWeights: training.class_weights,
+      importanceRepeats: training.importance_repeats,
       seed: training.seed,
       dataSplit: {
         train: training.data_split.train,

@@ -51,6 +51,12 @@ export const ModelDetailSchema = z
         .record(z.string(), z.unknown())
         .nullable()
         .describe('The test-period backtest: settings, per-symbol metrics and buy-and-hold benchmark, and their mean (see docs/backtest.md)'),
+      feature_importance: z
+        .array(z.object({ feature: z.string(), loss_increase: z.number(), accuracy_drop: z.number() }))
+        .nullable()
+        .describe(
+          'Permutation importance on the validation split, most important first: the mean increase of cross-entropy and drop of accuracy when the feature is shuffled',
+        ),
     }),
     manifest: z.record(z.string(), z.unknown()).describe('Strategy and data hashes, seed, execution, durations'),
   })

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { FeatureImportance } from '../nn/feature-importance.js';
 import type { ClassificationReport } from '../nn/metrics.js';
 import { parseMlpSpec, type MlpSpec } from '../nn/spec.js';
 import type { EpochRecord } from '../nn/trainer.js';
@@ -95,6 +96,8 @@ export interface ArtifactMetrics {
   readonly split: { train: number; validation: number; test: number; purged?: number };
   /** The model's signals traded on the test period (absent in models trained before backtests existed). */
   readonly backtest?: TestBacktestJson;
+  /** Permutation importance on the validation split, most important first (absent when not computed). */
+  readonly feature_importance?: readonly FeatureImportance[];
 }
 
 export interface DataFingerprint {
@@ -254,6 +257,7 @@ export const ArtifactMetricsSchema: z.ZodType<ArtifactMetrics> = z.looseObject({
       mean: z.looseObject({ metrics: FiguresSchema, benchmark: FiguresSchema }),
     })
     .optional(),
+  feature_importance: z.array(z.looseObject({ feature: z.string(), loss_increase: z.number(), accuracy_drop: z.number() })).optional(),
 });
 
 export const ModelManifestSchema: z.ZodType<ModelManifest> = z.looseObject({

@@ -29,6 +29,7 @@ import {
   type EpochRecord,
   type MlpSpec,
 } from '../nn/index.js';
+import { permutationImportance } from '../nn/feature-importance.js';
 import type { Logger } from '../util/logger.js';
 import { packageVersion } from '../util/package-info.js';
 import { ARTIFACT_FORMAT, labelDescription, sha256Hex, type DataFingerprint, type ModelArtifact } from './artifact.js';
@@ -309,6 +310,15 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
   logger.info(
     `Test accuracy: ${test.accuracy.toFixed(4)}, Test loss: ${test.loss.toFixed(4)} (majority-class baseline ${test.baseline_accuracy.toFixed(4)}, predicting ${test.majority_class})`,
   );
+  // On the validation split: the test split stays for the unbiased figures above.
+  const importance =
+    training.importanceRepeats > 0
+      ? permutationImportance(result.weights, splits.validation, featureNames, { repeats: training.importanceRepeats, seed: training.seed })
+      : undefined;
+  if (importance) {
+    const top = importance.slice(0, 3).map((entry) => `${entry.feature} ${entry.loss_increase.toFixed(4)}`);
+    logger.info(`Feature importance (validation loss increase when shuffled): ${top.join(', ')}${importance.length > 3 ? ', ...' : ''}`);
+  }
 
   // 11. Backtest: the test period traded on the model's own signals, next to buy-and-hold (trading classes only)
   step('backtest');
@@ -344,6 +354,7 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
       test: { ...test },
       split: { train: splits.train.rows, validation: splits.validation.rows, test: splits.test.rows, ...(purgedRows > 0 && { purged: purgedRows }) },
       ...(backtest && { backtest }),
+      ...(importance && { feature_importance: importance }),
     },
     manifest: {
       strategy_name: strategy.name,

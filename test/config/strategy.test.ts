@@ -153,6 +153,7 @@ describe(parseStrategy.name, () => {
       earlyStopping: { enabled: false, patience: 5, minDelta: 0.01 },
       gradientClip: 0.5,
       classWeights: [1, 0.5, 1],
+      importanceRepeats: 5,
       seed: 7,
       dataSplit: { train: 0.6, validation: 0.2, test: 0.2, embargoBars: 0 },
       labels: { source: 'zigzag', zigzagThreshold: 0.03, price: 'high_low' },
@@ -195,6 +196,7 @@ describe(parseStrategy.name, () => {
       earlyStopping: { enabled: true, patience: 10, minDelta: 1e-4 },
       gradientClip: 1,
       classWeights: 'none',
+      importanceRepeats: 5,
       seed: 42,
       dataSplit: { train: 0.7, validation: 0.15, test: 0.15, embargoBars: 0 },
       labels: { source: 'zigzag', zigzagThreshold: 0.02, price: 'close' },
@@ -232,7 +234,7 @@ describe(parseStrategy.name, () => {
   describe('unknown keys', () => {
     it('should name the key and what is allowed, at every level', () => {
       expect(lines(edit('  epochs: 50', '  epoch: 50'))).toEqual([
-        'training.epoch: unknown key (allowed: epochs, batch_size, learning_rate, optimizer, momentum, weight_decay, loss, focal_gamma, lr_scheduler, early_stopping, gradient_clip, class_weights, seed, data_split, labels)',
+        'training.epoch: unknown key (allowed: epochs, batch_size, learning_rate, optimizer, momentum, weight_decay, loss, focal_gamma, lr_scheduler, early_stopping, gradient_clip, class_weights, importance_repeats, seed, data_split, labels)',
       ]);
       expect(lines(edit('name: rsi_mean_reversion', 'name: rsi_mean_reversion\nscope: equities'))).toEqual([
         'scope: unknown key (allowed: name, version, description, conventions, training_data, indicators, fuzzy_sets, nn_inputs, model, decisions, training)',

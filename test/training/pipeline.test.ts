@@ -23,6 +23,17 @@ describe('runTraining', () => {
     const { train, validation, test } = artifact.metrics.split;
     expect(train + validation + test).toBe(2516);
     expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
+    // Permutation importance on the validation split: every feature once, most important first.
+    const importance = artifact.metrics.feature_importance!;
+    expect(importance.map((entry) => entry.feature).sort()).toEqual([...artifact.features.names].sort());
+    const increases = importance.map((entry) => entry.loss_increase);
+    expect(increases).toEqual([...increases].sort((a, b) => b - a));
+  });
+
+  it('should skip the feature importance when importance_repeats is 0', async () => {
+    const yaml = SPX_RSI_STRATEGY.replace('  seed: 7', '  seed: 7\n  importance_repeats: 0');
+    const { artifact } = await runTraining({ strategyYaml: yaml }, recordingContext().ctx);
+    expect(artifact.metrics.feature_importance).toBeUndefined();
   });
 
   it('should log the numbered steps in order with the same text every run', async () => {

@@ -64,6 +64,14 @@ export function registerModelsCommand(program: Command): void {
         `  training:   ${metrics.history.length} epochs, best epoch ${metrics.best_epoch}${metrics.stopped_early ? ' (stopped early)' : ''}; split ${metrics.split.train}/${metrics.split.validation}/${metrics.split.test}`,
         `  test:       accuracy ${formatNumber(test.accuracy)} (baseline ${formatNumber(test.baseline_accuracy)}), loss ${formatNumber(test.loss)}, weighted F1 ${formatNumber(test.f1_score)}`,
         ...(metrics.backtest ? [`  backtest:   ${testPeriodLine(testPeriodSummary(metrics.backtest), metrics.backtest.symbols.length)}`] : []),
+        ...(metrics.feature_importance
+          ? [
+              `  importance: ${metrics.feature_importance
+                .slice(0, 5)
+                .map((entry) => `${entry.feature} ${formatNumber(entry.loss_increase)}`)
+                .join(', ')}${metrics.feature_importance.length > 5 ? ', ...' : ''} (validation loss increase when shuffled)`,
+            ]
+          : []),
         `  strategy:   sha256 ${manifest.strategy_sha256.slice(0, 16)}..., weights sha256 ${manifest.weights_sha256.slice(0, 16)}...`,
       ];
       process.stdout.write(lines.join('\n') + '\n');
