@@ -5,7 +5,7 @@ import { clipGradientsByGlobalNorm, createOptimizerState, type OptimizerState } 
 import { optimizerStep, type OptimizerConfig } from '../optimizers.js';
 import type { BackendState, BackendTrainingOptions, EpochStats, TrainBackend } from '../backend.js';
 import { throwIfAborted } from '../cancellation.js';
-import { classificationLoss, CROSS_ENTROPY } from '../loss.js';
+import { CROSS_ENTROPY, trainingLoss } from '../loss.js';
 import { predictChunk, prepareInference, PREDICT_CHUNK_ROWS } from '../predict.js';
 import { parameterCount, type MlpSpec } from '../spec.js';
 import { flattenWeights, weightsFromFlat, type MlpWeights } from '../weights.js';
@@ -26,7 +26,7 @@ export class JsCpuBackend implements TrainBackend {
   readonly deterministic = true;
 
   private state: TrainingState | null = null;
-  private data: { x: Float32Array; y: Int32Array; rows: number } | null = null;
+  private data: { x: Float32Array; y: Int32Array | Float64Array; rows: number } | null = null;
   private lastYield = performance.now();
 
   /** True once `MAX_BLOCKING_MS` of work has passed since the event loop last ran (checked inline: no await per batch). */
@@ -55,7 +55,7 @@ export class JsCpuBackend implements TrainBackend {
       dropoutRng: new SeededRandom(options.dropoutSeed),
       buffers: null,
       batchX: new Float32Array(0),
-      batchY: new Int32Array(0),
+      batchY: new Float64Array(0),
     };
   }
 
@@ -64,7 +64,7 @@ export class JsCpuBackend implements TrainBackend {
     state.optimizerConfig = { ...state.optimizerConfig, learningRate };
   }
 
-  async setTrainData(x: Float32Array, y: Int32Array, rows: number): Promise<void> {
+  async setTrainData(x: Float32Array, y: Int32Array | Float64Array, rows: number): Promise<void> {
     const { spec } = this.requireState();
     if (x.length !== rows * spec.inputs || y.length !== rows) {
       throw new KtrdrError('VALIDATION_FAILED', `Training data does not match ${rows} rows × ${spec.inputs} features`);
@@ -113,7 +113,7 @@ export class JsCpuBackend implements TrainBackend {
         for (let f = 0; f < inputs; f++) batchX[to + f] = sourceX[from + f];
       }
       const logits = forwardPass(spec, paramView, buffers, batchX, rows, dropoutRng);
-      const result = classificationLoss(options.loss ?? CROSS_ENTROPY, logits, batchY, rows, spec.outputs, options.classWeights, buffers.gradLogits);
+      const result = trainingLoss(options.loss ?? CROSS_ENTROPY, logits, batchY, rows, spec.outputs, options.classWeights, buffers.gradLogits);
       if (!Number.isFinite(result.loss)) {
         throw new KtrdrError('TRAINING_DIVERGED', `Training loss became ${result.loss} at batch ${batch + 1}`, {
           details: { batch: batch + 1, totalBatches, loss: String(result.loss) },
@@ -191,7 +191,7 @@ export class JsCpuBackend implements TrainBackend {
     if (state.buffers === null || state.buffers.maxRows !== batchSize) {
       state.buffers = createPassBuffers(state.spec, batchSize, true);
       state.batchX = new Float32Array(batchSize * state.spec.inputs);
-      state.batchY = new Int32Array(batchSize);
+      state.batchY = new Float64Array(batchSize);
     }
     return state.buffers;
   }
@@ -211,5 +211,6 @@ interface TrainingState {
   dropoutRng: SeededRandom;
   buffers: PassBuffers | null;
   batchX: Float32Array;
-  batchY: Int32Array;
+  /** Class indices (exact as floats) or regression targets. */
+  batchY: Float64Array;
 }
