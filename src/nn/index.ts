@@ -29,5 +29,5 @@ export type { ClassificationReport, ClassMetrics, ConfusionMetrics, EvaluationOp
 export { BYTES_PER_PARAMETER, decodeWeights, encodeWeights, specToJson } from './serialize.js';
 export { makeSyntheticClassification } from './synthetic.js';
 export type { SyntheticClassification } from './synthetic.js';
-export { evaluateRegression, spearman } from './regression-metrics.js';
+export { evaluateRegression, isRegressionReport, spearman, testReportLine } from './regression-metrics.js';
 export type { RegressionReport } from './regression-metrics.js';

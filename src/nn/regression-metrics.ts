@@ -29,6 +29,26 @@ export interface RegressionReport {
   readonly baseline: { readonly predictor: 'zero_return'; readonly mse: number; readonly rmse: number; readonly mae: number; readonly r2: number };
 }
 
+/** Whether a model's test report is a regression model's (classification reports carry no `output`). */
+export function isRegressionReport(report: object): report is RegressionReport {
+  return 'output' in report && report.output === 'regression';
+}
+
+/** The test report in one line: a classifier's accuracy and F1, or a regressor's errors next to the zero-return predictor. */
+export function testReportLine(
+  report: RegressionReport | { accuracy: number; baseline_accuracy: number; loss: number; f1_score: number },
+  format: (value: number) => string,
+): string {
+  if (!isRegressionReport(report)) {
+    return `accuracy ${format(report.accuracy)} (baseline ${format(report.baseline_accuracy)}), loss ${format(report.loss)}, weighted F1 ${format(report.f1_score)}`;
+  }
+  const { baseline } = report;
+  return (
+    `MSE ${report.mse.toExponential(3)} (zero-return ${baseline.mse.toExponential(3)}), MAE ${report.mae.toExponential(3)} (${baseline.mae.toExponential(3)}), ` +
+    `R² ${format(report.r2)} (${format(baseline.r2)}), directional accuracy ${format(report.directional_accuracy)} (always ${report.majority_class} ${format(report.baseline_accuracy)}), IC ${format(report.information_coefficient)}`
+  );
+}
+
 export function evaluateRegression(predictions: ArrayLike<number>, targets: ArrayLike<number>): RegressionReport {
   const n = targets.length;
   if (predictions.length !== n) throw new KtrdrError('VALIDATION_FAILED', `${predictions.length} predictions for ${n} targets`);

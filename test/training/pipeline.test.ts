@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ClassificationReport } from '../../src/nn/metrics.js';
 import { runTraining } from '../../src/training/pipeline.js';
 import { TRAINING_STEPS } from '../../src/training/steps.js';
 import { sha256Hex } from '../../src/training/artifact.js';
@@ -152,7 +153,12 @@ describe('runTraining with other labelers', () => {
     expect(artifact.labels.classes).toEqual(['TRENDING_UP', 'TRENDING_DOWN', 'RANGING', 'VOLATILE']);
     expect(Object.keys(artifact.labels.distribution)).toEqual(['TRENDING_UP', 'TRENDING_DOWN', 'RANGING', 'VOLATILE']);
     expect(artifact.model.spec.outputs).toBe(4);
-    expect(artifact.metrics.test.per_class.map((c) => c.class)).toEqual(['TRENDING_UP', 'TRENDING_DOWN', 'RANGING', 'VOLATILE']);
+    expect((artifact.metrics.test as ClassificationReport).per_class.map((c) => c.class)).toEqual([
+      'TRENDING_UP',
+      'TRENDING_DOWN',
+      'RANGING',
+      'VOLATILE',
+    ]);
     expect(artifact.metrics.backtest).toBeUndefined();
     expect(run.logs.map((l) => l.msg)).toContain(
       'No test-period backtest: regime classes (TRENDING_UP, TRENDING_DOWN, RANGING, VOLATILE) are not trading signals',
