@@ -69,7 +69,11 @@ export function registerModelsCommand(program: Command): void {
           ? [
               `  importance: ${metrics.feature_importance
                 .slice(0, 5)
-                .map((entry) => `${entry.feature} ${formatNumber(entry.loss_increase)}`)
+                // A regression model's losses are squared returns (~1e-5): four decimals would show only zeros.
+                .map(
+                  (entry) =>
+                    `${entry.feature} ${model.spec.outputs === 1 ? entry.loss_increase.toExponential(2) : formatNumber(entry.loss_increase)}`,
+                )
                 .join(', ')}${metrics.feature_importance.length > 5 ? ', ...' : ''} (validation loss increase when shuffled)`,
             ]
           : []),
