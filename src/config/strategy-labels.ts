@@ -54,7 +54,10 @@ export function checkLabels(training: Parsed<'training'>, decisions: Parsed<'dec
     );
   }
   if (decisions.output_format === 'regression') checkRegression(training, decisions, problems);
-  else if (training.loss === 'mse' || training.loss === 'huber') {
+  else if (decisions.cost_model !== undefined) {
+    problems.add(['decisions', 'cost_model'], 'cost_model sets the signal threshold of a regression model; a classifier does not read it');
+  }
+  if (decisions.output_format !== 'regression' && (training.loss === 'mse' || training.loss === 'huber')) {
     problems.add(
       ['training', 'loss'],
       `${training.loss} is a regression loss; a classifier takes cross_entropy or focal (or set decisions.output_format: regression)`,

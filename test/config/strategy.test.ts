@@ -609,6 +609,9 @@ describe(parseStrategy.name, () => {
         'training.loss: mse is a regression loss; a classifier takes cross_entropy or focal (or set decisions.output_format: regression)',
       ]);
       expect(parseStrategy(edit('class_weights: [1, 0.5, 1]', 'class_weights: [1, 0.5, 1]')).training.loss).toEqual({ kind: 'cross_entropy' });
+      expect(
+        lines(edit('output_format: classification', 'output_format: classification\n  cost_model: {round_trip_cost: 0.001, min_edge_multiplier: 1}')),
+      ).toEqual(['decisions.cost_model: cost_model sets the signal threshold of a regression model; a classifier does not read it']);
     });
 
     it('should read the embargo of the data split', () => {
