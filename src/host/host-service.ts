@@ -40,8 +40,8 @@ export interface HostService {
   close(): Promise<void>;
 }
 
-/** The host's composition root: every real dependency wired once. */
-export async function createHostService(options: HostServiceOptions): Promise<HostService> {
+/** The host's runs and their data, without a front door: the HTTP app (below) or a queue worker (`queue-host.ts`) serves them. */
+export async function createHostRuns(options: HostServiceOptions): Promise<{ runs: HostRuns; close(): Promise<void> }> {
   const logger = options.logger ?? silentLogger();
   const data = new RunDataProvisioner({ dataDir: options.dataDir, cacheDir: options.cacheDir, token: options.token, logger });
   await data.init();
@@ -60,12 +60,23 @@ export async function createHostService(options: HostServiceOptions): Promise<Ho
     retentionMs: options.retentionMs,
     pushDelaysMs: options.pushDelaysMs,
   });
-  const app = buildHostApp({ runs, token: options.token, logger, tls: options.tls });
+  return {
+    runs,
+    close: async () => {
+      await runs.close();
+      await data.close();
+    },
+  };
+}
+
+/** The host's composition root: every real dependency wired once. */
+export async function createHostService(options: HostServiceOptions): Promise<HostService> {
+  const { runs, close: closeRuns } = await createHostRuns(options);
+  const app = buildHostApp({ runs, token: options.token, logger: options.logger, tls: options.tls });
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     await app.close();
-    await runs.close();
-    await data.close();
+    await closeRuns();
   };
   return { app, runs, close: () => (closing ??= close()) };
 }
@@ -124,7 +135,7 @@ export async function startHost(options: HostServerOptions): Promise<RunningHost
 }
 
 /** The registration schema allows 100 characters. */
-function hostNameOf(options: HostServiceOptions): string {
+export function hostNameOf(options: HostServiceOptions): string {
   return options.name ?? hostname().slice(0, 100);
 }
 

@@ -1,0 +1,123 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { KtrdrError } from '../../errors.js';
+import type { Logger } from '../../util/logger.js';
+import type { AttachRequest, ExecutorCapacity, RemoteExecutor, RemoteRunControl, RunHandle, RunObserver, TrainingJob } from '../executor.js';
+import { queueTarget, type QueueJobData, type QueueName } from './queue-protocol.js';
+import { QueueRun } from './queue-run.js';
+import { queueConnection } from './redis.js';
+
+export interface QueueExecutorOptions {
+  readonly queue: QueueName;
+  /** For our own keys (events, cancel marks); BullMQ's queue gets its own connection from the same URL. */
+  readonly redis: Redis;
+  readonly redisUrl: string;
+  /** The queue's workers right now: what `device`, `gpu` and `capacity` report. */
+  readonly workers: () => { readonly device: string | undefined; readonly gpu: boolean; readonly slots: number };
+  /** Where a host pushes a run's artifact (the backend's result endpoint); undefined when unknown yet. */
+  readonly callbackUrl: (operationId: string) => string | undefined;
+  readonly pollMs?: number;
+  readonly logger: Logger;
+}
+
+/**
+ * Runs trainings through one BullMQ queue that any number of queue hosts (`ktrdr host --queue`) pull from, behind the
+ * same `Executor` port as local threads and HTTP hosts. Nothing waits here: the queue in Redis is the queue, so a
+ * backend restart loses no queued run. Each run is followed by a `QueueRun`.
+ */
+export class QueueExecutor implements RemoteExecutor {
+  readonly target = 'host' as const;
+  private readonly queue: Queue<QueueJobData>;
+  private readonly connection: Redis;
+  private readonly runs = new Set<QueueRun>();
+  private closed = false;
+
+  constructor(private readonly options: QueueExecutorOptions) {
+    this.connection = queueConnection(options.redisUrl);
+    this.queue = new Queue<QueueJobData>(options.queue, { connection: this.connection });
+    // A Redis restart shows up here as connection errors; BullMQ reconnects by itself, so they are logged, not thrown.
+    this.queue.on('error', (error) => options.logger.warn({ err: error, queue: options.queue }, `queue ${options.queue}: ${error.message}`));
+  }
+
+  get device(): string {
+    return this.options.workers().device ?? `queue ${this.options.queue} (no worker connected)`;
+  }
+
+  get gpu(): boolean {
+    return this.options.workers().gpu;
+  }
+
+  submit(job: TrainingJob, observer: RunObserver = {}): RunHandle {
+    this.checkOpen(job.operationId);
+    const callbackUrl = this.options.callbackUrl(job.operationId);
+    if (callbackUrl === undefined) {
+      throw new KtrdrError('HOST_UNAVAILABLE', 'queue hosts push results to the backend, whose URL is not known yet', {
+        hint: 'set KTRDR_PUBLIC_URL to the URL queue hosts reach this backend at',
+      });
+    }
+    const data: QueueJobData = {
+      operation_id: job.operationId,
+      strategy_yaml: job.strategyYaml,
+      request: { strategy_source: job.strategySource.slice(-500) },
+      data: job.data.map(({ symbol, timeframe, sha256 }) => ({ symbol, timeframe, sha256 })),
+      callback_url: callbackUrl,
+    };
+    return this.follow(job.operationId, observer, { job: data });
+  }
+
+  /** Follows a run that is on the queue already (this backend restarted while it was queued or running). */
+  attach(request: AttachRequest, observer: RunObserver = {}): RunHandle {
+    this.checkOpen(request.operationId);
+    const { operationId, cursor, started, cancelRequested } = request;
+    return this.follow(operationId, observer, { resume: { cursor, started, cancelRequested } });
+  }
+
+  capacity(): ExecutorCapacity {
+    let running = 0;
+    for (const run of this.runs) if (run.isStarted) running++;
+    return { slots: this.options.workers().slots, running, queued: this.runs.size - running };
+  }
+
+  /** Shutdown: stop following every run, leaving it on the queue for the next process. */
+  detachDispatched(): string[] {
+    const detached: string[] = [];
+    for (const run of this.runs) if (run.detach()) detached.push(run.operationId);
+    return detached;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const run of this.runs) run.close();
+    await Promise.all([...this.runs].map((run) => run.stopped()));
+    await this.queue.close();
+    this.connection.disconnect();
+  }
+
+  private follow(operationId: string, observer: RunObserver, what: Pick<ConstructorParameters<typeof QueueRun>[0], 'job' | 'resume'>): RunHandle {
+    const run = new QueueRun({
+      redis: this.options.redis,
+      queue: this.queue,
+      target: queueTarget(this.options.queue),
+      operationId,
+      observer,
+      pollMs: this.options.pollMs,
+      logger: this.options.logger,
+      ...what,
+    });
+    this.runs.add(run);
+    void run.outcome.then(() => this.runs.delete(run));
+    run.start();
+    const remote: RemoteRunControl = {
+      deliverResult: (artifact) => run.deliverResult(artifact),
+      detach: () => run.detach(),
+      // A lost queue host's job goes to another host; there is no host to come back with it.
+      recovered: run.outcome.then(() => null),
+    };
+    return { outcome: run.outcome, cancel: () => run.cancel(), remote };
+  }
+
+  private checkOpen(operationId: string): void {
+    if (this.closed)
+      throw new KtrdrError('SHUTTING_DOWN', `the executor for queue ${this.options.queue} is closed`, { details: { operation_id: operationId } });
+  }
+}
