@@ -6,7 +6,7 @@ import { schemeOf, type TlsFiles } from '../http/tls.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { buildHostApp } from './app.js';
 import { WorkerThreadTrainer } from './host-trainer.js';
-import { HostRuns } from './host-runs.js';
+import { HostRuns, type HostRunsOptions } from './host-runs.js';
 import { HostRegistrar } from './registration.js';
 import { RunDataProvisioner } from './run-data.js';
 
@@ -41,7 +41,10 @@ export interface HostService {
 }
 
 /** The host's runs and their data, without a front door: the HTTP app (below) or a queue worker (`queue-host.ts`) serves them. */
-export async function createHostRuns(options: HostServiceOptions): Promise<{ runs: HostRuns; close(): Promise<void> }> {
+export async function createHostRuns(
+  options: HostServiceOptions,
+  hooks: Pick<HostRunsOptions, 'beforePush'> = {},
+): Promise<{ runs: HostRuns; close(): Promise<void> }> {
   const logger = options.logger ?? silentLogger();
   const data = new RunDataProvisioner({ dataDir: options.dataDir, cacheDir: options.cacheDir, token: options.token, logger });
   await data.init();
@@ -59,6 +62,7 @@ export async function createHostRuns(options: HostServiceOptions): Promise<{ run
     backendUrl: options.backendUrl,
     retentionMs: options.retentionMs,
     pushDelaysMs: options.pushDelaysMs,
+    ...hooks,
   });
   return {
     runs,

@@ -55,11 +55,15 @@ export async function startQueueHost(options: QueueHostOptions): Promise<Running
   const logger = options.logger ?? silentLogger();
   const redis = await connectChecked(options.redisUrl);
   const subscriber = redis.duplicate();
-  const { runs, close: closeRuns } = await createHostRuns(options);
+  // The relay reads the runs, and the runs call the relay before a push: it reaches them once they exist.
+  const relay = new RunRelay(redis, () => runs, options.relayMs ?? 200);
+  const { runs, close: closeRuns } = await createHostRuns(options, { beforePush: (operationId) => relay.flush(operationId) });
   const id = randomUUID();
   const name = hostNameOf(options);
   const queue: QueueName = runs.health().device.kind === 'gpu' ? QUEUES.gpu : QUEUES.cpu;
   const current = new Map<string, WakeableSleep>();
+  /** Runs told to stop: their relay looks for the end more often. */
+  const cancelling = new Set<string>();
   let closing = false;
 
   await subscriber.subscribe(CANCEL_CHANNEL);
@@ -67,6 +71,7 @@ export async function startQueueHost(options: QueueHostOptions): Promise<Running
     if (!current.has(operationId)) return;
     logger.info({ operation_id: operationId }, `cancel requested for run ${operationId}`);
     runs.cancel(operationId);
+    cancelling.add(operationId);
     current.get(operationId)?.wake();
   });
 
@@ -90,7 +95,6 @@ export async function startQueueHost(options: QueueHostOptions): Promise<Running
     WORKER_HEARTBEAT_MS,
   );
 
-  const relay = new RunRelay(redis, runs, options.relayMs ?? 200);
   const connection = queueConnection(options.redisUrl);
   const worker = new Worker<QueueJobData>(
     queue,
@@ -103,6 +107,7 @@ export async function startQueueHost(options: QueueHostOptions): Promise<Running
         return await runJob(job, token, sleep);
       } finally {
         current.delete(operationId);
+        cancelling.delete(operationId);
         void heartbeat().catch(() => undefined);
       }
     },
@@ -133,9 +138,12 @@ export async function startQueueHost(options: QueueHostOptions): Promise<Running
       throw new UnrecoverableError(`${code}: ${(error as Error).message}`);
     }
     // A cancel published between the check above and the start was not heard: look once more.
-    if ((await redis.exists(cancelKey(operationId))) === 1) runs.cancel(operationId);
+    if ((await redis.exists(cancelKey(operationId))) === 1) {
+      cancelling.add(operationId);
+      runs.cancel(operationId);
+    }
 
-    const last = await relay.follow(operationId, sleep);
+    const last = await relay.follow(operationId, sleep, () => cancelling.has(operationId));
     runs.remove(operationId);
     if (last.status === 'cancelled' && closing && (await redis.exists(cancelKey(operationId))) === 0) {
       // Not a user's cancel: this host is shutting down. The run goes back to the queue for another host.
@@ -175,6 +183,9 @@ export async function startQueueHost(options: QueueHostOptions): Promise<Running
   };
 }
 
+/** How often a run told to stop is looked at, so its `cancelled` end reaches the backend soon. */
+const CANCELLING_RELAY_MS = 25;
+
 function ended(status: RunEnd['status'], started: boolean, error: RunEnd['error'] = null, resultPushed: boolean | null = null): RunEnd {
   return { status, started, error, result_pushed: resultPushed };
 }
@@ -186,24 +197,37 @@ function isOver(status: HostRunStatusBody): status is EndedStatus {
   return status.status === 'failed' || status.status === 'cancelled' || (status.status === 'completed' && status.result_pushed !== null);
 }
 
-/** Moves a run's events from its host run log to its Redis stream, in order, until the run has ended. */
+/**
+ * Moves a run's events from its host run log to its Redis stream, in order. The follow loop and the flush before a
+ * push both move them; one move at a time per run keeps the stream in the log's order and each event on it once.
+ */
 class RunRelay {
+  private readonly cursors = new Map<string, number>();
+  private readonly moving = new Map<string, Promise<HostRunStatusBody>>();
+
   constructor(
     private readonly redis: Redis,
-    private readonly runs: HostRuns,
+    private readonly runsOf: () => HostRuns,
     private readonly relayMs: number,
   ) {}
 
   /** Returns the run's last status once it has ended (and, when completed, once its push is over). */
-  async follow(operationId: string, sleep: WakeableSleep): Promise<EndedStatus> {
-    let cursor = 0;
-    for (;;) {
-      const status = this.runs.status(operationId, { after: cursor, limit: 1000 });
-      if (status.events.length > 0) await this.append(operationId, status.events);
-      cursor = status.next_cursor;
-      if (isOver(status) && status.events.length === 0) return status;
-      if (status.events.length === 0) await sleep.sleep(this.relayMs);
+  async follow(operationId: string, sleep: WakeableSleep, cancelled: () => boolean): Promise<EndedStatus> {
+    try {
+      for (;;) {
+        const status = await this.move(operationId);
+        if (isOver(status) && status.events.length === 0) return status;
+        if (status.events.length === 0) await sleep.sleep(cancelled() ? Math.min(this.relayMs, CANCELLING_RELAY_MS) : this.relayMs);
+      }
+    } finally {
+      this.cursors.delete(operationId);
+      this.moving.delete(operationId);
     }
+  }
+
+  /** Moves every event the run has logged so far. */
+  async flush(operationId: string): Promise<void> {
+    while ((await this.move(operationId)).events.length > 0);
   }
 
   async log(operationId: string, level: 'info' | 'warn', msg: string): Promise<void> {
@@ -212,6 +236,21 @@ class RunRelay {
 
   async end(operationId: string, end: RunEnd): Promise<void> {
     await this.append(operationId, [{ kind: 'end', data: end }]);
+  }
+
+  /** Moves the next batch of events, after any move of this run in progress. */
+  private move(operationId: string): Promise<HostRunStatusBody> {
+    const previous = this.moving.get(operationId) ?? Promise.resolve(undefined);
+    const next = previous
+      .catch(() => undefined)
+      .then(async () => {
+        const status = this.runsOf().status(operationId, { after: this.cursors.get(operationId) ?? 0, limit: 1000 });
+        if (status.events.length > 0) await this.append(operationId, status.events);
+        this.cursors.set(operationId, status.next_cursor);
+        return status;
+      });
+    this.moving.set(operationId, next);
+    return next;
   }
 
   private async append(operationId: string, events: readonly StreamEvent[]): Promise<void> {

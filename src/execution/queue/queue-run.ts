@@ -28,6 +28,7 @@ export interface QueueRunOptions {
 
 /** Job states in which the job has not reached a host yet, so removing it is the whole cancel. */
 const NOT_STARTED_STATES = new Set(['waiting', 'delayed', 'prioritized', 'paused', 'waiting-children']);
+const CANCELLING_POLL_MS = 50;
 /** How often the job itself is looked at while its stream is quiet (a host killed for good leaves no `end`). */
 const JOB_CHECK_EVERY_MS = 2_000;
 
@@ -44,6 +45,8 @@ export class QueueRun {
   private ended = false;
   private detached = false;
   private cancelRequested = false;
+  /** The artifact the host pushed; the run completes with it once the stream is drained up to its `end`. */
+  private pushed: ModelArtifact | undefined;
   private started: boolean;
   private lastEpoch = 0;
   /** Stream entries read so far, in order: the remote reference's cursor. */
@@ -81,16 +84,26 @@ export class QueueRun {
     });
   }
 
-  /** The host pushed the artifact over HTTP (before it writes `end`): the run has completed. */
+  /**
+   * The host pushed the artifact over HTTP. It moved all the run's events to the stream before pushing (and writes
+   * `end` only once the push is answered, which waits for this run), so the run completes at the next read that finds
+   * the stream drained: settling now would drop the last epochs and log lines.
+   */
   deliverResult(artifact: ModelArtifact): boolean {
-    if (this.ended) return false;
-    this.settle({ status: 'completed', artifact });
+    if (this.ended || this.pushed !== undefined) return false;
+    this.pushed = artifact;
+    this.sleep.wake();
     return true;
   }
 
   /** Stops following without cancelling (shutdown): the job stays queued or running, the next process follows it. */
   detach(): boolean {
     if (this.ended) return false;
+    if (this.pushed !== undefined) {
+      // The result is here already and no later process would receive it again: complete rather than detach.
+      this.settle({ status: 'completed', artifact: this.pushed });
+      return false;
+    }
     this.detached = true;
     this.sleep.wake();
     return true;
@@ -145,14 +158,26 @@ export class QueueRun {
     await this.enqueued;
     let quietSince = Date.now();
     while (!this.ended && !this.detached) {
+      // Taken before reading: a read that started before the push arrived may have missed its last events.
+      const pushed = this.pushed;
       const entries = await this.read();
+      if (pushed !== undefined && entries.length === 0) {
+        this.settle({ status: 'completed', artifact: pushed });
+        return;
+      }
       if (entries.length > 0) quietSince = Date.now();
       else if (Date.now() - quietSince >= JOB_CHECK_EVERY_MS) {
         quietSince = Date.now();
         await this.checkJob();
       }
-      if (!this.ended && !this.detached && entries.length === 0) await this.sleep.sleep(this.options.pollMs ?? 200);
+      if (!this.ended && !this.detached && entries.length === 0) await this.sleep.sleep(this.pollInterval());
     }
+  }
+
+  /** While a cancel is on its way the stream is read more often: the `cancelled` end is what the user waits for. */
+  private pollInterval(): number {
+    const pollMs = this.options.pollMs ?? 200;
+    return this.cancelRequested ? Math.min(pollMs, CANCELLING_POLL_MS) : pollMs;
   }
 
   /** Reads the next entries, relays them, and handles an `end`. Returns the entries read. */
@@ -195,6 +220,10 @@ export class QueueRun {
   private finish(end: RunEnd): void {
     switch (end.status) {
       case 'completed':
+        if (this.pushed !== undefined) {
+          this.settle({ status: 'completed', artifact: this.pushed });
+          return;
+        }
         // The artifact is pushed before `end` is written; without it the push failed for good.
         this.settle({
           status: 'failed',
@@ -218,12 +247,19 @@ export class QueueRun {
   private async checkJob(): Promise<void> {
     const { queue, operationId } = this.options;
     const job = await queue.getJob(operationId);
+    const state = job === undefined ? undefined : await job.getState();
+    if (this.pushed !== undefined && state !== 'active') {
+      // Pushed, and no host is on it now but there is no `end` (its host died right after the push): the result is
+      // here, so a job handed back to the queue for another host is not run again.
+      if (job !== undefined && state !== undefined && NOT_STARTED_STATES.has(state)) await job.remove().catch(() => undefined);
+      this.settle({ status: 'completed', artifact: this.pushed });
+      return;
+    }
     if (job === undefined) {
       if (this.cancelRequested) this.settle({ status: 'cancelled', started: this.started });
       else this.settle({ status: 'failed', error: lost(`the job of ${operationId} is no longer on the queue`) });
       return;
     }
-    const state = await job.getState();
     if (state === 'failed') {
       // A host that ends a run writes `end` before failing the job; give the stream one more read.
       const entries = await this.read();
