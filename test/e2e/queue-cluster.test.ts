@@ -144,6 +144,10 @@ describe('cluster mode: training hosts pulling from a BullMQ queue on Redis', ()
 });
 
 describe('cluster mode: Redis checked at start-up', () => {
+  it('fails with a message naming redis-server when it is not installed (never a silent skip)', async () => {
+    await expect(startRedis([], 'redis-server-not-on-this-path')).rejects.toThrow(/redis-server is not installed.*`redis-server` package/);
+  });
+
   it('refuses a Redis that evicts keys, and one that cannot be reached, with their codes', async () => {
     const evicting = await startRedis(['--maxmemory-policy', 'allkeys-lru']);
     const dirs = await tempDirs({});
