@@ -72,23 +72,34 @@ export class QueueExecutor implements RemoteExecutor {
     return this.follow(operationId, observer, { resume: { cursor, started, cancelRequested } });
   }
 
+  /**
+   * This backend's runs on the queue, as many as the workers have slots counted running (they are being taken or
+   * trained), the rest queued: the same view as a slot queue's, though the queue itself lives in Redis.
+   */
   capacity(): ExecutorCapacity {
-    let running = 0;
-    for (const run of this.runs) if (run.isStarted) running++;
-    return { slots: this.options.workers().slots, running, queued: this.runs.size - running };
+    const slots = this.options.workers().slots;
+    const running = Math.min(this.runs.size, slots);
+    return { slots, running, queued: this.runs.size - running };
   }
 
   /** Shutdown: stop following every run, leaving it on the queue for the next process. */
   detachDispatched(): string[] {
     const detached: string[] = [];
-    for (const run of this.runs) if (run.detach()) detached.push(run.operationId);
+    for (const run of [...this.runs]) if (this.detachRun(run)) detached.push(run.operationId);
     return detached;
   }
 
+  /**
+   * Cancels every run still followed and waits for their ends. A shutdown that keeps runs going calls
+   * `detachDispatched` first, so this cancels nothing there: their jobs stay on the queue for the next process.
+   */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
-    for (const run of this.runs) run.close();
-    await Promise.all([...this.runs].map((run) => run.stopped()));
+    const runs = [...this.runs];
+    for (const run of runs) run.cancel();
+    await Promise.all(runs.map((run) => run.outcome));
+    await Promise.all(runs.map((run) => run.stopped()));
     await this.queue.close();
     this.connection.disconnect();
   }
@@ -109,11 +120,18 @@ export class QueueExecutor implements RemoteExecutor {
     run.start();
     const remote: RemoteRunControl = {
       deliverResult: (artifact) => run.deliverResult(artifact),
-      detach: () => run.detach(),
+      detach: () => this.detachRun(run),
       // A lost queue host's job goes to another host; there is no host to come back with it.
       recovered: run.outcome.then(() => null),
     };
     return { outcome: run.outcome, cancel: () => run.cancel(), remote };
+  }
+
+  /** A detached run is no longer this process's: its outcome never settles here, and closing leaves it alone. */
+  private detachRun(run: QueueRun): boolean {
+    if (!run.detach()) return false;
+    this.runs.delete(run);
+    return true;
   }
 
   private checkOpen(operationId: string): void {

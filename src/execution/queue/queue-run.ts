@@ -68,11 +68,6 @@ export class QueueRun {
     return this.options.operationId;
   }
 
-  /** A host has started it. */
-  get isStarted(): boolean {
-    return this.started;
-  }
-
   start(): void {
     const { job, operationId, target, observer } = this.options;
     notify(() => observer.onRemote?.({ host_url: target, run_id: operationId, cursor: this.relayedBefore }));
@@ -119,10 +114,6 @@ export class QueueRun {
 
   async stopped(): Promise<void> {
     await this.loop;
-  }
-
-  close(): void {
-    this.detach();
   }
 
   private async enqueue(job: QueueJobData): Promise<void> {
