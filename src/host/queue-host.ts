@@ -29,7 +29,10 @@ import { createHostRuns, hostNameOf, type HostServiceOptions } from './host-serv
 export interface QueueHostOptions extends HostServiceOptions {
   /** `ktrdr host --queue redis://…`. */
   readonly redisUrl: string;
-  /** How often a run's events are moved from the host's run log to its Redis stream. @defaultValue 200 ms */
+  /**
+   * How often a run's events are moved from the host's run log to its Redis stream. Looking costs nothing when there
+   * is nothing new (the log is in memory), and a run's `started` waits for it. @defaultValue 25 ms
+   */
   readonly relayMs?: number;
 }
 
@@ -56,7 +59,7 @@ export async function startQueueHost(options: QueueHostOptions): Promise<Running
   const redis = await connectChecked(options.redisUrl);
   const subscriber = redis.duplicate();
   // The relay reads the runs, and the runs call the relay before a push: it reaches them once they exist.
-  const relay = new RunRelay(redis, () => runs, options.relayMs ?? 200);
+  const relay = new RunRelay(redis, () => runs, options.relayMs ?? 25);
   const { runs, close: closeRuns } = await createHostRuns(options, { beforePush: (operationId) => relay.flush(operationId) });
   const id = randomUUID();
   const name = hostNameOf(options);

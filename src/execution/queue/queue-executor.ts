@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { KtrdrError } from '../../errors.js';
 import type { Logger } from '../../util/logger.js';
@@ -29,6 +29,9 @@ export class QueueExecutor implements RemoteExecutor {
   readonly target = 'host' as const;
   private readonly queue: Queue<QueueJobData>;
   private readonly connection: Redis;
+  /** BullMQ's event stream of the queue, read blocking on its own connection: tells a queued run a host took it. */
+  private readonly events: QueueEvents;
+  private readonly eventsConnection: Redis;
   private readonly runs = new Set<QueueRun>();
   private closed = false;
 
@@ -37,6 +40,12 @@ export class QueueExecutor implements RemoteExecutor {
     this.queue = new Queue<QueueJobData>(options.queue, { connection: this.connection });
     // A Redis restart shows up here as connection errors; BullMQ reconnects by itself, so they are logged, not thrown.
     this.queue.on('error', (error) => options.logger.warn({ err: error, queue: options.queue }, `queue ${options.queue}: ${error.message}`));
+    this.eventsConnection = queueConnection(options.redisUrl);
+    this.events = new QueueEvents(options.queue, { connection: this.eventsConnection });
+    this.events.on('error', (error) => options.logger.warn({ err: error, queue: options.queue }, `queue ${options.queue} events: ${error.message}`));
+    this.events.on('active', ({ jobId }) => {
+      for (const run of this.runs) if (run.operationId === jobId) run.taken();
+    });
   }
 
   get device(): string {
@@ -100,8 +109,9 @@ export class QueueExecutor implements RemoteExecutor {
     for (const run of runs) run.cancel();
     await Promise.all(runs.map((run) => run.outcome));
     await Promise.all(runs.map((run) => run.stopped()));
-    await this.queue.close();
+    await Promise.all([this.queue.close(), this.events.close()]);
     this.connection.disconnect();
+    this.eventsConnection.disconnect();
   }
 
   private follow(operationId: string, observer: RunObserver, what: Pick<ConstructorParameters<typeof QueueRun>[0], 'job' | 'resume'>): RunHandle {

@@ -21,7 +21,7 @@ export interface QueueRunOptions {
   readonly job?: QueueJobData;
   /** Following again after a restart: stream entries up to `cursor` were relayed, `started` was seen. */
   readonly resume?: { readonly cursor: number; readonly started: boolean; readonly cancelRequested: boolean };
-  /** @defaultValue 200 ms */
+  /** How often the run's stream is read while it is quiet (one XRANGE per run each time). @defaultValue 100 ms */
   readonly pollMs?: number;
   readonly logger: Logger;
 }
@@ -29,6 +29,8 @@ export interface QueueRunOptions {
 /** Job states in which the job has not reached a host yet, so removing it is the whole cancel. */
 const NOT_STARTED_STATES = new Set(['waiting', 'delayed', 'prioritized', 'paused', 'waiting-children']);
 const CANCELLING_POLL_MS = 50;
+/** A run waiting in the queue reads its stream this often unless woken by `taken` (a missed announcement costs this). */
+const QUEUED_POLL_MS = 1_000;
 /** How often the job itself is looked at while its stream is quiet (a host killed for good leaves no `end`). */
 const JOB_CHECK_EVERY_MS = 2_000;
 
@@ -45,6 +47,7 @@ export class QueueRun {
   private ended = false;
   private detached = false;
   private cancelRequested = false;
+  private takenByHost = false;
   /** The artifact the host pushed; the run completes with it once the stream is drained up to its `end`. */
   private pushed: ModelArtifact | undefined;
   private started: boolean;
@@ -89,6 +92,12 @@ export class QueueRun {
     this.pushed = artifact;
     this.sleep.wake();
     return true;
+  }
+
+  /** A host has taken the job from the queue (BullMQ's `active`): its events start soon, so read them promptly. */
+  taken(): void {
+    this.takenByHost = true;
+    this.sleep.wake();
   }
 
   /** Stops following without cancelling (shutdown): the job stays queued or running, the next process follows it. */
@@ -165,10 +174,16 @@ export class QueueRun {
     }
   }
 
-  /** While a cancel is on its way the stream is read more often: the `cancelled` end is what the user waits for. */
+  /**
+   * How long to wait before reading the stream again. A run still waiting in the queue has nothing to read until a
+   * host takes it, and that is announced (`taken`), so its stream is only looked at now and then: hundreds of queued
+   * runs must not poll Redis as often as running ones. While a cancel is on its way the stream is read more often:
+   * the `cancelled` end is what the user waits for.
+   */
   private pollInterval(): number {
-    const pollMs = this.options.pollMs ?? 200;
-    return this.cancelRequested ? Math.min(pollMs, CANCELLING_POLL_MS) : pollMs;
+    const pollMs = this.options.pollMs ?? 100;
+    if (this.cancelRequested) return Math.min(pollMs, CANCELLING_POLL_MS);
+    return this.started || this.takenByHost ? pollMs : Math.max(pollMs, QUEUED_POLL_MS);
   }
 
   /** Reads the next entries, relays them, and handles an `end`. Returns the entries read. */
