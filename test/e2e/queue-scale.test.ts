@@ -56,7 +56,7 @@ describe('cluster mode at scale: three queue hosts, one backend', () => {
     await redis?.stop();
   });
 
-  it('completes 60 short trainings, each saved exactly once, spread over all three hosts', { timeout: 300_000 }, async () => {
+  it('completes 60 short trainings, each saved exactly once, spread over all three hosts', { timeout: 480_000 }, async () => {
     const ids: string[] = [];
     for (let seed = 1; seed <= 60; seed++) ids.push(await startTraining(server, { strategy_name: 'q_many', seed, execution_mode: 'host' }));
     const done: OperationResponse[] = [];
