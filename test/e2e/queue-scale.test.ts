@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OperationMetricsSchema, type OperationResponse } from '../../src/contracts/operations.js';
+import { StartSweepResponseSchema, SweepSchema } from '../../src/contracts/sweeps.js';
 import { HOST_TOKEN, startHostProcess, type HostProcess } from '../helpers/host-process.js';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.js';
 import { spxStrategy, waitFor } from '../helpers/strategies.js';
@@ -41,6 +42,7 @@ describe('cluster mode at scale: three queue hosts, one backend', () => {
       {
         q_many: spxStrategy('q_many', { epochs: 2 }),
         q_restart: spxStrategy('q_restart', { epochs: 40, earlyStopping: false }),
+        q_sweep: spxStrategy('q_sweep', { epochs: 15, earlyStopping: false }),
       },
       { hosts: { redisUrl: redis.url, token: HOST_TOKEN } },
     );
@@ -91,5 +93,41 @@ describe('cluster mode at scale: three queue hosts, one backend', () => {
       expect(metrics.epochs.map((epoch) => epoch.epoch)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     }
     for (const host of hosts) expect(host.child.exitCode).toBeNull();
+  });
+
+  it('finishes a sweep on the queue hosts through a Redis restart, every trial saved once', { timeout: 300_000 }, async () => {
+    const started = await server.http('POST', '/api/v1/sweeps', {
+      json: {
+        strategy_name: 'q_sweep',
+        params: { 'training.learning_rate': [0.001, 0.01], 'model.hidden_layers': [[4], [6, 4]] },
+        seeds: [1, 2],
+        max_parallel: 8,
+        execution_mode: 'host',
+      },
+    });
+    expect(started.status).toBe(202);
+    const { operation_id: id, trainings } = StartSweepResponseSchema.parse(started.body);
+    expect(trainings).toBe(8);
+    const report = async () => SweepSchema.parse((await server.http('GET', `/api/v1/sweeps/${id}`)).body);
+    // Restart once a trial trains on a host and others still wait in Redis.
+    await waitFor(
+      async () => {
+        const children = (await report()).configurations.flatMap((c) => c.trials.map((t) => t.operation_id)).filter((t) => t !== null);
+        const states = await Promise.all(children.map(async (child) => (await server.operation(child!)).status));
+        return states.includes('running') && states.includes('pending') ? true : undefined;
+      },
+      'trials running and queued',
+      120_000,
+    );
+    await redis.restart();
+
+    expect(await server.waitForStatus(id, TERMINAL, 240_000)).toMatchObject({ type: 'sweep', status: 'completed' });
+    const done = await report();
+    expect(done).toMatchObject({ status: 'completed', total: 8, finished: 8 });
+    expect(done.configurations.map((c) => c.completed)).toEqual([2, 2, 2, 2]);
+    const trials = done.configurations.flatMap((c) => c.trials);
+    const children = await Promise.all(trials.map((t) => server.operation(t.operation_id!)));
+    expect(children.map((c) => c.execution?.host)).toEqual(children.map(() => 'queue:training'));
+    await expectEachSavedOnce(server, 'q_sweep', children);
   });
 });
