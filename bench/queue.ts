@@ -12,13 +12,12 @@
  *
  * Output: one JSON line per phase, then a summary line. Needs `redis-server` on PATH.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../src/util/package-info.js';
-import { startKtrdr } from './processes.js';
+import { startKtrdr, startRedisServer } from './processes.js';
 import { median, percentile, report } from './stats.js';
 import { spxRsiStrategy } from './strategies.js';
 
@@ -42,33 +41,6 @@ function runsOption(): number {
   const runs = index === -1 ? 200 : Number(process.argv[index + 1]);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${process.argv[index + 1]}`);
   return runs;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
-
-async function startRedisServer(dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--maxmemory-policy', 'noeviction'];
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.on('error', (error) => reject(new Error(`cannot run redis-server (install the redis-server package): ${error.message}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Ready to accept connections')) resolve();
-    });
-    child.on('exit', (code) => reject(new Error(`redis-server exited (${code}): ${out}`)));
-  });
-  return { child, url: `redis://127.0.0.1:${port}` };
 }
 
 async function stop(child: ChildProcess): Promise<void> {
