@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { KtrdrError } from '../../src/errors.js';
+import { ADAM_DEFAULTS } from '../../src/nn/adam.js';
+import type { BackendTrainingOptions, TrainBackend } from '../../src/nn/backend.js';
+import { availableBackends, createBackend, resolveBackend } from '../../src/nn/backend-registry.js';
+import { ACTIVATIONS, type MlpSpec } from '../../src/nn/spec.js';
+import { flattenWeights, initGlorotUniform } from '../../src/nn/weights.js';
+import { SeededRandom } from '../../src/util/random.js';
+import { randomArray } from './helpers.js';
+
+/**
+ * What the conformance suite does not pin down for wasm-simd: every fused activation and dropout against js-cpu, on
+ * sizes that leave remainders in every kernel tile (7 inputs, 13 and 6 hidden units, 3 classes, batches of 11 and 5).
+ */
+const options: BackendTrainingOptions = {
+  adam: { ...ADAM_DEFAULTS, learningRate: 1e-2, weightDecay: 1e-4 },
+  gradientClip: 0,
+  classWeights: null,
+  dropoutSeed: 99,
+};
+
+async function trainedParams(backendId: string, spec: MlpSpec): Promise<{ params: Float32Array; loss: number; rng: number; backend: TrainBackend }> {
+  const rng = new SeededRandom(4);
+  const rows = 27;
+  const x = randomArray(rows * spec.inputs, rng);
+  const y = Int32Array.from({ length: rows }, (_, i) => (i * 5) % 3);
+  const backend = createBackend(backendId);
+  await backend.init(initGlorotUniform(spec, rng), options);
+  await backend.setTrainData(x, y, rows);
+  const order = Int32Array.from({ length: rows }, (_, i) => (i * 10) % rows);
+  let loss = 0;
+  for (let epoch = 0; epoch < 3; epoch++) loss = (await backend.runEpoch(order, 11)).loss;
+  const state = await backend.exportState();
+  return { params: state.params, loss, rng: state.dropoutRngState, backend };
+}
+
+const describeWasm = availableBackends().includes('wasm-simd') ? describe : describe.skip;
+
+describeWasm('WasmSimdBackend', () => {
+  for (const activation of ACTIVATIONS) {
+    for (const dropout of [0, 0.25]) {
+      it(`should train like js-cpu with ${activation}, dropout ${dropout} (same masks, within 1e-5)`, async () => {
+        const spec: MlpSpec = { inputs: 7, hidden: [13, 6], outputs: 3, activation, dropout };
+        const reference = await trainedParams('js-cpu', spec);
+        const sut = await trainedParams('wasm-simd', spec);
+        expect(sut.rng).toBe(reference.rng);
+        expect(sut.loss).toBeCloseTo(reference.loss, 5);
+        const worst = Math.max(...sut.params.map((value, i) => Math.abs(value - reference.params[i]) / Math.max(1, Math.abs(reference.params[i]))));
+        expect(worst).toBeLessThanOrEqual(1e-5);
+
+        // Inference from the same weights: the training comparison above already allows for the weights' drift.
+        await sut.backend.setWeights(await reference.backend.getWeights());
+        const x = randomArray(2000 * spec.inputs, new SeededRandom(6));
+        const [expected, actual] = [await reference.backend.predictLogits(x, 2000), await sut.backend.predictLogits(x, 2000)];
+        const worstLogit = Math.max(...actual.map((value, i) => Math.abs(value - expected[i]) / Math.max(1, Math.abs(expected[i]))));
+        expect(worstLogit).toBeLessThanOrEqual(1e-5);
+      });
+    }
+  }
+
+  it('should give bit-identical weights for the same inputs, in a fresh instance', async () => {
+    const spec: MlpSpec = { inputs: 7, hidden: [13, 6], outputs: 3, activation: 'relu', dropout: 0.25 };
+    const [first, second] = [await trainedParams('wasm-simd', spec), await trainedParams('wasm-simd', spec)];
+    expect(Buffer.from(second.params.buffer).equals(Buffer.from(first.params.buffer))).toBe(true);
+  });
+
+  it('should keep its weights when memory grows for a bigger batch', async () => {
+    const spec: MlpSpec = { inputs: 7, hidden: [13, 6], outputs: 3, activation: 'relu', dropout: 0 };
+    const sut = createBackend('wasm-simd');
+    const initial = initGlorotUniform(spec, new SeededRandom(1));
+    await sut.init(initial, options);
+    const rows = 20_000;
+    await sut.setTrainData(randomArray(rows * 7, new SeededRandom(2)), new Int32Array(rows), rows);
+    expect(flattenWeights(await sut.getWeights())).toEqual(flattenWeights(initial));
+  });
+});
+
+describe(resolveBackend.name, () => {
+  it('should pick wasm-simd for auto where SIMD validates, else js-cpu', () => {
+    expect(resolveBackend('auto')).toBe(availableBackends().includes('wasm-simd') ? 'wasm-simd' : 'js-cpu');
+    expect(resolveBackend('js-cpu')).toBe('js-cpu');
+  });
+
+  it('should refuse a backend that cannot run here with BACKEND_UNAVAILABLE', () => {
+    const error = (() => {
+      try {
+        return resolveBackend('webgpu');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(KtrdrError);
+    expect((error as KtrdrError).code).toBe('BACKEND_UNAVAILABLE');
+  });
+});
