@@ -67,6 +67,8 @@ export interface StrategyTraining {
   readonly gradientClip: number;
   readonly classWeights: ClassWeights;
   readonly seed: number;
+  /** A backend id, or `auto` (resolved where the run executes). */
+  readonly backend: 'auto' | 'js-cpu' | 'wasm-simd';
   readonly dataSplit: { readonly train: number; readonly validation: number; readonly test: number };
   readonly labels: { readonly source: 'zigzag'; readonly zigzagThreshold: number; readonly price: 'close' | 'high_low' };
 }

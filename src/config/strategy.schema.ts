@@ -157,6 +157,9 @@ export const ClassWeightsSchema = z.union([z.enum(['auto', 'none']), z.tuple([z.
   error: (issue) => (issue.code === 'invalid_union' ? 'must be auto, none, or a list of three positive weights [buy, hold, sell]' : undefined),
 });
 
+/** nn/backend-registry.ts BACKEND_CHOICES (a test keeps the two lists equal; config does not import the engine). */
+export const BackendChoiceSchema = z.enum(['auto', 'js-cpu', 'wasm-simd']);
+
 export const TrainingSchema = z
   .strictObject({
     /** @defaultValue 100 */
@@ -178,6 +181,13 @@ export const TrainingSchema = z
     class_weights: ClassWeightsSchema.default('none'),
     /** Seeds every random choice (init, dropout, shuffling). @defaultValue 42 */
     seed: z.number().int().min(0).max(0xffffffff).default(42),
+    /**
+     * The engine that does the arithmetic: `js-cpu` (the reference), `wasm-simd` (WebAssembly SIMD, several times
+     * faster), or `auto` (wasm-simd where the runtime supports SIMD, else js-cpu). Both are deterministic; the same
+     * seed gives the same weights on the same backend, not across backends. The model manifest records the one used.
+     * @defaultValue auto
+     */
+    backend: BackendChoiceSchema.default('auto'),
     data_split: DataSplitSchema,
     labels: LabelsSchema,
   })

@@ -159,6 +159,7 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
       gradientClip: training.gradient_clip,
       classWeights: training.class_weights,
       seed: training.seed,
+      backend: training.backend,
       dataSplit: { ...training.data_split },
       labels: { source: training.labels.source, zigzagThreshold: training.labels.zigzag_threshold, price: training.labels.price },
     },

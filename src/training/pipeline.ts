@@ -21,6 +21,7 @@ import {
   evaluateProbabilities,
   parameterCount,
   predictProbabilities,
+  resolveBackend,
   specToJson,
   train,
   type EpochRecord,
@@ -248,6 +249,7 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
       classWeights: training.classWeights === 'auto' || training.classWeights === 'none' ? training.classWeights : [...training.classWeights],
       earlyStopping: { ...training.earlyStopping },
       seed: training.seed,
+      backend: resolveBackend(training.backend),
     },
     {
       signal,
@@ -332,6 +334,7 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
       start_date: trainingData.startDate ?? null,
       end_date: trainingData.endDate ?? null,
       seed: training.seed,
+      training_backend: result.backend,
       package_version: packageVersion(),
       execution: { ...ctx.execution },
       durations_ms: durations,

@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { featureIds, parseStrategy, type StrategyProblem } from '../../src/config/strategy.js';
+import { BackendChoiceSchema } from '../../src/config/strategy.schema.js';
 import { KtrdrError } from '../../src/errors.js';
+import { BACKEND_CHOICES } from '../../src/nn/backend-registry.js';
 import { projectRoot } from '../../src/util/package-info.js';
 
 /** A valid strategy touching every section; tests derive broken variants from it with small text edits. */
@@ -152,6 +154,7 @@ describe(parseStrategy.name, () => {
       gradientClip: 0.5,
       classWeights: [1, 0.5, 1],
       seed: 7,
+      backend: 'auto',
       dataSplit: { train: 0.6, validation: 0.2, test: 0.2 },
       labels: { source: 'zigzag', zigzagThreshold: 0.03, price: 'high_low' },
     });
@@ -192,6 +195,7 @@ describe(parseStrategy.name, () => {
       gradientClip: 1,
       classWeights: 'none',
       seed: 42,
+      backend: 'auto',
       dataSplit: { train: 0.7, validation: 0.15, test: 0.15 },
       labels: { source: 'zigzag', zigzagThreshold: 0.02, price: 'close' },
     });
@@ -228,7 +232,7 @@ describe(parseStrategy.name, () => {
   describe('unknown keys', () => {
     it('should name the key and what is allowed, at every level', () => {
       expect(lines(edit('  epochs: 50', '  epoch: 50'))).toEqual([
-        'training.epoch: unknown key (allowed: epochs, batch_size, learning_rate, weight_decay, early_stopping, gradient_clip, class_weights, seed, data_split, labels)',
+        'training.epoch: unknown key (allowed: epochs, batch_size, learning_rate, weight_decay, early_stopping, gradient_clip, class_weights, seed, backend, data_split, labels)',
       ]);
       expect(lines(edit('name: rsi_mean_reversion', 'name: rsi_mean_reversion\nscope: equities'))).toEqual([
         'scope: unknown key (allowed: name, version, description, training_data, indicators, fuzzy_sets, nn_inputs, model, decisions, training)',
@@ -484,5 +488,11 @@ describe('the hint of an invalid strategy', () => {
     for (const file of files) expect(existsSync(join(projectRoot(), file)), file).toBe(true);
     const section = /section "([^"]+)"/.exec(hint!)?.[1];
     expect(readFileSync(join(projectRoot(), 'README.md'), 'utf8')).toContain(`\n## ${section}\n`);
+  });
+});
+
+describe('training.backend', () => {
+  it('should offer exactly the choices the engine knows', () => {
+    expect(BackendChoiceSchema.options).toEqual([...BACKEND_CHOICES]);
   });
 });

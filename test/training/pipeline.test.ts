@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { availableBackends, resolveBackend } from '../../src/nn/backend-registry.js';
 import { runTraining } from '../../src/training/pipeline.js';
 import { TRAINING_STEPS } from '../../src/training/steps.js';
 import { sha256Hex } from '../../src/training/artifact.js';
@@ -52,6 +53,21 @@ describe('runTraining', () => {
     expect(a.artifact.manifest.weights_sha256).toBe(b.artifact.manifest.weights_sha256);
     expect(c.artifact.manifest.weights_sha256).not.toBe(a.artifact.manifest.weights_sha256);
     expect(c.artifact.manifest.seed).toBe(8);
+  });
+
+  it('should record the backend in the manifest and give the same weights per backend for the same seed', async () => {
+    const withBackend = (backend: string) => ({ strategyYaml: SPX_RSI_STRATEGY.replace('  seed: 7\n', `  seed: 7\n  backend: ${backend}\n`) });
+    const reference = await runTraining(withBackend('js-cpu'), recordingContext().ctx);
+    expect(reference.artifact.manifest.training_backend).toBe('js-cpu');
+    expect((await runTraining(request, recordingContext().ctx)).artifact.manifest.training_backend).toBe(resolveBackend('auto'));
+    for (const backend of availableBackends().filter((id) => id !== 'js-cpu')) {
+      const [a, b] = [
+        await runTraining(withBackend(backend), recordingContext().ctx),
+        await runTraining(withBackend(backend), recordingContext().ctx),
+      ];
+      expect(a.artifact.manifest.training_backend).toBe(backend);
+      expect(b.artifact.manifest.weights_sha256).toBe(a.artifact.manifest.weights_sha256);
+    }
   });
 
   it('should stop within 100 ms of a cancel during training', async () => {
