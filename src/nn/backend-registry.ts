@@ -8,7 +8,12 @@ import { WasmSimdBackend } from './wasm/wasm-simd-backend.js';
  * Backends by id. An optional backend (one whose package is an optional dependency) registers itself from a module
  * loaded with a dynamic import, so machines without it never load its package.
  */
-export type BackendFactory = () => TrainBackend;
+export type BackendFactory = (options: BackendCreateOptions) => TrainBackend;
+
+export interface BackendCreateOptions {
+  /** Threads the backend may compute with, this one included; a backend that runs on one thread ignores it. */
+  readonly threads?: number;
+}
 
 /** The reference backend, and the fallback wherever another one cannot run. */
 export const DEFAULT_BACKEND = 'js-cpu';
@@ -19,7 +24,7 @@ export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 const factories = new Map<string, BackendFactory>([[DEFAULT_BACKEND, () => new JsCpuBackend()]]);
 // Only where the engine validates SIMD128, so `availableBackends()` (and the conformance suite) lists what can run.
-if (wasmSimdSupported()) factories.set(WASM_SIMD_BACKEND, () => new WasmSimdBackend());
+if (wasmSimdSupported()) factories.set(WASM_SIMD_BACKEND, (options) => new WasmSimdBackend(options));
 
 export function registerBackend(id: string, factory: BackendFactory): void {
   factories.set(id, factory);
@@ -41,12 +46,12 @@ export function resolveBackend(choice: string): string {
   return choice;
 }
 
-export function createBackend(id: string = DEFAULT_BACKEND): TrainBackend {
+export function createBackend(id: string = DEFAULT_BACKEND, options: BackendCreateOptions = {}): TrainBackend {
   const factory = factories.get(id);
   if (factory === undefined) {
     throw new KtrdrError('VALIDATION_FAILED', `Unknown training backend "${id}"`, {
       details: { backend: id, available: availableBackends() },
     });
   }
-  return factory();
+  return factory(options);
 }

@@ -10,7 +10,7 @@ export { ADAM_DEFAULTS } from './adam.js';
 export type { AdamConfig, OptimizerState } from './adam.js';
 export type { BackendTrainingOptions, EpochStats, TrainBackend } from './backend.js';
 export { availableBackends, BACKEND_CHOICES, createBackend, DEFAULT_BACKEND, registerBackend, resolveBackend } from './backend-registry.js';
-export type { BackendChoice, BackendFactory } from './backend-registry.js';
+export type { BackendChoice, BackendCreateOptions, BackendFactory } from './backend-registry.js';
 export { resolveClassWeights } from './class-weights.js';
 export type { ClassWeightsOption } from './class-weights.js';
 export { EARLY_STOPPING_DEFAULTS } from './early-stopping.js';

@@ -45,6 +45,8 @@ export interface TrainerConfig {
   readonly seed: number;
   /** Backend id (backend-registry.ts). Default 'js-cpu'. */
   readonly backend?: string;
+  /** Threads the backend may use (wasm-simd; the weights do not depend on it). Default 1. */
+  readonly threads?: number;
 }
 
 export interface TrainingHooks {
@@ -97,7 +99,7 @@ export async function train(data: TrainingData, specInput: MlpSpec, config: Trai
   const classWeights = resolveClassWeights(config.classWeights ?? 'none', trainY, spec.outputs);
   const earlyStopping = config.earlyStopping !== undefined && config.earlyStopping.enabled !== false ? new EarlyStopping(config.earlyStopping) : null;
 
-  const backend: TrainBackend = createBackend(config.backend ?? DEFAULT_BACKEND);
+  const backend: TrainBackend = createBackend(config.backend ?? DEFAULT_BACKEND, { threads: config.threads });
   try {
     await backend.init(initialWeights, {
       adam: { ...ADAM_DEFAULTS, learningRate: config.learningRate, weightDecay: config.weightDecay ?? 0 },

@@ -6,6 +6,7 @@ import { availableBackends, createBackend, resolveBackend } from '../../src/nn/b
 import { ACTIVATIONS, type MlpSpec } from '../../src/nn/spec.js';
 import { flattenWeights, initGlorotUniform } from '../../src/nn/weights.js';
 import { SeededRandom } from '../../src/util/random.js';
+import { WasmSimdBackend } from '../../src/nn/wasm/wasm-simd-backend.js';
 import { randomArray } from './helpers.js';
 
 /**
@@ -91,5 +92,41 @@ describe(resolveBackend.name, () => {
     })();
     expect(error).toBeInstanceOf(KtrdrError);
     expect((error as KtrdrError).code).toBe('BACKEND_UNAVAILABLE');
+  });
+});
+
+describeWasm('WasmSimdBackend with worker threads', () => {
+  it('should give bit-identical weights, losses and dropout state for 1, 2 and 3 threads', async () => {
+    const spec: MlpSpec = { inputs: 9, hidden: [17, 8], outputs: 3, activation: 'relu', dropout: 0.2 };
+    const rows = 700;
+    const rng = new SeededRandom(12);
+    const x = randomArray(rows * spec.inputs, rng);
+    const y = Int32Array.from({ length: rows }, (_, i) => (i * 7) % 3);
+    const initial = initGlorotUniform(spec, rng);
+    const order = Int32Array.from({ length: rows }, (_, i) => (i * 331) % rows);
+    const run = async (threads: number) => {
+      const sut = new WasmSimdBackend({ threads });
+      await sut.init(initial, { ...options, classWeights: Float32Array.from([1, 3, 0.5]) });
+      await sut.setTrainData(x, y, rows);
+      // 100 rows = 4 micro-batches, the last one short; the final batch of 700 has 0 rows left over, so also try 96.
+      const losses = [(await sut.runEpoch(order, 100)).loss, (await sut.runEpoch(order, 96)).loss];
+      const state = await sut.exportState();
+      await sut.dispose();
+      return { losses, state };
+    };
+    const one = await run(1);
+    for (const threads of [2, 3]) {
+      const many = await run(threads);
+      expect(many.losses).toEqual(one.losses);
+      expect(many.state.dropoutRngState).toBe(one.state.dropoutRngState);
+      expect(Buffer.from(many.state.params.buffer).equals(Buffer.from(one.state.params.buffer))).toBe(true);
+      expect(Buffer.from(many.state.optimizer.v.buffer).equals(Buffer.from(one.state.optimizer.v.buffer))).toBe(true);
+    }
+  });
+
+  it('should refuse a thread count that is not a positive integer', async () => {
+    const sut = new WasmSimdBackend({ threads: 0 });
+    const spec: MlpSpec = { inputs: 2, hidden: [3], outputs: 2, activation: 'relu', dropout: 0 };
+    await expect(sut.init(initGlorotUniform(spec, new SeededRandom(1)), options)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 });

@@ -11,6 +11,7 @@ export interface WasmKernels {
   gemmNN(a: number, b: number, c: number, m: number, n: number, k: number, bias: number, activation: number): void;
   gemmTN(a: number, b: number, c: number, rows: number, n: number, k: number): void;
   columnSums(a: number, out: number, rows: number, n: number): void;
+  addInto(a: number, b: number, length: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   gatherRows(source: number, order: number, start: number, rows: number, width: number, out: number): void;
   setRngState(state: number): void;

@@ -388,3 +388,18 @@ export function adam(
     store<f32>(params + at, p - (stepSize * mi) / (Mathf.sqrt(vi) / correction2Sqrt + eps));
   }
 }
+
+// ==== Reduction ===================================================================================================
+
+/** a += b over `length` floats: one step of the fixed reduction tree over micro-batch gradients. */
+export function addInto(a: usize, b: usize, length: i32): void {
+  const length4 = length & ~3;
+  for (let i = 0; i < length4; i += 4) {
+    const at = (<usize>i) << 2;
+    v128.store(a + at, f32x4.add(v128.load(a + at), v128.load(b + at)));
+  }
+  for (let i = length4; i < length; i++) {
+    const at = (<usize>i) << 2;
+    store<f32>(a + at, load<f32>(a + at) + load<f32>(b + at));
+  }
+}
