@@ -8,12 +8,14 @@
  * gathering, the per-epoch validation pass and best-weight snapshots. The same figure per CPU second of this process
  * is reported alongside: on a shared machine it shows what the code does when wall time is inflated by other load.
  *
- * `--backends=js-cpu,wasm-simd` picks backends; `--batch-sizes=32,256` and `--repetitions=5` the rest.
+ * `--backends=js-cpu,wasm-simd,wasm-simd:2` picks backends (`:N` = N threads; the default adds wasm-simd on 2 threads
+ * where there are 2 cores), `--batch-sizes=32,256` and `--repetitions=5` the rest. A threaded run's summary also
+ * gives its median ratio to the same backend on one thread (target at batch 256 on 2 cores: ≥ 1.7).
  * Output: one JSON line per run, one summary line per backend and batch size, then one line with the process's peak
  * RSS and the load average. Targets: ≥ 60,000 samples/s at batch 32 (js-cpu) and peak RSS < 200 MB; wasm-simd ≥ 2×
  * js-cpu at batch 32 and ≥ 3× at batch 256.
  */
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { availableBackends, evaluateLogits, makeSyntheticClassification, predictLogits, train, type MlpSpec } from '../src/nn/index.js';
 import { median, report } from './stats.js';
 
@@ -32,7 +34,8 @@ function option(name: string, fallback: string): string {
 }
 
 async function main(): Promise<void> {
-  const backends = option('backends', availableBackends().join(',')).split(',');
+  const defaults = [...availableBackends(), ...(availableBackends().includes('wasm-simd') && availableParallelism() >= 2 ? ['wasm-simd:2'] : [])];
+  const backends = option('backends', defaults.join(',')).split(',');
   const batchSizes = option('batch-sizes', '32,256').split(',').map(Number);
   const repetitions = Number(option('repetitions', '5'));
   const data = makeSyntheticClassification(ROWS, FEATURES, 2026);
@@ -50,7 +53,8 @@ async function main(): Promise<void> {
   for (const batchSize of batchSizes) {
     const runs = new Map(backends.map((backend) => [backend, [] as { samplesPerS: number; samplesPerCpuS: number; valAccuracy: number }[]]));
     for (let repetition = 1; repetition <= repetitions; repetition++) {
-      for (const backend of backends) {
+      for (const variant of backends) {
+        const [backend, threads = '1'] = variant.split(':');
         const started = performance.now();
         const cpuStarted = process.cpuUsage();
         const result = await train({ train: trainSet, validation: validationSet }, spec, {
@@ -59,6 +63,7 @@ async function main(): Promise<void> {
           learningRate: 1e-3,
           seed: repetition,
           backend,
+          threads: Number(threads),
         });
         const seconds = (performance.now() - started) / 1000;
         const cpu = process.cpuUsage(cpuStarted);
@@ -69,10 +74,10 @@ async function main(): Promise<void> {
           samplesPerCpuS: (EPOCHS * TRAIN_ROWS) / cpuSeconds,
           valAccuracy: evaluation.accuracy,
         };
-        runs.get(backend)!.push(run);
+        runs.get(variant)!.push(run);
         report({
           kind: 'run',
-          backend,
+          backend: variant,
           batch_size: batchSize,
           seed: repetition,
           seconds: round(seconds, 3),
@@ -87,6 +92,7 @@ async function main(): Promise<void> {
     }
     const reference = runs.get('js-cpu');
     for (const [backend, backendRuns] of runs) {
+      const singleThread = backend.includes(':') ? runs.get(backend.split(':')[0]) : undefined;
       const summary = {
         kind: 'summary',
         backend,
@@ -97,6 +103,9 @@ async function main(): Promise<void> {
         // Per repetition, then the median: both runs of a repetition saw nearly the same load.
         ratio_to_js_cpu_median:
           reference === undefined ? null : round(median(backendRuns.map((run, i) => run.samplesPerS / reference[i].samplesPerS)), 2),
+        ...(singleThread !== undefined && {
+          ratio_to_single_thread_median: round(median(backendRuns.map((run, i) => run.samplesPerS / singleThread[i].samplesPerS)), 2),
+        }),
         repetitions,
       };
       summaries.push(summary);
