@@ -69,6 +69,8 @@ export interface StrategyTraining {
   readonly seed: number;
   /** A backend id, or `auto` (resolved where the run executes). */
   readonly backend: 'auto' | 'js-cpu' | 'wasm-simd';
+  /** Unset: what the executor grants the run. */
+  readonly threads?: number;
   readonly dataSplit: { readonly train: number; readonly validation: number; readonly test: number };
   readonly labels: { readonly source: 'zigzag'; readonly zigzagThreshold: number; readonly price: 'close' | 'high_low' };
 }

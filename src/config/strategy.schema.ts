@@ -188,6 +188,11 @@ export const TrainingSchema = z
      * @defaultValue auto
      */
     backend: BackendChoiceSchema.default('auto'),
+    /**
+     * Threads one run trains with (wasm-simd; js-cpu uses one). Unset: the cores the executor grants the run
+     * (`KTRDR_THREADS_PER_RUN`, default 1); a larger value is capped there. The weights do not depend on it.
+     */
+    threads: positiveInt.max(256).optional(),
     data_split: DataSplitSchema,
     labels: LabelsSchema,
   })

@@ -160,6 +160,7 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
       classWeights: training.class_weights,
       seed: training.seed,
       backend: training.backend,
+      ...(training.threads !== undefined && { threads: training.threads }),
       dataSplit: { ...training.data_split },
       labels: { source: training.labels.source, zigzagThreshold: training.labels.zigzag_threshold, price: training.labels.price },
     },

@@ -50,7 +50,8 @@ export class WorkerThreadTrainer implements HostTrainer {
       cancelGraceMs: options.cancelGraceMs,
       execution: { mode: 'host', host: options.hostName },
     });
-    this.slots = options.concurrency;
+    // Runs at once, not cores: each run holds KTRDR_THREADS_PER_RUN of them.
+    this.slots = this.executor.capacity().slots;
   }
 
   start(job: TrainingJob, dataDir: string, observer: RunObserver): RunHandle {

@@ -80,6 +80,8 @@ export interface TrainerResult {
   /** The class weights the loss used (resolved from 'auto' if so), or null when unweighted. */
   classWeights: number[] | null;
   backend: string;
+  /** Threads the backend computed with. */
+  threads: number;
 }
 
 export async function train(data: TrainingData, specInput: MlpSpec, config: TrainerConfig, hooks: TrainingHooks = {}): Promise<TrainerResult> {
@@ -162,6 +164,7 @@ export async function train(data: TrainingData, specInput: MlpSpec, config: Trai
       stoppedEarly,
       classWeights: classWeights === null ? null : Array.from(classWeights),
       backend: backend.id,
+      threads: backend.threads,
     };
   } finally {
     await backend.dispose();

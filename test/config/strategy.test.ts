@@ -232,7 +232,7 @@ describe(parseStrategy.name, () => {
   describe('unknown keys', () => {
     it('should name the key and what is allowed, at every level', () => {
       expect(lines(edit('  epochs: 50', '  epoch: 50'))).toEqual([
-        'training.epoch: unknown key (allowed: epochs, batch_size, learning_rate, weight_decay, early_stopping, gradient_clip, class_weights, seed, backend, data_split, labels)',
+        'training.epoch: unknown key (allowed: epochs, batch_size, learning_rate, weight_decay, early_stopping, gradient_clip, class_weights, seed, backend, threads, data_split, labels)',
       ]);
       expect(lines(edit('name: rsi_mean_reversion', 'name: rsi_mean_reversion\nscope: equities'))).toEqual([
         'scope: unknown key (allowed: name, version, description, training_data, indicators, fuzzy_sets, nn_inputs, model, decisions, training)',
@@ -494,5 +494,13 @@ describe('the hint of an invalid strategy', () => {
 describe('training.backend', () => {
   it('should offer exactly the choices the engine knows', () => {
     expect(BackendChoiceSchema.options).toEqual([...BACKEND_CHOICES]);
+  });
+});
+
+describe('training.threads', () => {
+  it('should be unset by default, read as a positive integer, and refuse anything else', () => {
+    expect(parseStrategy(VALID).training.threads).toBeUndefined();
+    expect(parseStrategy(edit('  seed: 7', '  seed: 7\n  threads: 2')).training.threads).toBe(2);
+    for (const bad of ['0', '1.5', 'two']) expect(lines(edit('  seed: 7', `  seed: 7\n  threads: ${bad}`))[0]).toMatch(/^training\.threads: /);
   });
 });

@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { KtrdrError } from '../../src/errors.js';
 import { ADAM_DEFAULTS } from '../../src/nn/adam.js';
@@ -5,6 +8,7 @@ import type { BackendTrainingOptions, TrainBackend } from '../../src/nn/backend.
 import { availableBackends, createBackend, resolveBackend } from '../../src/nn/backend-registry.js';
 import { ACTIVATIONS, type MlpSpec } from '../../src/nn/spec.js';
 import { flattenWeights, initGlorotUniform } from '../../src/nn/weights.js';
+import { projectRoot } from '../../src/util/package-info.js';
 import { SeededRandom } from '../../src/util/random.js';
 import { WasmSimdBackend } from '../../src/nn/wasm/wasm-simd-backend.js';
 import { randomArray } from './helpers.js';
@@ -80,6 +84,24 @@ describe(resolveBackend.name, () => {
   it('should pick wasm-simd for auto where SIMD validates, else js-cpu', () => {
     expect(resolveBackend('auto')).toBe(availableBackends().includes('wasm-simd') ? 'wasm-simd' : 'js-cpu');
     expect(resolveBackend('js-cpu')).toBe('js-cpu');
+  });
+
+  it('should fall back to js-cpu where the runtime does not validate SIMD128', () => {
+    // A runtime without SIMD128, simulated in a child process: WebAssembly.validate refuses every module there.
+    const registry = pathToFileURL(join(projectRoot(), 'dist', 'src', 'nn', 'backend-registry.js')).href;
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'data:text/javascript,WebAssembly.validate = () => false;',
+        '--input-type=module',
+        '-e',
+        `const r = await import(${JSON.stringify(registry)}); console.log(JSON.stringify([r.availableBackends(), r.resolveBackend('auto')]));`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual([['js-cpu'], 'js-cpu']);
   });
 
   it('should refuse a backend that cannot run here with BACKEND_UNAVAILABLE', () => {

@@ -46,6 +46,7 @@ try {
       data: new MarketDataRepository(input.dataDir),
       execution: { mode: input.execution.mode, device: input.device, ...(input.execution.host !== undefined ? { host: input.execution.host } : {}) },
       operationId: job.operationId,
+      threads: input.threads,
       checkpoint: () => {
         if (!controller.signal.aborted && isCancelFlagRaised(cancelFlag)) controller.abort(new Error('cancel requested'));
         reports.flushIfDue();

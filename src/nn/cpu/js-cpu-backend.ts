@@ -15,6 +15,7 @@ import { backwardPass, createPassBuffers, forwardPass, type PassBuffers } from '
 export class JsCpuBackend implements TrainBackend {
   readonly id = 'js-cpu';
   readonly deterministic = true;
+  readonly threads = 1;
 
   private state: TrainingState | null = null;
   private data: { x: Float32Array; y: Int32Array; rows: number } | null = null;

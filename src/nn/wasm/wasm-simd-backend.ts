@@ -38,11 +38,15 @@ export class WasmSimdBackend implements TrainBackend {
 
   constructor(private readonly backendOptions: WasmSimdOptions = {}) {}
 
+  get threads(): number {
+    return this.backendOptions.threads ?? 1;
+  }
+
   async init(weights: MlpWeights, options: BackendTrainingOptions): Promise<void> {
     await this.dispose();
     const engine = new GradientEngine(weights.spec, options.classWeights);
     const { arena, size } = engine;
-    const threads = this.backendOptions.threads ?? 1;
+    const threads = this.threads;
     if (!Number.isInteger(threads) || threads < 1) throw new KtrdrError('VALIDATION_FAILED', `threads must be an integer ≥ 1, got ${threads}`);
     this.state = {
       engine,
