@@ -1,7 +1,8 @@
 /**
  * `npm run bench:torch`: the bench:train network trained by ktrdr's wasm-simd backend and by PyTorch, one thread
  * each, on the same data (100k synthetic rows × 40 features, 80k train), 5 repetitions interleaved per batch size;
- * prints each run, then medians and the median per-repetition ratio ktrdr / PyTorch.
+ * prints each run, then medians and the median per-repetition ratio ktrdr / PyTorch, by wall time and by CPU time of
+ * each side's process (on a shared machine the wall figures stretch with other load; the CPU ones much less).
  * Targets: ≥ 3× PyTorch at batch 32 and ≥ 1.5× at batch 256.
  *
  * PyTorch comes from the Python in KTRDR_TORCH_PYTHON (default /usr/bin/python3, where Debian's python3-torch
@@ -56,10 +57,12 @@ async function main(): Promise<void> {
   try {
     for (const batchSize of BATCH_SIZES) {
       const ratios: number[] = [];
+      const cpuRatios: number[] = [];
       const ours: number[] = [];
       const theirs: number[] = [];
       for (let repetition = 1; repetition <= REPETITIONS; repetition++) {
         const started = performance.now();
+        const cpuStarted = process.cpuUsage();
         await train({ train: trainSet, validation: validationSet }, spec, {
           epochs: EPOCHS,
           batchSize,
@@ -68,19 +71,25 @@ async function main(): Promise<void> {
           backend,
         });
         const ktrdr = (EPOCHS * TRAIN_ROWS) / ((performance.now() - started) / 1000);
+        const cpu = process.cpuUsage(cpuStarted);
+        const ktrdrPerCpuS = (EPOCHS * TRAIN_ROWS) / ((cpu.user + cpu.system) / 1e6);
         const args = [script, file, TRAIN_ROWS, FEATURES, EPOCHS, batchSize, repetition].map(String);
         const torch = JSON.parse(execFileSync(PYTHON, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } })) as {
           samples_per_s: number;
+          samples_per_cpu_s: number;
         };
         ours.push(ktrdr);
         theirs.push(torch.samples_per_s);
         ratios.push(ktrdr / torch.samples_per_s);
+        cpuRatios.push(ktrdrPerCpuS / torch.samples_per_cpu_s);
         report({
           kind: 'run',
           batch_size: batchSize,
           seed: repetition,
           ktrdr_samples_per_s: Math.round(ktrdr),
           torch_samples_per_s: Math.round(torch.samples_per_s),
+          ktrdr_samples_per_cpu_s: Math.round(ktrdrPerCpuS),
+          torch_samples_per_cpu_s: Math.round(torch.samples_per_cpu_s),
         });
       }
       report({
@@ -91,6 +100,7 @@ async function main(): Promise<void> {
         ktrdr_samples_per_s_median: Math.round(median(ours)),
         torch_samples_per_s_median: Math.round(median(theirs)),
         ratio_median: Math.round(median(ratios) * 100) / 100,
+        cpu_ratio_median: Math.round(median(cpuRatios) * 100) / 100,
         target_ratio: TARGET_RATIO[batchSize],
         repetitions: REPETITIONS,
       });
