@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { KtrdrError } from '../../src/errors.js';
-import { adamStep, ADAM_DEFAULTS, createOptimizerState } from '../../src/nn/adam.js';
+import { createOptimizerState } from '../../src/nn/adam.js';
 import type { BackendTrainingOptions } from '../../src/nn/backend.js';
 import { availableBackends, createBackend, createBackend as createAnyBackend } from '../../src/nn/backend-registry.js';
 import { lossAndGradients } from '../../src/nn/cpu/mlp-pass.js';
 import { softmaxCrossEntropy } from '../../src/nn/loss.js';
+import { OPTIMIZER_DEFAULTS, optimizerStep } from '../../src/nn/optimizers.js';
 import { ACTIVATIONS, type MlpSpec } from '../../src/nn/spec.js';
 import { makeSyntheticClassification } from '../../src/nn/synthetic.js';
 import { train } from '../../src/nn/trainer.js';
@@ -19,7 +20,7 @@ import { randomArray, sameWeightBytes, sliceSet } from './helpers.js';
  */
 const spec: MlpSpec = { inputs: 6, hidden: [10, 5], outputs: 3, activation: 'tanh', dropout: 0 };
 const options: BackendTrainingOptions = {
-  adam: { ...ADAM_DEFAULTS, learningRate: 1e-2, weightDecay: 1e-3 },
+  optimizer: { ...OPTIMIZER_DEFAULTS, kind: 'adam', learningRate: 1e-2, weightDecay: 1e-3, momentum: 0 },
   gradientClip: 0.05,
   classWeights: Float32Array.from([1, 2, 0.5]),
   dropoutSeed: 3,
@@ -74,11 +75,11 @@ for (const { backendId, threads, name } of configurations) {
         const { loss, grads } = lossAndGradients(current, batchX, batchY, end - start, options.classWeights, null);
         const flatGrads = flattenWeights(grads);
         const scale = Math.min(1, options.gradientClip / (Math.hypot(...flatGrads) + 1e-6));
-        adamStep(
+        optimizerStep(
           expected,
           flatGrads.map((g) => g * scale),
           optimizer,
-          options.adam,
+          options.optimizer,
         );
         lossSum += loss * (end - start);
       }
@@ -133,7 +134,7 @@ for (const { backendId, threads, name } of configurations) {
         // lr = eps = 1, d = −Δθ gives g = d/(1 − |d|). No weight decay, no clipping.
         const backend = createBackend(backendId);
         await backend.init(initial, {
-          adam: { ...ADAM_DEFAULTS, learningRate: 1, eps: 1, weightDecay: 0 },
+          optimizer: { ...OPTIMIZER_DEFAULTS, kind: 'adam', learningRate: 1, eps: 1, weightDecay: 0, momentum: 0 },
           gradientClip: 0,
           classWeights,
           dropoutSeed: 1,

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { KtrdrError } from '../../src/errors.js';
-import { ADAM_DEFAULTS } from '../../src/nn/adam.js';
 import type { BackendTrainingOptions, TrainBackend } from '../../src/nn/backend.js';
+import { OPTIMIZER_DEFAULTS } from '../../src/nn/optimizers.js';
 import { availableBackends, createBackend, resolveBackend } from '../../src/nn/backend-registry.js';
 import { ACTIVATIONS, type MlpSpec } from '../../src/nn/spec.js';
 import { flattenWeights, initGlorotUniform } from '../../src/nn/weights.js';
@@ -18,7 +18,7 @@ import { randomArray } from './helpers.js';
  * sizes that leave remainders in every kernel tile (7 inputs, 13 and 6 hidden units, 3 classes, batches of 11 and 5).
  */
 const options: BackendTrainingOptions = {
-  adam: { ...ADAM_DEFAULTS, learningRate: 1e-2, weightDecay: 1e-4 },
+  optimizer: { ...OPTIMIZER_DEFAULTS, kind: 'adam', learningRate: 1e-2, weightDecay: 1e-4, momentum: 0 },
   gradientClip: 0,
   classWeights: null,
   dropoutSeed: 99,
@@ -62,6 +62,38 @@ describeWasm('WasmSimdBackend', () => {
       });
     }
   }
+
+  for (const kind of ['adamw', 'sgd', 'rmsprop'] as const) {
+    it(`should step with ${kind} like js-cpu, and follow setLearningRate (within 1e-5)`, async () => {
+      const spec: MlpSpec = { inputs: 7, hidden: [13, 6], outputs: 3, activation: 'relu', dropout: 0 };
+      const initial = initGlorotUniform(spec, new SeededRandom(4));
+      const rows = 40;
+      const x = randomArray(rows * spec.inputs, new SeededRandom(5));
+      const y = Int32Array.from({ length: rows }, (_, i) => i % 3);
+      const order = Int32Array.from({ length: rows }, (_, i) => i);
+      const run = async (id: string) => {
+        const backend = createBackend(id);
+        await backend.init(initial, { ...options, optimizer: { ...options.optimizer, kind, momentum: kind === 'sgd' ? 0.9 : 0.5 } });
+        await backend.setTrainData(x, y, rows);
+        await backend.runEpoch(order, 16);
+        await backend.setLearningRate(3e-3);
+        await backend.runEpoch(order, 16);
+        return flattenWeights(await backend.getWeights());
+      };
+      const [expected, actual] = [await run('js-cpu'), await run('wasm-simd')];
+      const worst = Math.max(...actual.map((value, i) => Math.abs(value - expected[i]) / Math.max(1, Math.abs(expected[i]))));
+      expect(worst).toBeLessThanOrEqual(1e-5);
+      expect(actual).not.toEqual(flattenWeights(initial));
+    });
+  }
+
+  it('should refuse a loss other than cross-entropy with BACKEND_UNAVAILABLE', async () => {
+    const spec: MlpSpec = { inputs: 2, hidden: [3], outputs: 2, activation: 'relu', dropout: 0 };
+    const sut = createBackend('wasm-simd');
+    await expect(sut.init(initGlorotUniform(spec, new SeededRandom(1)), { ...options, loss: { kind: 'focal', gamma: 2 } })).rejects.toMatchObject({
+      code: 'BACKEND_UNAVAILABLE',
+    });
+  });
 
   it('should give bit-identical weights for the same inputs, in a fresh instance', async () => {
     const spec: MlpSpec = { inputs: 7, hidden: [13, 6], outputs: 3, activation: 'relu', dropout: 0.25 };

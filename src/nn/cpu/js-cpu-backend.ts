@@ -1,11 +1,12 @@
 import { KtrdrError } from '../../errors.js';
 import { SeededRandom } from '../../util/random.js';
-import { adamStep, clipGradientsByGlobalNorm, createOptimizerState, type OptimizerState } from '../adam.js';
+import { clipGradientsByGlobalNorm, createOptimizerState, type OptimizerState } from '../adam.js';
+import { optimizerStep, type OptimizerConfig } from '../optimizers.js';
 import type { BackendState, BackendTrainingOptions, EpochStats, TrainBackend } from '../backend.js';
 import { throwIfAborted } from '../cancellation.js';
 import { checkEpochArguments, divergedBatchError } from '../epoch-arguments.js';
 import { EventLoopYield } from '../event-loop-yield.js';
-import { softmaxCrossEntropy } from '../loss.js';
+import { classificationLoss, CROSS_ENTROPY } from '../loss.js';
 import { predictChunk, prepareInference, PREDICT_CHUNK_ROWS } from '../predict.js';
 import { parameterCount, type MlpSpec } from '../spec.js';
 import { flattenWeights, weightsFromFlat, type MlpWeights } from '../weights.js';
@@ -28,6 +29,7 @@ export class JsCpuBackend implements TrainBackend {
     this.state = {
       spec,
       options,
+      optimizerConfig: options.optimizer,
       params,
       paramView: weightsFromFlat(spec, params),
       grads,
@@ -38,6 +40,11 @@ export class JsCpuBackend implements TrainBackend {
       batchX: new Float32Array(0),
       batchY: new Int32Array(0),
     };
+  }
+
+  async setLearningRate(learningRate: number): Promise<void> {
+    const state = this.requireState();
+    state.optimizerConfig = { ...state.optimizerConfig, learningRate };
   }
 
   async setTrainData(x: Float32Array, y: Int32Array, rows: number): Promise<void> {
@@ -82,11 +89,11 @@ export class JsCpuBackend implements TrainBackend {
         for (let f = 0; f < inputs; f++) batchX[to + f] = sourceX[from + f];
       }
       const logits = forwardPass(spec, paramView, buffers, batchX, rows, dropoutRng);
-      const result = softmaxCrossEntropy(logits, batchY, rows, spec.outputs, options.classWeights, buffers.gradLogits);
+      const result = classificationLoss(options.loss ?? CROSS_ENTROPY, logits, batchY, rows, spec.outputs, options.classWeights, buffers.gradLogits);
       if (!Number.isFinite(result.loss)) throw divergedBatchError(result.loss, batch + 1, totalBatches);
       backwardPass(spec, paramView, buffers, batchX, rows, gradView);
       if (options.gradientClip > 0) clipGradientsByGlobalNorm(grads, options.gradientClip);
-      adamStep(params, grads, optimizer, options.adam);
+      optimizerStep(params, grads, optimizer, state.optimizerConfig);
       lossSum += result.loss * rows;
       correct += result.correct;
       onBatch?.(batch + 1, totalBatches);
@@ -165,6 +172,8 @@ export class JsCpuBackend implements TrainBackend {
 interface TrainingState {
   readonly spec: MlpSpec;
   readonly options: BackendTrainingOptions;
+  /** `options.optimizer` with the learning rate the scheduler set last. */
+  optimizerConfig: OptimizerConfig;
   /** All parameters in the canonical flat order (weights.ts); `paramView` holds per-layer views into it. */
   readonly params: Float32Array;
   readonly paramView: MlpWeights;

@@ -5,6 +5,7 @@ import { throwIfAborted } from '../cancellation.js';
 import { checkEpochArguments, divergedBatchError } from '../epoch-arguments.js';
 import { EventLoopYield } from '../event-loop-yield.js';
 import { PREDICT_CHUNK_ROWS } from '../predict.js';
+import { optimizerStep } from '../optimizers.js';
 import { parameterCount } from '../spec.js';
 import { flattenWeights, weightsFromFlat, type MlpWeights } from '../weights.js';
 import { advanceRng, dropoutDraws, GradientEngine, MICRO_BATCH_ROWS, type MicroBatchResult } from './gradient-engine.js';
@@ -47,6 +48,12 @@ export class WasmSimdBackend implements TrainBackend {
     const engine = new GradientEngine(weights.spec, options.classWeights);
     const { arena, size } = engine;
     const threads = this.threads;
+    if (options.loss !== undefined && options.loss.kind !== 'cross_entropy') {
+      // Micro-batch gradients are scaled by class weight (cross-entropy's normalisation); focal loss divides by rows.
+      throw new KtrdrError('BACKEND_UNAVAILABLE', `The wasm-simd backend trains with cross-entropy only, not ${options.loss.kind}`, {
+        hint: 'Use training.backend: auto or js-cpu with this loss.',
+      });
+    }
     if (!Number.isInteger(threads) || threads < 1) throw new KtrdrError('VALIDATION_FAILED', `threads must be an integer ≥ 1, got ${threads}`);
     this.state = {
       engine,
@@ -54,6 +61,7 @@ export class WasmSimdBackend implements TrainBackend {
       m: arena.allocate(size),
       v: arena.allocate(size),
       step: 0,
+      learningRate: options.optimizer.learningRate,
       rngState: options.dropoutSeed >>> 0,
       slots: [],
       pool: threads > 1 ? await GradientWorkerPool.start(threads - 1, weights.spec, options.classWeights) : null,
@@ -106,12 +114,16 @@ export class WasmSimdBackend implements TrainBackend {
       if (dropout) state.rngState = advanceRng(state.rngState, dropoutDraws(engine.spec, rows));
       const grads = state.slots[0];
       if (options.gradientClip > 0) clipGradientsByGlobalNorm(engine.arena.f32(grads, engine.size), options.gradientClip);
-      this.adamStep(state, grads);
+      this.optimizerStep(state, grads);
       lossSum += batchLoss * rows;
       onBatch?.(batch + 1, totalBatches);
       if (this.yielder.due()) await this.yielder.now();
     }
     return { loss: order.length > 0 ? lossSum / order.length : 0, correct, samples: order.length };
+  }
+
+  async setLearningRate(learningRate: number): Promise<void> {
+    this.requireState().learningRate = learningRate;
   }
 
   async predictLogits(x: Float32Array, rows: number, signal?: AbortSignal): Promise<Float32Array> {
@@ -203,10 +215,22 @@ export class WasmSimdBackend implements TrainBackend {
     return results;
   }
 
-  /** adam.ts adamStep; the bias corrections are computed here in float64 and passed rounded to float32. */
-  private adamStep(state: WasmState, grads: number): void {
-    const { learningRate, beta1, beta2, eps, weightDecay } = state.options.adam;
+  /**
+   * Adam in the kernel (adam.ts adamStep; the bias corrections computed here in float64, passed rounded to float32);
+   * the other optimizers (optimizers.ts) run in JS on the module's memory: one pass over the parameters per batch.
+   */
+  private optimizerStep(state: WasmState, grads: number): void {
+    const config = { ...state.options.optimizer, learningRate: state.learningRate };
     const { engine } = state;
+    if (config.kind !== 'adam') {
+      const { arena, size } = engine;
+      const moments = { step: state.step, m: arena.f32(state.m, size), v: arena.f32(state.v, size) };
+      optimizerStep(arena.f32(engine.params, size), arena.f32(grads, size), moments, config);
+      state.step = moments.step;
+      engine.refreshTransposed();
+      return;
+    }
+    const { learningRate, beta1, beta2, eps, weightDecay } = config;
     state.step += 1;
     const stepSize = learningRate / (1 - Math.pow(beta1, state.step));
     const correction2Sqrt = Math.sqrt(1 - Math.pow(beta2, state.step));
@@ -222,6 +246,8 @@ interface WasmState {
   readonly m: number;
   readonly v: number;
   step: number;
+  /** The optimizer's current learning rate (`setLearningRate`). */
+  learningRate: number;
   /** The dropout generator at the start of the next batch. */
   rngState: number;
   /** One parameter-sized gradient buffer per micro-batch of the largest batch; slot 0 ends up holding the sum. */
