@@ -6,6 +6,7 @@ import { createHttpApp } from '../http/app.js';
 import type { Logger } from '../util/logger.js';
 import { packageVersion } from '../util/package-info.js';
 import { installAccessControl, pageContentSecurityPolicy, type AccessOptions } from './access.js';
+import { defaultDashboardDir, registerDashboard } from './dashboard.js';
 import { hostAuthGuard, type HostAuthOptions } from './host-auth.js';
 import { buildOpenApiDocument, docsPage } from './openapi.js';
 import { registerRoutes, type AnyRoute } from './route.js';
@@ -51,6 +52,8 @@ export interface AppDeps {
   readonly logger?: Logger;
   /** @defaultValue 1 MiB */
   readonly bodyLimitBytes?: number;
+  /** The built dashboard served at `/`. @defaultValue dist/web of this package */
+  readonly dashboardDir?: string;
 }
 
 /**
@@ -93,5 +96,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.get(`${API_PREFIX}/docs`, async (_request, reply) =>
     reply.header('content-security-policy', pagePolicy).type('text/html; charset=utf-8').send(page),
   );
+  registerDashboard(app, { dir: deps.dashboardDir ?? defaultDashboardDir(), apiPrefix: API_PREFIX });
   return app;
 }
