@@ -15,6 +15,7 @@ import { dataRoutes } from './routes/data.js';
 import { healthRoutes } from './routes/health.js';
 import { hostRoutes } from './routes/hosts.js';
 import { modelRoutes } from './routes/models.js';
+import { sessionRoutes } from './routes/session.js';
 import { operationRoutes } from './routes/operations.js';
 import { strategyRoutes } from './routes/strategies.js';
 import { trainingRoutes } from './routes/trainings.js';
@@ -86,6 +87,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...modelRoutes(deps.models),
     ...hostRoutes(deps.hosts, hostGuard),
     ...dataRoutes(deps.dataFiles, hostGuard),
+    ...(deps.access.sessions !== undefined
+      ? sessionRoutes({
+          sessions: deps.access.sessions,
+          tokens: deps.access.tokens,
+          access: accessStatus,
+          secureCookies: deps.access.secureCookies === true,
+        })
+      : []),
   ];
   registerRoutes(app, API_PREFIX, routes);
 

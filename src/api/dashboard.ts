@@ -44,10 +44,11 @@ export function registerDashboard(app: FastifyInstance, options: { readonly dir:
   };
 
   app.get('/', { config: { access: 'public' } }, async (_request, reply) => sendIndex(reply));
+  // An API path that matched no route is an API 404 (JSON error body), never the page; and like any API path it is
+  // behind the token check, so a caller without one cannot probe which routes exist.
+  app.get('/api/*', async (_request, reply) => reply.callNotFound());
   app.get('/*', { config: { access: 'public' } }, async (request, reply) => {
     const path = request.url.split('?')[0];
-    // An API path that matched no route is an API 404 (JSON error body), never the page.
-    if (path.startsWith('/api/')) return reply.callNotFound();
     if (built && path.startsWith('/assets/') && !path.includes('..')) {
       const file = decodeURIComponent(path.slice(1));
       if (existsSync(join(dir, file))) return reply.header('cache-control', IMMUTABLE).sendFile(file, { cacheControl: false });

@@ -46,6 +46,9 @@ describe('backend API: OpenAPI document and docs page', () => {
         'GET /api/v1/backtests/{id}',
         'GET /api/v1/backtests/{id}/trades',
         'GET /api/v1/backtests/{id}/equity',
+        'GET /api/v1/session',
+        'POST /api/v1/session',
+        'DELETE /api/v1/session',
       ].sort(),
     );
     const start = doc.paths['/api/v1/trainings/start'].post;

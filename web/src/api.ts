@@ -33,8 +33,8 @@ export function onAuthRequired(listener: () => void): () => void {
   return () => authListeners.delete(listener);
 }
 
-export async function apiRequest<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = {};
+export async function apiRequest<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
+  const headers: Record<string, string> = { ...extraHeaders };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken !== null) headers['x-csrf-token'] = csrfToken;
   let response: Response;
@@ -57,7 +57,7 @@ export async function apiRequest<T>(method: string, path: string, body?: unknown
   }
   if (!response.ok) {
     const error = (parsed as ErrorBody | undefined)?.error;
-    if (response.status === 401) for (const listener of authListeners) listener();
+    if (response.status === 401 && extraHeaders.authorization === undefined) for (const listener of authListeners) listener();
     throw new ApiError(
       response.status,
       error?.code ?? `HTTP_${response.status}`,
@@ -79,4 +79,14 @@ export function query(params: Record<string, string | number | undefined | null>
   for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
   const text = search.toString();
   return text === '' ? '' : `?${text}`;
+}
+
+/**
+ * Logs in: the token goes to the server once, as a bearer header, and comes back as an HttpOnly session cookie the
+ * page cannot read. Only the CSRF token is kept, in memory.
+ */
+export async function login<T extends { csrf_token: string | null }>(token: string): Promise<T> {
+  const state = await apiRequest<T>('POST', '/session', {}, { authorization: `Bearer ${token}` });
+  setCsrfToken(state.csrf_token);
+  return state;
 }

@@ -1,4 +1,8 @@
 import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { del, get, onAuthRequired, setCsrfToken } from './api';
+import { ErrorBox } from './components/status';
+import { LoginPage } from './pages/login';
 import { BacktestPage } from './pages/backtest';
 import { ComparePage } from './pages/compare';
 import { HostsPage } from './pages/hosts';
@@ -9,6 +13,7 @@ import { RunPage } from './pages/run';
 import { StrategiesPage, StrategyPage } from './pages/strategies';
 import { match, useLocation, type Location } from './router';
 import './styles.css';
+import type { SessionState } from '../../src/contracts/session';
 
 const NAV = [
   ['/', 'Strategies'],
@@ -40,8 +45,36 @@ function Page({ location }: { location: Location }) {
   );
 }
 
+type Auth = { readonly kind: 'checking' } | { readonly kind: 'login' } | { readonly kind: 'ready'; readonly session: SessionState | null };
+
+/** Asks the server whether a login is needed; any 401 later (expired session, revoked token) brings the form back. */
+function useAuth(): [Auth, (auth: Auth) => void, unknown] {
+  const [auth, setAuth] = useState<Auth>({ kind: 'checking' });
+  const [error, setError] = useState<unknown>(undefined);
+  useEffect(() => {
+    get<SessionState>('/session').then((state) => {
+      setCsrfToken(state.csrf_token);
+      setAuth(state.tokens_required && !state.signed_in ? { kind: 'login' } : { kind: 'ready', session: state.signed_in ? state : null });
+    }, setError);
+    return onAuthRequired(() => {
+      setCsrfToken(null);
+      setAuth({ kind: 'login' });
+    });
+  }, []);
+  return [auth, setAuth, error];
+}
+
 function App() {
   const location = useLocation();
+  const [auth, setAuth, authError] = useAuth();
+  const logout = () =>
+    del('/session').then(
+      () => {
+        setCsrfToken(null);
+        setAuth({ kind: 'login' });
+      },
+      () => setAuth({ kind: 'login' }),
+    );
   const section = '/' + (location.path.split('/')[1] ?? '');
   return (
     <>
@@ -63,9 +96,25 @@ function App() {
             );
           })}
         </nav>
+        {auth.kind === 'ready' && auth.session !== null && (
+          <span class="session">
+            {auth.session.token_name} ({auth.session.scope}){' '}
+            <button type="button" onClick={() => void logout()}>
+              Log out
+            </button>
+          </span>
+        )}
       </header>
       <main id="main" tabIndex={-1}>
-        <Page location={location} />
+        {authError !== undefined ? (
+          <ErrorBox error={authError} />
+        ) : auth.kind === 'checking' ? (
+          <p class="muted">Loading…</p>
+        ) : auth.kind === 'login' ? (
+          <LoginPage onSignedIn={(session) => setAuth({ kind: 'ready', session })} />
+        ) : (
+          <Page location={location} />
+        )}
       </main>
     </>
   );
