@@ -125,6 +125,7 @@ describe('dashboard in a real browser', () => {
     await page.getByRole('table', { name: 'Trades' }).waitFor();
     await expect.poll(() => chartPoints(page, 'Equity')).toBeGreaterThan(10);
     await expect.poll(() => chartPoints(page, 'Drawdown')).toBeGreaterThan(10);
+    expect(await page.locator('figure.chart', { hasText: 'Equity vs buy and hold' }).locator('.u-legend').textContent()).toContain('buy & hold');
     await screenshot(page, 'backtest');
 
     await page.goto(`${server.url}/models/web_tiny/1`);

@@ -5,14 +5,26 @@ import { Show, useLoad } from './status';
 import { num, pct, text } from '../format';
 import type { BacktestEquity, BacktestSummary, BacktestTrades } from '../../../src/contracts/backtests';
 
-const EQUITY: SeriesSpec[] = [{ label: 'equity', color: '#2a7de1' }];
-const DRAWDOWN: SeriesSpec[] = [{ label: 'drawdown', color: '#c73a3a' }];
+const EQUITY: SeriesSpec[] = [
+  { label: 'strategy', color: '#2a7de1' },
+  { label: 'buy & hold', color: '#8a8f96', dash: [6, 4] },
+];
+const DRAWDOWN: SeriesSpec[] = [
+  { label: 'strategy drawdown', color: '#c73a3a' },
+  { label: 'buy & hold drawdown', color: '#8a8f96', dash: [6, 4] },
+];
 const PAGE = 25;
 
 /** Ratios (returns, drawdowns, rates) read as percentages; everything else as a plain number. */
 function figure(key: string, value: unknown): string {
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value))
+    return value
+      .replace('T00:00:00Z', '')
+      .replace('T', ' ')
+      .replace(/(\.000)?Z$/, 'Z');
   if (typeof value !== 'number') return text(value);
-  return /return|drawdown|rate|exposure|cagr|volatility/.test(key) ? pct(value, 2) : num(value, Number.isInteger(value) ? 0 : 3);
+  const ratio = /return|drawdown|rate|exposure|cagr|volatility/.test(key) && !/bars|index|price/.test(key);
+  return ratio ? pct(value, 2) : num(value, Number.isInteger(value) ? 0 : 3);
 }
 
 /** Strategy figures next to buy-and-hold's on the same bars, for every figure both have. */
@@ -78,11 +90,15 @@ export function BacktestView({ id }: { id: string }) {
 function EquityCharts({ curve }: { curve: BacktestEquity }) {
   const data = useMemo(() => {
     const x = curve.timestamps.map((t) => Date.parse(t) / 1000);
-    return { equity: [x, curve.equity], drawdown: [x, drawdown(curve.equity)] };
+    // Backtests recorded before the benchmark curve existed draw the strategy alone (the column stays, empty).
+    const benchmark = curve.benchmark ?? x.map(() => null);
+    const benchmarkDrawdown = curve.benchmark === null ? benchmark : drawdown(curve.benchmark);
+    return { equity: [x, curve.equity, benchmark], drawdown: [x, drawdown(curve.equity), benchmarkDrawdown] };
   }, [curve]);
+  // One column: the drawdown sits under the equity, on the same time axis.
   return (
-    <div class="charts">
-      <LineChart title="Equity (starts at 1)" data={data.equity} series={EQUITY} version={0} time />
+    <div class="stack">
+      <LineChart title="Equity vs buy and hold (starts at 1)" data={data.equity} series={EQUITY} version={0} time />
       <LineChart title="Drawdown" data={data.drawdown} series={DRAWDOWN} version={0} time height={120} yFormat={(v) => pct(v, 0)} />
     </div>
   );
