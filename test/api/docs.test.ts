@@ -35,6 +35,7 @@ describe('backend API: OpenAPI document and docs page', () => {
         'POST /api/v1/strategies/{name}/validate',
         'GET /api/v1/models',
         'GET /api/v1/models/{strategy}/{version}',
+        'GET /api/v1/models/{strategy}/{version}/files/{file}',
         'POST /api/v1/models/{strategy}/predict',
         'GET /api/v1/trainings/config',
         'PUT /api/v1/trainings/config',

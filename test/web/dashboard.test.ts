@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,6 +117,15 @@ describe('dashboard in a real browser', () => {
     await page.getByRole('table', { name: 'Metrics vs buy and hold' }).waitFor();
     await page.getByText('No backtest of this version has run yet').waitFor();
     await screenshot(page, 'model');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'weights.bin' }).click()]);
+    expect(download.suggestedFilename()).toBe('web_tiny-v1-weights.bin');
+    const downloaded = await readFile((await download.path())!);
+    const served = await fetch(`${server.url}/api/v1/models/web_tiny/1/files/weights.bin`);
+    expect(served.headers.get('content-type')).toBe('application/octet-stream');
+    expect(downloaded.equals(Buffer.from(await served.arrayBuffer()))).toBe(true);
+    expect(downloaded.length).toBeGreaterThan(0);
+    expect((await server.http('GET', '/api/v1/models/web_tiny/1/files/..%2Fv1%2Fmodel.json')).status).toBe(400);
 
     await page.getByRole('button', { name: 'Run backtest' }).click();
     await page.waitForURL(/\/operations\/[^/]+$/);

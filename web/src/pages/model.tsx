@@ -1,5 +1,5 @@
 import { useMemo } from 'preact/hooks';
-import { get, query } from '../api';
+import { API, get, query } from '../api';
 import { BacktestForm } from '../components/backtest-form';
 import { BacktestView, MetricsVsBenchmark } from '../components/backtest-view';
 import { LineChart, type SeriesSpec } from '../components/chart';
@@ -38,7 +38,6 @@ function ModelView({ model }: { model: ModelDetail }) {
   const manifest = model.manifest as Manifest;
   const backtest = model.metrics.backtest as TestBacktest | null;
   const history = useMemo(() => historyColumns(model.metrics.history), [model]);
-  const download = useMemo(() => URL.createObjectURL(new Blob([JSON.stringify(model, null, 2)], { type: 'application/json' })), [model]);
   const classes = test.per_class?.map((c) => c.class) ?? [];
   const firstSymbol = backtest?.symbols[0];
   return (
@@ -54,10 +53,20 @@ function ModelView({ model }: { model: ModelDetail }) {
             by <a href={`/operations/${encodeURIComponent(model.operation_id)}`}>{model.operation_id}</a>
           </>
         )}{' '}
-        · <a href={`/compare${query({ a: `${model.strategy}/${model.version}` })}`}>Compare with…</a> ·{' '}
-        <a href={download} download={`${model.strategy}-v${model.version}.json`}>
-          Download model description (JSON)
-        </a>
+        · <a href={`/compare${query({ a: `${model.strategy}/${model.version}` })}`}>Compare with…</a>
+      </p>
+      <p class="files">
+        Download:{' '}
+        {model.files.map((file) => (
+          <a
+            key={file.name}
+            href={`${API}/models/${encodeURIComponent(model.strategy)}/${model.version}/files/${file.name}`}
+            download
+            title={`${file.bytes} bytes`}
+          >
+            {file.name}
+          </a>
+        ))}
       </p>
       <div class="two">
         <div>
