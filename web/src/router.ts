@@ -22,6 +22,8 @@ document.addEventListener('click', (event) => {
   if (!anchor || anchor.target || anchor.hasAttribute('download')) return;
   const url = new URL(anchor.href, location.href);
   if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
+  // A jump within the page (the skip link) is the browser's: it scrolls and moves the focus.
+  if (url.hash !== '' && url.pathname === location.pathname && url.search === location.search) return;
   event.preventDefault();
   navigate(url.pathname + url.search);
 });

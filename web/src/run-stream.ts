@@ -114,21 +114,28 @@ export function useRun(id: string): RunView {
         // Storage full or off: a reload then replays from the start, which is slower but complete.
       }
     };
-    const loadFinal = async () => {
-      const [op, metrics, lines] = await Promise.all([
-        get<OperationResponse>(`/operations/${encodeURIComponent(id)}`),
-        get<OperationMetricsResponse>(`/operations/${encodeURIComponent(id)}/metrics`),
-        get<OperationLogsResponse>(`/operations/${encodeURIComponent(id)}/logs?level=info`),
-      ]);
-      if (!live) return;
-      columns.current = emptyColumns();
-      for (const record of metrics.epochs) appendEpoch(columns.current, record);
-      logs.current = lines.lines;
-      latestProgress = op.progress;
-      setOperation(op);
-      setConnection('done');
-      sessionStorage.removeItem(savedKey(id));
-      flush();
+    /** A finished run, read whole: the curves are drawn as soon as they arrive, not after the (longer) step log. */
+    const loadFinal = async (known?: OperationResponse) => {
+      const columnsDone = get<OperationMetricsResponse>(`/operations/${encodeURIComponent(id)}/metrics`).then((answer) => {
+        if (!live) return;
+        columns.current = emptyColumns();
+        for (const record of answer.epochs) appendEpoch(columns.current, record);
+        flush();
+      });
+      const logsDone = get<OperationLogsResponse>(`/operations/${encodeURIComponent(id)}/logs?level=info`).then((answer) => {
+        if (!live) return;
+        logs.current = answer.lines;
+        flush();
+      });
+      const operationDone = (known ? Promise.resolve(known) : get<OperationResponse>(`/operations/${encodeURIComponent(id)}`)).then((op) => {
+        if (!live) return;
+        sessionStorage.removeItem(savedKey(id));
+        latestProgress = op.progress;
+        setOperation(op);
+        setConnection('done');
+        flush();
+      });
+      await Promise.all([operationDone, columnsDone, logsDone]);
     };
     const follow = () => {
       const saved = restore(id);
@@ -188,7 +195,7 @@ export function useRun(id: string): RunView {
       (op) => {
         if (!live) return;
         // A finished run is shown once, with everything: no empty chart first.
-        if (TERMINAL.has(op.status)) return loadFinal().catch((failure: unknown) => live && setError(failure));
+        if (TERMINAL.has(op.status)) return loadFinal(op).catch((failure: unknown) => live && setError(failure));
         setOperation(op);
         follow();
       },

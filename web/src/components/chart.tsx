@@ -25,28 +25,34 @@ export interface LineChartProps {
 
 /**
  * A canvas time-series chart (uPlot): appending a point redraws the canvas only, never the page, and thousands of
- * points draw in milliseconds. The box has a fixed height so a streaming run never shifts the layout.
+ * points draw in milliseconds. The box has a fixed height, and the axes fixed sizes, so a streaming run never shifts
+ * the layout.
  */
 export function LineChart(props: LineChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const firstDrawn = useRef(false);
   const drawStarted = useRef(0);
+  const justCreated = useRef(false);
+  // Created at the first point, not before: an empty uPlot has no axes, and adding them would move its plot area.
+  const hasData = (props.data[0]?.length ?? 0) > 0;
 
   useEffect(() => {
     const element = box.current;
-    if (!element) return;
+    if (!element || !hasData) return;
     drawStarted.current = performance.now();
     const height = props.height ?? 220;
     const options: uPlot.Options = {
       width: Math.max(200, element.clientWidth),
       height,
       scales: { x: { time: props.time === true } },
+      // Fixed axis sizes: sized from the tick labels, the plot area would move whenever a new point changes them.
       axes: [
-        { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' } },
+        { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' }, size: 40 },
         {
           stroke: 'currentColor',
           grid: { stroke: 'rgba(128,128,128,0.2)' },
+          size: 64,
           ...(props.yFormat ? { values: (_u, ticks) => ticks.map(props.yFormat!) } : {}),
         },
       ],
@@ -66,6 +72,7 @@ export function LineChart(props: LineChartProps) {
     };
     const chart = new uPlot(options, props.data as uPlot.AlignedData, element);
     plot.current = chart;
+    justCreated.current = true;
     const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(200, element.clientWidth), height }));
     resize.observe(element);
     return () => {
@@ -74,9 +81,11 @@ export function LineChart(props: LineChartProps) {
       plot.current = null;
     };
     // The series layout is fixed for a chart's life; data changes go through setData below.
-  }, [props.series.length, props.time]);
+  }, [props.series.length, props.time, hasData]);
 
   useEffect(() => {
+    // Just created with this data: drawing it again would only hide what the creation cost.
+    if (justCreated.current) return void (justCreated.current = false);
     drawStarted.current = performance.now();
     plot.current?.setData(props.data as uPlot.AlignedData);
   }, [props.version, props.data]);

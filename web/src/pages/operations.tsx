@@ -15,7 +15,9 @@ export function OperationsPage({ location }: { location: Location }) {
     strategy: location.search.get('strategy') ?? '',
   };
   const cursor = location.search.get('cursor') ?? '';
-  const path = `/operations${query({ ...filters, cursor, limit: 25 })}`;
+  // The page size is part of the link too (`?limit=`), so a shared link shows the same page.
+  const limit = /^[1-9][0-9]{0,2}$/.test(location.search.get('limit') ?? '') ? location.search.get('limit')! : '25';
+  const path = `/operations${query({ ...filters, cursor, limit })}`;
   const list = useLoad(() => get<OperationList>(path), path);
   const apply = (event: Event) => {
     event.preventDefault();
@@ -93,8 +95,10 @@ export function OperationsPage({ location }: { location: Location }) {
               </table>
             </div>
             <p class="pager">
-              {cursor !== '' && <a href={`/operations${query(filters)}`}>First page</a>}{' '}
-              {page.next_cursor !== null && <a href={`/operations${query({ ...filters, cursor: page.next_cursor })}`}>Next page</a>}
+              {cursor !== '' && <a href={`/operations${query({ ...filters, limit: location.search.get('limit') })}`}>First page</a>}{' '}
+              {page.next_cursor !== null && (
+                <a href={`/operations${query({ ...filters, limit: location.search.get('limit'), cursor: page.next_cursor })}`}>Next page</a>
+              )}
             </p>
           </>
         )}

@@ -3,7 +3,7 @@ import { del } from '../api';
 import { LineChart, type SeriesSpec } from '../components/chart';
 import { ErrorBox, StatusBadge } from '../components/status';
 import { duration, num, pct, text, when } from '../format';
-import { useRun } from '../run-stream';
+import { useRun, type RunView } from '../run-stream';
 import type { OperationResponse } from '../../../src/contracts/operations';
 
 const LOSS_SERIES: SeriesSpec[] = [
@@ -43,9 +43,7 @@ export function RunPage({ id }: { id: string }) {
           <div class="progress-fill" style={{ width: `${percent}%` }} />
         </div>
         <p class="progress-text" data-testid="progress-text">
-          {percent.toFixed(1)}% · {progress ? `Step ${progress.step_index}/${progress.total_steps}: ${progress.message}` : 'waiting to start'}
-          {progress?.epoch !== undefined && ` · epoch ${progress.epoch}/${progress.total_epochs ?? '?'}`}
-          {progress?.eta_seconds !== undefined && operation.status === 'running' && ` · ETA ${duration(progress.eta_seconds)}`}
+          {progressLine(percent, progress, operation.status === 'running')}
         </p>
       </div>
       <CancelControl operation={operation} onCancelled={run.refresh} />
@@ -67,6 +65,17 @@ export function RunPage({ id }: { id: string }) {
       </ol>
     </section>
   );
+}
+
+/**
+ * One string, so one text node: Chromium counts text that moves as a layout shift, and parts after a changing percent
+ * or step would move with every update.
+ */
+function progressLine(percent: number, progress: RunView['progress'], running: boolean): string {
+  let line = `${percent.toFixed(1)}% · ${progress ? `Step ${progress.step_index}/${progress.total_steps}: ${progress.message}` : 'waiting to start'}`;
+  if (progress?.epoch !== undefined) line += ` · epoch ${progress.epoch}/${progress.total_epochs ?? '?'}`;
+  if (progress?.eta_seconds !== undefined && running) line += ` · ETA ${duration(progress.eta_seconds)}`;
+  return line;
 }
 
 function Connection({ state }: { state: string }) {

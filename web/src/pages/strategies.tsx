@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { get, post } from '../api';
+import { ApiError, get, post } from '../api';
 import { ErrorBox, Show, StatusBadge, useLoad } from '../components/status';
 import { num, pct, text } from '../format';
 import { navigate } from '../router';
@@ -93,6 +93,24 @@ export function StrategyPage({ name }: { name: string }) {
     setError(undefined);
     post<StrategyValidation>(`/strategies/${encodeURIComponent(name)}/validate`).then(setValidation, setError);
   };
+  // An invalid file is still a page: its problems, each with its path, and Validate to check again after an edit.
+  const invalid = detail.error instanceof ApiError && detail.error.code === 'STRATEGY_INVALID' ? detail.error : null;
+  if (invalid !== null) {
+    const errors = (invalid.details as { errors?: StrategyValidation['errors'] } | undefined)?.errors ?? [];
+    return (
+      <section>
+        <h1>Strategy {name}</h1>
+        <p>
+          <StatusBadge status="invalid" /> The strategy file cannot be trained until these are fixed.{' '}
+          <button type="button" onClick={validate}>
+            Validate
+          </button>
+        </p>
+        {error !== undefined && <ErrorBox error={error} />}
+        <Problems validation={validation ?? { name, valid: false, errors, warnings: [] }} />
+      </section>
+    );
+  }
   return (
     <section>
       <h1>Strategy {name}</h1>
