@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS_DIR, ensureDashboardBuilt, launchBrowser, openPage, screenshot } from '../helpers/browser.js';
+import { HOST_TOKEN, startHostProcess, type HostProcess } from '../helpers/host-process.js';
 import { INVALID_STRATEGY, longStrategy, spxStrategy, waitFor } from '../helpers/strategies.js';
 import { startTestBackend, startTraining, type TestBackend } from '../helpers/test-backend.js';
 
@@ -355,6 +356,52 @@ describe('dashboard in a real browser', () => {
     expect(problems).toEqual([]);
     await page.close();
   }, 400_000);
+});
+
+describe('hosts page in a real browser', () => {
+  let host: HostProcess;
+  let deadUrl: string;
+  let server: TestBackend;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    ensureDashboardBuilt();
+    host = await startHostProcess();
+    // A second configured host that nothing answers at: a port taken and let go.
+    const free = await startTestBackend({});
+    deadUrl = free.url;
+    await free.close();
+    server = await startTestBackend({}, { hosts: { hosts: [host.url, deadUrl], token: HOST_TOKEN } });
+    browser = await launchBrowser();
+  }, LONG_WAIT);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await host?.kill();
+  });
+
+  it('should show each host with health, device, busy and capacity, last seen and last error', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    context.setDefaultTimeout(LONG_WAIT);
+    const { page, problems } = await openPage(context);
+    // The page shows what the API knows; wait until both hosts were probed once.
+    await waitFor(async () => {
+      const list = (await server.http('GET', '/api/v1/hosts')).body as { data: { status: string }[] };
+      return list.data.every((h) => h.status !== 'unknown') ? true : undefined;
+    }, 'both hosts to be probed');
+    await page.goto(`${server.url}/hosts`);
+    const live = page.locator('tbody tr', { hasText: host.url });
+    await live.locator('.badge-healthy').waitFor();
+    expect(await live.textContent()).toMatch(/CPU .*\d+ cores, \d+ GiB.*free · 0\/\d+/);
+    expect(await live.locator('td').nth(4).textContent()).not.toBe('–');
+    const dead = page.locator('tbody tr', { hasText: deadUrl });
+    await dead.locator('.badge-unhealthy').waitFor();
+    expect(await dead.locator('td').nth(6).textContent()).toContain('ECONNREFUSED');
+    await screenshot(page, 'hosts-configured');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });
 
 describe('dashboard HTTP', () => {
