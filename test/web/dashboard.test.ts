@@ -245,8 +245,25 @@ describe('dashboard in a real browser', () => {
 
   it('should show API errors with message and hint, and unknown pages inside the app', async () => {
     const { page } = await openPage(context);
-    await page.goto(`${server.url}/models/web_tiny/99`);
-    await page.getByRole('alert').getByText('MODEL_NOT_FOUND').waitFor();
+    const hinted: (string | null)[] = [];
+    for (const [pagePath, apiPath] of [
+      ['/models/web_tiny/99', '/models/web_tiny/99'],
+      ['/strategies/no_such_strategy', '/strategies/no_such_strategy'],
+    ]) {
+      const { error } = (await server.http('GET', `/api/v1${apiPath}`)).body as { error: { code: string; message: string; hint?: string } };
+      await page.goto(`${server.url}${pagePath}`);
+      const alert = page.getByRole('alert');
+      await alert.getByText(error.code).waitFor();
+      const shown = await alert.textContent();
+      expect(shown).toContain(error.message);
+      if (error.hint !== undefined) {
+        expect(shown).toContain(`Hint: ${error.hint}`);
+        hinted.push(shown);
+      }
+    }
+    // The unknown strategy's answer names the strategies there are.
+    expect(hinted).toEqual([expect.stringContaining('Hint: available: ')]);
+    await screenshot(page, 'api-error');
     await page.goto(`${server.url}/no/such/page`);
     await page.getByRole('heading', { name: 'Not found' }).waitFor();
     await screenshot(page, 'not-found');
