@@ -57,6 +57,11 @@ export interface ArtifactMetrics {
   readonly split: { train: number; validation: number; test: number };
   /** The model's signals traded on the test period (absent in models trained before backtests existed). */
   readonly backtest?: TestBacktestJson;
+  /**
+   * The same backtest on the validation period: what a sweep may rank by (val_sharpe) without looking at the test
+   * period. Absent in models trained before it existed.
+   */
+  readonly validation_backtest?: TestBacktestJson;
 }
 
 export interface DataFingerprint {
@@ -179,28 +184,29 @@ const ClassificationReportSchema: z.ZodType<ClassificationReport> = z.looseObjec
 /** Backtest figures: numbers, or null where a figure is undefined for the data. */
 const FiguresSchema = z.record(z.string(), z.number().nullable());
 
+const TestBacktestSchema = z.looseObject({
+  settings: z.record(z.string(), z.unknown()),
+  symbols: z.array(
+    z.looseObject({
+      symbol: z.string(),
+      bars: z.number().int(),
+      first_bar: z.string(),
+      last_bar: z.string(),
+      metrics: FiguresSchema,
+      benchmark: FiguresSchema,
+    }),
+  ),
+  mean: z.looseObject({ metrics: FiguresSchema, benchmark: FiguresSchema }),
+});
+
 export const ArtifactMetricsSchema: z.ZodType<ArtifactMetrics> = z.looseObject({
   history: z.array(EpochRecordSchema),
   best_epoch: z.number().int(),
   stopped_early: z.boolean(),
   test: ClassificationReportSchema,
   split: z.looseObject({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }),
-  backtest: z
-    .looseObject({
-      settings: z.record(z.string(), z.unknown()),
-      symbols: z.array(
-        z.looseObject({
-          symbol: z.string(),
-          bars: z.number().int(),
-          first_bar: z.string(),
-          last_bar: z.string(),
-          metrics: FiguresSchema,
-          benchmark: FiguresSchema,
-        }),
-      ),
-      mean: z.looseObject({ metrics: FiguresSchema, benchmark: FiguresSchema }),
-    })
-    .optional(),
+  backtest: TestBacktestSchema.optional(),
+  validation_backtest: TestBacktestSchema.optional(),
 });
 
 export const ModelManifestSchema: z.ZodType<ModelManifest> = z.looseObject({

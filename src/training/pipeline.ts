@@ -287,15 +287,18 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
 
   // 11. Backtest: the test period traded on the model's own signals, next to buy-and-hold
   step('backtest');
-  const testRows = symbolSplits.map(({ dataset, test: [from, to] }) => ({
-    symbol: dataset.symbol,
-    base: seriesBySymbol.get(dataset.symbol)!.get(trainingData.baseTimeframe)!,
-    barIndex: dataset.matrix.barIndex.subarray(from, to),
-  }));
-  const backtest = testBacktestToJson(
-    backtestTestSplit(testRows, probabilities, { confidenceThreshold: strategy.decisions.confidenceThreshold ?? 0 }),
-  );
+  const splitRows = (part: 'validation' | 'test') =>
+    symbolSplits.map((split) => ({
+      symbol: split.dataset.symbol,
+      base: seriesBySymbol.get(split.dataset.symbol)!.get(trainingData.baseTimeframe)!,
+      barIndex: split.dataset.matrix.barIndex.subarray(split[part][0], split[part][1]),
+    }));
+  const backtestSettings = { confidenceThreshold: strategy.decisions.confidenceThreshold ?? 0 };
+  const backtest = testBacktestToJson(backtestTestSplit(splitRows('test'), probabilities, backtestSettings));
   logger.info(testPeriodLine(testPeriodSummary(backtest), backtest.symbols.length));
+  // The validation period traded too, apart from the test report: a sweep ranks by it and never sees the test period.
+  const validationProbabilities = predictProbabilities(result.weights, splits.validation.x, splits.validation.rows);
+  const validationBacktest = testBacktestToJson(backtestTestSplit(splitRows('validation'), validationProbabilities, backtestSettings));
 
   // 12. Package
   step('package');
@@ -322,6 +325,7 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
       test: { ...test },
       split: { train: splits.train.rows, validation: splits.validation.rows, test: splits.test.rows },
       backtest,
+      validation_backtest: validationBacktest,
     },
     manifest: {
       strategy_name: strategy.name,

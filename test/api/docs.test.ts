@@ -50,6 +50,10 @@ describe('backend API: OpenAPI document and docs page', () => {
         'GET /api/v1/session',
         'POST /api/v1/session',
         'DELETE /api/v1/session',
+        'POST /api/v1/sweeps',
+        'GET /api/v1/sweeps/{id}',
+        'POST /api/v1/walkforwards',
+        'GET /api/v1/walkforwards/{id}',
       ].sort(),
     );
     const start = doc.paths['/api/v1/trainings/start'].post;

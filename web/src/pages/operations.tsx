@@ -5,7 +5,7 @@ import { navigate, type Location } from '../router';
 import type { OperationList } from '../../../src/contracts/operations';
 
 const STATUSES = ['pending', 'running', 'cancelling', 'completed', 'failed', 'cancelled'];
-const TYPES = ['training', 'backtest'];
+const TYPES = ['training', 'backtest', 'sweep', 'walkforward'];
 
 /** The filters and the page cursor live in the URL, so a filtered page is a link like any other. */
 export function OperationsPage({ location }: { location: Location }) {

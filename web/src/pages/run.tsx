@@ -15,6 +15,8 @@ const ACCURACY_SERIES: SeriesSpec[] = [
   { label: 'validation accuracy', color: '#e8702a' },
 ];
 
+const TITLES: Record<OperationResponse['type'], string> = { training: 'Training', backtest: 'Backtest', sweep: 'Sweep', walkforward: 'Walk-forward' };
+
 /** Marks the first draw of the loss chart so a browser test can read how long loading the page took to draw it. */
 function markDrawn(ms: number, points: number) {
   performance.mark('ktrdr:loss-chart-drawn', { detail: { drawMs: ms, points } });
@@ -31,7 +33,7 @@ export function RunPage({ id }: { id: string }) {
   return (
     <section>
       <h1>
-        {operation.type === 'backtest' ? 'Backtest' : 'Training'} {operation.operation_id}
+        {TITLES[operation.type]} {operation.operation_id}
       </h1>
       <p>
         <a href={`/strategies/${encodeURIComponent(operation.strategy)}`}>{operation.strategy}</a> <StatusBadge status={operation.status} />{' '}
@@ -154,6 +156,15 @@ function Outcome({ operation }: { operation: OperationResponse }) {
   if (operation.error) return <ErrorBox error={new Error(`${operation.error.code}: ${operation.error.message}`)} />;
   const result = operation.result;
   if (result === null) return null;
+  if (operation.type === 'sweep' || operation.type === 'walkforward') {
+    // Their results have no page of their own yet: the API's answer is the report.
+    const path = operation.type === 'sweep' ? 'sweeps' : 'walkforwards';
+    return (
+      <p>
+        <a href={`/api/v1/${path}/${encodeURIComponent(operation.operation_id)}`}>Results (JSON)</a>
+      </p>
+    );
+  }
   if (operation.type === 'backtest') {
     return (
       <p>
