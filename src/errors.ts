@@ -35,6 +35,11 @@ export const ERROR_CODES = {
   CANCELLED: { status: 409, description: 'The run was cancelled before it finished.' },
   MODEL_NOT_FOUND: { status: 404, description: 'No trained model (or no such version) exists for the strategy.' },
   MODEL_CORRUPT: { status: 500, description: 'A stored model version failed validation when loading (missing file, bad checksum, wrong size).' },
+  MODEL_NOT_TRADABLE: {
+    status: 422,
+    description:
+      'A backtest was asked of a model whose classes are not trading signals (e.g. context or regime labels); only BUY/HOLD/SELL models trade.',
+  },
   // Operations and execution
   OPERATION_NOT_FOUND: { status: 404, description: 'No operation with that id exists.' },
   OPERATION_FINISHED: { status: 409, description: 'The operation already reached a terminal state.' },

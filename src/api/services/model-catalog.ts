@@ -50,6 +50,7 @@ export class ModelCatalog {
         test: { ...artifact.metrics.test },
         split: { ...artifact.metrics.split },
         backtest: artifact.metrics.backtest ? { ...artifact.metrics.backtest } : null,
+        feature_importance: artifact.metrics.feature_importance ? artifact.metrics.feature_importance.map((entry) => ({ ...entry })) : null,
       },
       manifest: { ...artifact.manifest },
       files: await Promise.all(MODEL_FILES.map(async (name) => ({ name, bytes: (await readFile(join(stored.path, name))).length }))),
