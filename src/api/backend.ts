@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { saveRetryMsFromEnv, type Settings } from '../config/settings.js';
+import { saveRetryMsFromEnv, sessionTtlMsFromEnv, type Settings } from '../config/settings.js';
+import { SessionStore } from '../auth/session-store.js';
 import { MarketDataRepository } from '../data/repository.js';
 import { ExecutionDefaults } from '../trainings/execution-defaults.js';
 import { HostPool } from '../execution/hosts/host-pool.js';
@@ -53,6 +54,8 @@ export interface BackendOptions {
   readonly failedLogins?: AccessOptions['failedLogins'];
   /** How often models whose save failed are offered to the model store again. @defaultValue `KTRDR_SAVE_RETRY_MS`, else 30 s */
   readonly keptModelRetryMs?: number;
+  /** How long a dashboard login lasts. @defaultValue `KTRDR_SESSION_HOURS`, else 12 hours */
+  readonly sessionTtlMs?: number;
 }
 
 export interface Backend {
@@ -157,6 +160,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
         tokens,
         networkBound: options.listenHost !== undefined && !isLoopbackHost(options.listenHost),
         insecure: options.insecure === true,
+        sessions: new SessionStore({ ttlMs: options.sessionTtlMs ?? sessionTtlMsFromEnv() }),
+        secureCookies: hostSettings.publicUrl?.startsWith('https:') === true,
         failedLogins: options.failedLogins,
         allowedHosts: [
           ...(options.allowedHosts ?? []),
