@@ -35,6 +35,19 @@ export const ERROR_CODES = {
   CANCELLED: { status: 409, description: 'The run was cancelled before it finished.' },
   MODEL_NOT_FOUND: { status: 404, description: 'No trained model (or no such version) exists for the strategy.' },
   MODEL_CORRUPT: { status: 500, description: 'A stored model version failed validation when loading (missing file, bad checksum, wrong size).' },
+  CHECKPOINT_CORRUPT: {
+    status: 422,
+    description:
+      'A checkpoint file failed its checks (bad magic, truncated, wrong sha256); it is never used, the previous checkpoint is tried instead.',
+  },
+  CHECKPOINT_MISMATCH: {
+    status: 409,
+    description: 'A checkpoint was computed from a different strategy text, data file, network or epoch count than the run resuming from it.',
+  },
+  NO_CHECKPOINT: {
+    status: 409,
+    description: 'The operation cannot be resumed: it has no usable checkpoint (or it is not a failed or cancelled training).',
+  },
   // Operations and execution
   OPERATION_NOT_FOUND: { status: 404, description: 'No operation with that id exists.' },
   OPERATION_FINISHED: { status: 409, description: 'The operation already reached a terminal state.' },
