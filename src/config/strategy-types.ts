@@ -63,6 +63,7 @@ export interface StrategyTraining {
   readonly learningRate: number;
   readonly weightDecay: number;
   readonly earlyStopping: { readonly enabled: boolean; readonly patience: number; readonly minDelta: number };
+  readonly checkpoint: { readonly everyEpochs: number; readonly everySeconds: number };
   /** 0 = no clipping. */
   readonly gradientClip: number;
   readonly classWeights: ClassWeights;

@@ -58,6 +58,7 @@ training:
   learning_rate: 0.002
   weight_decay: 0.001
   early_stopping: {enabled: false, patience: 5, min_delta: 0.01}
+  checkpoint: {every_epochs: 5, every_seconds: 60}
   gradient_clip: 0.5
   class_weights: [1, 0.5, 1]
   seed: 7
@@ -149,6 +150,7 @@ describe(parseStrategy.name, () => {
       learningRate: 0.002,
       weightDecay: 0.001,
       earlyStopping: { enabled: false, patience: 5, minDelta: 0.01 },
+      checkpoint: { everyEpochs: 5, everySeconds: 60 },
       gradientClip: 0.5,
       classWeights: [1, 0.5, 1],
       seed: 7,
@@ -189,6 +191,7 @@ describe(parseStrategy.name, () => {
       learningRate: 0.001,
       weightDecay: 1e-4,
       earlyStopping: { enabled: true, patience: 10, minDelta: 1e-4 },
+      checkpoint: { everyEpochs: 10, everySeconds: 300 },
       gradientClip: 1,
       classWeights: 'none',
       seed: 42,
@@ -228,7 +231,7 @@ describe(parseStrategy.name, () => {
   describe('unknown keys', () => {
     it('should name the key and what is allowed, at every level', () => {
       expect(lines(edit('  epochs: 50', '  epoch: 50'))).toEqual([
-        'training.epoch: unknown key (allowed: epochs, batch_size, learning_rate, weight_decay, early_stopping, gradient_clip, class_weights, seed, data_split, labels)',
+        'training.epoch: unknown key (allowed: epochs, batch_size, learning_rate, weight_decay, early_stopping, checkpoint, gradient_clip, class_weights, seed, data_split, labels)',
       ]);
       expect(lines(edit('name: rsi_mean_reversion', 'name: rsi_mean_reversion\nscope: equities'))).toEqual([
         'scope: unknown key (allowed: name, version, description, training_data, indicators, fuzzy_sets, nn_inputs, model, decisions, training)',

@@ -11,6 +11,11 @@ import { WorkerRun } from './worker-run.js';
 export interface LocalExecutorOptions {
   /** Directory of the OHLCV CSV files the workers read. */
   readonly dataDir: string;
+  /**
+   * Root of the checkpoint store (`KTRDR_HOME/checkpoints`): runs resume from the newest checkpoint of their operation
+   * there and save new ones. Undefined: no checkpoints.
+   */
+  readonly checkpointDir?: string;
   /** Runs at the same time. @defaultValue `KTRDR_LOCAL_CONCURRENCY`, else cores - 1, at least 1 */
   readonly concurrency?: number;
   /** The compiled worker entry. @defaultValue `resolveWorkerFile()` */
@@ -108,6 +113,7 @@ export class LocalExecutor implements Executor {
           execution: this.options.execution ?? { mode: 'local' },
           logLevel: this.options.logLevel ?? 'info',
           nice: this.options.nice ?? DEFAULT_NICE,
+          ...(this.options.checkpointDir !== undefined && { checkpointDir: this.options.checkpointDir }),
         },
         observer: slot.observer,
         cancelGraceMs: this.options.cancelGraceMs ?? 2000,

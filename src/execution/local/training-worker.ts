@@ -3,6 +3,8 @@
  * `postMessage`. Loaded as compiled JS (see `worker-file.ts`); one worker per run, so a crash or a leak ends with it.
  */
 import { parentPort, workerData, type TransferListItem } from 'node:worker_threads';
+import { CheckpointStore } from '../../checkpoints/checkpoint-store.js';
+import { storeCheckpointSink } from '../../checkpoints/store-sink.js';
 import { MarketDataRepository } from '../../data/repository.js';
 import { isKtrdrError } from '../../errors.js';
 import { toOperationError } from '../../operations/operation.js';
@@ -20,7 +22,7 @@ const cancelFlag = new Int32Array(input.cancelFlag);
 const controller = new AbortController();
 lowerThreadPriority(input.nice);
 const reports = new ReportBuffer((batch) => post({ type: 'reports', reports: batch }));
-// Sends held reports while the event loop is idle (awaiting a file); during training `checkpoint` does it.
+// Sends held reports while the event loop is idle (awaiting a file); during training `tick` does it.
 const idleFlush = setInterval(() => reports.flushIfDue(), 50);
 
 function post(message: WorkerMessage, transfer: TransferListItem[] = []): void {
@@ -36,20 +38,24 @@ function ownedCopy(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 
 try {
   const { job } = input;
+  const logger = createRecordingLogger((record) => reports.log(record), input.logLevel);
   const { artifact } = await runTraining(
     { strategyYaml: job.strategyYaml, strategySource: job.strategySource },
     {
-      logger: createRecordingLogger((record) => reports.log(record), input.logLevel),
+      logger,
       onProgress: (progress) => reports.progress(progress),
       onEpoch: (record) => reports.epoch(record),
       signal: controller.signal,
       data: new MarketDataRepository(input.dataDir),
       execution: { mode: input.execution.mode, device: input.device, ...(input.execution.host !== undefined ? { host: input.execution.host } : {}) },
       operationId: job.operationId,
-      checkpoint: () => {
+      tick: () => {
         if (!controller.signal.aborted && isCancelFlagRaised(cancelFlag)) controller.abort(new Error('cancel requested'));
         reports.flushIfDue();
       },
+      ...(input.checkpointDir !== undefined && {
+        checkpoint: storeCheckpointSink(new CheckpointStore(input.checkpointDir), job.operationId, logger),
+      }),
     },
   );
   reports.flush();

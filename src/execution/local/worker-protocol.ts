@@ -17,11 +17,13 @@ export interface WorkerInput {
   /** What the manifest records as the run's execution, besides the device. */
   readonly execution: RunExecution;
   readonly logLevel: LogLevel;
+  /** Where the run's checkpoints are kept (a `CheckpointStore` root); none are saved or resumed from without it. */
+  readonly checkpointDir?: string;
   /** Nice value for the worker thread (0 keeps the server's priority); see `thread-priority.ts`. */
   readonly nice: number;
   /**
    * One Int32; non-zero means "cancel". The worker's event loop is busy training and cannot receive a message, so
-   * the main thread flips this and the pipeline's `checkpoint` hook reads it at every batch.
+   * the main thread flips this and the pipeline's `tick` hook reads it at every batch.
    */
   readonly cancelFlag: SharedArrayBuffer;
 }
