@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { saveRetryMsFromEnv, type Settings } from '../config/settings.js';
+import { CheckpointStore } from '../checkpoints/checkpoint-store.js';
+import { autoResumeFromEnv, saveRetryMsFromEnv, type Settings } from '../config/settings.js';
 import { MarketDataRepository } from '../data/repository.js';
 import { ExecutionDefaults } from '../trainings/execution-defaults.js';
 import { HostPool } from '../execution/hosts/host-pool.js';
@@ -46,6 +47,8 @@ export interface BackendOptions {
   readonly allowedHosts?: readonly string[];
   /** How often models whose save failed are offered to the model store again. @defaultValue `KTRDR_SAVE_RETRY_MS`, else 30 s */
   readonly keptModelRetryMs?: number;
+  /** Resume interrupted local trainings from their checkpoints at start-up. @defaultValue `KTRDR_AUTO_RESUME`, else on */
+  readonly autoResume?: boolean;
 }
 
 export interface Backend {
@@ -56,6 +59,8 @@ export interface Backend {
   readonly interrupted: readonly Operation[];
   /** Runs a previous process left on training hosts, followed again from start-up. */
   readonly reattached: readonly Operation[];
+  /** Local trainings a previous process left unfinished, resumed from their checkpoints at start-up. */
+  readonly resumed: readonly Operation[];
   readonly hosts: HostPool;
   /** Stops the HTTP app, cancels this process's runs (recorded as cancelled), then closes the database. */
   close(): Promise<void>;
@@ -84,7 +89,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   try {
     const models = new FileModelStore(settings.modelsDir);
     const data = new MarketDataRepository(settings.dataDir);
-    const executor = new LocalExecutor({ dataDir: settings.dataDir, concurrency: options.concurrency });
+    const checkpointDir = join(settings.homeDir, 'checkpoints');
+    const executor = new LocalExecutor({ dataDir: settings.dataDir, concurrency: options.concurrency, checkpointDir });
     const hostSettings = options.hosts ?? hostSettingsFromEnv();
     if (hostSettings.hosts.length > 0 && hostSettings.token === undefined && !options.insecureHosts) {
       logger.warn(
@@ -117,6 +123,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       digests,
       spoolDir: join(settings.homeDir, 'kept-models'),
       keptModelRetryMs: options.keptModelRetryMs ?? saveRetryMsFromEnv(),
+      checkpoints: new CheckpointStore(checkpointDir),
       logger,
     });
     const backtests = new BacktestService({
@@ -128,7 +135,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       logger,
     });
     // Backtests left running by a killed server are local runs: failed as INTERRUPTED here, with the trainings.
-    const { interrupted, reattached } = await training.resumeAfterRestart();
+    const { interrupted, reattached, resumed } = await training.resumeAfterRestart({ autoResume: options.autoResume ?? autoResumeFromEnv() });
     const app = buildApp({
       training,
       backtests,
@@ -166,7 +173,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       tokens.close();
       releaseHome();
     };
-    return { app, training, backtests, interrupted, reattached, hosts, close: () => (closing ??= close()) };
+    return { app, training, backtests, interrupted, reattached, resumed, hosts, close: () => (closing ??= close()) };
   } catch (error) {
     await operations.close();
     tokens.close();

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { envMilliseconds, envText, type Environment } from './environment.js';
+import { envChoice, envMilliseconds, envText, type Environment } from './environment.js';
 
 /**
  * Application settings from the environment. Built on demand and passed down; there is no module-level singleton,
@@ -35,4 +35,12 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
  */
 export function saveRetryMsFromEnv(env: Environment = process.env): number | undefined {
   return envMilliseconds(env, 'KTRDR_SAVE_RETRY_MS');
+}
+
+/**
+ * Whether the server resumes, at start-up, the local trainings a previous process left unfinished (from their newest
+ * checkpoint) instead of failing them as INTERRUPTED. Env `KTRDR_AUTO_RESUME` (`on`/`off`). @defaultValue on
+ */
+export function autoResumeFromEnv(env: Environment = process.env): boolean {
+  return (envChoice(env, 'KTRDR_AUTO_RESUME', ['on', 'off'] as const) ?? 'on') === 'on';
 }

@@ -33,6 +33,11 @@ export interface CheckpointOrigin {
 
 export interface Checkpoint {
   readonly origin: CheckpointOrigin;
+  /**
+   * The effective strategy text the run trains (overrides applied): a resume continues with exactly this text, even
+   * if the strategy file was edited since.
+   */
+  readonly strategyYaml: string;
   /** The run's epoch count, for "Resuming from checkpoint at epoch 40/100". */
   readonly totalEpochs: number;
   readonly createdAt: string;
@@ -58,6 +63,7 @@ const headerSchema = z.object({
   format: z.literal('ktrdr-checkpoint/1'),
   operation_id: z.string().nullable(),
   strategy_sha256: z.string(),
+  strategy_yaml: z.string(),
   data_sha256: z.array(z.string()),
   package_version: z.string(),
   created_at: z.string(),
@@ -87,6 +93,7 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
     format: 'ktrdr-checkpoint/1',
     operation_id: origin.operationId,
     strategy_sha256: origin.strategySha256,
+    strategy_yaml: checkpoint.strategyYaml,
     data_sha256: [...origin.dataSha256],
     package_version: origin.packageVersion,
     created_at: checkpoint.createdAt,
@@ -165,6 +172,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
       dataSha256: header.data_sha256,
       packageVersion: header.package_version,
     },
+    strategyYaml: header.strategy_yaml,
     totalEpochs: header.total_epochs,
     createdAt: header.created_at,
     state: {

@@ -299,7 +299,9 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
         );
         ctx.onEpoch?.(record);
       },
-      checkpoints: ctx.checkpoint && checkpointHooks(ctx.checkpoint, training.checkpoint, origin, epochs, now),
+      checkpoints:
+        ctx.checkpoint &&
+        checkpointHooks(ctx.checkpoint, training.checkpoint, { origin, strategyYaml: request.strategyYaml, totalEpochs: epochs }, now),
     },
     resumeFrom?.state,
   );
@@ -380,8 +382,7 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
 function checkpointHooks(
   sink: CheckpointSink,
   policy: Strategy['training']['checkpoint'],
-  origin: CheckpointOrigin,
-  totalEpochs: number,
+  run: Omit<Checkpoint, 'createdAt' | 'state'>,
   now: () => number,
 ): CheckpointHooks {
   let savedEpoch = 0;
@@ -389,7 +390,7 @@ function checkpointHooks(
   return {
     due: (epoch) => epoch - savedEpoch >= policy.everyEpochs || now() - savedAt >= policy.everySeconds * 1000,
     save: async (state) => {
-      const checkpoint: Checkpoint = { origin, totalEpochs, createdAt: new Date(now()).toISOString(), state };
+      const checkpoint: Checkpoint = { ...run, createdAt: new Date(now()).toISOString(), state };
       await sink.save(checkpoint, encodeCheckpoint(checkpoint));
       savedEpoch = state.epochsDone;
       savedAt = now();

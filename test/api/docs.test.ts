@@ -29,6 +29,7 @@ describe('backend API: OpenAPI document and docs page', () => {
         'GET /api/v1/operations/{id}/logs',
         'GET /api/v1/operations/{id}/events',
         'DELETE /api/v1/operations/{id}',
+        'POST /api/v1/operations/{id}/resume',
         'POST /api/v1/operations/{id}/save',
         'GET /api/v1/strategies',
         'GET /api/v1/strategies/{name}',

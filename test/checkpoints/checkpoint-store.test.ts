@@ -26,7 +26,7 @@ async function trainerStates(epochs: number): Promise<TrainerState[]> {
 }
 
 function checkpointOf(state: TrainerState): Checkpoint {
-  return { origin, totalEpochs: 100, createdAt: '2026-01-01T00:00:00.000Z', state };
+  return { origin, strategyYaml: 'name: x\n', totalEpochs: 100, createdAt: '2026-01-01T00:00:00.000Z', state };
 }
 
 function codeOf(run: () => unknown): string | undefined {
@@ -46,6 +46,7 @@ describe('checkpoint format', () => {
       const decoded = decodeCheckpoint(encodeCheckpoint(checkpointOf(original)));
       expect(decoded.origin).toEqual(origin);
       expect(decoded.totalEpochs).toBe(100);
+      expect(decoded.strategyYaml).toBe('name: x\n');
       expect(decoded.state).toEqual(original);
       expect(Buffer.from(decoded.state.backend.optimizer.v.buffer).equals(Buffer.from(original.backend.optimizer.v.buffer))).toBe(true);
     }
