@@ -261,6 +261,9 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
   if (resumeFrom !== null) {
     assertCheckpointMatches(resumeFrom, origin);
     logger.info(`Resuming from checkpoint at epoch ${resumeFrom.state.epochsDone}/${epochs}`);
+    // Replayed, because a process killed after saving a checkpoint may not have recorded the epochs before it; the
+    // operation store keeps one record per epoch, so the ones it has are not recorded twice.
+    for (const record of resumeFrom.state.history) ctx.onEpoch?.({ ...record });
   }
   const result = await train(
     { train: splits.train, validation: splits.validation },
