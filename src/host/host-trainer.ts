@@ -1,3 +1,4 @@
+import type { CheckpointPushTarget } from '../checkpoints/checkpoint-push.js';
 import { detectDevice, type DeviceInfo } from '../execution/device.js';
 import type { RunHandle, RunObserver, TrainingJob } from '../execution/executor.js';
 import { LocalExecutor } from '../execution/local/local-executor.js';
@@ -11,7 +12,8 @@ export interface HostTrainer {
   readonly device: DeviceInfo;
   /** Runs that may execute at once. */
   readonly slots: number;
-  start(job: TrainingJob, dataDir: string, observer: RunObserver): RunHandle;
+  /** `checkpointPush`: where the run's checkpoints go besides the host's own copy (the backend). */
+  start(job: TrainingJob, dataDir: string, observer: RunObserver, checkpointPush?: CheckpointPushTarget): RunHandle;
   /** Cancels every run and resolves once all have ended. */
   close(): Promise<void>;
 }
@@ -29,6 +31,8 @@ export interface WorkerThreadTrainerOptions {
   readonly workerFile?: URL;
   /** @defaultValue the LocalExecutor's default */
   readonly cancelGraceMs?: number;
+  /** The host's own copy of its runs' checkpoints. Undefined: none are kept (nor pushed). */
+  readonly checkpointDir?: string;
 }
 
 /**
@@ -49,12 +53,13 @@ export class WorkerThreadTrainer implements HostTrainer {
       workerFile: options.workerFile,
       cancelGraceMs: options.cancelGraceMs,
       execution: { mode: 'host', host: options.hostName },
+      checkpointDir: options.checkpointDir,
     });
     this.slots = options.concurrency;
   }
 
-  start(job: TrainingJob, dataDir: string, observer: RunObserver): RunHandle {
-    return this.executor.submit(job, observer, { dataDir });
+  start(job: TrainingJob, dataDir: string, observer: RunObserver, checkpointPush?: CheckpointPushTarget): RunHandle {
+    return this.executor.submit(job, observer, { dataDir, ...(checkpointPush !== undefined && { checkpointPush }) });
   }
 
   close(): Promise<void> {

@@ -16,6 +16,7 @@ import { newOperationId } from './operation-id.js';
 import { Placement } from './placement.js';
 import { requestRecord, resolveTraining, type StartTrainingParams } from './request-resolution.js';
 import { failInterrupted, resumeAfterRestart } from './restart-recovery.js';
+import { PushedCheckpoints } from './pushed-checkpoints.js';
 import { Resumption } from './resumption.js';
 import { RunRecorder } from './run-recorder.js';
 import type { TrainingHosts } from './training-hosts.js';
@@ -69,6 +70,7 @@ export class TrainingService {
   private readonly hostResults: HostResults;
   private readonly keptModels: KeptModels;
   private readonly resumption: Resumption | undefined;
+  private readonly pushedCheckpoints: PushedCheckpoints | undefined;
   private closing = false;
 
   constructor(private readonly deps: TrainingServiceDeps) {
@@ -91,6 +93,7 @@ export class TrainingService {
     this.resumption =
       deps.checkpoints &&
       new Resumption({ operations, checkpoints: deps.checkpoints, placement: this.placement, dataDir: deps.dataDir, digests: this.digests, logger });
+    this.pushedCheckpoints = deps.checkpoints && new PushedCheckpoints(operations, deps.checkpoints);
   }
 
   /** The default execution mode used when a request names none. */
@@ -196,6 +199,12 @@ export class TrainingService {
   /** A host pushing a run's artifact (`POST /trainings/{id}/result`); written once per operation. */
   receivePushedResult(id: string, artifact: ModelArtifact): Promise<PushedResult> {
     return this.hostResults.receivePushed(id, artifact);
+  }
+
+  /** A host pushing a run's checkpoint (`PUT /operations/{id}/checkpoint`); idempotent by epoch. */
+  receivePushedCheckpoint(id: string, epoch: number, bytes: Uint8Array): Promise<{ operation_id: string; epoch: number; bytes: number }> {
+    if (this.pushedCheckpoints === undefined) throw new KtrdrError('NO_CHECKPOINT', 'this server keeps no checkpoints', { details: { id } });
+    return this.pushedCheckpoints.receive(id, epoch, bytes);
   }
 
   /** Resolves when the given operation's run (if this process runs it) has reached its terminal status. */

@@ -1,3 +1,4 @@
+import type { CheckpointPushTarget } from '../../checkpoints/checkpoint-push.js';
 import { KtrdrError } from '../../errors.js';
 import type { LogLevel } from '../../util/logger.js';
 import { detectDevice } from '../device.js';
@@ -43,6 +44,8 @@ export interface LocalExecutorOptions {
 export interface RunPlacement {
   /** Read this job's market data from here instead of `LocalExecutorOptions.dataDir` (a host's per-run copy). */
   readonly dataDir?: string;
+  /** Send this job's checkpoints to the backend too (a training host's runs). */
+  readonly checkpointPush?: CheckpointPushTarget;
 }
 
 const DEFAULT_NICE = 19;
@@ -114,6 +117,7 @@ export class LocalExecutor implements Executor {
           logLevel: this.options.logLevel ?? 'info',
           nice: this.options.nice ?? DEFAULT_NICE,
           ...(this.options.checkpointDir !== undefined && { checkpointDir: this.options.checkpointDir }),
+          ...(slot.job.placement.checkpointPush !== undefined && { checkpointPush: slot.job.placement.checkpointPush }),
         },
         observer: slot.observer,
         cancelGraceMs: this.options.cancelGraceMs ?? 2000,

@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData, type TransferListItem } from 'node:worker_threads';
 import { CheckpointStore } from '../../checkpoints/checkpoint-store.js';
+import { pushingCheckpointSink } from '../../checkpoints/checkpoint-push.js';
 import { storeCheckpointSink } from '../../checkpoints/store-sink.js';
 import { MarketDataRepository } from '../../data/repository.js';
 import { isKtrdrError } from '../../errors.js';
@@ -39,6 +40,10 @@ function ownedCopy(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 try {
   const { job } = input;
   const logger = createRecordingLogger((record) => reports.log(record), input.logLevel);
+  const stored =
+    input.checkpointDir === undefined ? undefined : storeCheckpointSink(new CheckpointStore(input.checkpointDir), job.operationId, logger);
+  const checkpoint =
+    stored !== undefined && input.checkpointPush !== undefined ? pushingCheckpointSink(stored, input.checkpointPush, logger) : stored;
   const { artifact } = await runTraining(
     { strategyYaml: job.strategyYaml, strategySource: job.strategySource },
     {
@@ -53,9 +58,7 @@ try {
         if (!controller.signal.aborted && isCancelFlagRaised(cancelFlag)) controller.abort(new Error('cancel requested'));
         reports.flushIfDue();
       },
-      ...(input.checkpointDir !== undefined && {
-        checkpoint: storeCheckpointSink(new CheckpointStore(input.checkpointDir), job.operationId, logger),
-      }),
+      ...(checkpoint !== undefined && { checkpoint }),
     },
   );
   reports.flush();

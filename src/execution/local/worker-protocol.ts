@@ -1,3 +1,4 @@
+import type { CheckpointPushTarget } from '../../checkpoints/checkpoint-push.js';
 import type { OperationError } from '../../operations/operation.js';
 import type { ModelArtifact } from '../../training/artifact.js';
 import type { LogLevel } from '../../util/logger.js';
@@ -19,6 +20,8 @@ export interface WorkerInput {
   readonly logLevel: LogLevel;
   /** Where the run's checkpoints are kept (a `CheckpointStore` root); none are saved or resumed from without it. */
   readonly checkpointDir?: string;
+  /** A training host's runs also send each checkpoint to the backend. */
+  readonly checkpointPush?: CheckpointPushTarget;
   /** Nice value for the worker thread (0 keeps the server's priority); see `thread-priority.ts`. */
   readonly nice: number;
   /**
