@@ -56,7 +56,7 @@ export const ERROR_CODES = {
     status: 409,
     description: 'The operation is in a status the requested change does not start from (e.g. a recovered result for a run that did not fail).',
   },
-  NOT_A_HOST_RUN: { status: 409, description: 'A training host sent a result for an operation that did not run on a training host.' },
+  NOT_A_HOST_RUN: { status: 409, description: 'A training host sent a result or a checkpoint for an operation that did not run on a training host.' },
   RESULT_NOT_READY: {
     status: 409,
     description: 'A run has no result to fetch yet (still running, or not followed by this server: the result will be fetched from the host).',

@@ -1,4 +1,5 @@
 import type { CheckpointPushTarget } from '../checkpoints/checkpoint-push.js';
+import { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import { detectDevice, type DeviceInfo } from '../execution/device.js';
 import type { RunHandle, RunObserver, TrainingJob } from '../execution/executor.js';
 import { LocalExecutor } from '../execution/local/local-executor.js';
@@ -44,6 +45,7 @@ export class WorkerThreadTrainer implements HostTrainer {
   readonly device: DeviceInfo = detectDevice();
   readonly slots: number;
   private readonly executor: LocalExecutor;
+  private readonly checkpoints: CheckpointStore | undefined;
 
   constructor(options: WorkerThreadTrainerOptions) {
     this.executor = new LocalExecutor({
@@ -56,10 +58,20 @@ export class WorkerThreadTrainer implements HostTrainer {
       checkpointDir: options.checkpointDir,
     });
     this.slots = options.concurrency;
+    this.checkpoints = options.checkpointDir === undefined ? undefined : new CheckpointStore(options.checkpointDir);
   }
 
   start(job: TrainingJob, dataDir: string, observer: RunObserver, checkpointPush?: CheckpointPushTarget): RunHandle {
-    return this.executor.submit(job, observer, { dataDir, ...(checkpointPush !== undefined && { checkpointPush }) });
+    const handle = this.executor.submit(job, observer, { dataDir, ...(checkpointPush !== undefined && { checkpointPush }) });
+    const checkpoints = this.checkpoints;
+    if (checkpoints === undefined) return handle;
+    // A completed run needs its checkpoints no more (its result is what the backend fetches now); a failed or
+    // cancelled one keeps this copy, which still holds the newest state should a push to the backend have failed.
+    const outcome = handle.outcome.then(async (ended) => {
+      if (ended.status === 'completed') await checkpoints.remove(job.operationId).catch(() => undefined);
+      return ended;
+    });
+    return { outcome, cancel: (reason) => handle.cancel(reason) };
   }
 
   close(): Promise<void> {

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OperationMetricsSchema } from '../../src/contracts/operations.js';
+import { ErrorBodySchema } from '../../src/contracts/common.js';
+import { OperationLogsSchema, OperationMetricsSchema, type OperationResponse } from '../../src/contracts/operations.js';
 import { HOST_TOKEN, startHostProcess, type HostProcess } from '../helpers/host-process.js';
 import { spxStrategy, waitFor } from '../helpers/strategies.js';
 import { startTestBackend, startTraining, type TestBackend } from '../helpers/test-backend.js';
@@ -14,6 +16,16 @@ const STRATEGY = spxStrategy('host_resume', { epochs: EPOCHS, earlyStopping: fal
   '  batch_size: 32\n',
   '  batch_size: 32\n  checkpoint: {every_epochs: 5, every_seconds: 300}\n',
 );
+const ALL_EPOCHS = Array.from({ length: EPOCHS }, (_, i) => i + 1);
+
+/** Checkpoint files in a store directory, newest epoch first. */
+async function checkpointEpochs(dir: string): Promise<number[]> {
+  return (await readdir(dir).catch(() => []))
+    .map((name) => /^epoch-(\d+)\.ckpt$/.exec(name))
+    .filter((match) => match !== null)
+    .map((match) => Number(match[1]))
+    .sort((a, b) => b - a);
+}
 
 describe('training on a host: checkpoints pushed to the backend outlive the host', () => {
   let host: HostProcess | undefined;
@@ -25,10 +37,26 @@ describe('training on a host: checkpoints pushed to the backend outlive the host
     host = undefined;
   });
 
-  async function weightsSha256(version: number): Promise<string> {
+  async function weightsSha256(done: OperationResponse): Promise<string> {
+    const version = done.result!.model_version as number;
     return createHash('sha256')
       .update(await readFile(join(server!.dirs.models, 'host_resume', `v${version}`, 'weights.bin')))
       .digest('hex');
+  }
+
+  async function epochsRecorded(id: string): Promise<number[]> {
+    return OperationMetricsSchema.parse((await server!.http('GET', `/api/v1/operations/${id}/metrics`)).body).epochs.map((m) => m.epoch);
+  }
+
+  async function logLines(id: string): Promise<string[]> {
+    return OperationLogsSchema.parse((await server!.http('GET', `/api/v1/operations/${id}/logs`)).body).lines.map((l) => l.msg);
+  }
+
+  /** Waits until the backend holds at least `count` checkpoints the host pushed for `id`; answers their directory. */
+  async function pushed(id: string, count: number): Promise<string> {
+    const dir = join(server!.dirs.home, 'checkpoints', id);
+    await waitFor(async () => (await checkpointEpochs(dir)).length >= count || undefined, `${count} checkpoints pushed by the host`, 120_000);
+    return dir;
   }
 
   it('should resume a run whose host was killed from the checkpoint it pushed, bit-identical to an uninterrupted run', async () => {
@@ -39,35 +67,83 @@ describe('training on a host: checkpoints pushed to the backend outlive the host
     expect(referenceDone.status).toBe('completed');
 
     const id = await startTraining(server, { strategy_name: 'host_resume', execution_mode: 'host' });
-    const checkpoints = join(server.dirs.home, 'checkpoints', id);
-    await waitFor(
-      async () => (await readdir(checkpoints).catch(() => [])).filter((name) => name.endsWith('.ckpt')).length >= 2 || undefined,
-      'two checkpoints pushed by the host',
-      120_000,
-    );
+    const dir = await pushed(id, 2);
+    // Killed at a moment that depends on how fast it trains, somewhere after its second pushed checkpoint.
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 300));
     host.child.kill('SIGKILL');
     const lost = await server.waitForStatus(id, TERMINAL, 60_000);
     expect(lost).toMatchObject({ status: 'failed', error: { code: 'HOST_LOST' }, execution: { selected: 'host' } });
+
+    // The newest pushed file cut short (a disk that filled up): it is refused and the previous one is used.
+    const [newest, previous] = await checkpointEpochs(dir);
+    await truncate(join(dir, `epoch-${String(newest).padStart(6, '0')}.ckpt`), 100);
 
     const resumed = await server.http('POST', `/api/v1/operations/${id}/resume`);
     expect(resumed.status).toBe(200);
     expect(resumed.body).toMatchObject({ status: 'running', execution: { selected: 'local' } });
     const done = await server.waitForStatus(id, TERMINAL, 120_000);
     expect(done.status).toBe('completed');
-    expect(await weightsSha256(done.result!.model_version as number)).toBe(await weightsSha256(referenceDone.result!.model_version as number));
-    const recorded = OperationMetricsSchema.parse((await server.http('GET', `/api/v1/operations/${id}/metrics`)).body).epochs;
-    expect(recorded.map((m) => m.epoch)).toEqual(Array.from({ length: EPOCHS }, (_, i) => i + 1));
+    expect(await weightsSha256(done)).toBe(await weightsSha256(referenceDone));
+    expect(await epochsRecorded(id)).toEqual(ALL_EPOCHS);
+    expect(await logLines(id)).toContain(`Resuming from checkpoint at epoch ${previous}/${EPOCHS}`);
   });
 
-  it('should refuse a pushed checkpoint without the host token, or one that is damaged', async () => {
+  it('should resume a cancelled host run from its pushed checkpoint, bit-identical to a run completed on the host', async () => {
+    host = await startHostProcess();
+    server = await startTestBackend({ host_resume: STRATEGY }, { hosts: { hosts: [host.url], token: HOST_TOKEN } });
+    const reference = await startTraining(server, { strategy_name: 'host_resume', execution_mode: 'host' });
+    const referenceDone = await server.waitForStatus(reference, TERMINAL, 120_000);
+    expect(referenceDone).toMatchObject({ status: 'completed', execution: { selected: 'host' } });
+    // A completed run's checkpoints are gone from both copies.
+    expect(await checkpointEpochs(join(host.cacheDir, 'checkpoints', reference))).toEqual([]);
+    expect(await checkpointEpochs(join(server.dirs.home, 'checkpoints', reference))).toEqual([]);
+
+    const id = await startTraining(server, { strategy_name: 'host_resume', execution_mode: 'host' });
+    const dir = await pushed(id, 1);
+    expect((await server.http('DELETE', `/api/v1/operations/${id}`, { json: {} })).status).toBe(202);
+    expect((await server.waitForStatus(id, TERMINAL, 60_000)).status).toBe('cancelled');
+    // The state saved on the way out was pushed too: the backend's newest is the host's newest.
+    const hostCopy = await checkpointEpochs(join(host.cacheDir, 'checkpoints', id));
+    expect(hostCopy.length).toBeGreaterThan(0);
+    expect((await checkpointEpochs(dir))[0]).toBe(hostCopy[0]);
+
+    expect((await server.http('POST', `/api/v1/operations/${id}/resume`)).status).toBe(200);
+    const done = await server.waitForStatus(id, TERMINAL, 120_000);
+    expect(done.status).toBe('completed');
+    expect(await weightsSha256(done)).toBe(await weightsSha256(referenceDone));
+    expect(await epochsRecorded(id)).toEqual(ALL_EPOCHS);
+    expect(await logLines(id)).toContain(`Resuming from checkpoint at epoch ${hostCopy[0]}/${EPOCHS}`);
+  });
+
+  it('should take a pushed checkpoint again for the same epoch, and refuse one without the token, damaged or of another epoch', async () => {
     host = await startHostProcess();
     server = await startTestBackend({ host_resume: STRATEGY }, { hosts: { hosts: [host.url], token: HOST_TOKEN } });
     const id = await startTraining(server, { strategy_name: 'host_resume', execution_mode: 'host' });
-    const put = (body: unknown, headers: Record<string, string>) =>
-      server!.http('PUT', `/api/v1/operations/${id}/checkpoint`, { json: body, headers });
-    const bearer = { authorization: `Bearer ${HOST_TOKEN}` };
-    expect((await put({ epoch: 5, checkpoint: 'AAAA' }, {})).status).toBe(401);
-    const damaged = await put({ epoch: 5, checkpoint: Buffer.from('KTRDRCK1 but nothing else').toString('base64') }, bearer);
-    expect([damaged.status, (damaged.body as { error: { code: string } }).error.code]).toEqual([422, 'CHECKPOINT_CORRUPT']);
+    const dir = await pushed(id, 1);
+    expect((await server.http('DELETE', `/api/v1/operations/${id}`, { json: {} })).status).toBe(202);
+    await server.waitForStatus(id, TERMINAL, 60_000);
+    const [epoch] = await checkpointEpochs(dir);
+    const file = join(dir, `epoch-${String(epoch).padStart(6, '0')}.ckpt`);
+    const bytes = await readFile(file);
+
+    const put = async (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${HOST_TOKEN}` }) => {
+      const response = await fetch(`${server!.url}/api/v1/operations/${id}/checkpoint`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', ...headers },
+        body: gzipSync(JSON.stringify(body)),
+      });
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    const again = await put({ epoch, checkpoint: bytes.toString('base64') });
+    expect(again).toEqual({ status: 200, body: { operation_id: id, epoch, bytes: bytes.byteLength } });
+    expect((await checkpointEpochs(dir))[0]).toBe(epoch);
+    expect(await readFile(file)).toEqual(bytes);
+
+    expect((await put({ epoch, checkpoint: bytes.toString('base64') }, {})).status).toBe(401);
+    const damaged = await put({ epoch, checkpoint: bytes.subarray(0, bytes.length - 50).toString('base64') });
+    expect([damaged.status, ErrorBodySchema.parse(damaged.body).error.code]).toEqual([422, 'CHECKPOINT_CORRUPT']);
+    const otherEpoch = await put({ epoch: epoch + 1, checkpoint: bytes.toString('base64') });
+    expect([otherEpoch.status, ErrorBodySchema.parse(otherEpoch.body).error.code]).toEqual([409, 'CHECKPOINT_MISMATCH']);
+    expect(await readFile(file)).toEqual(bytes);
   });
 });
