@@ -47,7 +47,10 @@ export interface BackendOptions {
   readonly allowedHosts?: readonly string[];
   /** How often models whose save failed are offered to the model store again. @defaultValue `KTRDR_SAVE_RETRY_MS`, else 30 s */
   readonly keptModelRetryMs?: number;
-  /** Resume interrupted local trainings from their checkpoints at start-up. @defaultValue `KTRDR_AUTO_RESUME`, else on */
+  /**
+   * Resume from their checkpoints the local trainings a restart interrupted, and the runs lost with their training
+   * host (HOST_LOST). @defaultValue `KTRDR_AUTO_RESUME`, else on
+   */
   readonly autoResume?: boolean;
 }
 
@@ -112,6 +115,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       settings: hostSettings.run,
       logger,
     });
+    const autoResume = options.autoResume ?? autoResumeFromEnv();
     const training = new TrainingService({
       operations,
       models,
@@ -124,6 +128,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       spoolDir: join(settings.homeDir, 'kept-models'),
       keptModelRetryMs: options.keptModelRetryMs ?? saveRetryMsFromEnv(),
       checkpoints: new CheckpointStore(checkpointDir),
+      resumeLostRuns: autoResume,
       logger,
     });
     const backtests = new BacktestService({
@@ -135,7 +140,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       logger,
     });
     // Backtests left running by a killed server are local runs: failed as INTERRUPTED here, with the trainings.
-    const { interrupted, reattached, resumed } = await training.resumeAfterRestart({ autoResume: options.autoResume ?? autoResumeFromEnv() });
+    const { interrupted, reattached, resumed } = await training.resumeAfterRestart({ autoResume });
     const app = buildApp({
       training,
       backtests,

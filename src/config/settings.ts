@@ -39,7 +39,8 @@ export function saveRetryMsFromEnv(env: Environment = process.env): number | und
 
 /**
  * Whether the server resumes, at start-up, the local trainings a previous process left unfinished (from their newest
- * checkpoint) instead of failing them as INTERRUPTED. Env `KTRDR_AUTO_RESUME` (`on`/`off`). @defaultValue on
+ * checkpoint) instead of failing them as INTERRUPTED, and a run lost with its training host (HOST_LOST) from the
+ * newest checkpoint the host pushed. Env `KTRDR_AUTO_RESUME` (`on`/`off`). @defaultValue on
  */
 export function autoResumeFromEnv(env: Environment = process.env): boolean {
   return (envChoice(env, 'KTRDR_AUTO_RESUME', ['on', 'off'] as const) ?? 'on') === 'on';

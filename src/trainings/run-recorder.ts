@@ -57,6 +57,11 @@ export interface RunRecorderDeps {
   readonly replace: (id: string, run: TrackedRun, error: OperationError) => Promise<boolean>;
   /** Checkpoints of completed runs are removed (failed and cancelled ones keep theirs, to be resumed). */
   readonly checkpoints?: CheckpointStore;
+  /**
+   * A run lost with its host (HOST_LOST) that has a checkpoint here (pushed by the host): resume it from there. Called
+   * once the failure is recorded. Undefined: such runs stay failed, and the host is watched for a late result.
+   */
+  readonly resumeLost?: (id: string) => Promise<void>;
   readonly logger: Logger;
 }
 
@@ -215,7 +220,12 @@ export class RunRecorder {
     logger.warn({ operation_id: id, error }, `training ${id} ${failed.status}: [${error.code}] ${error.message}`);
     // A run lost while being cancelled ends `cancelled`: the user wanted it stopped, so nothing is recovered.
     if (error.code === 'HOST_LOST' && failed.status === 'failed') {
-      if (run.handle.remote !== undefined) hostResults.watchLostRun(id, run.handle.remote);
+      const { resumeLost, checkpoints } = this.deps;
+      if (resumeLost !== undefined && checkpoints !== undefined && (await checkpoints.has(id))) {
+        // Resumed once this run is off the books (`finished` settles after this write), so the resumed run is
+        // followed under the same id. Its host is not watched: the operation goes on here, not there.
+        void run.finished.then(() => resumeLost(id));
+      } else if (run.handle.remote !== undefined) hostResults.watchLostRun(id, run.handle.remote);
     }
     // HOST_UNAVAILABLE: the start never reached the host, so there is nothing there to forget.
     else if (run.hostUrl !== undefined && error.code !== 'HOST_UNAVAILABLE' && error.code !== 'HOST_LOST') hostResults.acknowledge(id, run.hostUrl);

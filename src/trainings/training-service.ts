@@ -52,6 +52,11 @@ export interface TrainingServiceDeps {
    * Without it nothing can be resumed.
    */
   readonly checkpoints?: CheckpointStore;
+  /**
+   * Resume a run lost with its training host (HOST_LOST) from the newest checkpoint the host pushed, here, instead of
+   * leaving it failed. @defaultValue false
+   */
+  readonly resumeLostRuns?: boolean;
   readonly logger: Logger;
   readonly now?: () => Date;
 }
@@ -88,6 +93,7 @@ export class TrainingService {
       logger,
       replace: (id, run, error) => this.placement.replace(id, run, error),
       checkpoints: deps.checkpoints,
+      ...(deps.resumeLostRuns === true && { resumeLost: (id: string) => this.resumeLost(id) }),
     });
     this.placement = new Placement({ operations, local: deps.executor, hosts, recorder: this.recorder, closing: () => this.closing, logger });
     this.resumption =
@@ -153,6 +159,14 @@ export class TrainingService {
     if (this.closing) throw new KtrdrError('SHUTTING_DOWN', 'the server is shutting down; nothing is resumed');
     if (this.resumption === undefined) throw new KtrdrError('NO_CHECKPOINT', 'this server keeps no checkpoints', { details: { id } });
     return this.resumption.resume(id, why);
+  }
+
+  private async resumeLost(id: string): Promise<void> {
+    try {
+      await this.resume(id, 'resumed after its host was lost');
+    } catch (error) {
+      this.deps.logger.warn({ operation_id: id, err: error }, `training ${id} could not be resumed after its host was lost`);
+    }
   }
 
   /** Start-up recovery without hosts: every unfinished operation fails as INTERRUPTED. */

@@ -38,6 +38,8 @@ export interface TestBackendOptions {
   readonly dirs?: TempDirs;
   /** @defaultValue silent */
   readonly logger?: Logger;
+  /** Resume interrupted and host-lost runs from their checkpoints. @defaultValue `KTRDR_AUTO_RESUME`, else on */
+  readonly autoResume?: boolean;
 }
 
 /** A server log kept in memory, for tests that check what the backend said. */
@@ -54,6 +56,7 @@ export async function startTestBackend(strategies: Record<string, string>, optio
     hosts: { hosts: [], token: undefined, publicUrl: undefined, defaultMode: 'auto', run: {}, ...options.hosts },
     insecureHosts: options.insecureHosts,
     logger: options.logger,
+    ...(options.autoResume !== undefined && { autoResume: options.autoResume }),
   });
   await backend.app.listen({ port: 0, host: '127.0.0.1' });
   const address = backend.app.server.address();
