@@ -82,4 +82,19 @@ describe('runTraining with checkpoints', () => {
     // Refused, not consumed: the checkpoints are still there for the right strategy.
     expect(await store.epochs(OPERATION)).toEqual([4, 3]);
   });
+
+  it('refuses a checkpoint computed from a different data file with CHECKPOINT_MISMATCH', async () => {
+    await cancelAfterEpoch(4);
+    const run = checkpointedRun();
+    const data = run.ctx.data;
+    // The same bars, but the file's bytes hash differently (as an edited or re-downloaded file would).
+    const changed: typeof data = {
+      loadWithDigest: async (...args: Parameters<typeof data.loadWithDigest>) => ({
+        ...(await data.loadWithDigest(...args)),
+        sha256: 'e'.repeat(64),
+      }),
+    };
+    await expect(runTraining({ strategyYaml }, { ...run.ctx, data: changed })).rejects.toMatchObject({ code: 'CHECKPOINT_MISMATCH' });
+    expect(await store.epochs(OPERATION)).toEqual([4, 3]);
+  });
 });
