@@ -148,6 +148,37 @@ describe('training on a host: checkpoints pushed to the backend outlive the host
   );
 
   it(
+    'should resume a run whose host restarted without it (same address) from the checkpoint it pushed',
+    async () => {
+      const first = await startHostProcess();
+      host = first;
+      server = await startTestBackend({ host_resume: STRATEGY }, { hosts: { hosts: [first.url], token: HOST_TOKEN }, autoResume: true });
+      const reference = await startTraining(server, { strategy_name: 'host_resume', execution_mode: 'local' });
+      const referenceDone = await server.waitForStatus(reference, TERMINAL, 120_000);
+      expect(referenceDone.status).toBe('completed');
+
+      const id = await startTraining(server, { strategy_name: 'host_resume', execution_mode: 'host' });
+      await pushed(id, 1);
+      first.child.kill('SIGKILL');
+      await first.kill();
+      // Back at the same address well before it would count as silent for too long, knowing nothing of the run.
+      host = await startHostProcess({ port: Number(new URL(first.url).port) });
+      const done = await server.waitForStatus(id, ['completed'], 120_000);
+      expect(done.execution.selected).toBe('local');
+      expect(await weightsSha256(done)).toBe(await weightsSha256(referenceDone));
+      expect(await epochsRecorded(id)).toEqual(ALL_EPOCHS);
+      const changes = await statusChanges(id);
+      expect(changes[2]).toMatchObject({
+        from: 'running',
+        to: 'failed',
+        error: { code: 'HOST_LOST', message: expect.stringMatching(/no longer knows run/) },
+      });
+      expect(changes[3]).toMatchObject({ from: 'failed', to: 'running', reason: expect.stringMatching(/^resumed after its host was lost/) });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'should resume a cancelled host run from its pushed checkpoint, bit-identical to a run completed on the host',
     async () => {
       host = await startHostProcess();
