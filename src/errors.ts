@@ -114,6 +114,10 @@ export const ERROR_CODES = {
     status: 500,
     description: "`ktrdr serve` or `ktrdr host` cannot listen: the address is not one of this machine's, or the port needs privileges.",
   },
+  TLS_INVALID: {
+    status: 500,
+    description: '`--tls-cert` / `--tls-key` cannot be read, or are not a PEM certificate and its own private key.',
+  },
   HOME_LOCKED: {
     status: 409,
     description: 'Another ktrdr server is using the same KTRDR_HOME (one server per home keeps a single writer of operations and models).',

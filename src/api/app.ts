@@ -3,6 +3,7 @@ import type { HostPool } from '../execution/hosts/host-pool.js';
 import type { BacktestService } from '../trainings/backtest-service.js';
 import type { TrainingService } from '../trainings/training-service.js';
 import { createHttpApp } from '../http/app.js';
+import type { TlsFiles } from '../http/tls.js';
 import type { Logger } from '../util/logger.js';
 import { packageVersion } from '../util/package-info.js';
 import { installAccessControl, pageContentSecurityPolicy, type AccessOptions } from './access.js';
@@ -51,6 +52,8 @@ export interface AppDeps {
   readonly logger?: Logger;
   /** @defaultValue 1 MiB */
   readonly bodyLimitBytes?: number;
+  /** Serve HTTPS. @defaultValue plain HTTP */
+  readonly tls?: TlsFiles;
 }
 
 /**
@@ -63,6 +66,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logger: deps.logger,
     bodyLimitBytes: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     notFoundHint: `the API is under ${API_PREFIX}; see ${API_PREFIX}/docs`,
+    tls: deps.tls,
   });
 
   const streams = new SseConnections();

@@ -12,6 +12,7 @@ import { LocalExecutor } from '../execution/local/local-executor.js';
 import { BacktestService } from '../trainings/backtest-service.js';
 import { TrainingService } from '../trainings/training-service.js';
 import { listenOrExplain } from '../http/app.js';
+import { schemeOf, type TlsFiles } from '../http/tls.js';
 import { FileModelStore } from '../models/model-store.js';
 import type { Operation } from '../operations/operation.js';
 import { SqliteOperationStore } from '../operations/sqlite/sqlite-operation-store.js';
@@ -19,7 +20,7 @@ import { FileDigests } from '../util/file-digests.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { TokenStore } from '../auth/token-store.js';
 import { KtrdrError } from '../errors.js';
-import { isLoopbackHost } from './access.js';
+import { isLoopbackHost, type AccessOptions } from './access.js';
 import { buildApp } from './app.js';
 import { acquireHomeLock } from './home-lock.js';
 import { BacktestResults } from './services/backtest-results.js';
@@ -45,6 +46,10 @@ export interface BackendOptions {
   readonly insecure?: boolean;
   /** Extra host names requests may name in `Host` (KTRDR_ALLOWED_HOSTS). */
   readonly allowedHosts?: readonly string[];
+  /** Serve HTTPS (`--tls-cert` / `--tls-key`). @defaultValue plain HTTP */
+  readonly tls?: TlsFiles;
+  /** Wrong tokens one client may send per window before 429. @defaultValue 10 per minute */
+  readonly failedLogins?: AccessOptions['failedLogins'];
   /** How often models whose save failed are offered to the model store again. @defaultValue `KTRDR_SAVE_RETRY_MS`, else 30 s */
   readonly keptModelRetryMs?: number;
   /**
@@ -156,6 +161,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
         tokens,
         networkBound: options.listenHost !== undefined && !isLoopbackHost(options.listenHost),
         insecure: options.insecure === true,
+        failedLogins: options.failedLogins,
         allowedHosts: [
           ...(options.allowedHosts ?? []),
           ...(hostSettings.publicUrl !== undefined ? [new URL(hostSettings.publicUrl).hostname.replace(/^\[|\]$/g, '')] : []),
@@ -164,9 +170,10 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       },
       logger,
       bodyLimitBytes: options.bodyLimitBytes,
+      tls: options.tls,
     });
     app.addHook('onListen', async () => {
-      listeningUrl = listeningAddress(app);
+      listeningUrl = listeningAddress(app, schemeOf(options.tls));
     });
     hosts.registry.start();
     let closing: Promise<void> | undefined;
@@ -188,12 +195,12 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
 }
 
 /** `http://127.0.0.1:8000`; a wildcard bind is named by the machine's host name, which is what another machine can reach. */
-function listeningAddress(app: FastifyInstance): string | undefined {
+function listeningAddress(app: FastifyInstance, scheme: string): string | undefined {
   const address = app.server.address();
   if (typeof address !== 'object' || address === null) return undefined;
   const wildcard = address.address === '0.0.0.0' || address.address === '::';
   const host = wildcard ? hostname() : address.address.includes(':') ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}`;
+  return `${scheme}://${host}:${address.port}`;
 }
 
 export interface ServerOptions extends BackendOptions {
@@ -211,7 +218,7 @@ export async function startServer(options: ServerOptions): Promise<{ backend: Ba
   const backend = await createBackend({ ...options, listenHost: host });
   const actualPort = await listenOrExplain(backend.app, { port, host, hint: 'pick another --port or --host', onFailure: () => backend.close() });
   const shownHost = host.includes(':') ? `[${host}]` : host;
-  return { backend, url: `http://${shownHost}:${actualPort}` };
+  return { backend, url: `${schemeOf(options.tls)}://${shownHost}:${actualPort}` };
 }
 
 /** Checked before anything listens: a server reachable from the network must not start open by accident. */

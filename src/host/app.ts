@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { HostRunParamsSchema, HostRunQuerySchema, HostStartRequestSchema } from '../contracts/host-protocol.js';
 import { createHttpApp } from '../http/app.js';
+import type { TlsFiles } from '../http/tls.js';
 import { bearerTokenGuard } from '../http/bearer-token.js';
 import { parsePart } from '../http/parse.js';
 import type { Logger } from '../util/logger.js';
@@ -22,6 +23,8 @@ export interface HostAppDeps {
   readonly logger?: Logger;
   /** @defaultValue 4 MiB */
   readonly bodyLimitBytes?: number;
+  /** Serve HTTPS. @defaultValue plain HTTP */
+  readonly tls?: TlsFiles;
 }
 
 /**
@@ -35,6 +38,7 @@ export function buildHostApp(deps: HostAppDeps): FastifyInstance {
     logger: deps.logger,
     bodyLimitBytes: deps.bodyLimitBytes ?? DEFAULT_HOST_BODY_LIMIT_BYTES,
     notFoundHint: 'host endpoints: /health and /training/...',
+    tls: deps.tls,
   });
 
   if (deps.token !== undefined) {

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { KtrdrError } from '../errors.js';
 import { listenOrExplain } from '../http/app.js';
+import { schemeOf, type TlsFiles } from '../http/tls.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { buildHostApp } from './app.js';
 import { WorkerThreadTrainer } from './host-trainer.js';
@@ -29,6 +30,8 @@ export interface HostServiceOptions {
   /** Tests: the compiled worker and shorter push backoff. */
   readonly workerFile?: URL;
   readonly pushDelaysMs?: readonly number[];
+  /** Serve HTTPS (`--tls-cert` / `--tls-key`). @defaultValue plain HTTP */
+  readonly tls?: TlsFiles;
 }
 
 export interface HostService {
@@ -59,7 +62,7 @@ export async function createHostService(options: HostServiceOptions): Promise<Ho
     retentionMs: options.retentionMs,
     pushDelaysMs: options.pushDelaysMs,
   });
-  const app = buildHostApp({ runs, token: options.token, logger });
+  const app = buildHostApp({ runs, token: options.token, logger, tls: options.tls });
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     await app.close();
@@ -76,7 +79,7 @@ export interface HostServerOptions extends HostServiceOptions {
   readonly bind?: string;
   /** Register with `backendUrl` and heartbeat every 5 s. Needs `backendUrl`. */
   readonly register?: boolean;
-  /** The URL sent when registering. @defaultValue `http://<bind>:<port>` (the OS host name when bound to all interfaces) */
+  /** The URL sent when registering. @defaultValue `http(s)://<bind>:<port>` (the OS host name when bound to all interfaces) */
   readonly advertiseUrl?: string;
 }
 
@@ -99,10 +102,11 @@ export async function startHost(options: HostServerOptions): Promise<RunningHost
   const port = options.port ?? 5002;
   const bind = options.bind ?? '127.0.0.1';
   const actualPort = await listenOrExplain(host.app, { port, host: bind, hint: 'pick another --port or --bind', onFailure: () => host.close() });
-  const url = `http://${urlHost(bind)}:${actualPort}`;
+  const scheme = schemeOf(options.tls);
+  const url = `${scheme}://${urlHost(bind)}:${actualPort}`;
   let registrar: HostRegistrar | undefined;
   if (options.register && options.backendUrl !== undefined) {
-    const advertised = options.advertiseUrl ?? (isWildcard(bind) ? `http://${hostname()}:${actualPort}` : url);
+    const advertised = options.advertiseUrl ?? (isWildcard(bind) ? `${scheme}://${hostname()}:${actualPort}` : url);
     registrar = new HostRegistrar({
       backendUrl: options.backendUrl,
       registration: { url: advertised, name: hostNameOf(options) },

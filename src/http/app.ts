@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { KtrdrError } from '../errors.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { answerClientError, installErrorHandling, sendError } from './errors.js';
+import type { TlsFiles } from './tls.js';
 
 export interface HttpAppOptions {
   /** Unexpected errors, with their request ids. @defaultValue silent */
@@ -10,6 +11,8 @@ export interface HttpAppOptions {
   readonly bodyLimitBytes: number;
   /** Where the routes are, for the hint of a NOT_FOUND answer. */
   readonly notFoundHint: string;
+  /** Serve HTTPS with this certificate and key. @defaultValue plain HTTP */
+  readonly tls?: TlsFiles;
 }
 
 /**
@@ -18,6 +21,7 @@ export interface HttpAppOptions {
  */
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   const app = Fastify({
+    ...(options.tls !== undefined ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
     loggerInstance: options.logger ?? silentLogger(),
     // One line per request would drown the log (and the benchmark); errors are still logged with their request id.
     logController: new LogController({ disableRequestLogging: true }),

@@ -67,7 +67,7 @@ export async function startHostProcess(options: HostProcessOptions = {}): Promis
     }, 20_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
+      const match = /listening on (https?:\/\/[^\s]+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]);

@@ -10,10 +10,10 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `ktrdr serve --port 0` as a real child process and resolves once it prints where it listens. */
-export function startServerProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
+/** Starts `ktrdr serve --port 0 [extraArgs]` as a real child process and resolves once it prints where it listens. */
+export function startServerProcess(env: Record<string, string>, timeoutMs = 20_000, extraArgs: readonly string[] = []): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliEntry(), 'serve', '--port', '0', '--log-level', 'warn'], {
+    const child = spawn(process.execPath, [cliEntry(), 'serve', '--port', '0', '--log-level', 'warn', ...extraArgs], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -25,7 +25,7 @@ export function startServerProcess(env: Record<string, string>, timeoutMs = 20_0
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
+      const match = /listening on (https?:\/\/[^\s]+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve({ child, url: match[1], output: () => output, exited });

@@ -1,8 +1,8 @@
-import { createBackend, type Backend } from '../../src/api/backend.js';
+import { createBackend, type Backend, type BackendOptions } from '../../src/api/backend.js';
 import { ErrorBodySchema } from '../../src/contracts/common.js';
 import { OperationSchema, type OperationResponse } from '../../src/contracts/operations.js';
 import type { HostSettings } from '../../src/execution/hosts/host-settings.js';
-import { createRecordingLogger, type Logger, type LogRecord } from '../../src/util/logger.js';
+import { createRecordingLogger, type Logger, type LogLevel, type LogRecord } from '../../src/util/logger.js';
 import { DATA_DIR, tempDirs, waitFor, type TempDirs } from './strategies.js';
 
 export interface HttpResult {
@@ -38,14 +38,17 @@ export interface TestBackendOptions {
   readonly dirs?: TempDirs;
   /** @defaultValue silent */
   readonly logger?: Logger;
+  /** The interface the backend believes it listens on (it always listens on 127.0.0.1): beyond loopback = network mode. */
+  readonly listenHost?: string;
+  readonly failedLogins?: BackendOptions['failedLogins'];
   /** Resume interrupted and host-lost runs from their checkpoints. @defaultValue `KTRDR_AUTO_RESUME`, else on */
   readonly autoResume?: boolean;
 }
 
 /** A server log kept in memory, for tests that check what the backend said. */
-export function memoryLogger(): { logger: Logger; records: LogRecord[]; messages: () => string[] } {
+export function memoryLogger(level: LogLevel = 'info'): { logger: Logger; records: LogRecord[]; messages: () => string[] } {
   const records: LogRecord[] = [];
-  return { logger: createRecordingLogger((record) => records.push(record), 'info'), records, messages: () => records.map((r) => r.msg) };
+  return { logger: createRecordingLogger((record) => records.push(record), level), records, messages: () => records.map((r) => r.msg) };
 }
 
 export async function startTestBackend(strategies: Record<string, string>, options: TestBackendOptions = {}): Promise<TestBackend> {
@@ -56,6 +59,8 @@ export async function startTestBackend(strategies: Record<string, string>, optio
     hosts: { hosts: [], token: undefined, publicUrl: undefined, defaultMode: 'auto', run: {}, ...options.hosts },
     insecureHosts: options.insecureHosts,
     logger: options.logger,
+    listenHost: options.listenHost,
+    failedLogins: options.failedLogins,
     ...(options.autoResume !== undefined && { autoResume: options.autoResume }),
   });
   await backend.app.listen({ port: 0, host: '127.0.0.1' });
@@ -109,8 +114,8 @@ export function errorCode(result: HttpResult): string {
   return ErrorBodySchema.parse(result.body).error.code;
 }
 
-export async function startTraining(server: TestBackend, body: Record<string, unknown>): Promise<string> {
-  const result = await server.http('POST', '/api/v1/trainings/start', { json: body });
+export async function startTraining(server: TestBackend, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<string> {
+  const result = await server.http('POST', '/api/v1/trainings/start', { json: body, headers });
   if (result.status !== 202) throw new Error(`start failed: ${result.status} ${result.text}`);
   return (result.body as { operation_id: string }).operation_id;
 }

@@ -192,11 +192,14 @@ export class BackendClient {
     } catch (error) {
       if ((error as { name?: string }).name === 'AbortError') throw error;
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      const untrustedCertificate = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(cause?.code ?? '');
       throw new KtrdrError(
         'SERVER_UNREACHABLE',
         `cannot reach the ktrdr server at ${this.baseUrl}: ${cause?.code ?? cause?.message ?? String(error)}`,
         {
-          hint: 'start it with `ktrdr serve`, or point --server / KTRDR_SERVER at it',
+          hint: untrustedCertificate
+            ? "the server's TLS certificate is not trusted here: point NODE_EXTRA_CA_CERTS at it (or at the CA that signed it)"
+            : 'start it with `ktrdr serve`, or point --server / KTRDR_SERVER at it',
           cause: error,
         },
       );

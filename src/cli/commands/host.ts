@@ -7,6 +7,7 @@ import { KtrdrError } from '../../errors.js';
 import { localConcurrency } from '../../execution/local/concurrency.js';
 import { hostTokenFromEnv } from '../../execution/hosts/host-settings.js';
 import { startHost } from '../../host/host-service.js';
+import { readTlsFiles } from '../../http/tls.js';
 import { LOG_LEVEL_CHOICES, integerOption, logLevelOption } from '../format.js';
 import { untilShutdown } from '../shutdown.js';
 
@@ -23,6 +24,8 @@ interface HostCommandOptions {
   register?: boolean;
   advertise?: string;
   logLevel: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /** `ktrdr host`: the training host service, until SIGINT/SIGTERM; running trainings are cancelled on the way out. */
@@ -40,6 +43,8 @@ export function registerHostCommand(program: Command): void {
     .option('--retention <seconds>', 'keep finished runs and their results this long without an acknowledgement', '3600')
     .option('--register', 'register with --backend and repeat it every 5 s as a heartbeat')
     .option('--advertise <url>', 'URL the backend should use for this host (default: http://<bind>:<port>)')
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain); needs --tls-key')
+    .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
     .option('--insecure', 'run without KTRDR_HOST_TOKEN: anyone who can reach the port can start trainings')
     .option('--log-level <level>', `log level (${LOG_LEVEL_CHOICES.join(', ')})`, 'info')
     .action(async (options: HostCommandOptions) => {
@@ -69,6 +74,7 @@ export function registerHostCommand(program: Command): void {
         retentionMs: integerOption('--retention', options.retention, 1, 30 * 24 * 3600) * 1000,
         register: options.register === true,
         logger,
+        tls: readTlsFiles(options.tlsCert, options.tlsKey),
       });
       const health = running.host.runs.health();
       process.stdout.write(`ktrdr host listening on ${running.url} (device ${health.device.name}, capacity ${health.capacity})\n`);

@@ -4,6 +4,7 @@ import { isLoopbackHost } from '../../api/access.js';
 import { startServer } from '../../api/backend.js';
 import { loadSettings } from '../../config/settings.js';
 import { hostTokenFromEnv } from '../../execution/hosts/host-settings.js';
+import { readTlsFiles } from '../../http/tls.js';
 import { LOG_LEVEL_CHOICES, integerOption, logLevelOption } from '../format.js';
 import { untilShutdown } from '../shutdown.js';
 
@@ -15,6 +16,16 @@ function allowedHostsFromEnv(): string[] {
     .filter((h) => h !== '');
 }
 
+interface ServeCommandOptions {
+  port: string;
+  host: string;
+  logLevel: string;
+  insecure?: boolean;
+  insecureHosts?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
 /** `ktrdr serve`: the backend API, until SIGINT/SIGTERM; running trainings are cancelled and recorded as such. */
 export function registerServeCommand(program: Command): void {
   program
@@ -24,9 +35,12 @@ export function registerServeCommand(program: Command): void {
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--log-level <level>', `server log level (${LOG_LEVEL_CHOICES.join(', ')})`, 'info')
     .option('--insecure', 'listen beyond loopback without an admin API token (open while no token exists; trusted networks only)')
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain); needs --tls-key')
+    .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
     .option('--insecure-hosts', 'without KTRDR_HOST_TOKEN, leave the endpoints training hosts call open (trusted networks only)')
-    .action(async (options: { port: string; host: string; logLevel: string; insecure?: boolean; insecureHosts?: boolean }) => {
+    .action(async (options: ServeCommandOptions) => {
       const port = integerOption('--port', options.port, 0, 65535);
+      const tls = readTlsFiles(options.tlsCert, options.tlsKey);
       const logger = pino({ level: logLevelOption(options.logLevel) });
       const settings = loadSettings();
       const { backend, url } = await startServer({
@@ -37,6 +51,7 @@ export function registerServeCommand(program: Command): void {
         insecure: options.insecure === true,
         insecureHosts: options.insecureHosts === true,
         allowedHosts: allowedHostsFromEnv(),
+        tls,
       });
       if (options.insecure && !isLoopbackHost(options.host))
         logger.warn(
