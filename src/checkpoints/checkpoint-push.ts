@@ -13,34 +13,46 @@ export interface CheckpointPushTarget {
   readonly timeoutMs?: number;
 }
 
+/** A sink that pushes in the background; `flush` resolves once every push begun so far has ended (sent or given up). */
+export interface PushingCheckpointSink extends CheckpointSink {
+  flush(): Promise<void>;
+}
+
 /**
  * Keeps each checkpoint in `inner` (the host's own copy) and then sends it to the backend, so a host that dies does
- * not take it along. A failed push costs nothing but a warning: the host's copy and the next push are still there,
- * and the run must not stop because the backend is briefly unreachable.
+ * not take it along. The push runs behind the training, one at a time and in order: a slow backend does not slow the
+ * run, and a cancel is not held up by the network (the worker flushes after reporting how the run ended). A failed
+ * push costs nothing but a warning: the host's copy and the next push are still there, and the run must not stop
+ * because the backend is briefly unreachable.
  */
-export function pushingCheckpointSink(inner: CheckpointSink, target: CheckpointPushTarget, logger: Logger): CheckpointSink {
+export function pushingCheckpointSink(inner: CheckpointSink, target: CheckpointPushTarget, logger: Logger): PushingCheckpointSink {
+  let pushes = Promise.resolve();
+  const push = async (epoch: number, bytes: Uint8Array): Promise<void> => {
+    try {
+      const body = await gzipAsync(JSON.stringify({ epoch, checkpoint: Buffer.from(bytes).toString('base64') }));
+      const response = await fetch(target.url, {
+        method: 'PUT',
+        headers: {
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+          ...(target.token !== undefined ? { authorization: `Bearer ${target.token}` } : {}),
+        },
+        body,
+        signal: AbortSignal.timeout(target.timeoutMs ?? 10_000),
+      });
+      if (!response.ok) throw new Error(`${response.status} ${(await response.text()).slice(0, 300)}`);
+      await response.body?.cancel();
+    } catch (error) {
+      logger.warn(`Could not push the checkpoint at epoch ${epoch} to the backend (${error instanceof Error ? error.message : String(error)})`);
+    }
+  };
   return {
     latest: () => inner.latest(),
     save: async (checkpoint, bytes) => {
       await inner.save(checkpoint, bytes);
       const epoch = checkpoint.state.epochsDone;
-      try {
-        const body = await gzipAsync(JSON.stringify({ epoch, checkpoint: Buffer.from(bytes).toString('base64') }));
-        const response = await fetch(target.url, {
-          method: 'PUT',
-          headers: {
-            'content-type': 'application/json',
-            'content-encoding': 'gzip',
-            ...(target.token !== undefined ? { authorization: `Bearer ${target.token}` } : {}),
-          },
-          body,
-          signal: AbortSignal.timeout(target.timeoutMs ?? 10_000),
-        });
-        if (!response.ok) throw new Error(`${response.status} ${(await response.text()).slice(0, 300)}`);
-        await response.body?.cancel();
-      } catch (error) {
-        logger.warn(`Could not push the checkpoint at epoch ${epoch} to the backend (${error instanceof Error ? error.message : String(error)})`);
-      }
+      pushes = pushes.then(() => push(epoch, bytes));
     },
+    flush: () => pushes,
   };
 }

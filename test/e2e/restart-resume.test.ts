@@ -11,6 +11,8 @@ import { api, operation, startServerProcess, type ServerProcess } from '../helpe
 /** Kill/restart cycles of the long test; `KTRDR_E2E_KILL_CYCLES=20` runs the full acceptance scenario. */
 const KILL_CYCLES = Number(process.env.KTRDR_E2E_KILL_CYCLES ?? 6);
 const TERMINAL = ['completed', 'failed', 'cancelled'];
+/** Each cycle starts a server process: seconds each on a busy machine, so the default minute is not enough. */
+const TEST_TIMEOUT_MS = 60_000 + KILL_CYCLES * 30_000;
 
 /** A few ms per epoch with a checkpoint every five: a kill at any moment costs at most five epochs. */
 function resumable(name: string, epochs: number): string {
@@ -93,56 +95,64 @@ describe('ktrdr serve: kill -9 during a run, restart, resume from the checkpoint
     return { sha256: await weightsSha256(strategy, done.result!.model_version as number), metrics: await metrics(id) };
   }
 
-  it('should resume a run killed at a random moment and end with the same weights and per-epoch history', async () => {
-    await start();
-    const expected = await reference('resume_short');
-
-    const id = await train('resume_short');
-    const killAt = 10 + random.nextInt(150);
-    await waitFor(async () => (await epochOf(id)) >= killAt || undefined, `epoch ${killAt}`, 120_000);
-    await killHard();
-
-    await start();
-    const done = await finished(id);
-    expect(done.status).toBe('completed');
-    expect(await weightsSha256('resume_short', done.result!.model_version as number)).toBe(expected.sha256);
-    expect(await metrics(id)).toEqual(expected.metrics);
-    const logs = (await api(server!, 'GET', `/operations/${id}/logs`)).body as { lines: { msg: string }[] };
-    expect(logs.lines.some((line) => /^Resuming from checkpoint at epoch \d+\/200$/.test(line.msg))).toBe(true);
-  });
-
-  it(`should survive ${KILL_CYCLES} kill -9 / restart cycles: completed once, one model, epochs 1..N exactly once`, async () => {
-    if (server === undefined) await start();
-    const expected = await reference('resume_long');
-    const id = await train('resume_long');
-    // Past the first checkpoint: a run killed before it has nothing to resume from and stays failed (INTERRUPTED).
-    await waitFor(async () => (await epochOf(id)) > 5 || undefined, 'the first checkpoint', 120_000);
-    for (let cycle = 0; cycle < KILL_CYCLES; cycle++) {
-      // Training again (past where it resumed) before a kill at a random moment a little later, so every cycle
-      // interrupts real work: at the start of an epoch, mid-epoch, while a checkpoint is written or recorded.
-      const from = await epochOf(id);
-      const op = await waitFor(
-        async () => {
-          const current = await operation(server!, id);
-          return TERMINAL.includes(current.status) || (current.progress?.epoch ?? 0) > from ? current : undefined;
-        },
-        `training again after cycle ${cycle}`,
-        120_000,
-      );
-      if (TERMINAL.includes(op.status)) break;
-      await new Promise((resolve) => setTimeout(resolve, random.nextInt(150)));
-      await killHard();
+  it(
+    'should resume a run killed at a random moment and end with the same weights and per-epoch history',
+    async () => {
       await start();
-    }
-    const done = await finished(id);
-    expect([done.status, done.error]).toEqual(['completed', null]);
-    expect(await weightsSha256('resume_long', done.result!.model_version as number)).toBe(expected.sha256);
-    const recorded = await metrics(id);
-    expect(recorded.map((m) => m.epoch)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
-    expect(recorded).toEqual(expected.metrics);
-    const models = ModelListSchema.parse((await api(server!, 'GET', '/models?strategy=resume_long')).body);
-    expect(models.data.filter((m) => m.operation_id === id)).toHaveLength(1);
-    server!.child.kill('SIGTERM');
-    expect(await server!.exited).toBe(0);
-  });
+      const expected = await reference('resume_short');
+
+      const id = await train('resume_short');
+      const killAt = 10 + random.nextInt(150);
+      await waitFor(async () => (await epochOf(id)) >= killAt || undefined, `epoch ${killAt}`, 120_000);
+      await killHard();
+
+      await start();
+      const done = await finished(id);
+      expect(done.status).toBe('completed');
+      expect(await weightsSha256('resume_short', done.result!.model_version as number)).toBe(expected.sha256);
+      expect(await metrics(id)).toEqual(expected.metrics);
+      const logs = (await api(server!, 'GET', `/operations/${id}/logs`)).body as { lines: { msg: string }[] };
+      expect(logs.lines.some((line) => /^Resuming from checkpoint at epoch \d+\/200$/.test(line.msg))).toBe(true);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    `should survive ${KILL_CYCLES} kill -9 / restart cycles: completed once, one model, epochs 1..N exactly once`,
+    async () => {
+      if (server === undefined) await start();
+      const expected = await reference('resume_long');
+      const id = await train('resume_long');
+      // Past the first checkpoint: a run killed before it has nothing to resume from and stays failed (INTERRUPTED).
+      await waitFor(async () => (await epochOf(id)) > 5 || undefined, 'the first checkpoint', 120_000);
+      for (let cycle = 0; cycle < KILL_CYCLES; cycle++) {
+        // Training again (past where it resumed) before a kill at a random moment a little later, so every cycle
+        // interrupts real work: at the start of an epoch, mid-epoch, while a checkpoint is written or recorded.
+        const from = await epochOf(id);
+        const op = await waitFor(
+          async () => {
+            const current = await operation(server!, id);
+            return TERMINAL.includes(current.status) || (current.progress?.epoch ?? 0) > from ? current : undefined;
+          },
+          `training again after cycle ${cycle}`,
+          120_000,
+        );
+        if (TERMINAL.includes(op.status)) break;
+        await new Promise((resolve) => setTimeout(resolve, random.nextInt(150)));
+        await killHard();
+        await start();
+      }
+      const done = await finished(id);
+      expect([done.status, done.error]).toEqual(['completed', null]);
+      expect(await weightsSha256('resume_long', done.result!.model_version as number)).toBe(expected.sha256);
+      const recorded = await metrics(id);
+      expect(recorded.map((m) => m.epoch)).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+      expect(recorded).toEqual(expected.metrics);
+      const models = ModelListSchema.parse((await api(server!, 'GET', '/models?strategy=resume_long')).body);
+      expect(models.data.filter((m) => m.operation_id === id)).toHaveLength(1);
+      server!.child.kill('SIGTERM');
+      expect(await server!.exited).toBe(0);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

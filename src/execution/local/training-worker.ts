@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData, type TransferListItem } from 'node:worker_threads';
 import { CheckpointStore } from '../../checkpoints/checkpoint-store.js';
-import { pushingCheckpointSink } from '../../checkpoints/checkpoint-push.js';
+import { pushingCheckpointSink, type PushingCheckpointSink } from '../../checkpoints/checkpoint-push.js';
 import { storeCheckpointSink } from '../../checkpoints/store-sink.js';
 import { MarketDataRepository } from '../../data/repository.js';
 import { isKtrdrError } from '../../errors.js';
@@ -37,13 +37,15 @@ function ownedCopy(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(bytes);
 }
 
+/** A training host's runs: each checkpoint also goes to the backend, in the background. */
+let pushing: PushingCheckpointSink | undefined;
 try {
   const { job } = input;
   const logger = createRecordingLogger((record) => reports.log(record), input.logLevel);
   const stored =
     input.checkpointDir === undefined ? undefined : storeCheckpointSink(new CheckpointStore(input.checkpointDir), job.operationId, logger);
-  const checkpoint =
-    stored !== undefined && input.checkpointPush !== undefined ? pushingCheckpointSink(stored, input.checkpointPush, logger) : stored;
+  pushing = stored !== undefined && input.checkpointPush !== undefined ? pushingCheckpointSink(stored, input.checkpointPush, logger) : undefined;
+  const checkpoint = pushing ?? stored;
   const { artifact } = await runTraining(
     { strategyYaml: job.strategyYaml, strategySource: job.strategySource },
     {
@@ -61,6 +63,8 @@ try {
       ...(checkpoint !== undefined && { checkpoint }),
     },
   );
+  // Before reporting completion: once the backend records it, it removes the run's checkpoints, and no push may follow.
+  await pushing?.flush();
   reports.flush();
   const weights = ownedCopy(artifact.weights);
   post({ type: 'completed', artifact: { ...artifact, weights } }, [weights.buffer]);
@@ -68,6 +72,9 @@ try {
   reports.flush();
   if (controller.signal.aborted && isKtrdrError(error) && error.code === 'CANCELLED') post({ type: 'cancelled' });
   else post({ type: 'failed', error: toOperationError(error) });
+  // After reporting: a cancel is not held up by the network. The state saved on the way out still reaches the
+  // backend unless the thread is terminated first (then the backend resumes from the push before it).
+  await pushing?.flush();
 }
 
 clearInterval(idleFlush);
