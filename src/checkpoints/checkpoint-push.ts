@@ -13,20 +13,19 @@ export interface CheckpointPushTarget {
   readonly timeoutMs?: number;
 }
 
-/** A sink that pushes in the background; `flush` resolves once every push begun so far has ended (sent or given up). */
+/** A sink that pushes in the background; `flush` resolves once the newest checkpoint saved so far is sent or given up. */
 export interface PushingCheckpointSink extends CheckpointSink {
   flush(): Promise<void>;
 }
 
 /**
  * Keeps each checkpoint in `inner` (the host's own copy) and then sends it to the backend, so a host that dies does
- * not take it along. The push runs behind the training, one at a time and in order: a slow backend does not slow the
- * run, and a cancel is not held up by the network (the worker flushes after reporting how the run ended). A failed
- * push costs nothing but a warning: the host's copy and the next push are still there, and the run must not stop
- * because the backend is briefly unreachable.
+ * not take it along. The push runs behind the training, one at a time and in order (a newer checkpoint replaces one
+ * still waiting): a slow backend does not slow the run, and a cancel is not held up by the network (the worker
+ * flushes after reporting how the run ended). A failed push costs nothing but a warning: the host's copy and the next
+ * push are still there, and the run must not stop because the backend is briefly unreachable.
  */
 export function pushingCheckpointSink(inner: CheckpointSink, target: CheckpointPushTarget, logger: Logger): PushingCheckpointSink {
-  let pushes = Promise.resolve();
   const push = async (epoch: number, bytes: Uint8Array): Promise<void> => {
     try {
       const body = await gzipAsync(JSON.stringify({ epoch, checkpoint: Buffer.from(bytes).toString('base64') }));
@@ -46,13 +45,24 @@ export function pushingCheckpointSink(inner: CheckpointSink, target: CheckpointP
       logger.warn(`Could not push the checkpoint at epoch ${epoch} to the backend (${error instanceof Error ? error.message : String(error)})`);
     }
   };
+  // Only the newest checkpoint waits for the push in flight: the backend keeps the newest two anyway, and a slow
+  // backend must neither pile up checkpoints in memory nor make the end of the run wait for a backlog.
+  let waiting: { epoch: number; bytes: Uint8Array } | undefined;
+  let sending: Promise<void> | undefined;
+  const drain = async (): Promise<void> => {
+    for (let next = waiting; next !== undefined; next = waiting) {
+      waiting = undefined;
+      await push(next.epoch, next.bytes);
+    }
+    sending = undefined;
+  };
   return {
     latest: () => inner.latest(),
     save: async (checkpoint, bytes) => {
       await inner.save(checkpoint, bytes);
-      const epoch = checkpoint.state.epochsDone;
-      pushes = pushes.then(() => push(epoch, bytes));
+      waiting = { epoch: checkpoint.state.epochsDone, bytes };
+      sending ??= drain();
     },
-    flush: () => pushes,
+    flush: () => sending ?? Promise.resolve(),
   };
 }

@@ -53,9 +53,10 @@ describe('training on a host: faults', () => {
     await server.backend.close();
     server = await startTestBackend({}, { hosts: settings, dirs });
     expect(server.backend.reattached.map((op) => [op.id, op.status])).toEqual([[id, 'running']]);
-    const done = await server.waitForStatus(id, TERMINAL);
+    // 1500 short epochs with a checkpoint every ten (written and pushed): well over the default wait on a busy machine.
+    const done = await server.waitForStatus(id, TERMINAL, 150_000);
     expect(done).toMatchObject({ status: 'completed', result: { model_version: 1 } });
-  });
+  }, 180_000);
 
   it('should fail a run whose host was killed with HOST_LOST within the configured bound', async () => {
     host = await startHostProcess();
