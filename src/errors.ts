@@ -48,6 +48,11 @@ export const ERROR_CODES = {
     status: 409,
     description: 'The operation cannot be resumed: it has no usable checkpoint (or it is not a failed or cancelled training).',
   },
+  MODEL_NOT_TRADABLE: {
+    status: 422,
+    description:
+      'A backtest was asked of a model whose classes are not trading signals (e.g. context or regime labels); only BUY/HOLD/SELL models trade.',
+  },
   // Operations and execution
   OPERATION_NOT_FOUND: { status: 404, description: 'No operation with that id exists.' },
   OPERATION_FINISHED: { status: 409, description: 'The operation already reached a terminal state.' },

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { HostPool } from '../execution/hosts/host-pool.js';
+import type { SweepService } from '../sweeps/sweep-service.js';
+import type { WalkForwardService } from '../sweeps/walkforward-service.js';
 import type { BacktestService } from '../trainings/backtest-service.js';
 import type { TrainingService } from '../trainings/training-service.js';
 import { createHttpApp } from '../http/app.js';
@@ -17,6 +19,8 @@ import { hostRoutes } from './routes/hosts.js';
 import { modelRoutes } from './routes/models.js';
 import { operationRoutes } from './routes/operations.js';
 import { strategyRoutes } from './routes/strategies.js';
+import { sweepRoutes } from './routes/sweeps.js';
+import { walkForwardRoutes } from './routes/walkforwards.js';
 import { trainingRoutes } from './routes/trainings.js';
 import type { BacktestResults } from './services/backtest-results.js';
 import type { DataFiles } from './services/data-files.js';
@@ -36,6 +40,9 @@ export interface AppDeps {
   /** Backtests of stored models as operations, and their results. */
   readonly backtests: BacktestService;
   readonly backtestResults: BacktestResults;
+  /** Parameter sweeps over trainings. */
+  readonly sweeps: SweepService;
+  readonly walkForwards: WalkForwardService;
   readonly operations: OperationQueries;
   readonly strategies: StrategyCatalog;
   readonly models: ModelCatalog;
@@ -83,6 +90,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...trainingRoutes(deps.training, hostGuard),
     ...operationRoutes(deps.operations, deps.training, streams),
     ...backtestRoutes(deps.backtests, deps.backtestResults),
+    ...sweepRoutes(deps.sweeps),
+    ...walkForwardRoutes(deps.walkForwards),
     ...strategyRoutes(deps.strategies),
     ...modelRoutes(deps.models),
     ...hostRoutes(deps.hosts, hostGuard),

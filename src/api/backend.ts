@@ -9,6 +9,8 @@ import { HostPool } from '../execution/hosts/host-pool.js';
 import { HostRegistry } from '../execution/hosts/host-registry.js';
 import { hostSettingsFromEnv, type HostSettings } from '../execution/hosts/host-settings.js';
 import { LocalExecutor } from '../execution/local/local-executor.js';
+import { SweepService } from '../sweeps/sweep-service.js';
+import { WalkForwardService } from '../sweeps/walkforward-service.js';
 import { BacktestService } from '../trainings/backtest-service.js';
 import { TrainingService } from '../trainings/training-service.js';
 import { listenOrExplain } from '../http/app.js';
@@ -63,6 +65,8 @@ export interface Backend {
   readonly app: FastifyInstance;
   readonly training: TrainingService;
   readonly backtests: BacktestService;
+  readonly sweeps: SweepService;
+  readonly walkForwards: WalkForwardService;
   /** Operations a previous process left unfinished, failed as INTERRUPTED at start-up. */
   readonly interrupted: readonly Operation[];
   /** Runs a previous process left on training hosts, followed again from start-up. */
@@ -144,11 +148,15 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       resultsDir: join(settings.homeDir, 'backtests'),
       logger,
     });
+    const sweeps = new SweepService({ operations, training, logger });
+    const walkForwards = new WalkForwardService({ operations, training, models, data, logger });
     // Backtests left running by a killed server are local runs: failed as INTERRUPTED here, with the trainings.
     const { interrupted, reattached, resumed } = await training.resumeAfterRestart({ autoResume });
     const app = buildApp({
       training,
       backtests,
+      sweeps,
+      walkForwards,
       backtestResults: new BacktestResults(operations, (id) => backtests.resultDir(id)),
       operations: new OperationQueries(operations),
       strategies: new StrategyCatalog({ strategiesDir: settings.strategiesDir, operations, models }),
@@ -179,13 +187,16 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     let closing: Promise<void> | undefined;
     const close = async (): Promise<void> => {
       await app.close();
+      // Before the trainings: a sweep still scheduling would start children into a closing service.
+      await sweeps.close();
+      await walkForwards.close();
       await training.close();
       await backtests.close();
       await operations.close();
       tokens.close();
       releaseHome();
     };
-    return { app, training, backtests, interrupted, reattached, resumed, hosts, close: () => (closing ??= close()) };
+    return { app, training, backtests, sweeps, walkForwards, interrupted, reattached, resumed, hosts, close: () => (closing ??= close()) };
   } catch (error) {
     await operations.close();
     tokens.close();

@@ -12,6 +12,7 @@ export function operationView(operation: Operation, now: Date = new Date()): Ope
     type: operation.type,
     strategy: operation.strategy,
     status: operation.status,
+    parent_id: typeof operation.request.parent_id === 'string' ? operation.request.parent_id : null,
     request: operation.request,
     created_at: operation.created_at,
     started_at: operation.started_at,

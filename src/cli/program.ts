@@ -11,6 +11,8 @@ import { registerBacktestCommand } from './commands/backtest.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerStrategiesCommand } from './commands/strategies.js';
+import { registerSweepCommand } from './commands/sweep.js';
+import { registerWalkForwardCommand } from './commands/walkforward.js';
 import { registerTokensCommand } from './commands/tokens.js';
 import { registerTrainCommand } from './commands/train.js';
 
@@ -40,6 +42,8 @@ export function buildProgram(): Command {
   registerTrainCommand(program);
   registerPredictCommand(program);
   registerBacktestCommand(program);
+  registerSweepCommand(program);
+  registerWalkForwardCommand(program);
   registerModelsCommand(program);
   registerServeCommand(program);
   registerOpsCommand(program);

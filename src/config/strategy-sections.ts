@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { compareTimeframes } from '../data/timeframe.js';
 import { parseRangeBound } from '../data/timestamp.js';
 import { membershipProblem, type Membership } from '../fuzzy/membership.js';
+import { renameParamAliases } from '../indicators/types.js';
 import { describeValue, formatPath, strategyErrorMap, zodProblems, type PathSegment, type StrategyProblem } from './problems.js';
 import {
   FuzzySetEntrySchema,
@@ -13,7 +14,16 @@ import {
   SECTION_SCHEMAS,
   TrainingDataSchema,
 } from './strategy.schema.js';
-import type { IndicatorCatalog, StrategyFuzzySet, StrategyIndicator, StrategyNnInput, StrategyTrainingData } from './strategy-types.js';
+import {
+  inputFeatureIds,
+  type IndicatorCatalog,
+  type StrategyFuzzyInput,
+  type StrategyFuzzySet,
+  type StrategyIndicator,
+  type StrategyNnInput,
+  type StrategyRawInput,
+  type StrategyTrainingData,
+} from './strategy-types.js';
 
 /**
  * Parsing and validation. Every problem is collected (each section and each map entry is checked on its own, so one
@@ -183,7 +193,7 @@ export function checkIndicators(raw: Record<string, unknown>, catalog: Indicator
       problems.add([...path, 'type'], `'${definition.type}' uses future bars (it is what the labels are made from), so it cannot be a feature`);
       continue;
     }
-    const params = parseWith(definition.params, rawParams, path, problems);
+    const params = parseWith(definition.params, renameParamAliases(definition, rawParams), path, problems);
     if (!params || !ok) continue;
     resolved.set(id, { id, type: definition.type, params, outputs: [...definition.outputs] });
   }
@@ -298,12 +308,13 @@ export function checkFuzzySets(
 export function checkNnInputs(
   raw: Record<string, unknown>,
   timeframes: readonly string[] | undefined,
+  indicators: IndicatorCheck | undefined,
   fuzzySets: FuzzySetCheck | undefined,
   problems: ProblemList,
 ): StrategyNnInput[] | undefined {
   const value = raw.nn_inputs;
   if (value === undefined) {
-    problems.add(['nn_inputs'], 'required (a list of {fuzzy_set, timeframes})');
+    problems.add(['nn_inputs'], 'required (a list of {fuzzy_set, timeframes} or {raw_indicator, timeframes, normalization})');
     return undefined;
   }
   if (!Array.isArray(value) || value.length === 0) {
@@ -318,19 +329,46 @@ export function checkNnInputs(
   value.forEach((item, i) => {
     const path = ['nn_inputs', i];
     const entry = parseWith(NnInputSchema, item, path, problems);
-    if (!entry) {
-      ok = false;
-      return;
+    const input = entry && checkNnInput(entry, path, indicators, fuzzySets, problems);
+    const resolved = entry && resolveInputTimeframes(entry.timeframes, [...path, 'timeframes'], timeframes, problems);
+    if (!input || !resolved) ok = false;
+    else inputs.push({ ...input, timeframes: resolved });
+  });
+  return ok ? inputs : undefined;
+}
+
+type NnInputEntry = z.output<typeof NnInputSchema>;
+
+/** The source of one entry: exactly one of fuzzy_set / raw_indicator, and normalization only with the latter. */
+function checkNnInput(
+  entry: NnInputEntry,
+  path: readonly PathSegment[],
+  indicators: IndicatorCheck | undefined,
+  fuzzySets: FuzzySetCheck | undefined,
+  problems: ProblemList,
+): Omit<StrategyFuzzyInput, 'timeframes'> | Omit<StrategyRawInput, 'timeframes'> | undefined {
+  if (entry.fuzzy_set !== undefined && entry.raw_indicator !== undefined) {
+    problems.add(path, 'specify either fuzzy_set or raw_indicator, not both');
+    return undefined;
+  }
+  if (entry.fuzzy_set !== undefined) {
+    if (entry.normalization !== undefined) {
+      problems.add([...path, 'normalization'], 'only valid with raw_indicator (fuzzy memberships are already in [0, 1])');
+      return undefined;
     }
     if (fuzzySets && !fuzzySets.declared.includes(entry.fuzzy_set)) {
       problems.add([...path, 'fuzzy_set'], `unknown fuzzy set '${entry.fuzzy_set}' (defined: ${list(fuzzySets.declared)})`);
-      ok = false;
+      return undefined;
     }
-    const resolved = resolveInputTimeframes(entry.timeframes, [...path, 'timeframes'], timeframes, problems);
-    if (!resolved) ok = false;
-    else inputs.push({ fuzzySet: entry.fuzzy_set, timeframes: resolved });
-  });
-  return ok ? inputs : undefined;
+    return { fuzzySet: entry.fuzzy_set };
+  }
+  if (entry.raw_indicator === undefined) {
+    problems.add(path, 'must specify either fuzzy_set or raw_indicator');
+    return undefined;
+  }
+  const ref = indicators && resolveIndicatorRef(entry.raw_indicator, [...path, 'raw_indicator'], indicators, problems);
+  if (!ref) return undefined;
+  return { rawIndicator: entry.raw_indicator, ...ref, normalization: entry.normalization ?? 'none' };
 }
 
 function resolveInputTimeframes(
@@ -371,18 +409,14 @@ export function checkFeatureCollisions(fuzzySets: readonly StrategyFuzzySet[], i
   const sets = new Map(fuzzySets.map((set) => [set.id, set]));
   const producedBy = new Map<string, number>();
   inputs.forEach((input, i) => {
-    const set = sets.get(input.fuzzySet);
-    if (!set) return;
-    for (const timeframe of input.timeframes) {
-      for (const { name } of set.memberships) {
-        const id = `${timeframe}_${set.id}_${name}`;
-        const earlier = producedBy.get(id);
-        if (earlier !== undefined) {
-          problems.add(['nn_inputs', i], `feature '${id}' is also produced by nn_inputs[${earlier}]; each feature may appear once`);
-          return;
-        }
-        producedBy.set(id, i);
+    if ('fuzzySet' in input && !sets.has(input.fuzzySet)) return;
+    for (const id of inputFeatureIds(input, sets)) {
+      const earlier = producedBy.get(id);
+      if (earlier !== undefined) {
+        problems.add(['nn_inputs', i], `feature '${id}' is also produced by nn_inputs[${earlier}]; each feature may appear once`);
+        return;
       }
+      producedBy.set(id, i);
     }
   });
 }
@@ -405,10 +439,11 @@ export function collectWarnings(
   problems: ProblemList,
 ): void {
   const usedIndicators = new Set(fuzzySets.map((set) => set.indicatorId));
+  for (const input of inputs) if (!('fuzzySet' in input)) usedIndicators.add(input.indicatorId);
   for (const indicator of indicators) {
-    if (!usedIndicators.has(indicator.id)) problems.warn(['indicators', indicator.id], 'not used by any fuzzy set');
+    if (!usedIndicators.has(indicator.id)) problems.warn(['indicators', indicator.id], 'not used by any fuzzy set or raw_indicator input');
   }
-  const usedSets = new Set(inputs.map((input) => input.fuzzySet));
+  const usedSets = new Set(inputs.flatMap((input) => ('fuzzySet' in input ? [input.fuzzySet] : [])));
   for (const set of fuzzySets) {
     if (!usedSets.has(set.id)) problems.warn(['fuzzy_sets', set.id], 'not used by any nn_inputs entry, so it adds no features');
   }

@@ -1,6 +1,11 @@
 import type { FuzzySetDefinition } from '../fuzzy/fuzzy-set.js';
+import type { LabelSpec } from '../labels/labeler.js';
 import { findIndicator, listIndicators } from '../indicators/registry.js';
+import type { Conventions } from '../indicators/ktrdr-conventions.js';
 import type { IndicatorDefinition } from '../indicators/types.js';
+import type { ClassificationLoss } from '../nn/loss.js';
+import type { LrSchedulerConfig } from '../nn/lr-scheduler.js';
+import type { OptimizerKind } from '../nn/optimizers.js';
 import type { StrategyProblem } from './problems.js';
 import type { Activation } from './strategy.schema.js';
 
@@ -24,10 +29,25 @@ export interface StrategyFuzzySet extends FuzzySetDefinition {
   readonly output: string;
 }
 
-export interface StrategyNnInput {
+/** One `nn_inputs` entry: a fuzzy set's memberships or a raw indicator value (tell them apart with `'fuzzySet' in`). */
+export type StrategyNnInput = StrategyFuzzyInput | StrategyRawInput;
+
+export interface StrategyFuzzyInput {
   readonly fuzzySet: string;
   /** Explicit list (`all` resolved to training_data.timeframes, in that order). */
   readonly timeframes: readonly string[];
+}
+
+export type Normalization = 'minmax' | 'zscore' | 'none';
+
+export interface StrategyRawInput {
+  /** The reference as written (`id` or `id.output`); it names the feature, `{timeframe}_{ref}_raw`. */
+  readonly rawIndicator: string;
+  readonly indicatorId: string;
+  /** Always explicit (the primary output for a bare id). */
+  readonly output: string;
+  readonly timeframes: readonly string[];
+  readonly normalization: Normalization;
 }
 
 export interface StrategyTrainingData {
@@ -54,22 +74,30 @@ export interface StrategyDecisions {
   readonly confidenceThreshold?: number;
 }
 
-/** Class order everywhere: [buy, hold, sell]. */
-export type ClassWeights = 'auto' | 'none' | readonly [number, number, number];
+/** A list has one weight per class, in the labeler's class order ([buy, hold, sell] for trading labels). */
+export type ClassWeights = 'auto' | 'none' | readonly number[];
 
 export interface StrategyTraining {
   readonly epochs: number;
   readonly batchSize: number;
   readonly learningRate: number;
+  readonly optimizer: OptimizerKind;
+  /** Undefined: the optimizer's default (0.9 for sgd, 0 for rmsprop). */
+  readonly momentum?: number;
   readonly weightDecay: number;
+  readonly loss: ClassificationLoss;
+  /** Undefined: a constant learning rate. */
+  readonly lrScheduler?: LrSchedulerConfig;
   readonly earlyStopping: { readonly enabled: boolean; readonly patience: number; readonly minDelta: number };
   readonly checkpoint: { readonly everyEpochs: number; readonly everySeconds: number };
   /** 0 = no clipping. */
   readonly gradientClip: number;
   readonly classWeights: ClassWeights;
+  /** Shuffles per feature for the permutation importance; 0 = none. */
+  readonly importanceRepeats: number;
   readonly seed: number;
-  readonly dataSplit: { readonly train: number; readonly validation: number; readonly test: number };
-  readonly labels: { readonly source: 'zigzag'; readonly zigzagThreshold: number; readonly price: 'close' | 'high_low' };
+  readonly dataSplit: { readonly train: number; readonly validation: number; readonly test: number; readonly embargoBars: number };
+  readonly labels: LabelSpec;
 }
 
 export interface StrategySource {
@@ -85,6 +113,8 @@ export interface Strategy {
   readonly name: string;
   readonly version: string;
   readonly description: string;
+  /** Whose indicator formulas the features use (`ttr` unless the file says `ktrdr`). */
+  readonly conventions: Conventions;
   readonly trainingData: StrategyTrainingData;
   /** In file order. */
   readonly indicators: readonly StrategyIndicator[];
@@ -118,18 +148,23 @@ export interface ParseStrategyOptions {
 }
 
 /**
- * Feature ids in feature-vector order: for each nn_inputs entry, for each of its timeframes, each membership of its
- * fuzzy set in file order — `{timeframe}_{fuzzy_set}_{membership}`, e.g. `1h_rsi_zone_oversold`.
+ * Feature ids in feature-vector order, the original's canonical order: for each nn_inputs entry in file order, for
+ * each of its timeframes, either each membership of its fuzzy set in file order — `{timeframe}_{fuzzy_set}_{membership}`,
+ * e.g. `1h_rsi_zone_oversold` — or the one raw value — `{timeframe}_{raw_indicator}_raw`, e.g. `1h_macd.line_raw`.
  */
 export function featureIds(strategy: Pick<Strategy, 'fuzzySets' | 'nnInputs'>): string[] {
   const sets = new Map(strategy.fuzzySets.map((set) => [set.id, set]));
-  const ids: string[] = [];
-  for (const input of strategy.nnInputs) {
-    const set = sets.get(input.fuzzySet);
-    if (!set) throw new Error(`nn input references unknown fuzzy set '${input.fuzzySet}'`);
-    for (const timeframe of input.timeframes) {
-      for (const { name } of set.memberships) ids.push(`${timeframe}_${set.id}_${name}`);
-    }
-  }
-  return ids;
+  return strategy.nnInputs.flatMap((input) => inputFeatureIds(input, sets));
+}
+
+/** The feature ids one nn_inputs entry produces, in order (see featureIds). */
+export function inputFeatureIds(input: StrategyNnInput, sets: ReadonlyMap<string, StrategyFuzzySet>): string[] {
+  if (!('fuzzySet' in input)) return input.timeframes.map((timeframe) => rawFeatureId(timeframe, input.rawIndicator));
+  const set = sets.get(input.fuzzySet);
+  if (!set) throw new Error(`nn input references unknown fuzzy set '${input.fuzzySet}'`);
+  return input.timeframes.flatMap((timeframe) => set.memberships.map(({ name }) => `${timeframe}_${set.id}_${name}`));
+}
+
+export function rawFeatureId(timeframe: string, rawIndicator: string): string {
+  return `${timeframe}_${rawIndicator}_raw`;
 }

@@ -88,9 +88,20 @@ export const MembershipFullSchema = z.discriminatedUnion(
   },
 );
 
+/** How a raw indicator input is scaled; statistics come from the training split and are stored in the model. */
+export const NormalizationSchema = z.enum(['minmax', 'zscore', 'none']);
+
+/** Exactly one of `fuzzy_set` (its memberships) or `raw_indicator` (the indicator value itself). */
 export const NnInputSchema = z.strictObject({
-  /** A fuzzy set id from `fuzzy_sets`. */
-  fuzzy_set: z.string(),
+  /** A fuzzy set id from `fuzzy_sets`: one feature per membership. */
+  fuzzy_set: z.string().optional(),
+  /** `indicator_id` or `indicator_id.output` (bare id = primary output): one feature, `{tf}_{ref}_raw`. */
+  raw_indicator: z.string().optional(),
+  /**
+   * Raw inputs only. `minmax`: (x − min)/(max − min); `zscore`: (x − mean)/std (sample std); 0 where the range or
+   * std is 0. Fitted on the training split only. @defaultValue none
+   */
+  normalization: NormalizationSchema.optional(),
   /** `all` (every training timeframe, in `training_data.timeframes` order) or a list of them. @defaultValue all */
   timeframes: z.unknown().optional(),
 });
@@ -149,23 +160,154 @@ export const DataSplitSchema = z
     validation: z.number().gt(0).lt(1).default(0.15),
     /** @defaultValue 0.15 */
     test: z.number().gt(0).lt(1).default(0.15),
+    /**
+     * Extra bars dropped before each split boundary, on top of the purge of rows whose labels read the next split's
+     * bars (serially correlated features leak too). @defaultValue 0
+     */
+    embargo_bars: z.number().int().min(0).default(0),
   })
   .prefault({});
 
-export const LabelsSchema = z
-  .strictObject({
-    /** @defaultValue zigzag */
-    source: z.literal('zigzag').default('zigzag'),
-    /** Minimum swing, as a fraction of price, for a ZigZag pivot (0 < t < 1). @defaultValue 0.02 */
-    zigzag_threshold: z.number().gt(0).lt(1).default(0.02),
-    /** Prices the pivots are found on: `close`, or `high_low` (highs for peaks, lows for troughs). @defaultValue close */
-    price: z.enum(['close', 'high_low']).default('close'),
-  })
-  .prefault({});
-
-export const ClassWeightsSchema = z.union([z.enum(['auto', 'none']), z.tuple([z.number().gt(0), z.number().gt(0), z.number().gt(0)])], {
-  error: (issue) => (issue.code === 'invalid_union' ? 'must be auto, none, or a list of three positive weights [buy, hold, sell]' : undefined),
+/** ZigZag segment labels (BUY / HOLD / SELL): hindsight swing direction; the default labeler. */
+export const ZigzagLabelsSchema = z.strictObject({
+  source: z.literal('zigzag'),
+  /** Minimum swing, as a fraction of price, for a ZigZag pivot (0 < t < 1). @defaultValue 0.02 */
+  zigzag_threshold: z.number().gt(0).lt(1).default(0.02),
+  /** Prices the pivots are found on: `close`, or `high_low` (highs for peaks, lows for troughs). @defaultValue close */
+  price: z.enum(['close', 'high_low']).default('close'),
 });
+
+/** Forward return over `horizon` bars, a regression target (needs a regression model). */
+export const ForwardReturnLabelsSchema = z.strictObject({
+  source: z.literal('forward_return'),
+  /** Bars ahead. @defaultValue 20 */
+  horizon: positiveInt.default(20),
+});
+
+/** Triple-barrier labels (BUY = profit barrier first, SELL = stop barrier first, HOLD = time-out without a move). */
+export const TripleBarrierLabelsSchema = z.strictObject({
+  source: z.literal('triple_barrier'),
+  /** Profit barrier at close·(1 + pt_multiplier·volatility). @defaultValue 2.0 */
+  pt_multiplier: z.number().gt(0).default(2.0),
+  /** Stop barrier at close·(1 − sl_multiplier·volatility). @defaultValue 1.5 */
+  sl_multiplier: z.number().gt(0).default(1.5),
+  /** Vertical barrier: bars a position is held at most; also the bars of look-ahead purged at split boundaries. @defaultValue 50 */
+  max_holding_period: positiveInt.default(50),
+  /** EWM span of the volatility estimate. @defaultValue 50 */
+  vol_span: positiveInt.default(50),
+  /** `atr`: EWM mean of (high − low)/close; `log_return_std`: EWM std of log returns. @defaultValue atr */
+  vol_method: z.enum(['atr', 'log_return_std']).default('atr'),
+  /**
+   * Present: keep only CUSUM event bars (their features and labels). A fraction of summed log returns, or 0 for
+   * automatic (cusum_multiplier × mean EWM std of log returns). Absent: every bar is labelled.
+   */
+  cusum_threshold: z.number().min(0).optional(),
+  /** Scale of the automatic CUSUM threshold. @defaultValue 0.5 */
+  cusum_multiplier: z.number().gt(0).default(0.5),
+  /** Weight training rows by label uniqueness (overlapping holding periods count less). @defaultValue false */
+  compute_weights: z.boolean().default(false),
+});
+
+/** Market context (BULLISH / BEARISH / NEUTRAL) from the forward return over `horizon` bars; meant for daily bars. */
+export const ContextLabelsSchema = z.strictObject({
+  source: z.literal('context'),
+  /** @defaultValue 5 */
+  horizon: positiveInt.default(5),
+  /** Forward return (fraction) above which a bar is BULLISH. @defaultValue 0.005 */
+  bullish_threshold: z.number().default(0.005),
+  /** Forward return below which a bar is BEARISH. @defaultValue -0.005 */
+  bearish_threshold: z.number().default(-0.005),
+});
+
+/** Multi-scale regimes (TRENDING_UP / TRENDING_DOWN / RANGING / VOLATILE). */
+export const RegimeLabelsSchema = z.strictObject({
+  source: z.literal('regime'),
+  /** Macro ZigZag threshold = this × median ATR / median close. @defaultValue 3.0 */
+  macro_atr_mult: z.number().gt(0).default(3.0),
+  /** Micro ZigZag threshold, the same way. @defaultValue 1.0 */
+  micro_atr_mult: z.number().gt(0).default(1.0),
+  /** @defaultValue 14 */
+  atr_period: z.number().int().min(2).default(14),
+  /** Bars in each realised-volatility window (backward and forward). @defaultValue 120 */
+  vol_lookback: z.number().int().min(2).default(120),
+  /** VOLATILE when forward RV / backward RV exceeds this. @defaultValue 2.0 */
+  vol_crisis_threshold: z.number().gt(0).default(2.0),
+  /** Share of higher lows (or lower highs) a trend needs, 0 < x ≤ 1. @defaultValue 0.5 */
+  progression_tolerance: z.number().gt(0).max(1).default(0.5),
+});
+
+export const LABEL_SOURCES = ['zigzag', 'forward_return', 'triple_barrier', 'context', 'regime'] as const;
+
+/** `source` picks the labeler; its other keys are that labeler's settings. A missing `source` means zigzag. */
+export const LabelsSchema = z
+  .preprocess(
+    (value) =>
+      value !== null && typeof value === 'object' && !Array.isArray(value) && !('source' in value) ? { ...value, source: 'zigzag' } : value,
+    z.discriminatedUnion(
+      'source',
+      [ZigzagLabelsSchema, ForwardReturnLabelsSchema, TripleBarrierLabelsSchema, ContextLabelsSchema, RegimeLabelsSchema],
+      {
+        error: (issue) =>
+          issue.code === 'invalid_union' && issue.note === 'No matching discriminator'
+            ? `source must be one of ${LABEL_SOURCES.join(', ')}`
+            : undefined,
+      },
+    ),
+  )
+  .prefault({});
+
+/** One positive weight per class, in the labeler's class order (the length is checked against the labeler). */
+export const ClassWeightsSchema = z.union([z.enum(['auto', 'none']), z.array(z.number().gt(0)).min(2).max(16)], {
+  error: (issue) =>
+    issue.code === 'invalid_union'
+      ? 'must be auto, none, or a list of positive weights, one per class in class order (e.g. [buy, hold, sell])'
+      : undefined,
+});
+
+const StepSchedulerSchema = z.strictObject({
+  type: z.literal('step'),
+  /** Epochs between reductions. @defaultValue 30 */
+  step_size: positiveInt.default(30),
+  /** @defaultValue 0.1 */
+  gamma: z.number().gt(0).max(1).default(0.1),
+});
+const ExponentialSchedulerSchema = z.strictObject({
+  type: z.literal('exponential'),
+  /** @defaultValue 0.95 */
+  gamma: z.number().gt(0).max(1).default(0.95),
+});
+const PlateauSchedulerSchema = z.strictObject({
+  type: z.literal('reduce_on_plateau'),
+  /** @defaultValue 0.5 */
+  factor: z.number().gt(0).lt(1).default(0.5),
+  /** Epochs without improvement of the validation loss tolerated before a reduction. @defaultValue 5 */
+  patience: z.number().int().min(0).default(5),
+  /** @defaultValue 0 */
+  min_lr: z.number().min(0).default(0),
+});
+const CosineSchedulerSchema = z.strictObject({
+  type: z.literal('cosine'),
+  /** Epochs of the half cosine; defaults to `epochs`. */
+  t_max: positiveInt.optional(),
+  /** @defaultValue 0 */
+  eta_min: z.number().min(0).default(0),
+});
+
+export const LR_SCHEDULER_TYPES = ['step', 'exponential', 'reduce_on_plateau', 'cosine'] as const;
+
+/**
+ * A learning-rate schedule, stepped once per epoch after validation: a mapping with `type` and its settings, or just
+ * the type name for its defaults (`lr_scheduler: cosine`). Absent: a constant rate.
+ */
+export const LrSchedulerSchema = z.preprocess(
+  (value) => (typeof value === 'string' ? { type: value } : value),
+  z.discriminatedUnion('type', [StepSchedulerSchema, ExponentialSchedulerSchema, PlateauSchedulerSchema, CosineSchedulerSchema], {
+    error: (issue) =>
+      issue.code === 'invalid_union' && issue.note === 'No matching discriminator'
+        ? `must be one of ${LR_SCHEDULER_TYPES.join(', ')}, or a mapping with one of them as type`
+        : undefined,
+  }),
+);
 
 export const TrainingSchema = z
   .strictObject({
@@ -173,20 +315,38 @@ export const TrainingSchema = z
     epochs: positiveInt.max(100_000).default(100),
     /** @defaultValue 32 */
     batch_size: positiveInt.default(32),
-    /** Adam step size. @defaultValue 0.001 */
+    /** Initial step size of the optimizer. @defaultValue 0.001 */
     learning_rate: z.number().gt(0).default(0.001),
-    /** L2 penalty added to the gradient (PyTorch Adam's weight_decay, as the original used). @defaultValue 0.0001 */
+    /** `adam` (L2 weight decay, the original's), `adamw` (decoupled decay), `sgd`, `rmsprop`. @defaultValue adam */
+    optimizer: z.enum(['adam', 'adamw', 'sgd', 'rmsprop']).default('adam'),
+    /** Momentum of `sgd` (default 0.9) and `rmsprop` (default 0). */
+    momentum: z.number().min(0).lt(1).optional(),
+    /**
+     * Weight decay: L2 added to the gradient (PyTorch's weight_decay, as the original used); decoupled for adamw.
+     * @defaultValue 0.0001
+     */
     weight_decay: z.number().min(0).default(1e-4),
+    /** `cross_entropy`, or `focal` (class weights act as its α). @defaultValue cross_entropy */
+    loss: z.enum(['cross_entropy', 'focal']).default('cross_entropy'),
+    /** Focusing exponent γ of the focal loss; 0 is cross-entropy. @defaultValue 2.0 */
+    focal_gamma: z.number().min(0).default(2.0),
+    lr_scheduler: LrSchedulerSchema.optional(),
     early_stopping: EarlyStoppingSchema,
     checkpoint: CheckpointSchema,
     /** Maximum global gradient norm; 0 disables clipping. @defaultValue 1.0 */
     gradient_clip: z.number().min(0).default(1.0),
     /**
-     * `none`, `auto` (inverse class frequency on the training split), or [buy, hold, sell]. The default is `none`:
+     * `none`, `auto` (inverse class frequency on the training split), or one weight per class ([buy, hold, sell] for
+     * zigzag and triple_barrier). The default is `none`:
      * ZigZag segment labels make HOLD rare (only pivot bars, a few percent), so `auto` weights each HOLD bar 10x or
      * more and the network trades accuracy for HOLD predictions it cannot make well. @defaultValue none
      */
     class_weights: ClassWeightsSchema.default('none'),
+    /**
+     * Permutation feature importance on the validation split after training: each feature shuffled this many times
+     * (seeded), stored with the model. 0 skips it. @defaultValue 5
+     */
+    importance_repeats: z.number().int().min(0).max(100).default(5),
     /** Seeds every random choice (init, dropout, shuffling). @defaultValue 42 */
     seed: z.number().int().min(0).max(0xffffffff).default(42),
     data_split: DataSplitSchema,
@@ -199,11 +359,21 @@ export const TrainingSchema = z
  * `indicators`, `fuzzy_sets` and `nn_inputs` are checked entry by entry with the entry schemas above, for the same
  * reason, so their section schemas here only define the raw type.
  */
+/**
+ * Whose indicator formulas to use. `ttr` (the default): TTR/TA-Lib conventions (SMA-seeded EMAs, Wilder smoothing,
+ * population SD). `ktrdr`: the original system's pandas formulas for bbands, bollingerbandwidth, ema, macd, atr, adx,
+ * stochastic, keltner, supertrend, squeezeintensity, fishertransform and volumeratio (see
+ * `src/indicators/ktrdr-conventions.ts`), so a migrated strategy trains on the features it had.
+ * @defaultValue ttr
+ */
+export const ConventionsSchema = z.enum(['ttr', 'ktrdr']).default('ttr');
+
 export const SECTION_SCHEMAS = {
   /** Required. Also the model directory name. */
   name: NameSchema,
   version: VersionSchema,
   description: DescriptionSchema,
+  conventions: ConventionsSchema,
   /** Required. */
   training_data: TrainingDataSchema,
   /** Required, at least one. */

@@ -16,10 +16,15 @@ import {
   isMapping,
   parseSection,
 } from './strategy-sections.js';
+import type { z } from 'zod';
+import { labelClasses } from '../labels/labeler.js';
+import type { LrSchedulerConfig } from '../nn/lr-scheduler.js';
+import type { LrSchedulerSchema } from './strategy.schema.js';
+import { checkLabels, toLabelSpec } from './strategy-labels.js';
 import { registryCatalog, type ParseStrategyOptions, type Strategy } from './strategy-types.js';
 
 export type { StrategyProblem } from './problems.js';
-export { featureIds, registryCatalog } from './strategy-types.js';
+export { featureIds, rawFeatureId, registryCatalog } from './strategy-types.js';
 export type {
   ClassWeights,
   IndicatorCatalog,
@@ -29,7 +34,10 @@ export type {
   StrategyFuzzySet,
   StrategyIndicator,
   StrategyModel,
+  Normalization,
+  StrategyFuzzyInput,
   StrategyNnInput,
+  StrategyRawInput,
   StrategySource,
   StrategyTraining,
   StrategyTrainingData,
@@ -94,14 +102,16 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
   const name = parseSection('name', raw, problems);
   const version = parseSection('version', raw, problems);
   const description = parseSection('description', raw, problems);
+  const conventions = parseSection('conventions', raw, problems);
   const trainingData = checkTrainingData(raw, problems);
   const indicators = checkIndicators(raw, catalog, problems);
   const fuzzySets = checkFuzzySets(raw, indicators, problems);
-  const nnInputs = checkNnInputs(raw, declaredTimeframes(raw, trainingData), fuzzySets, problems);
+  const nnInputs = checkNnInputs(raw, declaredTimeframes(raw, trainingData), indicators, fuzzySets, problems);
   const model = parseSection('model', raw, problems);
   const decisions = parseSection('decisions', raw, problems);
   const training = parseSection('training', raw, problems);
   if (training) checkDataSplit(training, problems);
+  if (training && decisions) checkLabels(training, decisions, labelClasses(training.labels.source)?.length ?? null, problems);
 
   const allIndicators = indicators ? [...indicators.resolved.values()] : [];
   const allFuzzySets = fuzzySets ? [...fuzzySets.resolved.values()] : [];
@@ -119,6 +129,7 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
     name === undefined ||
     version === undefined ||
     description === undefined ||
+    conventions === undefined ||
     !trainingData ||
     !indicators ||
     !fuzzySets ||
@@ -137,6 +148,7 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
     name,
     version,
     description,
+    conventions,
     trainingData,
     indicators: allIndicators,
     fuzzySets: allFuzzySets,
@@ -150,7 +162,11 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
       epochs: training.epochs,
       batchSize: training.batch_size,
       learningRate: training.learning_rate,
+      optimizer: training.optimizer,
+      ...(training.momentum !== undefined && { momentum: training.momentum }),
       weightDecay: training.weight_decay,
+      loss: training.loss === 'focal' ? { kind: 'focal', gamma: training.focal_gamma } : { kind: 'cross_entropy' },
+      ...(training.lr_scheduler !== undefined && { lrScheduler: toLrScheduler(training.lr_scheduler, training.epochs) }),
       earlyStopping: {
         enabled: training.early_stopping.enabled,
         patience: training.early_stopping.patience,
@@ -159,11 +175,31 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
       checkpoint: { everyEpochs: training.checkpoint.every_epochs, everySeconds: training.checkpoint.every_seconds },
       gradientClip: training.gradient_clip,
       classWeights: training.class_weights,
+      importanceRepeats: training.importance_repeats,
       seed: training.seed,
-      dataSplit: { ...training.data_split },
-      labels: { source: training.labels.source, zigzagThreshold: training.labels.zigzag_threshold, price: training.labels.price },
+      dataSplit: {
+        train: training.data_split.train,
+        validation: training.data_split.validation,
+        test: training.data_split.test,
+        embargoBars: training.data_split.embargo_bars,
+      },
+      labels: toLabelSpec(training.labels),
     },
     source: { text: yamlText, sha256: createHash('sha256').update(yamlText, 'utf8').digest('hex'), file: source },
     warnings: problems.warnings.map(locate),
   };
+}
+
+/** The schema's snake_case scheduler as the trainer's config; cosine's period defaults to the epoch count. */
+function toLrScheduler(scheduler: z.output<typeof LrSchedulerSchema>, epochs: number): LrSchedulerConfig {
+  switch (scheduler.type) {
+    case 'step':
+      return { type: 'step', stepSize: scheduler.step_size, gamma: scheduler.gamma };
+    case 'exponential':
+      return { type: 'exponential', gamma: scheduler.gamma };
+    case 'reduce_on_plateau':
+      return { type: 'reduce_on_plateau', factor: scheduler.factor, patience: scheduler.patience, minLr: scheduler.min_lr };
+    case 'cosine':
+      return { type: 'cosine', tMax: scheduler.t_max ?? epochs, etaMin: scheduler.eta_min };
+  }
 }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { DateInputSchema, IsoTimestampSchema, StrategyNameSchema, SymbolSchema, TimeframeSchema } from './common.js';
-import { CLASS_NAMES } from '../labels/label-classes.js';
 
 /** The model's test-period backtest next to buy-and-hold on the same bars (null for models trained before backtests). */
 export const TestPeriodSchema = z
@@ -52,6 +51,12 @@ export const ModelDetailSchema = z
         .record(z.string(), z.unknown())
         .nullable()
         .describe('The test-period backtest: settings, per-symbol metrics and buy-and-hold benchmark, and their mean (see docs/backtest.md)'),
+      feature_importance: z
+        .array(z.object({ feature: z.string(), loss_increase: z.number(), accuracy_drop: z.number() }))
+        .nullable()
+        .describe(
+          'Permutation importance on the validation split, most important first: the mean increase of cross-entropy and drop of accuracy when the feature is shuffled',
+        ),
     }),
     manifest: z.record(z.string(), z.unknown()).describe('Strategy and data hashes, seed, execution, durations'),
   })
@@ -72,9 +77,9 @@ export const PredictRequestSchema = z
 
 export const PredictionSchema = z.object({
   timestamp: IsoTimestampSchema,
-  signal: z.enum(CLASS_NAMES),
+  signal: z.string().describe("The predicted class: BUY, HOLD or SELL for trading models, else one of the model's classes (labels.classes)"),
   confidence: z.number().describe('Probability of the predicted class'),
-  probabilities: z.object({ BUY: z.number(), HOLD: z.number(), SELL: z.number() }),
+  probabilities: z.record(z.string(), z.number()).describe("Per class name, in the model's class order"),
 });
 
 export const PredictResponseSchema = z

@@ -60,6 +60,7 @@ export const OperationSchema = z
     type: OperationTypeSchema,
     strategy: z.string(),
     status: OperationStatusSchema,
+    parent_id: z.string().nullable().describe('The sweep or walk-forward this training is part of (its `request.parent_id`)'),
     request: z.record(z.string(), z.unknown()).describe('The request as accepted'),
     created_at: IsoTimestampSchema,
     started_at: IsoTimestampSchema.nullable(),

@@ -18,6 +18,18 @@ export const TestMetricsSchema = z
   })
   .meta({ id: 'TestMetrics' });
 
+export const BestSweepSchema = z
+  .object({
+    sweep_id: z.string(),
+    objective: z.string(),
+    params: z.record(z.string(), z.unknown()).describe('The configuration, by strategy path'),
+    value: z.number().nullable().describe('Mean objective across its seeds, on the validation split'),
+    std: z.number().nullable(),
+    seeds: z.number().int().describe('Seeds the mean is over'),
+    finished_at: z.string().nullable(),
+  })
+  .meta({ id: 'BestSweep' });
+
 export const StrategySummarySchema = z
   .object({
     name: z.string().describe('File stem; what the API and CLI address it by'),
@@ -30,6 +42,7 @@ export const StrategySummarySchema = z
     latest_version: z.number().int().nullable(),
     test_metrics: TestMetricsSchema.nullable().describe('Of the latest model version'),
     test_period: TestPeriodSchema.nullable().describe('Test-period backtest of the latest model version, next to buy-and-hold'),
+    best_sweep: BestSweepSchema.nullable().describe('The best configuration of the latest completed sweep of the strategy'),
     errors: z.array(StrategyProblemSchema).optional().describe('Present when the file is invalid'),
   })
   .meta({ id: 'StrategySummary' });

@@ -4,11 +4,14 @@ import type { OhlcvSeries } from '../data/ohlcv.js';
 import { timeframeMs } from '../data/timeframe.js';
 import { KtrdrError } from '../errors.js';
 import type { MembershipColumns } from './memberships.js';
+import { indicatorColumnKey } from './strategy-indicators.js';
 
 /**
  * One symbol's network inputs: Float32Array rows in `names` order, one row per base bar that has every feature.
- * Bars where any feature is NaN (indicator warm-up, a higher timeframe that has not closed a bar yet) are dropped
- * and counted, never zero-filled: a zero membership is a real statement ("not oversold") the network would learn from.
+ * Raw indicator inputs are their indicator's values as computed; normalisation is fitted on the training split and
+ * applied afterwards (`normalization.ts`). Bars where any feature is NaN (indicator warm-up, a higher timeframe that
+ * has not closed a bar yet) are dropped and counted, never zero-filled: a zero membership is a real statement ("not
+ * oversold") the network would learn from.
  */
 export interface FeatureMatrix {
   readonly names: readonly string[];
@@ -56,6 +59,13 @@ export function buildFeatureMatrix(
         );
       }
       const index = alignment.get(timeframe)!;
+      if (!('fuzzySet' in input)) {
+        const key = indicatorColumnKey(input.indicatorId, input.output);
+        const values = computed.get(key);
+        if (!values) throw new Error(`raw input ${key} was not prepared on ${timeframe}`);
+        columns.push(index === null ? values : gatherAligned(values, index));
+        continue;
+      }
       const set = strategy.fuzzySets.find((s) => s.id === input.fuzzySet)!;
       for (const { name } of set.memberships) {
         const values = computed.get(`${set.id}_${name}`);
@@ -65,9 +75,11 @@ export function buildFeatureMatrix(
     }
   }
 
+  // Memberships are NaN or in [0, 1]; raw indicator values can also be ±Infinity (a rate of change from 0), which
+  // no network input can take, so any non-finite value makes the row incomplete.
   const complete = new Uint8Array(bars).fill(1);
   for (const column of columns) {
-    for (let i = 0; i < bars; i++) if (Number.isNaN(column[i])) complete[i] = 0;
+    for (let i = 0; i < bars; i++) if (!Number.isFinite(column[i])) complete[i] = 0;
   }
   let rows = 0;
   for (let i = 0; i < bars; i++) rows += complete[i];
@@ -120,4 +132,24 @@ function rowsFrom(matrix: FeatureMatrix, startMs: number, baseTimestamps: Float6
     timestamps: matrix.timestamps.subarray(first),
     droppedRows: barsInRange - rows,
   };
+}
+
+/** The rows where `keep[r]` is 1, copied in order (the matrix itself when every row is kept). */
+export function selectRows(matrix: FeatureMatrix, keep: Uint8Array): FeatureMatrix {
+  let rows = 0;
+  for (let r = 0; r < matrix.rows; r++) rows += keep[r];
+  if (rows === matrix.rows) return matrix;
+  const width = matrix.names.length;
+  const values = new Float32Array(rows * width);
+  const barIndex = new Int32Array(rows);
+  const timestamps = new Float64Array(rows);
+  let out = 0;
+  for (let r = 0; r < matrix.rows; r++) {
+    if (!keep[r]) continue;
+    values.set(matrix.values.subarray(r * width, (r + 1) * width), out * width);
+    barIndex[out] = matrix.barIndex[r];
+    timestamps[out] = matrix.timestamps[r];
+    out++;
+  }
+  return { names: matrix.names, values, rows, barIndex, timestamps, droppedRows: matrix.droppedRows };
 }

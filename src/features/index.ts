@@ -5,7 +5,8 @@ import { computeMembershipsByTimeframe } from './memberships.js';
 import { computeIndicatorsByTimeframe, timeframeNeeds } from './strategy-indicators.js';
 
 // Only the three steps are exported, not their per-timeframe parts, so that no caller assembles features its own way.
-export { buildFeatureMatrix, requireRows, type FeatureMatrix, type FeatureRange } from './feature-matrix.js';
+export { buildFeatureMatrix, requireRows, selectRows, type FeatureMatrix, type FeatureRange } from './feature-matrix.js';
+export { applyScaling, fitScaling, scaledFeatures, type FeatureScaling } from './normalization.js';
 export { computeMembershipsByTimeframe, type MembershipColumns, type MembershipsByTimeframe } from './memberships.js';
 export {
   computeIndicatorsByTimeframe,

@@ -2,7 +2,11 @@ import type { Strategy } from '../config/strategy.js';
 import { fuzzify } from '../fuzzy/membership.js';
 import { indicatorColumnKey, timeframeNeeds, type IndicatorColumns } from './strategy-indicators.js';
 
-/** Membership columns keyed `{fuzzy_set}_{membership}`, each as long as its timeframe's series. */
+/**
+ * The columns the matrix step reads on one timeframe, each as long as its timeframe's series: membership columns
+ * keyed `{fuzzy_set}_{membership}`, and the indicator outputs that raw inputs use, keyed `{indicator_id}.{output}`
+ * (ids contain no dots, so the two kinds of key cannot collide).
+ */
 export type MembershipColumns = Map<string, Float64Array>;
 
 /** One symbol's membership columns, keyed by timeframe. */
@@ -20,13 +24,19 @@ export function computeMemberships(strategy: Strategy, indicators: IndicatorColu
   return columns;
 }
 
-/** The fuzzy step of the one feature path (training step 4): memberships on each timeframe of one symbol. */
+/** The fuzzy step of the one feature path (training step 4): memberships (and raw input columns) per timeframe. */
 export function computeMembershipsByTimeframe(strategy: Strategy, indicators: ReadonlyMap<string, IndicatorColumns>): MembershipsByTimeframe {
   const byTimeframe: MembershipsByTimeframe = new Map();
   for (const [timeframe, needs] of timeframeNeeds(strategy)) {
     const columns = indicators.get(timeframe);
     if (!columns) throw new Error(`indicators on ${timeframe} were not computed`);
-    byTimeframe.set(timeframe, computeMemberships(strategy, columns, needs.fuzzySets));
+    const computed = computeMemberships(strategy, columns, needs.fuzzySets);
+    for (const key of needs.rawColumns) {
+      const values = columns.get(key);
+      if (!values) throw new Error(`indicator column ${key} was not computed on ${timeframe}`);
+      computed.set(key, values);
+    }
+    byTimeframe.set(timeframe, computed);
   }
   return byTimeframe;
 }

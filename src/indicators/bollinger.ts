@@ -6,11 +6,13 @@ import { defineIndicator } from './types.js';
 export type BollingerOutputs = Record<'upper' | 'middle' | 'lower' | 'bandwidth' | 'pct_b', Float64Array>;
 
 /**
- * Bollinger Bands: SMA ± multiplier · population standard deviation (÷n, as TTR, TA-Lib and Bollinger himself).
+ * Bollinger Bands: SMA ± multiplier · population standard deviation (÷n, as TTR, TA-Lib and Bollinger himself; the
+ * original system's pandas code used the sample deviation, ÷(n − 1), which `sd: 'sample'` reproduces).
  * bandwidth = (upper − lower)/middle (a fraction); pct_b = (x − lower)/(upper − lower). On a flat window the bands
  * collapse onto the price and pct_b is 0.5 (the price sits in the middle of a zero-width band); TTR gives 0/0 = NaN.
  */
-export function bollinger(values: Float64Array, period: number, multiplier: number): BollingerOutputs {
+export function bollinger(values: Float64Array, period: number, multiplier: number, sd: 'population' | 'sample' = 'population'): BollingerOutputs {
+  const divisor = sd === 'population' ? period : period - 1;
   const n = values.length;
   const upper = nanArray(n);
   const middle = nanArray(n);
@@ -37,9 +39,9 @@ export function bollinger(values: Float64Array, period: number, multiplier: numb
       }
       const flat = runs[i] >= period;
       const mid = flat ? values[i] : mean;
-      const sd = flat || m2 <= 0 ? 0 : Math.sqrt(m2 / period);
-      const up = mid + multiplier * sd;
-      const dn = mid - multiplier * sd;
+      const deviation = flat || m2 <= 0 ? 0 : Math.sqrt(m2 / divisor);
+      const up = mid + multiplier * deviation;
+      const dn = mid - multiplier * deviation;
       upper[i] = up;
       middle[i] = mid;
       lower[i] = dn;

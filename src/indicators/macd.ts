@@ -29,6 +29,7 @@ export const macdIndicator = defineIndicator({
   type: 'macd',
   description: 'Moving average convergence/divergence: fast EMA − slow EMA (price units), its signal EMA and the histogram.',
   outputs: ['line', 'signal', 'histogram'],
+  paramAliases: { fast_period: 'fast', slow_period: 'slow', signal_period: 'signal' },
   params: z
     .strictObject({ fast: periodParam(12), slow: periodParam(26), signal: periodParam(9), source: sourceParam() })
     .refine((p) => p.fast < p.slow, { message: 'fast must be shorter than slow', path: ['fast'] }),

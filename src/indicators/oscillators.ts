@@ -54,7 +54,12 @@ export function rvi(series: OhlcvSeries, period: number, signalPeriod: number): 
  * original seeded it at the first raw value). signal = fisher one bar earlier. Ehlers' recursive variant (smoothing x
  * and adding half the previous fisher) is a different indicator.
  */
-export function fisherTransform(series: OhlcvSeries, period: number, smoothing: number): FisherOutputs {
+export function fisherTransform(
+  series: OhlcvSeries,
+  period: number,
+  smoothing: number,
+  smooth: (raw: Float64Array, span: number) => Float64Array = ema,
+): FisherOutputs {
   const { high, low } = series;
   const n = high.length;
   const highest = rollingMax(high, period);
@@ -68,7 +73,7 @@ export function fisherTransform(series: OhlcvSeries, period: number, smoothing: 
     else if (x < -0.999) x = -0.999;
     raw[i] = 0.5 * Math.log((1 + x) / (1 - x));
   }
-  const fisher = ema(raw, smoothing);
+  const fisher = smooth(raw, smoothing);
   const signal = nanArray(n);
   for (let i = 1; i < n; i++) signal[i] = fisher[i - 1];
   return { fisher, signal };

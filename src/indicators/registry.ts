@@ -16,7 +16,7 @@ import { distanceFromMaIndicator, volumeRatioIndicator } from './ratios.js';
 import { squeezeIntensityIndicator } from './squeeze.js';
 import { stochasticIndicator, williamsRIndicator } from './stochastic.js';
 import { supertrendIndicator } from './supertrend.js';
-import type { IndicatorDefinition } from './types.js';
+import { renameParamAliases, type IndicatorDefinition } from './types.js';
 import { adLineIndicator, cmfIndicator, mfiIndicator, obvIndicator, vwapIndicator } from './volume.js';
 import { zigzagIndicator } from './zigzag.js';
 
@@ -85,7 +85,7 @@ export function indicatorParamNames(definition: IndicatorDefinition): string[] {
  * INDICATOR_PARAMS_INVALID error naming the offending keys; unknown keys are errors, never dropped.
  */
 export function parseIndicatorParams(definition: IndicatorDefinition, raw: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const result = definition.params.safeParse(raw);
+  const result = definition.params.safeParse(renameParamAliases(definition, raw));
   if (result.success) return result.data;
   const accepted = indicatorParamNames(definition);
   const problems = result.error.issues.map((issue) => {

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import type { OhlcvSeries } from '../data/ohlcv.js';
 import { bollinger } from './bollinger.js';
-import { keltner } from './channels.js';
+import { keltner, type ChannelOutputs } from './channels.js';
 import { idNumber, periodParam, positiveParam, sourceParam, sourceValues, withSource } from './params.js';
 import { nanArray } from './rolling.js';
 import { defineIndicator } from './types.js';
 
 /** The original fixed the Keltner ATR period at 10 and did not expose it. */
-const KELTNER_ATR_PERIOD = 10;
+export const KELTNER_ATR_PERIOD = 10;
 
 /**
  * Squeeze intensity: how far the Bollinger Bands sit inside the Keltner channel, as a fraction of the channel's width.
@@ -27,9 +27,12 @@ export function squeezeIntensity(
   kcPeriod: number,
   kcMultiplier: number,
 ): Float64Array {
-  const bands = bollinger(values, bbPeriod, bbMultiplier);
-  const channel = keltner(series, values, kcPeriod, KELTNER_ATR_PERIOD, kcMultiplier);
-  const n = values.length;
+  return squeezeFromBands(bollinger(values, bbPeriod, bbMultiplier), keltner(series, values, kcPeriod, KELTNER_ATR_PERIOD, kcMultiplier));
+}
+
+/** The intensity from given bands and channel (NaN where either is undefined). */
+export function squeezeFromBands(bands: ChannelOutputs, channel: ChannelOutputs): Float64Array {
+  const n = bands.upper.length;
   const out = nanArray(n);
   for (let i = 0; i < n; i++) {
     const width = channel.upper[i] - channel.lower[i];

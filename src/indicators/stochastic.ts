@@ -54,6 +54,7 @@ export const stochasticIndicator = defineIndicator({
   aliases: ['stoch'],
   description: 'Stochastic oscillator (0..100): fast %K over `period`, slow %K = SMA(`smooth`), slow %D = SMA(`signal`).',
   outputs: ['fast_k', 'slow_k', 'slow_d'],
+  paramAliases: { k_period: 'period', d_period: 'signal', smooth_k: 'smooth' },
   params: z.strictObject({ period: periodParam(14), smooth: periodParam(3), signal: periodParam(3) }),
   defaultId: (p) => `stochastic_${idNumber(p.period)}_${idNumber(p.smooth)}_${idNumber(p.signal)}`,
   compute: (series, p) => stochastic(series, p.period, p.smooth, p.signal),

@@ -22,9 +22,13 @@ export type SupertrendOutputs = Record<'trend' | 'direction', Float64Array>;
  *   upper band, an up trend turns down when the close ends below the final lower band.
  */
 export function supertrend(series: OhlcvSeries, period: number, multiplier: number): SupertrendOutputs {
+  return supertrendFromAtr(series, atr(series, period), multiplier);
+}
+
+/** The ratchet on a given ATR series (NaN where it has no value), so the original's ATR can drive it too. */
+export function supertrendFromAtr(series: OhlcvSeries, range: Float64Array, multiplier: number): SupertrendOutputs {
   const { high, low, close } = series;
   const n = close.length;
-  const range = atr(series, period);
   const trend = nanArray(n);
   const direction = nanArray(n);
   let upper = NaN;

@@ -20,11 +20,31 @@ export interface IndicatorDefinition<P extends Record<string, unknown> = Record<
   readonly outputs: readonly string[];
   readonly params: z.ZodType<P>;
   /**
+   * The original system's names for parameters that are named differently here (its name → ours), so its strategy
+   * files load unchanged, e.g. MACD's `fast_period` for `fast`. Giving both spellings of one parameter is an error.
+   */
+  readonly paramAliases?: Readonly<Record<string, string>>;
+  /**
    * Builds the canonical column id from parameters, e.g. `rsi_14`, `macd_12_26_9`. Fractions are written with `p`
    * for the decimal point (`bbands_20_2p5`) because `.` separates an id from an output name (`macd_12_26_9.signal`).
    */
   defaultId(params: P): string;
   compute(series: OhlcvSeries, params: P): Record<string, Float64Array>;
+}
+
+/**
+ * The parameters with the original's names (`paramAliases`) renamed to ours. A parameter given under both names is
+ * left as it is, so the strict schema reports the alias as an unknown parameter next to the one it duplicates.
+ */
+export function renameParamAliases(definition: IndicatorDefinition, raw: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const aliases = definition.paramAliases;
+  if (aliases === undefined) return { ...raw };
+  const renamed: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const target = aliases[key];
+    renamed[target !== undefined && !(target in raw) ? target : key] = value;
+  }
+  return renamed;
 }
 
 /**

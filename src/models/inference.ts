@@ -6,18 +6,19 @@ import { timeframeMs } from '../data/timeframe.js';
 import type { MarketDataSource } from '../data/repository.js';
 import { formatTimestamp } from '../data/timestamp.js';
 import { KtrdrError } from '../errors.js';
-import { computeFeatures } from '../features/index.js';
+import { applyScaling, computeFeatures } from '../features/index.js';
 import { argmaxRows, decodeWeights, predictProbabilities } from '../nn/index.js';
 import type { ModelArtifact } from '../training/artifact.js';
-import { CLASS_NAMES, type ClassName } from '../labels/label-classes.js';
 import type { ModelStore, StoredModel } from './model-store.js';
 
 export interface Prediction {
   readonly timestamp: string;
-  readonly signal: ClassName;
+  /** The predicted class: a trading signal (BUY, HOLD, SELL) or another labeler's class (e.g. a regime). */
+  readonly signal: string;
   /** Probability of the predicted class. */
   readonly confidence: number;
-  readonly probabilities: Record<ClassName, number>;
+  /** Per class name, in the model's class order. */
+  readonly probabilities: Record<string, number>;
 }
 
 export interface PredictionSet {
@@ -34,12 +35,14 @@ export interface Classification {
   readonly timestamps: Float64Array;
   /** Index of each row's bar in the base series. */
   readonly barIndex: Int32Array;
-  /** Predicted class per row (argmax): 0 BUY, 1 HOLD, 2 SELL. */
+  /** Predicted class per row (argmax), an index into `classes` (0 BUY, 1 HOLD, 2 SELL for trading models). */
   readonly signals: Uint8Array;
   /** Probability of the predicted class. */
   readonly confidence: Float64Array;
-  /** Row-major class probabilities, `CLASS_NAMES.length` per row. */
+  /** Row-major class probabilities, `classes.length` per row. */
   readonly probabilities: Float32Array;
+  /** The model's class names in output order. */
+  readonly classes: readonly string[];
 }
 
 /**
@@ -56,27 +59,26 @@ export function classifyWithArtifact(artifact: ModelArtifact, series: ReadonlyMa
       details: { model: expected, strategy: matrix.names },
     });
   }
+  // Raw inputs get the scaling fitted on the model's training split, exactly as its training rows did.
+  if (artifact.features.normalization) applyScaling(matrix.values, matrix.rows, matrix.names, artifact.features.normalization);
   const weights = decodeWeights(artifact.model.spec, artifact.weights);
   const probabilities = predictProbabilities(weights, matrix.values, matrix.rows);
-  const best = argmaxRows(probabilities, matrix.rows, CLASS_NAMES.length);
+  const { classes } = artifact.labels;
+  const best = argmaxRows(probabilities, matrix.rows, classes.length);
   const signals = Uint8Array.from(best);
-  const confidence = Float64Array.from(best, (c, r) => probabilities[r * CLASS_NAMES.length + c]);
-  return { timestamps: matrix.timestamps, barIndex: matrix.barIndex, signals, confidence, probabilities };
+  const confidence = Float64Array.from(best, (c, r) => probabilities[r * classes.length + c]);
+  return { timestamps: matrix.timestamps, barIndex: matrix.barIndex, signals, confidence, probabilities, classes };
 }
 
 /** Signals from a model artifact on one symbol's bars, one prediction per feature row (see `classifyWithArtifact`). */
 export function predictWithArtifact(artifact: ModelArtifact, series: ReadonlyMap<string, OhlcvSeries>): Prediction[] {
-  const { timestamps, signals, confidence, probabilities } = classifyWithArtifact(artifact, series);
-  const classes = CLASS_NAMES.length;
+  const { timestamps, signals, confidence, probabilities, classes } = classifyWithArtifact(artifact, series);
+  const width = classes.length;
   const predictions: Prediction[] = [];
   for (let r = 0; r < timestamps.length; r++) {
-    const p = (c: number) => probabilities[r * classes + c];
-    predictions.push({
-      timestamp: formatTimestamp(timestamps[r]),
-      signal: CLASS_NAMES[signals[r]],
-      confidence: confidence[r],
-      probabilities: { BUY: p(0), HOLD: p(1), SELL: p(2) },
-    });
+    const perClass: Record<string, number> = {};
+    classes.forEach((name, c) => (perClass[name] = probabilities[r * width + c]));
+    predictions.push({ timestamp: formatTimestamp(timestamps[r]), signal: classes[signals[r]], confidence: confidence[r], probabilities: perClass });
   }
   return predictions;
 }

@@ -7,6 +7,8 @@ import { benchmarkToWire, metricsToWire, settingsToWire, type BacktestMetricsWir
 import { runBacktest, type BacktestBars, type BacktestResult, type BacktestSettings } from '../backtest/engine.js';
 import { barsAt } from '../backtest/bars.js';
 import { alignSignals, parseSignalsCsv } from '../backtest/signals-csv.js';
+import { isTradingClassList } from '../labels/label-classes.js';
+import type { ModelArtifact } from '../training/artifact.js';
 import { classifyWithArtifact, loadModelWithSeries } from './inference.js';
 import type { ModelStore } from './model-store.js';
 
@@ -46,6 +48,20 @@ export interface ModelBacktestHooks {
   onPhase?(phase: ModelBacktestPhase, info: { readonly bars?: number }): void;
 }
 
+/**
+ * Refuses to trade a model whose outputs are not BUY/HOLD/SELL in that order: the engine reads class 0 as "go long"
+ * and class 2 as "go short", so a regime or context model would be traded on meaningless signals.
+ */
+export function requireTradingModel(artifact: ModelArtifact, version: number | null): void {
+  const { classes, source } = artifact.labels;
+  if (isTradingClassList(classes)) return;
+  const model = `${artifact.strategy_name}${version === null ? '' : ` v${version}`}`;
+  throw new KtrdrError('MODEL_NOT_TRADABLE', `model ${model} predicts ${source} classes (${classes.join(', ')}), not trading signals; it cannot be backtested`, {
+    details: { strategy: artifact.strategy_name, version, label_source: source, classes },
+    hint: 'train a strategy with zigzag or triple_barrier labels to backtest it; predict shows the classes of this one',
+  });
+}
+
 /** Fewest bars a backtest needs: one to signal on and one to fill at. */
 const MIN_BARS = 2;
 
@@ -62,6 +78,7 @@ export async function backtestModel(
 ): Promise<BacktestRun> {
   const { stored, base, series } = await loadModelWithSeries(store, data, params, 'trades');
   const { artifact } = stored;
+  requireTradingModel(artifact, stored.version);
   const { startMs } = resolveRange({ start: params.start, end: params.end });
   const baseSeries = series.get(base)!;
   const lastBar = baseSeries.timestamps[baseSeries.timestamps.length - 1];

@@ -1,4 +1,6 @@
-import type { AdamConfig, OptimizerState } from './adam.js';
+import type { OptimizerState } from './adam.js';
+import type { ClassificationLoss } from './loss.js';
+import type { OptimizerConfig } from './optimizers.js';
 import type { MlpWeights } from './weights.js';
 
 /**
@@ -31,6 +33,8 @@ export interface TrainBackend {
     signal?: AbortSignal,
     onBatch?: (batchesDone: number, totalBatches: number) => void,
   ): Promise<EpochStats>;
+  /** The learning rate of the following optimizer steps (a scheduler calls this between epochs). */
+  setLearningRate(learningRate: number): Promise<void>;
   /** Logits [rows][outputs] with dropout off. */
   predictLogits(x: Float32Array, rows: number, signal?: AbortSignal): Promise<Float32Array>;
   /** A copy of the current weights; later training does not change it. */
@@ -58,7 +62,10 @@ export interface BackendState {
 }
 
 export interface BackendTrainingOptions {
-  readonly adam: AdamConfig;
+  /** The optimizer and its initial learning rate (`setLearningRate` changes the rate between epochs). */
+  readonly optimizer: OptimizerConfig;
+  /** Default cross-entropy. */
+  readonly loss?: ClassificationLoss;
   /** Maximum global L2 norm of the gradients; 0 = no clipping. */
   readonly gradientClip: number;
   /** One weight per class, or null for the unweighted loss. */

@@ -8,6 +8,12 @@ export { cloneWeights, flattenWeights, initGlorotUniform, weightsFromFlat } from
 export type { LayerWeights, MlpWeights } from './weights.js';
 export { ADAM_DEFAULTS } from './adam.js';
 export type { AdamConfig, OptimizerState } from './adam.js';
+export { OPTIMIZER_DEFAULTS, OPTIMIZERS, optimizerStep } from './optimizers.js';
+export type { OptimizerConfig, OptimizerKind } from './optimizers.js';
+export { createLrScheduler, LR_SCHEDULERS } from './lr-scheduler.js';
+export type { LrScheduler, LrSchedulerConfig } from './lr-scheduler.js';
+export { classificationLoss, CROSS_ENTROPY, focalLoss } from './loss.js';
+export type { ClassificationLoss } from './loss.js';
 export type { BackendState, BackendTrainingOptions, EpochStats, TrainBackend } from './backend.js';
 export { availableBackends, createBackend, DEFAULT_BACKEND, registerBackend } from './backend-registry.js';
 export type { BackendFactory } from './backend-registry.js';

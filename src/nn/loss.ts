@@ -79,3 +79,80 @@ export function softmaxRowsInPlace(values: Float32Array, rows: number, classes: 
     for (let j = 0; j < classes; j++) values[base + j] = Math.exp(values[base + j] - max) / sum;
   }
 }
+
+/** Which classification loss training minimises. `focal` down-weights rows the network already gets right. */
+export type ClassificationLoss = { readonly kind: 'cross_entropy' } | { readonly kind: 'focal'; readonly gamma: number };
+
+export const CROSS_ENTROPY: ClassificationLoss = { kind: 'cross_entropy' };
+
+/**
+ * The configured loss of `rows` logit rows against integer labels; the same contract as `softmaxCrossEntropy`
+ * (`correct` counts argmax hits, `gradOut` receives dLoss/dLogits when given).
+ */
+export function classificationLoss(
+  loss: ClassificationLoss,
+  logits: Float32Array,
+  labels: ArrayLike<number>,
+  rows: number,
+  classes: number,
+  classWeights: Float32Array | null,
+  gradOut: Float32Array | null,
+): CrossEntropyResult {
+  return loss.kind === 'focal'
+    ? focalLoss(logits, labels, rows, classes, loss.gamma, classWeights, gradOut)
+    : softmaxCrossEntropy(logits, labels, rows, classes, classWeights, gradOut);
+}
+
+/**
+ * Focal loss (Lin et al. 2017) as the original defined it: the plain mean over the rows of −α_y·(1 − p_y)^γ·log p_y,
+ * with p = softmax(logits) and α the class weights (1 when unweighted). Unlike weighted cross-entropy it divides by
+ * the row count, not by Σα. γ = 0 is cross-entropy with that mean.
+ *
+ * dℓ/dz_j = α_y·[γ·(1 − p_y)^(γ−1)·p_y·log p_y − (1 − p_y)^γ]·(δ_jy − p_j) / rows; the first term is taken as 0
+ * when p_y = 1 (its limit for γ > 0, and it avoids 0^(γ−1) = ∞ for γ < 1).
+ */
+export function focalLoss(
+  logits: Float32Array,
+  labels: ArrayLike<number>,
+  rows: number,
+  classes: number,
+  gamma: number,
+  classWeights: Float32Array | null,
+  gradOut: Float32Array | null,
+): CrossEntropyResult {
+  let total = 0;
+  let weightSum = 0;
+  let correct = 0;
+  const scale = rows > 0 ? 1 / rows : 0;
+  for (let r = 0; r < rows; r++) {
+    const base = r * classes;
+    const label = labels[r];
+    let max = logits[base];
+    let argmax = 0;
+    for (let j = 1; j < classes; j++) {
+      if (logits[base + j] > max) {
+        max = logits[base + j];
+        argmax = j;
+      }
+    }
+    if (argmax === label) correct++;
+    let sum = 0;
+    for (let j = 0; j < classes; j++) sum += Math.exp(logits[base + j] - max);
+    const logP = logits[base + label] - max - Math.log(sum);
+    const p = Math.exp(logP);
+    const miss = 1 - p;
+    const alpha = classWeights === null ? 1 : classWeights[label];
+    const modulation = Math.pow(miss, gamma);
+    total += -alpha * modulation * logP;
+    weightSum += alpha;
+    if (gradOut !== null) {
+      const focusTerm = miss > 0 ? gamma * Math.pow(miss, gamma - 1) * p * logP : 0;
+      const coefficient = alpha * (focusTerm - modulation) * scale;
+      for (let j = 0; j < classes; j++) {
+        const pj = Math.exp(logits[base + j] - max) / sum;
+        gradOut[base + j] = coefficient * ((j === label ? 1 : 0) - pj);
+      }
+    }
+  }
+  return { loss: total * scale, weightSum, correct };
+}

@@ -1,12 +1,13 @@
 import { KtrdrError, isKtrdrError } from '../errors.js';
 import { SeededRandom } from '../util/random.js';
-import { ADAM_DEFAULTS } from './adam.js';
 import type { BackendState, TrainBackend } from './backend.js';
 import { createBackend, DEFAULT_BACKEND } from './backend-registry.js';
 import { throwIfAborted } from './cancellation.js';
 import { resolveClassWeights, type ClassWeightsOption } from './class-weights.js';
 import { EarlyStopping, type EarlyStoppingConfig, type EarlyStoppingState } from './early-stopping.js';
-import { softmaxCrossEntropy } from './loss.js';
+import { classificationLoss, CROSS_ENTROPY, type ClassificationLoss } from './loss.js';
+import { createLrScheduler, type LrSchedulerConfig } from './lr-scheduler.js';
+import { OPTIMIZER_DEFAULTS, OPTIMIZERS, SGD_DEFAULT_MOMENTUM, type OptimizerKind } from './optimizers.js';
 import { parameterCount, parseMlpSpec, type MlpSpec } from './spec.js';
 import { flattenWeights, initGlorotUniform, weightsFromFlat, type MlpWeights } from './weights.js';
 
@@ -33,8 +34,16 @@ export interface TrainerConfig {
   readonly epochs: number;
   readonly batchSize: number;
   readonly learningRate: number;
-  /** L2 penalty added to every parameter's gradient (PyTorch Adam semantics, see adam.ts). Default 0. */
+  /** Default 'adam' (optimizers.ts). */
+  readonly optimizer?: OptimizerKind;
+  /** Weight decay (L2 added to the gradient; decoupled for adamw, see optimizers.ts). Default 0. */
   readonly weightDecay?: number;
+  /** sgd and rmsprop momentum. Default 0.9 for sgd, 0 for rmsprop. */
+  readonly momentum?: number;
+  /** Default cross-entropy. The validation loss (best epoch, early stopping) uses the same loss. */
+  readonly loss?: ClassificationLoss;
+  /** Undefined = a constant learning rate. */
+  readonly lrScheduler?: LrSchedulerConfig;
   /** Maximum global gradient norm; 0 or undefined = no clipping. */
   readonly gradientClip?: number;
   /** Default 'none'. 'auto' weights by inverse class frequency in the training labels (class-weights.ts). */
@@ -138,10 +147,22 @@ export async function train(
   const classWeights = resolveClassWeights(config.classWeights ?? 'none', trainY, spec.outputs);
   const earlyStopping = config.earlyStopping !== undefined && config.earlyStopping.enabled !== false ? new EarlyStopping(config.earlyStopping) : null;
 
+  const optimizer = config.optimizer ?? 'adam';
+  const loss = config.loss ?? CROSS_ENTROPY;
+  const scheduler = config.lrScheduler === undefined ? null : createLrScheduler(config.lrScheduler, config.learningRate);
+  let learningRate = config.learningRate;
+
   const backend: TrainBackend = createBackend(config.backend ?? DEFAULT_BACKEND);
   try {
     await backend.init(initialWeights, {
-      adam: { ...ADAM_DEFAULTS, learningRate: config.learningRate, weightDecay: config.weightDecay ?? 0 },
+      optimizer: {
+        ...OPTIMIZER_DEFAULTS,
+        kind: optimizer,
+        learningRate: config.learningRate,
+        weightDecay: config.weightDecay ?? 0,
+        momentum: config.momentum ?? (optimizer === 'sgd' ? SGD_DEFAULT_MOMENTUM : 0),
+      },
+      loss,
       gradientClip: config.gradientClip ?? 0,
       classWeights,
       dropoutSeed,
@@ -162,6 +183,12 @@ export async function train(
       bestLoss = resumeFrom.bestLoss;
       bestEpoch = resumeFrom.bestEpoch;
       if (resumeFrom.earlyStopping !== null) earlyStopping?.restore(resumeFrom.earlyStopping);
+      // The scheduler's state is a function of the validation losses it was given: replaying the history's (exact in
+      // the checkpoint) puts it, and the learning rate, where the interrupted run had them.
+      if (scheduler !== null) {
+        for (const record of resumeFrom.history) learningRate = scheduler.step(record.val_loss);
+        if (learningRate !== config.learningRate) await backend.setLearningRate(learningRate);
+      }
       firstEpoch = resumeFrom.epochsDone + 1;
     }
     // The state as of the last completed epoch, kept so that a cancel in the middle of the next one can still save it.
@@ -188,7 +215,7 @@ export async function train(
           backend.runEpoch(order, config.batchSize, signal, (batch, total) => hooks.onBatch?.(epoch, batch, total)),
         );
         const validationLogits = await backend.predictLogits(data.validation.x, data.validation.rows, signal);
-        const validation = softmaxCrossEntropy(validationLogits, validationY, data.validation.rows, spec.outputs, classWeights, null);
+        const validation = classificationLoss(loss, validationLogits, validationY, data.validation.rows, spec.outputs, classWeights, null);
         if (!Number.isFinite(trainStats.loss) || !Number.isFinite(validation.loss)) {
           throw divergedError(epoch, { train_loss: String(trainStats.loss), val_loss: String(validation.loss) });
         }
@@ -199,7 +226,7 @@ export async function train(
           train_accuracy: trainStats.samples > 0 ? trainStats.correct / trainStats.samples : 0,
           val_loss: validation.loss,
           val_accuracy: validation.correct / data.validation.rows,
-          learning_rate: config.learningRate,
+          learning_rate: learningRate,
           duration_ms: performance.now() - started,
         };
         history.push(record);
@@ -208,6 +235,11 @@ export async function train(
           bestLoss = validation.loss;
           bestEpoch = epoch;
           bestWeights = await backend.getWeights();
+        }
+        if (scheduler !== null) {
+          const next = scheduler.step(validation.loss);
+          if (next !== learningRate) await backend.setLearningRate(next);
+          learningRate = next;
         }
         const stop = earlyStopping?.shouldStop(validation.loss) ?? false;
         hooks.onEpoch?.(record);
@@ -274,7 +306,14 @@ function validateConfig(config: TrainerConfig): void {
   if (!(config.learningRate > 0 && Number.isFinite(config.learningRate))) {
     problems.push(`learning_rate must be a positive number, got ${config.learningRate}`);
   }
+  if (config.optimizer !== undefined && !OPTIMIZERS.includes(config.optimizer)) {
+    problems.push(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${String(config.optimizer)}`);
+  }
+  if (config.loss?.kind === 'focal' && !(config.loss.gamma >= 0 && Number.isFinite(config.loss.gamma))) {
+    problems.push(`focal_gamma must be ≥ 0, got ${config.loss.gamma}`);
+  }
   for (const [name, value] of [
+    ['momentum', config.momentum],
     ['weight_decay', config.weightDecay],
     ['gradient_clip', config.gradientClip],
   ] as const) {

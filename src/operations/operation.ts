@@ -17,8 +17,11 @@ export function isTerminal(status: OperationStatus): status is TerminalStatus {
   return (TERMINAL_STATUSES as readonly OperationStatus[]).includes(status);
 }
 
-/** A training writes a model version; a backtest runs a stored model on stored bars (`POST /backtests`). */
-export const OPERATION_TYPES = ['training', 'backtest'] as const;
+/**
+ * A training writes a model version; a backtest runs a stored model on stored bars (`POST /backtests`); a sweep and
+ * a walk-forward run many trainings as their children (`request.parent_id` names the parent) and rank or stitch them.
+ */
+export const OPERATION_TYPES = ['training', 'backtest', 'sweep', 'walkforward'] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
 
 export const EXECUTION_MODES = ['auto', 'local', 'host'] as const;

@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { FeatureImportance } from '../nn/feature-importance.js';
 import type { ClassificationReport } from '../nn/metrics.js';
 import { parseMlpSpec, type MlpSpec } from '../nn/spec.js';
 import type { EpochRecord } from '../nn/trainer.js';
-import { CLASS_NAMES, type ClassName } from '../labels/label-classes.js';
+import { snakeKeys } from '../backtest/json.js';
+import type { FeatureScaling } from '../features/index.js';
+import { CLASS_NAMES } from '../labels/label-classes.js';
+import type { LabelSource, LabelSpec } from '../labels/labeler.js';
 import type { TestBacktestJson } from './test-backtest.js';
 
 /**
@@ -38,15 +42,49 @@ export interface FeatureDescription {
   readonly names: readonly string[];
   readonly base_timeframe: string;
   readonly timeframes: readonly string[];
+  /** How raw inputs are scaled before the network (fitted on the training split); absent when none is. */
+  readonly normalization?: readonly FeatureScaling[];
 }
 
-export interface LabelDescription {
+/**
+ * The labels a model was trained on. `classes` is the network's output order and the names predictions carry; only
+ * the trading classes (BUY, HOLD, SELL) can be backtested. ZigZag models keep the shape they always had, so files
+ * written before other labelers existed read (and write) unchanged.
+ */
+export type LabelDescription = ZigzagLabelDescription | LabelerDescription;
+
+export interface ZigzagLabelDescription {
   readonly source: 'zigzag';
   readonly zigzag_threshold: number;
   readonly price: 'close' | 'high_low';
-  readonly classes: readonly ClassName[];
+  readonly classes: readonly string[];
   /** Label counts over all labelled rows, per class name. */
-  readonly distribution: Record<ClassName, number>;
+  readonly distribution: Readonly<Record<string, number>>;
+}
+
+export interface LabelerDescription {
+  readonly source: Exclude<LabelSource, 'zigzag'>;
+  /** The labeler's settings as the strategy file names them (snake_case, defaults filled). */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly classes: readonly string[];
+  readonly distribution: Readonly<Record<string, number>>;
+  /** Feature rows dropped because their bar had no label (beyond the data, filtered out). */
+  readonly unlabelled_rows: number;
+}
+
+/** The model file's record of the labels, from the strategy's label settings and the counts of this run. */
+export function labelDescription(
+  spec: LabelSpec,
+  classes: readonly string[],
+  distribution: Readonly<Record<string, number>>,
+  unlabelledRows: number,
+): LabelDescription {
+  if (spec.source === 'zigzag') {
+    return { source: 'zigzag', zigzag_threshold: spec.zigzagThreshold, price: spec.price, classes: [...classes], distribution: { ...distribution } };
+  }
+  const { source, ...settings } = spec;
+  const params = snakeKeys(settings) as Record<string, unknown>;
+  return { source, params, classes: [...classes], distribution: { ...distribution }, unlabelled_rows: unlabelledRows };
 }
 
 export interface ArtifactMetrics {
@@ -54,9 +92,17 @@ export interface ArtifactMetrics {
   readonly best_epoch: number;
   readonly stopped_early: boolean;
   readonly test: ClassificationReport;
-  readonly split: { train: number; validation: number; test: number };
+  /** Rows per split; `purged`: rows dropped at split ends because their labels read the next split (absent when 0). */
+  readonly split: { train: number; validation: number; test: number; purged?: number };
   /** The model's signals traded on the test period (absent in models trained before backtests existed). */
   readonly backtest?: TestBacktestJson;
+  /**
+   * The same backtest on the validation period: what a sweep may rank by (val_sharpe) without looking at the test
+   * period. Absent in models trained before it existed, and for non-trading class lists.
+   */
+  readonly validation_backtest?: TestBacktestJson;
+  /** Permutation importance on the validation split, most important first (absent when not computed). */
+  readonly feature_importance?: readonly FeatureImportance[];
 }
 
 export interface DataFingerprint {
@@ -130,19 +176,34 @@ export const ModelDescriptionSchema: z.ZodType<ModelDescription> = z.looseObject
   parameter_count: z.number().int(),
 });
 
+const FeatureScalingSchema: z.ZodType<FeatureScaling> = z.union([
+  z.strictObject({ feature: z.string(), method: z.literal('minmax'), min: z.number(), max: z.number() }),
+  z.strictObject({ feature: z.string(), method: z.literal('zscore'), mean: z.number(), std: z.number() }),
+]);
+
 export const FeatureDescriptionSchema: z.ZodType<FeatureDescription> = z.looseObject({
   names: z.array(z.string()),
   base_timeframe: z.string(),
   timeframes: z.array(z.string()),
+  normalization: z.array(FeatureScalingSchema).optional(),
 });
 
-export const LabelDescriptionSchema: z.ZodType<LabelDescription> = z.looseObject({
-  source: z.literal('zigzag'),
-  zigzag_threshold: z.number(),
-  price: z.enum(['close', 'high_low']),
-  classes: z.array(z.enum(CLASS_NAMES)),
-  distribution: z.looseObject({ BUY: z.number(), HOLD: z.number(), SELL: z.number() }),
-});
+export const LabelDescriptionSchema: z.ZodType<LabelDescription> = z.union([
+  z.looseObject({
+    source: z.literal('zigzag'),
+    zigzag_threshold: z.number(),
+    price: z.enum(['close', 'high_low']),
+    classes: z.array(z.enum(CLASS_NAMES)),
+    distribution: z.object({ BUY: z.number(), HOLD: z.number(), SELL: z.number() }).catchall(z.number()),
+  }),
+  z.looseObject({
+    source: z.enum(['forward_return', 'triple_barrier', 'context', 'regime']),
+    params: z.record(z.string(), z.unknown()),
+    classes: z.array(z.string()).min(2),
+    distribution: z.record(z.string(), z.number()),
+    unlabelled_rows: z.number().int(),
+  }),
+]);
 
 const EpochRecordSchema: z.ZodType<EpochRecord> = z.looseObject({
   epoch: z.number().int(),
@@ -179,28 +240,30 @@ const ClassificationReportSchema: z.ZodType<ClassificationReport> = z.looseObjec
 /** Backtest figures: numbers, or null where a figure is undefined for the data. */
 const FiguresSchema = z.record(z.string(), z.number().nullable());
 
+const TestBacktestSchema = z.looseObject({
+  settings: z.record(z.string(), z.unknown()),
+  symbols: z.array(
+    z.looseObject({
+      symbol: z.string(),
+      bars: z.number().int(),
+      first_bar: z.string(),
+      last_bar: z.string(),
+      metrics: FiguresSchema,
+      benchmark: FiguresSchema,
+    }),
+  ),
+  mean: z.looseObject({ metrics: FiguresSchema, benchmark: FiguresSchema }),
+});
+
 export const ArtifactMetricsSchema: z.ZodType<ArtifactMetrics> = z.looseObject({
   history: z.array(EpochRecordSchema),
   best_epoch: z.number().int(),
   stopped_early: z.boolean(),
   test: ClassificationReportSchema,
-  split: z.looseObject({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }),
-  backtest: z
-    .looseObject({
-      settings: z.record(z.string(), z.unknown()),
-      symbols: z.array(
-        z.looseObject({
-          symbol: z.string(),
-          bars: z.number().int(),
-          first_bar: z.string(),
-          last_bar: z.string(),
-          metrics: FiguresSchema,
-          benchmark: FiguresSchema,
-        }),
-      ),
-      mean: z.looseObject({ metrics: FiguresSchema, benchmark: FiguresSchema }),
-    })
-    .optional(),
+  split: z.looseObject({ train: z.number().int(), validation: z.number().int(), test: z.number().int(), purged: z.number().int().optional() }),
+  backtest: TestBacktestSchema.optional(),
+  validation_backtest: TestBacktestSchema.optional(),
+  feature_importance: z.array(z.looseObject({ feature: z.string(), loss_increase: z.number(), accuracy_drop: z.number() })).optional(),
 });
 
 export const ModelManifestSchema: z.ZodType<ModelManifest> = z.looseObject({

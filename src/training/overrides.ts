@@ -12,6 +12,11 @@ export interface StrategyOverrides {
   readonly endDate?: string;
   readonly epochs?: number;
   readonly seed?: number;
+  /**
+   * Any other strategy values, by dotted path (`training.learning_rate`, `model.hidden_layers`): what a sweep varies.
+   * Applied after the named overrides; the strategy schema judges the values.
+   */
+  readonly params?: Readonly<Record<string, unknown>>;
 }
 
 /** What each override is called where the user typed it: `--start` on the CLI, `start_date` in an HTTP request. */
@@ -25,6 +30,7 @@ export const REQUEST_FIELD_NAMES: OverrideNames = {
   endDate: 'end_date',
   epochs: 'epochs',
   seed: 'seed',
+  params: 'params',
 };
 
 /** The `ktrdr train` options. */
@@ -35,7 +41,11 @@ export const TRAIN_OPTION_NAMES: OverrideNames = {
   endDate: '--end',
   epochs: '--epochs',
   seed: '--seed',
+  params: '--param',
 };
+
+/** `training.learning_rate`, `model.hidden_layers`, `nn_inputs.0.timeframes`: keys and list indexes, dot-separated. */
+const PARAM_PATH = /^[a-z_][a-z0-9_]*(\.([a-z_][a-z0-9_]*|\d+))*$/;
 
 const DATE_FORMAT = "an ISO date '2020-01-31' or date-time '2020-01-31T12:00:00Z' (UTC when no offset)";
 
@@ -69,6 +79,9 @@ export function checkOverrides(overrides: StrategyOverrides, names: OverrideName
     add('epochs', `must be an integer in 1..100000, got ${overrides.epochs}`);
   if (overrides.seed !== undefined && !isIntegerIn(overrides.seed, 0, 0xffffffff))
     add('seed', `must be an integer in 0..${0xffffffff}, got ${overrides.seed}`);
+  for (const path of Object.keys(overrides.params ?? {})) {
+    if (!PARAM_PATH.test(path)) add('params', `has '${path}': a parameter is a dotted strategy path such as training.learning_rate`);
+  }
   if (problems.length > 0) {
     throw new KtrdrError('VALIDATION_FAILED', problems.map((p) => `${p.option} ${p.message}`).join('; '), { details: { problems } });
   }
@@ -106,7 +119,7 @@ function isIntegerIn(value: number, min: number, max: number): boolean {
  * highest-frequency one again. Bad overrides are refused first (`checkOverrides`, named as in `names`).
  */
 export function applyOverrides(yamlText: string, overrides: StrategyOverrides, names: OverrideNames = REQUEST_FIELD_NAMES): string {
-  const entries = Object.entries(overrides).filter(([, value]) => value !== undefined);
+  const entries = Object.entries(overrides).filter(([key, value]) => value !== undefined && !(key === 'params' && Object.keys(value).length === 0));
   if (entries.length === 0) return yamlText;
   checkOverrides(overrides, names, yamlText);
   const doc = parseDocument(yamlText);
@@ -122,7 +135,13 @@ export function applyOverrides(yamlText: string, overrides: StrategyOverrides, n
   if (overrides.endDate) doc.setIn(['training_data', 'end_date'], overrides.endDate);
   if (overrides.epochs !== undefined) doc.setIn(['training', 'epochs'], overrides.epochs);
   if (overrides.seed !== undefined) doc.setIn(['training', 'seed'], overrides.seed);
+  for (const [path, value] of Object.entries(overrides.params ?? {})) doc.setIn(paramPath(path), value);
   return doc.toString();
+}
+
+/** A list index stays a number so `setIn` addresses the sequence item rather than adding a key named '0'. */
+function paramPath(path: string): (string | number)[] {
+  return path.split('.').map((key) => (/^\d+$/.test(key) ? Number(key) : key));
 }
 
 /**

@@ -5,7 +5,10 @@ import { resolveRange } from '../data/range.js';
 import { formatTimestamp } from '../data/timestamp.js';
 import { KtrdrError } from '../errors.js';
 import {
+  applyScaling,
   buildFeatureMatrix,
+  fitScaling,
+  scaledFeatures,
   computeIndicatorsByTimeframe,
   computeMembershipsByTimeframe,
   requireRows,
@@ -14,8 +17,8 @@ import {
   type IndicatorsByTimeframe,
   type MembershipsByTimeframe,
 } from '../features/index.js';
-import { formatLabelDistribution, labelDistribution } from '../labels/label-classes.js';
-import { zigzagSegmentLabels } from '../labels/zigzag-labels.js';
+import { formatLabelDistribution, isTradingClassList, labelDistribution } from '../labels/label-classes.js';
+import { computeLabels, describeLabelSpec, labelClasses } from '../labels/labeler.js';
 import {
   encodeWeights,
   evaluateProbabilities,
@@ -27,15 +30,17 @@ import {
   type EpochRecord,
   type MlpSpec,
 } from '../nn/index.js';
+import { permutationImportance } from '../nn/feature-importance.js';
 import type { Logger } from '../util/logger.js';
 import { packageVersion } from '../util/package-info.js';
 import { assertCheckpointMatches, encodeCheckpoint, type Checkpoint, type CheckpointOrigin } from './checkpoint-format.js';
-import { ARTIFACT_FORMAT, sha256Hex, type DataFingerprint, type ModelArtifact } from './artifact.js';
-import { CLASS_NAMES } from '../labels/label-classes.js';
+import { ARTIFACT_FORMAT, labelDescription, sha256Hex, type DataFingerprint, type ModelArtifact } from './artifact.js';
+import { labelRows } from './labelled-rows.js';
 import { ProgressTracker, type TrainingProgress } from './progress.js';
 import { stepLine, type TrainingStepKey } from './steps.js';
-import { backtestTestSplit, testBacktestToJson, testPeriodLine, testPeriodSummary } from './test-backtest.js';
+import { backtestTestSplit, testBacktestToJson, testPeriodLine, testPeriodSummary, type TestBacktestJson } from './test-backtest.js';
 import { chronologicalSplit, stackSplits, type SymbolDataset } from './split.js';
+import { resampleByWeight } from './weighted-resample.js';
 
 /**
  * What to train: the effective strategy text (per-run overrides and seed already applied by the caller, see
@@ -200,14 +205,22 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
 
   // 6. Labels, per symbol on its own base series (never one symbol's labels on another's rows)
   step('labels');
+  const classes = labelClasses(training.labels.source);
+  if (classes === null) throw new Error(`${training.labels.source} labels need a regression model, which strategy validation refuses`);
+  logger.debug(`Labels: ${describeLabelSpec(training.labels)}`);
   const datasets: SymbolDataset[] = [];
   for (const [symbol, matrix] of matrices) {
     const base = seriesBySymbol.get(symbol)!.get(trainingData.baseTimeframe)!;
-    const allLabels = zigzagSegmentLabels(base, { threshold: training.labels.zigzagThreshold, price: training.labels.price });
-    const labels = new Uint8Array(matrix.rows);
-    for (let r = 0; r < matrix.rows; r++) labels[r] = allLabels[matrix.barIndex[r]];
-    datasets.push({ symbol, matrix, labels });
-    logger.debug(`${symbol}: label distribution ${formatLabelDistribution(labelDistribution(labels))}`);
+    const { matrix: rows, values, lastBarRead, weights, unlabelledRows } = labelRows(matrix, computeLabels(base, training.labels));
+    if (unlabelledRows > 0) {
+      logger.debug(
+        `${symbol}: ${unlabelledRows} rows without a label dropped (their label needs bars after the data, or the labeler leaves the bar out)`,
+      );
+      requireRows(rows, symbol, MIN_ROWS_PER_SYMBOL);
+    }
+    const labels = Uint8Array.from(values);
+    datasets.push({ symbol, matrix: rows, labels, ...(lastBarRead && { lastBarRead }), ...(weights && { weights }) });
+    logger.debug(`${symbol}: label distribution ${formatLabelDistribution(labelDistribution(labels, classes))}`);
   }
   const stackedLabels = new Uint8Array(datasets.reduce((n, d) => n + d.labels.length, 0));
   let offset = 0;
@@ -215,13 +228,22 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
     stackedLabels.set(labels, offset);
     offset += labels.length;
   }
-  const distribution = labelDistribution(stackedLabels);
+  const distribution = labelDistribution(stackedLabels, classes);
   logger.info(`Label distribution: ${formatLabelDistribution(distribution)}`);
+  const unlabelledRows = [...matrices.values()].reduce((n, m) => n + m.rows, 0) - stackedLabels.length;
 
   // 7. Split: chronological within each symbol, then stacked, so no split sees another's future
   step('split');
   const symbolSplits = datasets.map((d) => chronologicalSplit(d, training.dataSplit));
-  const splits = stackSplits(symbolSplits, featureNames.length);
+  const stacked = stackSplits(symbolSplits, featureNames.length);
+  const purgedRows = symbolSplits.reduce((n, s) => n + s.purged.train + s.purged.validation, 0);
+  if (purgedRows > 0) logger.info(`Purged ${purgedRows} rows whose labels read bars of the next split`);
+  // Raw inputs are scaled with statistics of the training rows only, before any resampling repeats some of them.
+  const scaling = fitScaling(stacked.train.x, stacked.train.rows, featureNames, scaledFeatures(strategy));
+  for (const part of [stacked.train, stacked.validation, stacked.test]) applyScaling(part.x, part.rows, featureNames, scaling);
+  if (scaling.length > 0) logger.debug(`Scaled ${scaling.length} raw input(s) with training-split statistics`);
+  const splits = stacked.trainWeights ? { ...stacked, train: resampleByWeight(stacked.train, stacked.trainWeights, training.seed) } : stacked;
+  if (stacked.trainWeights) logger.debug(`Training rows redrawn by label uniqueness (${splits.train.rows} draws)`);
   logger.info(`Data splits - Train: ${splits.train.rows}, Val: ${splits.validation.rows}, Test: ${splits.test.rows}`);
   if (splits.train.rows === 0 || splits.validation.rows === 0 || splits.test.rows === 0) {
     throw new KtrdrError(
@@ -238,7 +260,7 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
   const spec: MlpSpec = {
     inputs: featureNames.length,
     hidden: [...strategy.model.hiddenLayers],
-    outputs: CLASS_NAMES.length,
+    outputs: classes.length,
     activation: strategy.model.activation,
     dropout: strategy.model.dropout,
   };
@@ -272,7 +294,11 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
       epochs,
       batchSize: training.batchSize,
       learningRate: training.learningRate,
+      optimizer: training.optimizer,
+      ...(training.momentum !== undefined && { momentum: training.momentum }),
       weightDecay: training.weightDecay,
+      loss: training.loss,
+      ...(training.lrScheduler !== undefined && { lrScheduler: training.lrScheduler }),
       gradientClip: training.gradientClip,
       classWeights: training.classWeights === 'auto' || training.classWeights === 'none' ? training.classWeights : [...training.classWeights],
       earlyStopping: { ...training.earlyStopping },
@@ -313,22 +339,40 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
   // 10. Evaluate
   step('evaluate');
   const probabilities = predictProbabilities(result.weights, splits.test.x, splits.test.rows);
-  const test = evaluateProbabilities(probabilities, splits.test.y, CLASS_NAMES.length, { classNames: CLASS_NAMES });
+  const test = evaluateProbabilities(probabilities, splits.test.y, classes.length, { classNames: classes });
   logger.info(
     `Test accuracy: ${test.accuracy.toFixed(4)}, Test loss: ${test.loss.toFixed(4)} (majority-class baseline ${test.baseline_accuracy.toFixed(4)}, predicting ${test.majority_class})`,
   );
+  // On the validation split: the test split stays for the unbiased figures above.
+  const importance =
+    training.importanceRepeats > 0
+      ? permutationImportance(result.weights, splits.validation, featureNames, { repeats: training.importanceRepeats, seed: training.seed })
+      : undefined;
+  if (importance) {
+    const top = importance.slice(0, 3).map((entry) => `${entry.feature} ${entry.loss_increase.toFixed(4)}`);
+    logger.info(`Feature importance (validation loss increase when shuffled): ${top.join(', ')}${importance.length > 3 ? ', ...' : ''}`);
+  }
 
-  // 11. Backtest: the test period traded on the model's own signals, next to buy-and-hold
+  // 11. Backtest: the test period traded on the model's own signals, next to buy-and-hold (trading classes only)
   step('backtest');
-  const testRows = symbolSplits.map(({ dataset, test: [from, to] }) => ({
-    symbol: dataset.symbol,
-    base: seriesBySymbol.get(dataset.symbol)!.get(trainingData.baseTimeframe)!,
-    barIndex: dataset.matrix.barIndex.subarray(from, to),
-  }));
-  const backtest = testBacktestToJson(
-    backtestTestSplit(testRows, probabilities, { confidenceThreshold: strategy.decisions.confidenceThreshold ?? 0 }),
-  );
-  logger.info(testPeriodLine(testPeriodSummary(backtest), backtest.symbols.length));
+  let backtest: TestBacktestJson | undefined;
+  let validationBacktest: TestBacktestJson | undefined;
+  if (isTradingClassList(classes)) {
+    const splitRows = (part: 'validation' | 'test') =>
+      symbolSplits.map((split) => ({
+        symbol: split.dataset.symbol,
+        base: seriesBySymbol.get(split.dataset.symbol)!.get(trainingData.baseTimeframe)!,
+        barIndex: split.dataset.matrix.barIndex.subarray(split[part][0], split[part][1]),
+      }));
+    const backtestSettings = { confidenceThreshold: strategy.decisions.confidenceThreshold ?? 0 };
+    backtest = testBacktestToJson(backtestTestSplit(splitRows('test'), probabilities, backtestSettings));
+    logger.info(testPeriodLine(testPeriodSummary(backtest), backtest.symbols.length));
+    // The validation period traded too, apart from the test report: a sweep ranks by it and never sees the test period.
+    const validationProbabilities = predictProbabilities(result.weights, splits.validation.x, splits.validation.rows);
+    validationBacktest = testBacktestToJson(backtestTestSplit(splitRows('validation'), validationProbabilities, backtestSettings));
+  } else {
+    logger.info(`No test-period backtest: ${training.labels.source} classes (${classes.join(', ')}) are not trading signals`);
+  }
 
   // 12. Package
   step('package');
@@ -340,21 +384,17 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
     strategy_name: strategy.name,
     model: { type: 'mlp', spec: specToJson(spec), parameter_count: parameterCount(spec) },
     weights,
-    features: { names: featureNames, base_timeframe: trainingData.baseTimeframe, timeframes },
-    labels: {
-      source: 'zigzag',
-      zigzag_threshold: training.labels.zigzagThreshold,
-      price: training.labels.price,
-      classes: [...CLASS_NAMES],
-      distribution: { BUY: distribution.counts.buy, HOLD: distribution.counts.hold, SELL: distribution.counts.sell },
-    },
+    features: { names: featureNames, base_timeframe: trainingData.baseTimeframe, timeframes, ...(scaling.length > 0 && { normalization: scaling }) },
+    labels: labelDescription(training.labels, classes, distribution.counts, unlabelledRows),
     metrics: {
       history: result.history.map((r) => ({ ...r })),
       best_epoch: result.bestEpoch,
       stopped_early: result.stoppedEarly,
       test: { ...test },
-      split: { train: splits.train.rows, validation: splits.validation.rows, test: splits.test.rows },
-      backtest,
+      split: { train: splits.train.rows, validation: splits.validation.rows, test: splits.test.rows, ...(purgedRows > 0 && { purged: purgedRows }) },
+      ...(backtest && { backtest }),
+      ...(validationBacktest && { validation_backtest: validationBacktest }),
+      ...(importance && { feature_importance: importance }),
     },
     manifest: {
       strategy_name: strategy.name,

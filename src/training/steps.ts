@@ -9,7 +9,7 @@ export const TRAINING_STEPS = [
   { key: 'indicators', title: 'Computing indicators', weight: 4 },
   { key: 'fuzzy', title: 'Computing fuzzy memberships', weight: 2 },
   { key: 'features', title: 'Building feature matrix', weight: 2 },
-  { key: 'labels', title: 'Generating ZigZag labels', weight: 2 },
+  { key: 'labels', title: 'Generating labels', weight: 2 },
   { key: 'split', title: 'Splitting data chronologically', weight: 1 },
   { key: 'build_model', title: 'Building model', weight: 1 },
   { key: 'train', title: 'Training model', weight: 78 },

@@ -9,6 +9,7 @@ import { KtrdrError, isKtrdrError } from '../errors.js';
 import type { BacktestJob } from '../execution/local/backtest-protocol.js';
 import { BacktestRun, type BacktestOutcome } from '../execution/local/backtest-run.js';
 import { resolveWorkerFile } from '../execution/local/worker-file.js';
+import { requireTradingModel } from '../models/model-backtest.js';
 import type { ModelStore } from '../models/model-store.js';
 import type { Operation, OperationEvent } from '../operations/operation.js';
 import type { OperationStore } from '../operations/operation-store.js';
@@ -127,6 +128,7 @@ export class BacktestService {
 
   private async resolve(params: StartBacktestParams): Promise<Omit<BacktestJob, 'operationId'>> {
     const { artifact, version } = await this.deps.models.load(params.strategyName, params.version);
+    requireTradingModel(artifact, version);
     const base = artifact.features.base_timeframe;
     if (params.timeframe !== undefined && params.timeframe !== base) {
       throw new KtrdrError('VALIDATION_FAILED', `model ${params.strategyName} v${version} trades on ${base} bars, not ${params.timeframe}`, {

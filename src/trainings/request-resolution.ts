@@ -17,6 +17,8 @@ export interface StartTrainingParams extends StrategyOverrides {
   readonly requireGpu?: boolean;
   /** The API token name that started it, recorded as `request.started_by`. */
   readonly startedBy?: string;
+  /** The sweep or walk-forward this run is one trial of, recorded as `request.parent_id`. */
+  readonly parentId?: string;
 }
 
 /** A request resolved once, at the edge: everything a run needs except the operation id it will get. */
@@ -38,7 +40,7 @@ export interface RequestResolutionDeps {
  */
 export async function resolveTraining(params: StartTrainingParams, deps: RequestResolutionDeps): Promise<ResolvedTraining> {
   const file = await resolveStrategyName(params.strategyName, deps.strategiesDir);
-  const { strategyName: _name, executionMode: _mode, requireGpu: _gpu, ...overrides } = params;
+  const { strategyName: _name, executionMode: _mode, requireGpu: _gpu, startedBy: _by, parentId: _parent, ...overrides } = params;
   const strategyYaml = applyOverrides(await readFile(file, 'utf8'), overrides);
   const strategy = parseStrategy(strategyYaml, file, { expectedName: basename(file).replace(/\.ya?ml$/, '') });
   const data = await digestSeries(strategy.trainingData.symbols, requiredTimeframes(strategy), deps.dataDir, deps.digests);
@@ -60,6 +62,8 @@ export function requestRecord(params: StartTrainingParams, resolved: ResolvedTra
     require_gpu: requireGpu,
     strategy_file: basename(resolved.job.strategySource),
     strategy_sha256: source.sha256,
+    ...(params.params !== undefined && Object.keys(params.params).length > 0 ? { params: params.params } : {}),
     ...(params.startedBy !== undefined ? { started_by: params.startedBy } : {}),
+    ...(params.parentId !== undefined ? { parent_id: params.parentId } : {}),
   };
 }

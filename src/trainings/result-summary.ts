@@ -20,6 +20,8 @@ export function trainingResultSummary(artifact: ModelArtifact, modelVersion: num
     model_strategy: artifact.strategy_name,
     test_metrics: test,
     test_period: testPeriodSummary(metrics.backtest),
+    // The validation period's figures, for ranking configurations (a sweep's val_sharpe) without the test period.
+    validation_period: testPeriodSummary(metrics.validation_backtest),
     training_metrics: {
       epochs_trained: history.length,
       best_epoch: metrics.best_epoch,

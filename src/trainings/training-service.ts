@@ -14,7 +14,7 @@ import { ModelSpool } from './model-spool.js';
 import { ModelWriter } from './model-writer.js';
 import { newOperationId } from './operation-id.js';
 import { Placement } from './placement.js';
-import { requestRecord, resolveTraining, type StartTrainingParams } from './request-resolution.js';
+import { requestRecord, resolveTraining, type ResolvedTraining, type StartTrainingParams } from './request-resolution.js';
 import { failInterrupted, resumeAfterRestart } from './restart-recovery.js';
 import { PushedCheckpoints } from './pushed-checkpoints.js';
 import { Resumption } from './resumption.js';
@@ -22,7 +22,7 @@ import { RunRecorder } from './run-recorder.js';
 import type { TrainingHosts } from './training-hosts.js';
 
 export type { PushedResult } from './host-results.js';
-export type { StartTrainingParams } from './request-resolution.js';
+export type { ResolvedTraining, StartTrainingParams } from './request-resolution.js';
 export type { TrainingHosts } from './training-hosts.js';
 
 export interface TrainingServiceDeps {
@@ -114,6 +114,16 @@ export class TrainingService {
     return { current: mode, previous };
   }
 
+  /** Local training slots: how many runs this process trains at once (the default parallelism of a sweep). */
+  localSlots(): number {
+    return this.deps.executor.capacity().slots;
+  }
+
+  /** Every check `start` makes of a request, with nothing recorded or started: a sweep checks all its trials first. */
+  check(params: StartTrainingParams): Promise<ResolvedTraining> {
+    return resolveTraining(params, { strategiesDir: this.deps.strategiesDir, dataDir: this.deps.dataDir, digests: this.digests });
+  }
+
   /**
    * Validates everything that can be checked before a run (name, strategy, data files, execution target) so a bad
    * request fails with nothing recorded, then creates the operation `pending` and queues it.
@@ -121,7 +131,7 @@ export class TrainingService {
   async start(params: StartTrainingParams): Promise<Operation> {
     if (this.closing) throw new KtrdrError('SHUTTING_DOWN', 'the server is shutting down; no new trainings are accepted');
     const { operations, logger } = this.deps;
-    const resolved = await resolveTraining(params, { strategiesDir: this.deps.strategiesDir, dataDir: this.deps.dataDir, digests: this.digests });
+    const resolved = await this.check(params);
     const mode = params.executionMode ?? this.defaults.get();
     const requireGpu = params.requireGpu ?? false;
     const execution = await this.placement.select(mode, requireGpu);

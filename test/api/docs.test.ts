@@ -48,6 +48,10 @@ describe('backend API: OpenAPI document and docs page', () => {
         'GET /api/v1/backtests/{id}',
         'GET /api/v1/backtests/{id}/trades',
         'GET /api/v1/backtests/{id}/equity',
+        'POST /api/v1/sweeps',
+        'GET /api/v1/sweeps/{id}',
+        'POST /api/v1/walkforwards',
+        'GET /api/v1/walkforwards/{id}',
       ].sort(),
     );
     const start = doc.paths['/api/v1/trainings/start'].post;

@@ -52,7 +52,7 @@ describe('ktrdr strategies', () => {
     expect(code).toBe(0);
     expect(stdout).toContain(`good is valid (${join(dir, 'good.yaml')})`);
     expect(stdout).toContain('features: 2');
-    expect(stdout).toContain('warnings:\n  indicators.sma_20: not used by any fuzzy set (line 4)');
+    expect(stdout).toContain('warnings:\n  indicators.sma_20: not used by any fuzzy set or raw_indicator input (line 4)');
   });
 
   it('should print every problem and exit 1 for an invalid strategy', async () => {

@@ -148,13 +148,16 @@ describe(parseStrategy.name, () => {
       epochs: 50,
       batchSize: 16,
       learningRate: 0.002,
+      optimizer: 'adam',
       weightDecay: 0.001,
+      loss: { kind: 'cross_entropy' },
       earlyStopping: { enabled: false, patience: 5, minDelta: 0.01 },
       checkpoint: { everyEpochs: 5, everySeconds: 60 },
       gradientClip: 0.5,
       classWeights: [1, 0.5, 1],
+      importanceRepeats: 5,
       seed: 7,
-      dataSplit: { train: 0.6, validation: 0.2, test: 0.2 },
+      dataSplit: { train: 0.6, validation: 0.2, test: 0.2, embargoBars: 0 },
       labels: { source: 'zigzag', zigzagThreshold: 0.03, price: 'high_low' },
     });
     expect(strategy.source).toEqual({ text: VALID, file: 'strategies/x.yaml', sha256: createHash('sha256').update(VALID).digest('hex') });
@@ -189,13 +192,16 @@ describe(parseStrategy.name, () => {
       epochs: 100,
       batchSize: 32,
       learningRate: 0.001,
+      optimizer: 'adam',
       weightDecay: 1e-4,
+      loss: { kind: 'cross_entropy' },
       earlyStopping: { enabled: true, patience: 10, minDelta: 1e-4 },
       checkpoint: { everyEpochs: 10, everySeconds: 300 },
       gradientClip: 1,
       classWeights: 'none',
+      importanceRepeats: 5,
       seed: 42,
-      dataSplit: { train: 0.7, validation: 0.15, test: 0.15 },
+      dataSplit: { train: 0.7, validation: 0.15, test: 0.15, embargoBars: 0 },
       labels: { source: 'zigzag', zigzagThreshold: 0.02, price: 'close' },
     });
     expect(
@@ -231,16 +237,16 @@ describe(parseStrategy.name, () => {
   describe('unknown keys', () => {
     it('should name the key and what is allowed, at every level', () => {
       expect(lines(edit('  epochs: 50', '  epoch: 50'))).toEqual([
-        'training.epoch: unknown key (allowed: epochs, batch_size, learning_rate, weight_decay, early_stopping, checkpoint, gradient_clip, class_weights, seed, data_split, labels)',
+        'training.epoch: unknown key (allowed: epochs, batch_size, learning_rate, optimizer, momentum, weight_decay, loss, focal_gamma, lr_scheduler, early_stopping, checkpoint, gradient_clip, class_weights, importance_repeats, seed, data_split, labels)',
       ]);
       expect(lines(edit('name: rsi_mean_reversion', 'name: rsi_mean_reversion\nscope: equities'))).toEqual([
-        'scope: unknown key (allowed: name, version, description, training_data, indicators, fuzzy_sets, nn_inputs, model, decisions, training)',
+        'scope: unknown key (allowed: name, version, description, conventions, training_data, indicators, fuzzy_sets, nn_inputs, model, decisions, training)',
       ]);
       expect(lines(edit('patience: 5', 'patience: 5, restore: true'))).toEqual([
         'training.early_stopping.restore: unknown key (allowed: enabled, patience, min_delta)',
       ]);
-      expect(lines(edit('  - fuzzy_set: band', '  - fuzzy_set: band\n    normalization: zscore'))).toEqual([
-        'nn_inputs[3].normalization: unknown key (allowed: fuzzy_set, timeframes)',
+      expect(lines(edit('  - fuzzy_set: band', '  - fuzzy_set: band\n    scale: zscore'))).toEqual([
+        'nn_inputs[3].scale: unknown key (allowed: fuzzy_set, raw_indicator, normalization, timeframes)',
       ]);
       expect(lines(edit('  hidden_layers: [32, 16]', '  hidden_layers: [32, 16]\n  architecture: {}'))[0]).toMatch(
         /^model.architecture: unknown key \(allowed: type, hidden_layers/,
@@ -377,8 +383,106 @@ describe(parseStrategy.name, () => {
       ]);
     });
 
+    it('should read raw indicator inputs and order features as the original does (entries, then timeframes)', () => {
+      const yaml = edit(
+        '  - fuzzy_set: macd_line\n',
+        '  - raw_indicator: macd_12_26_9.signal\n    timeframes: all\n    normalization: zscore\n  - fuzzy_set: macd_line\n  - raw_indicator: rsi_14\n    timeframes: [1h]\n',
+      );
+      const strategy = parseStrategy(yaml);
+      expect(strategy.nnInputs[2]).toEqual({
+        rawIndicator: 'macd_12_26_9.signal',
+        indicatorId: 'macd_12_26_9',
+        output: 'signal',
+        normalization: 'zscore',
+        timeframes: ['1d', '1h'],
+      });
+      expect(strategy.nnInputs[4]).toMatchObject({ rawIndicator: 'rsi_14', output: 'value', normalization: 'none' });
+      // The fuzzy features of VALID, with each raw entry's features where the entry stands (its timeframes in order).
+      const fuzzy = featureIds(parseStrategy(VALID));
+      expect(featureIds(strategy)).toEqual([
+        ...fuzzy.slice(0, 8),
+        '1d_macd_12_26_9.signal_raw',
+        '1h_macd_12_26_9.signal_raw',
+        ...fuzzy.slice(8, 10),
+        '1h_rsi_14_raw',
+        fuzzy[10],
+      ]);
+    });
+
+    it('should require exactly one of fuzzy_set and raw_indicator, and normalization only on raw inputs', () => {
+      const input = (text: string) => lines(edit('  - fuzzy_set: macd_line\n', text));
+      expect(input('  - {fuzzy_set: macd_line, raw_indicator: rsi_14}\n')).toEqual([
+        'nn_inputs[2]: specify either fuzzy_set or raw_indicator, not both',
+      ]);
+      expect(input('  - {timeframes: all}\n')).toEqual(['nn_inputs[2]: must specify either fuzzy_set or raw_indicator']);
+      expect(input('  - {fuzzy_set: macd_line, normalization: zscore}\n')).toEqual([
+        'nn_inputs[2].normalization: only valid with raw_indicator (fuzzy memberships are already in [0, 1])',
+      ]);
+      expect(input('  - {raw_indicator: rsi_15}\n')).toEqual([
+        "nn_inputs[2].raw_indicator: unknown indicator 'rsi_15' (defined: rsi_14, macd_12_26_9, bb)",
+      ]);
+      expect(input('  - {raw_indicator: macd_12_26_9.slope}\n')[0]).toMatch(
+        /^nn_inputs\[2\]\.raw_indicator: 'macd_12_26_9\.slope' is not an output of macd/,
+      );
+      expect(input('  - {raw_indicator: rsi_14, normalization: robust}\n')[0]).toMatch(
+        /^nn_inputs\[2\]\.normalization: must be one of minmax, zscore, none/,
+      );
+    });
+
+    it('should count an indicator read only by a raw input as used', () => {
+      const strategy = parseStrategy(
+        edit(
+          '  bb: {type: bollingerbands}',
+          '  bb: {type: bollingerbands}\n  sma_50: {type: sma, period: 50}',
+          edit('  - fuzzy_set: macd_line\n', '  - raw_indicator: sma_50\n'),
+        ),
+      );
+      expect(strategy.warnings.map((w) => w.path)).toEqual(['fuzzy_sets.macd_line']);
+    });
+
     it('should require at least one input', () => {
       expect(lines(MINIMAL.replace('nn_inputs: [{fuzzy_set: zone}]', 'nn_inputs: []'))).toEqual(['nn_inputs: needs at least 1 item']);
+    });
+  });
+
+  describe('optimizer, loss and learning-rate schedule', () => {
+    const training = (extra: string) => parseStrategy(edit('  seed: 7\n', `  seed: 7\n${extra}`)).training;
+
+    it('defaults to Adam, cross-entropy and a constant rate', () => {
+      const parsed = parseStrategy(MINIMAL).training;
+      expect(parsed.optimizer).toBe('adam');
+      expect(parsed.loss).toEqual({ kind: 'cross_entropy' });
+      expect(parsed.lrScheduler).toBeUndefined();
+      expect(parsed.momentum).toBeUndefined();
+    });
+
+    it('reads optimizer, momentum, focal loss and each scheduler with its defaults', () => {
+      expect(training('  optimizer: sgd\n  momentum: 0.5\n')).toMatchObject({ optimizer: 'sgd', momentum: 0.5 });
+      expect(training('  loss: focal\n').loss).toEqual({ kind: 'focal', gamma: 2 });
+      expect(training('  loss: focal\n  focal_gamma: 1.5\n').loss).toEqual({ kind: 'focal', gamma: 1.5 });
+      expect(training('  lr_scheduler: step\n').lrScheduler).toEqual({ type: 'step', stepSize: 30, gamma: 0.1 });
+      expect(training('  lr_scheduler: {type: exponential}\n').lrScheduler).toEqual({ type: 'exponential', gamma: 0.95 });
+      expect(training('  lr_scheduler: reduce_on_plateau\n').lrScheduler).toEqual({ type: 'reduce_on_plateau', factor: 0.5, patience: 5, minLr: 0 });
+      // Cosine runs over the whole training unless told otherwise (epochs: 50 in VALID).
+      expect(training('  lr_scheduler: cosine\n').lrScheduler).toEqual({ type: 'cosine', tMax: 50, etaMin: 0 });
+      expect(training('  lr_scheduler: {type: cosine, t_max: 10, eta_min: 0.0001}\n').lrScheduler).toEqual({
+        type: 'cosine',
+        tMax: 10,
+        etaMin: 1e-4,
+      });
+    });
+
+    it('rejects unknown choices with the allowed ones', () => {
+      const add = (extra: string) => lines(edit('  seed: 7\n', `  seed: 7\n${extra}`));
+      expect(add('  optimizer: lbfgs\n')).toEqual(["training.optimizer: must be one of adam, adamw, sgd, rmsprop; got 'lbfgs'"]);
+      expect(add('  loss: hinge\n')).toEqual(["training.loss: must be one of cross_entropy, focal; got 'hinge'"]);
+      expect(add('  lr_scheduler: cyclic\n')).toEqual([
+        'training.lr_scheduler.type: must be one of step, exponential, reduce_on_plateau, cosine, or a mapping with one of them as type',
+      ]);
+      expect(add('  lr_scheduler: {type: step, patience: 3}\n')).toEqual([
+        'training.lr_scheduler.patience: unknown key (allowed: type, step_size, gamma)',
+      ]);
+      expect(add('  focal_gamma: -1\n')).toEqual(['training.focal_gamma: must be >= 0, got -1']);
     });
   });
 
@@ -420,7 +524,7 @@ describe(parseStrategy.name, () => {
         "decisions.output_format: must be classification, got 'regression'",
       ]);
       expect(lines(edit('class_weights: [1, 0.5, 1]', 'class_weights: balanced'))).toEqual([
-        'training.class_weights: must be auto, none, or a list of three positive weights [buy, hold, sell]',
+        'training.class_weights: must be auto, none, or a list of positive weights, one per class in class order (e.g. [buy, hold, sell])',
       ]);
       expect(lines(edit('zigzag_threshold: 0.03', 'zigzag_threshold: 3'))).toEqual(['training.labels.zigzag_threshold: must be < 1, got 3']);
       expect(lines(edit('version: "1.0"', 'version: 1.0'))).toEqual(['version: must be a string; quote it, e.g. version: "1.0"']);
@@ -436,12 +540,63 @@ describe(parseStrategy.name, () => {
       ).toBe(0.1);
     });
 
+    it('should read each label source with its defaults, and refuse unknown sources and keys', () => {
+      const labels = (text: string) =>
+        parseStrategy(
+          edit('class_weights: [1, 0.5, 1]', 'class_weights: auto', edit('labels: {source: zigzag, zigzag_threshold: 0.03, price: high_low}', text)),
+        ).training.labels;
+      expect(labels('labels: {zigzag_threshold: 0.05}')).toEqual({ source: 'zigzag', zigzagThreshold: 0.05, price: 'close' });
+      expect(labels('labels: {source: triple_barrier}')).toEqual({
+        source: 'triple_barrier',
+        ptMultiplier: 2,
+        slMultiplier: 1.5,
+        maxHoldingPeriod: 50,
+        volSpan: 50,
+        volMethod: 'atr',
+        computeWeights: false,
+      });
+      expect(labels('labels: {source: triple_barrier, cusum_threshold: 0, compute_weights: true}')).toMatchObject({
+        cusum: { threshold: 0, multiplier: 0.5 },
+        computeWeights: true,
+      });
+      expect(labels('labels: {source: context}')).toEqual({ source: 'context', horizon: 5, bullishThreshold: 0.005, bearishThreshold: -0.005 });
+      expect(labels('labels: {source: regime, vol_lookback: 60}')).toEqual({
+        source: 'regime',
+        macroAtrMult: 3,
+        microAtrMult: 1,
+        atrPeriod: 14,
+        volLookback: 60,
+        volCrisisThreshold: 2,
+        progressionTolerance: 0.5,
+      });
+      const problem = (text: string) => lines(edit('labels: {source: zigzag, zigzag_threshold: 0.03, price: high_low}', text));
+      expect(problem('labels: {source: momentum}')).toEqual([
+        'training.labels.source: source must be one of zigzag, forward_return, triple_barrier, context, regime',
+      ]);
+      expect(problem('labels: {source: context, zigzag_threshold: 0.03}')[0]).toMatch(/^training\.labels\.zigzag_threshold: unknown key/);
+      expect(problem('labels: {source: context, bullish_threshold: -0.01}')).toEqual([
+        'training.labels.bearish_threshold: must be below bullish_threshold (-0.01)',
+      ]);
+      expect(problem('labels: {source: forward_return, horizon: 10}')[0]).toMatch(
+        /^training\.labels\.source: forward_return labels are a regression target/,
+      );
+      // Regime labels have four classes, so three class weights cannot be right.
+      expect(problem('labels: {source: regime}')).toEqual([
+        'training.class_weights: regime labels have 4 classes, so class_weights needs 4 weights (got 3)',
+      ]);
+    });
+
+    it('should read the embargo of the data split', () => {
+      expect(parseStrategy(edit('test: 0.2}', 'test: 0.2, embargo_bars: 5}')).training.dataSplit.embargoBars).toBe(5);
+      expect(lines(edit('test: 0.2}', 'test: 0.2, embargo_bars: -1}'))).toEqual(['training.data_split.embargo_bars: must be >= 0, got -1']);
+    });
+
     it('should require the mandatory sections', () => {
       expect(lines('name: x\n')).toEqual([
         'training_data: required (a mapping)',
         'indicators: required (a mapping of indicator id to its definition)',
         'fuzzy_sets: required (a mapping of fuzzy set id to its definition)',
-        'nn_inputs: required (a list of {fuzzy_set, timeframes})',
+        'nn_inputs: required (a list of {fuzzy_set, timeframes} or {raw_indicator, timeframes, normalization})',
         'model: required (a mapping)',
       ]);
     });
@@ -467,7 +622,7 @@ describe(parseStrategy.name, () => {
       ),
     );
     expect(strategy.warnings.map((w) => `${w.path}: ${w.message}`)).toEqual([
-      'indicators.sma_50: not used by any fuzzy set',
+      'indicators.sma_50: not used by any fuzzy set or raw_indicator input',
       'fuzzy_sets.band: not used by any nn_inputs entry, so it adds no features',
     ]);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KtrdrError } from '../../src/errors.js';
+import { parseStrategy } from '../../src/config/strategy.js';
 import { findIndicator, indicatorParamNames, listIndicators, parseIndicatorParams, requireIndicator } from '../../src/indicators/registry.js';
 import { randomWalk } from './series.js';
 
@@ -140,5 +141,38 @@ describe('indicator registry', () => {
   it('should expose parameter names in declaration order', () => {
     expect(indicatorParamNames(requireIndicator('macd'))).toEqual(['fast', 'slow', 'signal', 'source']);
     expect(indicatorParamNames(requireIndicator('obv'))).toEqual([]);
+  });
+});
+
+describe("the original's parameter names", () => {
+  it('load as the parameters they name here (macd, stochastic)', () => {
+    const macd = requireIndicator('macd');
+    expect(parseIndicatorParams(macd, { fast_period: 5, slow_period: 35, signal_period: 5 })).toEqual(
+      parseIndicatorParams(macd, { fast: 5, slow: 35, signal: 5 }),
+    );
+    const stochastic = requireIndicator('stochastic');
+    expect(parseIndicatorParams(stochastic, { k_period: 10, d_period: 4, smooth_k: 2 })).toEqual({ period: 10, signal: 4, smooth: 2 });
+  });
+
+  it('refuse a parameter given under both names', () => {
+    expect(() => parseIndicatorParams(requireIndicator('macd'), { fast: 5, fast_period: 6 })).toThrow(/unknown parameter 'fast_period'/);
+  });
+
+  it('load in a strategy file', () => {
+    const strategy = parseStrategy(`name: original_names
+training_data: {symbols: [SPX], timeframes: [1d]}
+indicators:
+  macd: {type: MACD, fast_period: 8, slow_period: 21, signal_period: 5}
+  stoch: {type: stochastic, k_period: 10, d_period: 4, smooth_k: 2}
+fuzzy_sets:
+  momentum: {indicator: macd.histogram, up: [0, 1, 2]}
+  zone: {indicator: stoch.slow_k, low: [0, 20, 40]}
+nn_inputs: [{fuzzy_set: momentum}, {fuzzy_set: zone}]
+model: {hidden_layers: [4]}
+`);
+    expect(strategy.indicators.map((i) => i.params)).toEqual([
+      { fast: 8, slow: 21, signal: 5, source: 'close' },
+      { period: 10, signal: 4, smooth: 2 },
+    ]);
   });
 });

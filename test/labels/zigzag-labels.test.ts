@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { OhlcvSeries } from '../../src/data/ohlcv.js';
-import { KtrdrError } from '../../src/errors.js';
 import { findPivots } from '../../src/indicators/zigzag.js';
 import { LABEL_BUY, LABEL_HOLD, LABEL_SELL, formatLabelDistribution, labelDistribution } from '../../src/labels/label-classes.js';
 import { segmentLabels, zigzagSegmentLabels } from '../../src/labels/zigzag-labels.js';
 import { randomWalk, roundedWalk, seriesFrom } from '../indicators/series.js';
+import { errorOf } from './label-helpers.js';
 
 const B = LABEL_BUY;
 const H = LABEL_HOLD;
@@ -54,16 +54,6 @@ function originalSegmentLabels(p: Float64Array, t: number): number[] {
     for (let i = pivots[k] + 1; i < pivots[k + 1]; i++) labels[i] = p[pivots[k + 1]] > p[pivots[k]] ? B : S;
   }
   return labels;
-}
-
-function errorOf(fn: () => unknown): KtrdrError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof KtrdrError) return error;
-    throw error;
-  }
-  throw new Error('expected a KtrdrError');
 }
 
 describe(zigzagSegmentLabels.name, () => {
@@ -126,17 +116,23 @@ describe(labelDistribution.name, () => {
     const distribution = labelDistribution(Uint8Array.from([B, B, H, S, B, S, S, S]));
     expect(distribution).toEqual({
       total: 8,
-      counts: { buy: 3, hold: 1, sell: 4 },
-      fractions: { buy: 0.375, hold: 0.125, sell: 0.5 },
+      counts: { BUY: 3, HOLD: 1, SELL: 4 },
+      fractions: { BUY: 0.375, HOLD: 0.125, SELL: 0.5 },
     });
     expect(formatLabelDistribution(distribution)).toBe('BUY=37.5%, HOLD=12.5%, SELL=50.0%');
+  });
+
+  it("should count any labeler's classes by name, in class order", () => {
+    const distribution = labelDistribution(Float64Array.from([3, 0, 3, 2]), ['TRENDING_UP', 'TRENDING_DOWN', 'RANGING', 'VOLATILE']);
+    expect(distribution.counts).toEqual({ TRENDING_UP: 1, TRENDING_DOWN: 0, RANGING: 1, VOLATILE: 2 });
+    expect(formatLabelDistribution(distribution)).toBe('TRENDING_UP=25.0%, TRENDING_DOWN=0.0%, RANGING=25.0%, VOLATILE=50.0%');
   });
 
   it('should give zero fractions for no labels', () => {
     expect(labelDistribution(new Int32Array(0))).toEqual({
       total: 0,
-      counts: { buy: 0, hold: 0, sell: 0 },
-      fractions: { buy: 0, hold: 0, sell: 0 },
+      counts: { BUY: 0, HOLD: 0, SELL: 0 },
+      fractions: { BUY: 0, HOLD: 0, SELL: 0 },
     });
   });
 
@@ -145,7 +141,7 @@ describe(labelDistribution.name, () => {
     const { counts, fractions } = labelDistribution(zigzagSegmentLabels(series, { threshold: 0.03 }));
     const pivots = findPivots(series, { threshold: 0.03, price: 'close' });
     const last = pivots.indices[pivots.indices.length - 1];
-    expect(counts.hold).toBe(new Set(pivots.indices).size + (series.close.length - 1 - last));
-    expect(fractions.buy + fractions.hold + fractions.sell).toBeCloseTo(1, 12);
+    expect(counts.HOLD).toBe(new Set(pivots.indices).size + (series.close.length - 1 - last));
+    expect(fractions.BUY + fractions.HOLD + fractions.SELL).toBeCloseTo(1, 12);
   });
 });

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { KtrdrError } from '../../src/errors.js';
-import { adamStep, ADAM_DEFAULTS, createOptimizerState } from '../../src/nn/adam.js';
+import { createOptimizerState } from '../../src/nn/adam.js';
 import type { BackendTrainingOptions } from '../../src/nn/backend.js';
 import { availableBackends, createBackend } from '../../src/nn/backend-registry.js';
 import { lossAndGradients } from '../../src/nn/cpu/mlp-pass.js';
 import type { MlpSpec } from '../../src/nn/spec.js';
+import { OPTIMIZER_DEFAULTS, optimizerStep } from '../../src/nn/optimizers.js';
 import { makeSyntheticClassification } from '../../src/nn/synthetic.js';
 import { train } from '../../src/nn/trainer.js';
 import { cloneWeights, flattenWeights, initGlorotUniform, weightsFromFlat } from '../../src/nn/weights.js';
@@ -17,7 +18,7 @@ import { randomArray, sameWeightBytes, sliceSet } from './helpers.js';
  */
 const spec: MlpSpec = { inputs: 6, hidden: [10, 5], outputs: 3, activation: 'tanh', dropout: 0 };
 const options: BackendTrainingOptions = {
-  adam: { ...ADAM_DEFAULTS, learningRate: 1e-2, weightDecay: 1e-3 },
+  optimizer: { ...OPTIMIZER_DEFAULTS, kind: 'adam', learningRate: 1e-2, weightDecay: 1e-3, momentum: 0 },
   gradientClip: 0.05,
   classWeights: Float32Array.from([1, 2, 0.5]),
   dropoutSeed: 3,
@@ -55,11 +56,11 @@ for (const backendId of availableBackends()) {
         const { loss, grads } = lossAndGradients(current, batchX, batchY, end - start, options.classWeights, null);
         const flatGrads = flattenWeights(grads);
         const scale = Math.min(1, options.gradientClip / (Math.hypot(...flatGrads) + 1e-6));
-        adamStep(
+        optimizerStep(
           expected,
           flatGrads.map((g) => g * scale),
           optimizer,
-          options.adam,
+          options.optimizer,
         );
         lossSum += loss * (end - start);
       }

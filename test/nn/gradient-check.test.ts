@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lossAndGradients } from '../../src/nn/cpu/mlp-pass.js';
+import type { ClassificationLoss } from '../../src/nn/loss.js';
 import { flattenWeights, initGlorotUniform, weightsFromFlat } from '../../src/nn/weights.js';
 import { ACTIVATIONS, type MlpSpec } from '../../src/nn/spec.js';
 import { SeededRandom } from '../../src/util/random.js';
@@ -24,9 +25,10 @@ interface CheckCase {
   classWeights: Float32Array | null;
   /** Seed for a dropout generator recreated before every evaluation, so every evaluation uses the same masks. */
   dropoutSeed: number | null;
+  loss?: ClassificationLoss;
 }
 
-function worstGradientError({ spec, classWeights, dropoutSeed }: CheckCase): { worst: number; checked: number } {
+function worstGradientError({ spec, classWeights, dropoutSeed, loss: lossKind }: CheckCase): { worst: number; checked: number } {
   const rng = new SeededRandom(11);
   const flat = flattenWeights(initGlorotUniform(spec, rng));
   // Non-zero biases so that no unit sits exactly on a ReLU kink.
@@ -35,9 +37,9 @@ function worstGradientError({ spec, classWeights, dropoutSeed }: CheckCase): { w
   const x = randomArray(ROWS * spec.inputs, rng);
   const labels = Int32Array.from({ length: ROWS }, (_, i) => i % spec.outputs);
   const dropout = (): SeededRandom | null => (dropoutSeed === null ? null : new SeededRandom(dropoutSeed));
-  const loss = (): number => lossAndGradients(weights, x, labels, ROWS, classWeights, dropout()).loss;
+  const loss = (): number => lossAndGradients(weights, x, labels, ROWS, classWeights, dropout(), lossKind).loss;
 
-  const analytic = flattenWeights(lossAndGradients(weights, x, labels, ROWS, classWeights, dropout()).grads);
+  const analytic = flattenWeights(lossAndGradients(weights, x, labels, ROWS, classWeights, dropout(), lossKind).grads);
   const step = stepFor(spec);
   let worst = 0;
   for (let i = 0; i < flat.length; i++) {
@@ -92,6 +94,18 @@ describe('backward pass agrees with finite differences', () => {
       dropoutSeed: null,
     });
     expect(worst).toBeLessThan(TOLERANCE);
+  });
+
+  it('focal loss with class weights as α', () => {
+    for (const gamma of [0.5, 2]) {
+      const { worst } = worstGradientError({
+        spec: { ...baseSpec, activation: 'tanh' },
+        classWeights: Float32Array.from([0.5, 2, 1.25]),
+        dropoutSeed: null,
+        loss: { kind: 'focal', gamma },
+      });
+      expect(worst).toBeLessThan(TOLERANCE);
+    }
   });
 
   it('a network without hidden layers (softmax regression)', () => {

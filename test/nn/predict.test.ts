@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/nn/backend-registry.js';
-import { ADAM_DEFAULTS } from '../../src/nn/adam.js';
+import { OPTIMIZER_DEFAULTS } from '../../src/nn/optimizers.js';
 import { PREDICT_CHUNK_ROWS, predictLogits, predictProbabilities } from '../../src/nn/predict.js';
 import { initGlorotUniform } from '../../src/nn/weights.js';
 import type { MlpSpec } from '../../src/nn/spec.js';
@@ -34,7 +34,7 @@ describe('predict', () => {
   it('matches the backend’s own inference exactly', async () => {
     const backend = createBackend('js-cpu');
     await backend.init(weights, {
-      adam: { ...ADAM_DEFAULTS, learningRate: 1e-3, weightDecay: 0 },
+      optimizer: { ...OPTIMIZER_DEFAULTS, kind: 'adam', learningRate: 1e-3, weightDecay: 0, momentum: 0 },
       gradientClip: 0,
       classWeights: null,
       dropoutSeed: 1,

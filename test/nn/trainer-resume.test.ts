@@ -62,6 +62,20 @@ async function stateAfter(data: TrainingData, epoch: number, resumeFrom?: Traine
 }
 
 describe('train resumed from a saved state', () => {
+  it.each([
+    ['sgd with momentum, exponential', { optimizer: 'sgd', lrScheduler: { type: 'exponential', gamma: 0.8 } }],
+    ['rmsprop, step', { optimizer: 'rmsprop', lrScheduler: { type: 'step', stepSize: 2, gamma: 0.5 } }],
+    ['adamw, cosine', { optimizer: 'adamw', weightDecay: 0.01, lrScheduler: { type: 'cosine', tMax: 8, etaMin: 0 } }],
+  ] as const)('ends bit-identical with %s (the learning rate where the interrupted run had it)', async (_name, extra) => {
+    const data = noisyData();
+    const fixed: TrainerConfig = { ...config, ...extra, epochs: 8, earlyStopping: undefined };
+    const uninterrupted = await train(data, spec, fixed);
+    expect(new Set(uninterrupted.history.map((r) => r.learning_rate)).size).toBeGreaterThan(1);
+    const saved: TrainerState[] = [];
+    await train(data, spec, fixed, { checkpoints: { due: () => true, save: (state) => Promise.resolve(void saved.push(state)) } });
+    expectSameRun(await train(data, spec, fixed, {}, saved[3]), uninterrupted);
+  });
+
   it('ends bit-identical to a run never interrupted, with dropout, class weights and early stopping', async () => {
     const data = noisyData();
     const uninterrupted = await train(data, spec, config);

@@ -3,6 +3,7 @@ import { KtrdrError } from '../../src/errors.js';
 import { makeSyntheticClassification } from '../../src/nn/synthetic.js';
 import { predictLogits } from '../../src/nn/predict.js';
 import { evaluateLogits } from '../../src/nn/metrics.js';
+import { focalLoss } from '../../src/nn/loss.js';
 import { train, type TrainerConfig, type TrainingData } from '../../src/nn/trainer.js';
 import type { MlpSpec } from '../../src/nn/spec.js';
 import { gaussianBlobs, sameWeightBytes, sliceSet } from './helpers.js';
@@ -123,6 +124,51 @@ describe('train', () => {
     expect(sameWeightBytes(clipped, plain)).toBe(false);
   });
 
+  it('is deterministic for every optimizer, loss and scheduler, and each of them changes the run', async () => {
+    // Contradicted validation labels make the validation loss rise after a few epochs, so the plateau rule acts too.
+    const data = contradictedValidation();
+    const variants: Partial<TrainerConfig>[] = [
+      { optimizer: 'adamw', weightDecay: 0.01 },
+      { optimizer: 'sgd', learningRate: 0.05 },
+      { optimizer: 'sgd', learningRate: 0.05, momentum: 0 },
+      { optimizer: 'rmsprop', learningRate: 1e-3 },
+      { loss: { kind: 'focal', gamma: 2 }, classWeights: [1, 2, 1] },
+      { lrScheduler: { type: 'step', stepSize: 1, gamma: 0.5 } },
+      { lrScheduler: { type: 'exponential', gamma: 0.9 } },
+      { lrScheduler: { type: 'cosine', tMax: 3, etaMin: 0 } },
+      { lrScheduler: { type: 'reduce_on_plateau', factor: 0.5, patience: 0, minLr: 0 } },
+    ];
+    const base = { ...config, epochs: 6 };
+    const plain = await train(data, spec, base);
+    for (const variant of variants) {
+      const first = await train(data, spec, { ...base, ...variant });
+      const second = await train(data, spec, { ...base, ...variant });
+      expect(sameWeightBytes(second.weights, first.weights), JSON.stringify(variant)).toBe(true);
+      expect(second.history.map((r) => r.val_loss)).toEqual(first.history.map((r) => r.val_loss));
+      // The returned weights may be an early best epoch's, so the change shows in the losses of the whole run.
+      expect(
+        first.history.map((r) => r.train_loss),
+        JSON.stringify(variant),
+      ).not.toEqual(plain.history.map((r) => r.train_loss));
+      if (variant.lrScheduler?.type === 'reduce_on_plateau') expect(first.history[5].learning_rate).toBeLessThan(config.learningRate);
+    }
+  });
+
+  it('records the learning rate each epoch trained with', async () => {
+    const result = await train(blobsData(300), spec, { ...config, epochs: 4, lrScheduler: { type: 'step', stepSize: 2, gamma: 0.1 } });
+    expect(result.history.map((r) => Number(r.learning_rate.toPrecision(12)))).toEqual([1e-2, 1e-2, 1e-3, 1e-3]);
+    const constant = await train(blobsData(300), spec, { ...config, epochs: 2 });
+    expect(constant.history.map((r) => r.learning_rate)).toEqual([1e-2, 1e-2]);
+  });
+
+  it('uses the focal loss for the validation loss too', async () => {
+    const data = blobsData(300);
+    const focal = await train(data, spec, { ...config, epochs: 1, loss: { kind: 'focal', gamma: 2 } });
+    const logits = predictLogits(focal.weights, data.validation.x, data.validation.rows);
+    const expected = focalLoss(logits, data.validation.y, data.validation.rows, 3, 2, null, null).loss;
+    expect(focal.history[0].val_loss).toBe(expected);
+  });
+
   it('cancels mid-epoch at the next batch', async () => {
     const controller = new AbortController();
     let batchesSeen = 0;
@@ -179,6 +225,9 @@ describe('train', () => {
       [data, { ...spec, dropout: 1 }, config],
       [data, spec, { ...config, classWeights: [1, 2] }],
       [data, spec, { ...config, backend: 'webgpu-that-is-not-there' }],
+      [data, spec, { ...config, optimizer: 'lbfgs' as never }],
+      [data, spec, { ...config, loss: { kind: 'focal', gamma: -1 } }],
+      [data, spec, { ...config, momentum: -0.5 }],
     ];
     for (const [caseData, caseSpec, caseConfig] of cases) {
       expect((await rejection(train(caseData, caseSpec, caseConfig))).code).toBe('VALIDATION_FAILED');

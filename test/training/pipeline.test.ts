@@ -23,6 +23,17 @@ describe('runTraining', () => {
     const { train, validation, test } = artifact.metrics.split;
     expect(train + validation + test).toBe(2516);
     expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
+    // Permutation importance on the validation split: every feature once, most important first.
+    const importance = artifact.metrics.feature_importance!;
+    expect(importance.map((entry) => entry.feature).sort()).toEqual([...artifact.features.names].sort());
+    const increases = importance.map((entry) => entry.loss_increase);
+    expect(increases).toEqual([...increases].sort((a, b) => b - a));
+  });
+
+  it('should skip the feature importance when importance_repeats is 0', async () => {
+    const yaml = SPX_RSI_STRATEGY.replace('  seed: 7', '  seed: 7\n  importance_repeats: 0');
+    const { artifact } = await runTraining({ strategyYaml: yaml }, recordingContext().ctx);
+    expect(artifact.metrics.feature_importance).toBeUndefined();
   });
 
   it('should log the numbered steps in order with the same text every run', async () => {
@@ -111,5 +122,107 @@ describe('runTraining with several symbols', () => {
     expect(artifact.metrics.split.train).toBe(train);
     expect(artifact.manifest.symbols).toEqual(['SPX', 'EURUSD']);
     expect(artifact.manifest.data.map((d) => d.symbol)).toEqual(['SPX', 'EURUSD']);
+  });
+});
+
+describe('runTraining with other labelers', () => {
+  const withLabels = (labels: string, extra = '') =>
+    SPX_RSI_STRATEGY.replace('labels: {source: zigzag, zigzag_threshold: 0.03, price: close}', `labels: ${labels}${extra}`);
+
+  it('should train triple-barrier labels as BUY/HOLD/SELL, drop the unlabelled tail, purge and backtest', async () => {
+    const run = recordingContext();
+    const { artifact } = await runTraining({ strategyYaml: withLabels('{source: triple_barrier, max_holding_period: 10, vol_span: 20}') }, run.ctx);
+    expect(artifact.labels).toMatchObject({
+      source: 'triple_barrier',
+      params: { pt_multiplier: 2, sl_multiplier: 1.5, max_holding_period: 10, vol_span: 20, vol_method: 'atr', compute_weights: false },
+      classes: ['BUY', 'HOLD', 'SELL'],
+      unlabelled_rows: 10,
+    });
+    const { split } = artifact.metrics;
+    // 2516 rows, the last 10 unlabelled; train and validation each lose the rows whose labels reach the next split.
+    expect(split.purged).toBeGreaterThan(0);
+    expect(split.train + split.validation + split.test + split.purged!).toBe(2506);
+    expect(artifact.metrics.backtest).toBeDefined();
+    expect(artifact.model.spec.outputs).toBe(3);
+  });
+
+  it('should train regime labels with four classes and no test-period backtest', async () => {
+    const run = recordingContext();
+    const { artifact } = await runTraining({ strategyYaml: withLabels('{source: regime, vol_lookback: 20}') }, run.ctx);
+    expect(artifact.labels.classes).toEqual(['TRENDING_UP', 'TRENDING_DOWN', 'RANGING', 'VOLATILE']);
+    expect(Object.keys(artifact.labels.distribution)).toEqual(['TRENDING_UP', 'TRENDING_DOWN', 'RANGING', 'VOLATILE']);
+    expect(artifact.model.spec.outputs).toBe(4);
+    expect(artifact.metrics.test.per_class.map((c) => c.class)).toEqual(['TRENDING_UP', 'TRENDING_DOWN', 'RANGING', 'VOLATILE']);
+    expect(artifact.metrics.backtest).toBeUndefined();
+    expect(run.logs.map((l) => l.msg)).toContain(
+      'No test-period backtest: regime classes (TRENDING_UP, TRENDING_DOWN, RANGING, VOLATILE) are not trading signals',
+    );
+  });
+
+  it('should give bit-identical weights for the same seed with every labeler (CUSUM and uniqueness weights included)', async () => {
+    const sources = [
+      '{source: triple_barrier, max_holding_period: 10, vol_span: 20, cusum_threshold: 0, compute_weights: true}',
+      '{source: regime, vol_lookback: 20}',
+      '{source: context, horizon: 5}',
+    ];
+    for (const labels of sources) {
+      const yaml = withLabels(labels);
+      const first = await runTraining({ strategyYaml: yaml }, recordingContext().ctx);
+      const second = await runTraining({ strategyYaml: yaml }, recordingContext().ctx);
+      expect(second.artifact.manifest.weights_sha256, labels).toBe(first.artifact.manifest.weights_sha256);
+      expect(second.artifact.labels.distribution).toEqual(first.artifact.labels.distribution);
+    }
+  });
+
+  it('should train context labels as BULLISH/BEARISH/NEUTRAL and log their distribution', async () => {
+    const run = recordingContext();
+    const { artifact } = await runTraining({ strategyYaml: withLabels('{source: context, horizon: 5}') }, run.ctx);
+    expect(artifact.labels.classes).toEqual(['BULLISH', 'BEARISH', 'NEUTRAL']);
+    expect(run.logs.find((l) => l.msg.startsWith('Label distribution: '))?.msg).toMatch(
+      /^Label distribution: BULLISH=\d+\.\d%, BEARISH=\d+\.\d%, NEUTRAL=\d+\.\d%$/,
+    );
+  });
+});
+
+describe('runTraining with raw indicator inputs', () => {
+  it('should scale raw inputs with training-split statistics stored in the model and applied again at prediction', async () => {
+    const { parseStrategy } = await import('../../src/config/strategy.js');
+    const { computeFeatures } = await import('../../src/features/index.js');
+    const { MarketDataRepository } = await import('../../src/data/repository.js');
+    const { predictWithArtifact } = await import('../../src/models/inference.js');
+    const yaml = SPX_RSI_STRATEGY.replace(
+      '    timeframes: all\n',
+      '    timeframes: all\n  - raw_indicator: rsi_14\n    timeframes: all\n    normalization: zscore\n  - raw_indicator: roc_10\n    timeframes: [1d]\n    normalization: minmax\n',
+    ).replace('  rsi_14: {type: rsi, period: 14}\n', '  rsi_14: {type: rsi, period: 14}\n  roc_10: {type: roc, period: 10}\n');
+    const { artifact } = await runTraining({ strategyYaml: yaml }, recordingContext().ctx);
+    expect(artifact.features.names).toEqual([
+      '1d_rsi_zone_oversold',
+      '1d_rsi_zone_neutral',
+      '1d_rsi_zone_overbought',
+      '1d_rsi_14_raw',
+      '1d_roc_10_raw',
+    ]);
+    const [rsi, roc] = artifact.features.normalization!;
+    expect(rsi).toMatchObject({ feature: '1d_rsi_14_raw', method: 'zscore' });
+    expect(roc).toMatchObject({ feature: '1d_roc_10_raw', method: 'minmax' });
+
+    // The statistics are those of the training rows (the first 70 %), not of all rows.
+    const strategy = parseStrategy(yaml);
+    const series = await new MarketDataRepository(new URL('../../data', import.meta.url).pathname).load('SPX', '1d', { end: '2019-12-31' });
+    const matrix = computeFeatures(strategy, new Map([['1d', series]]), { startMs: Date.parse('2010-01-01T00:00:00Z') });
+    const trainRows = artifact.metrics.split.train;
+    expect(trainRows).toBe(Math.floor(matrix.rows * 0.7));
+    const column = (c: number, rows: number) => Array.from({ length: rows }, (_, r) => matrix.values[r * 5 + c]);
+    const trainRsi = column(3, trainRows);
+    expect(rsi.method === 'zscore' && rsi.mean).toBeCloseTo(trainRsi.reduce((s, x) => s + x, 0) / trainRows, 9);
+    expect(roc.method === 'minmax' && roc.max).toBe(Math.max(...column(4, trainRows)));
+    expect(Math.max(...column(4, matrix.rows))).toBeGreaterThan(roc.method === 'minmax' ? roc.max : 0);
+
+    // Prediction applies the stored scaling: dropping it changes the outputs.
+    const bars = new Map([['1d', series]]);
+    const scaled = predictWithArtifact(artifact, bars);
+    const unscaled = predictWithArtifact({ ...artifact, features: { ...artifact.features, normalization: undefined } }, bars);
+    expect(scaled).toHaveLength(unscaled.length);
+    expect(scaled.map((p) => p.confidence)).not.toEqual(unscaled.map((p) => p.confidence));
   });
 });

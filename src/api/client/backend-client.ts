@@ -25,6 +25,20 @@ import {
   type TrainingConfig,
   type TrainingConfigChange,
 } from '../../contracts/trainings.js';
+import {
+  StartSweepResponseSchema,
+  SweepSchema,
+  type StartSweepRequestInput,
+  type StartSweepResponse,
+  type SweepResponse,
+} from '../../contracts/sweeps.js';
+import {
+  StartWalkForwardResponseSchema,
+  WalkForwardSchema,
+  type StartWalkForwardRequestInput,
+  type StartWalkForwardResponse,
+  type WalkForwardResponse,
+} from '../../contracts/walkforwards.js';
 import { envText, type Environment } from '../../config/environment.js';
 import { KtrdrError, errorFromBody, type ErrorBody } from '../../errors.js';
 import { isTerminal, type OperationStatus } from '../../operations/operation.js';
@@ -75,6 +89,22 @@ export class BackendClient {
 
   startTraining(request: StartTrainingRequestInput): Promise<StartTrainingResponse> {
     return this.request('POST', '/trainings/start', StartTrainingResponseSchema, request);
+  }
+
+  startSweep(request: StartSweepRequestInput): Promise<StartSweepResponse> {
+    return this.request('POST', '/sweeps', StartSweepResponseSchema, request);
+  }
+
+  getSweep(id: string): Promise<SweepResponse> {
+    return this.request('GET', `/sweeps/${encodeURIComponent(id)}`, SweepSchema);
+  }
+
+  startWalkForward(request: StartWalkForwardRequestInput): Promise<StartWalkForwardResponse> {
+    return this.request('POST', '/walkforwards', StartWalkForwardResponseSchema, request);
+  }
+
+  getWalkForward(id: string): Promise<WalkForwardResponse> {
+    return this.request('GET', `/walkforwards/${encodeURIComponent(id)}`, WalkForwardSchema);
   }
 
   trainingConfig(): Promise<TrainingConfig> {

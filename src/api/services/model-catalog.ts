@@ -47,6 +47,7 @@ export class ModelCatalog {
         test: { ...artifact.metrics.test },
         split: { ...artifact.metrics.split },
         backtest: artifact.metrics.backtest ? { ...artifact.metrics.backtest } : null,
+        feature_importance: artifact.metrics.feature_importance ? artifact.metrics.feature_importance.map((entry) => ({ ...entry })) : null,
       },
       manifest: { ...artifact.manifest },
     };

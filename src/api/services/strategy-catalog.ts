@@ -3,7 +3,7 @@ import { listStrategies, loadStrategyFile, resolveStrategyName, type StrategyLis
 import type { StrategyDetail, StrategySummary, StrategyValidation } from '../../contracts/strategies.js';
 import { isKtrdrError } from '../../errors.js';
 import type { ModelStore } from '../../models/model-store.js';
-import { UNFINISHED_STATUSES } from '../../operations/operation.js';
+import { UNFINISHED_STATUSES, type Operation } from '../../operations/operation.js';
 import type { OperationStore } from '../../operations/operation-store.js';
 import { trainingStatus } from './training-status.js';
 
@@ -57,16 +57,18 @@ export class StrategyCatalog {
         latest_version: null,
         test_metrics: null,
         test_period: null,
+        best_sweep: null,
         errors: problemsOf(listing.error?.details),
       };
     }
     const modelName = strategy.name;
     const { operations, models } = this.deps;
-    const [inProgress, lastFinished, versions] = await Promise.all([
+    const [inProgress, lastFinished, versions, lastSweep] = await Promise.all([
       // Training status is about trainings: a backtest of the strategy's model neither trains nor fails it.
       operations.list({ strategy: modelName, type: 'training', status: UNFINISHED_STATUSES, limit: 1 }),
       operations.list({ strategy: modelName, type: 'training', status: ['completed', 'failed'], limit: 1 }),
       models.list(modelName),
+      operations.list({ strategy: modelName, type: 'sweep', status: 'completed', limit: 1 }),
     ]);
     const latest = versions[versions.length - 1] ?? null;
     return {
@@ -84,6 +86,7 @@ export class StrategyCatalog {
       latest_version: latest?.version ?? null,
       test_metrics: latest ? await this.testMetrics(modelName, latest.version) : null,
       test_period: latest?.test_period ?? null,
+      best_sweep: bestSweep(lastSweep.data[0]),
     };
   }
 
@@ -99,6 +102,21 @@ export class StrategyCatalog {
       throw error;
     }
   }
+}
+
+/** The mark a completed sweep leaves on its strategy: its best configuration (none when no training completed). */
+function bestSweep(sweep: Operation | undefined): StrategySummary['best_sweep'] {
+  const best = sweep?.result?.best as { params: Record<string, unknown>; value: number | null; std: number | null; seeds: number } | null | undefined;
+  if (sweep === undefined || best === null || best === undefined) return null;
+  return {
+    sweep_id: sweep.id,
+    objective: String(sweep.result?.objective),
+    params: best.params,
+    value: best.value,
+    std: best.std,
+    seeds: best.seeds,
+    finished_at: sweep.finished_at,
+  };
 }
 
 function details(strategy: Strategy): Omit<StrategyDetail, keyof StrategySummary> {

@@ -9,7 +9,8 @@ import type { OhlcvSeries } from '../../data/ohlcv.js';
 import { formatTimestamp } from '../../data/timestamp.js';
 import { computeFeatures, requiredTimeframes } from '../../features/index.js';
 import { formatLabelDistribution, labelDistribution } from '../../labels/label-classes.js';
-import { zigzagSegmentLabels } from '../../labels/zigzag-labels.js';
+import { computeLabels } from '../../labels/labeler.js';
+import { labelRows } from '../../training/labelled-rows.js';
 import { TRAIN_OPTION_NAMES, applyOverrides, type OverrideNames } from '../../training/overrides.js';
 import { displayPath, listOption } from '../format.js';
 
@@ -56,18 +57,21 @@ export function registerFeaturesCommand(program: Command): void {
         const matrix = computeFeatures(strategy, series, { startMs });
         if (lines.length === 0) lines.push(['timestamp', 'symbol', ...matrix.names, 'label'].join(','));
         const base = series.get(strategy.trainingData.baseTimeframe)!;
-        const labels = zigzagSegmentLabels(base, { threshold: strategy.training.labels.zigzagThreshold, price: strategy.training.labels.price });
-        const width = matrix.names.length;
-        const kept = new Uint8Array(matrix.rows);
-        for (let r = 0; r < matrix.rows; r++) {
-          kept[r] = labels[matrix.barIndex[r]];
-          const cells = [formatTimestamp(matrix.timestamps[r]), symbol];
-          for (let c = 0; c < width; c++) cells.push(String(matrix.values[r * width + c]));
-          cells.push(String(kept[r]));
+        const labelSet = computeLabels(base, strategy.training.labels);
+        const { matrix: rows, values } = labelRows(matrix, labelSet);
+        const width = rows.names.length;
+        for (let r = 0; r < rows.rows; r++) {
+          const cells = [formatTimestamp(rows.timestamps[r]), symbol];
+          for (let c = 0; c < width; c++) cells.push(String(rows.values[r * width + c]));
+          cells.push(String(values[r]));
           lines.push(cells.join(','));
         }
+        const distribution = labelSet.classes
+          ? `labels ${formatLabelDistribution(labelDistribution(values, labelSet.classes))}`
+          : 'regression targets';
+        const unlabelled = matrix.rows - rows.rows;
         process.stderr.write(
-          `${symbol}: ${matrix.rows} rows x ${width} features (${matrix.droppedRows} warm-up rows dropped); labels ${formatLabelDistribution(labelDistribution(kept))}\n`,
+          `${symbol}: ${rows.rows} rows x ${width} features (${matrix.droppedRows} warm-up rows dropped${unlabelled > 0 ? `, ${unlabelled} without a label` : ''}); ${distribution}\n`,
         );
       }
       await writeFile(options.out, lines.join('\n') + '\n');

@@ -60,10 +60,18 @@ export function registerModelsCommand(program: Command): void {
         `  data:       ${manifest.data.map((d) => `${d.symbol} ${d.timeframe} ${d.bars} bars ${d.first.slice(0, 10)}..${d.last.slice(0, 10)}`).join('; ')}`,
         `  model:      mlp ${JSON.stringify(model.spec)} (${model.parameter_count} parameters), seed ${manifest.seed}`,
         `  features:   ${features.names.length} (${features.names.slice(0, 6).join(', ')}${features.names.length > 6 ? ', ...' : ''})`,
-        `  labels:     zigzag ${labels.zigzag_threshold} on ${labels.price}: BUY ${labels.distribution.BUY}, HOLD ${labels.distribution.HOLD}, SELL ${labels.distribution.SELL}`,
+        `  labels:     ${labels.source === 'zigzag' ? `zigzag ${labels.zigzag_threshold} on ${labels.price}` : `${labels.source} ${JSON.stringify(labels.params)}`}: ${labels.classes.map((name) => `${name} ${labels.distribution[name]}`).join(', ')}`,
         `  training:   ${metrics.history.length} epochs, best epoch ${metrics.best_epoch}${metrics.stopped_early ? ' (stopped early)' : ''}; split ${metrics.split.train}/${metrics.split.validation}/${metrics.split.test}`,
         `  test:       accuracy ${formatNumber(test.accuracy)} (baseline ${formatNumber(test.baseline_accuracy)}), loss ${formatNumber(test.loss)}, weighted F1 ${formatNumber(test.f1_score)}`,
         ...(metrics.backtest ? [`  backtest:   ${testPeriodLine(testPeriodSummary(metrics.backtest), metrics.backtest.symbols.length)}`] : []),
+        ...(metrics.feature_importance
+          ? [
+              `  importance: ${metrics.feature_importance
+                .slice(0, 5)
+                .map((entry) => `${entry.feature} ${formatNumber(entry.loss_increase)}`)
+                .join(', ')}${metrics.feature_importance.length > 5 ? ', ...' : ''} (validation loss increase when shuffled)`,
+            ]
+          : []),
         `  strategy:   sha256 ${manifest.strategy_sha256.slice(0, 16)}..., weights sha256 ${manifest.weights_sha256.slice(0, 16)}...`,
       ];
       process.stdout.write(lines.join('\n') + '\n');

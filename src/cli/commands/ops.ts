@@ -47,8 +47,9 @@ export function registerOpsCommand(program: Command): void {
           progressCell(op),
           op.created_at.replace('T', ' ').slice(0, 19),
           executionCell(op),
+          op.parent_id ?? '-',
         ]);
-        process.stdout.write(table(['ID', 'STRATEGY', 'STATUS', 'PROGRESS', 'CREATED (UTC)', 'EXECUTION'], rows));
+        process.stdout.write(table(['ID', 'STRATEGY', 'STATUS', 'PROGRESS', 'CREATED (UTC)', 'EXECUTION', 'PARENT'], rows));
         if (page.total > page.data.length) process.stdout.write(`(${page.data.length} of ${page.total}; use --limit or filters for more)\n`);
       }),
     );

@@ -3,6 +3,7 @@ import { loadSettings } from '../../config/settings.js';
 import { featureIds, type Strategy, type StrategyProblem } from '../../config/strategy.js';
 import { listStrategies, loadStrategyFile, resolveStrategyPath } from '../../config/strategy-files.js';
 import { isKtrdrError } from '../../errors.js';
+import { describeLabelSpec } from '../../labels/labeler.js';
 import { displayPath, table } from '../format.js';
 
 function problemLine(problem: StrategyProblem): string {
@@ -24,7 +25,7 @@ function summary(strategy: Strategy): string {
         (data.startDate || data.endDate ? `; dates: ${data.startDate ?? 'start'} .. ${data.endDate ?? 'end'}` : ''),
       `  indicators: ${strategy.indicators.length}; fuzzy sets: ${strategy.fuzzySets.length}; features: ${featureIds(strategy).length}`,
       `  model: ${model.type} [${model.hiddenLayers.join(', ')}] ${model.activation}, dropout ${model.dropout}`,
-      `  training: ${training.epochs} epochs, batch ${training.batchSize}, lr ${training.learningRate}, labels zigzag ${training.labels.zigzagThreshold} (${training.labels.price})`,
+      `  training: ${training.epochs} epochs, batch ${training.batchSize}, lr ${training.learningRate}, labels ${describeLabelSpec(training.labels)}`,
     ].join('\n') + '\n'
   );
 }

@@ -1,10 +1,11 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { KtrdrError } from '../../errors.js';
 import { SeededRandom } from '../../util/random.js';
-import { adamStep, clipGradientsByGlobalNorm, createOptimizerState, type OptimizerState } from '../adam.js';
+import { clipGradientsByGlobalNorm, createOptimizerState, type OptimizerState } from '../adam.js';
+import { optimizerStep, type OptimizerConfig } from '../optimizers.js';
 import type { BackendState, BackendTrainingOptions, EpochStats, TrainBackend } from '../backend.js';
 import { throwIfAborted } from '../cancellation.js';
-import { softmaxCrossEntropy } from '../loss.js';
+import { classificationLoss, CROSS_ENTROPY } from '../loss.js';
 import { predictChunk, prepareInference, PREDICT_CHUNK_ROWS } from '../predict.js';
 import { parameterCount, type MlpSpec } from '../spec.js';
 import { flattenWeights, weightsFromFlat, type MlpWeights } from '../weights.js';
@@ -45,6 +46,7 @@ export class JsCpuBackend implements TrainBackend {
     this.state = {
       spec,
       options,
+      optimizerConfig: options.optimizer,
       params,
       paramView: weightsFromFlat(spec, params),
       grads,
@@ -55,6 +57,11 @@ export class JsCpuBackend implements TrainBackend {
       batchX: new Float32Array(0),
       batchY: new Int32Array(0),
     };
+  }
+
+  async setLearningRate(learningRate: number): Promise<void> {
+    const state = this.requireState();
+    state.optimizerConfig = { ...state.optimizerConfig, learningRate };
   }
 
   async setTrainData(x: Float32Array, y: Int32Array, rows: number): Promise<void> {
@@ -106,7 +113,7 @@ export class JsCpuBackend implements TrainBackend {
         for (let f = 0; f < inputs; f++) batchX[to + f] = sourceX[from + f];
       }
       const logits = forwardPass(spec, paramView, buffers, batchX, rows, dropoutRng);
-      const result = softmaxCrossEntropy(logits, batchY, rows, spec.outputs, options.classWeights, buffers.gradLogits);
+      const result = classificationLoss(options.loss ?? CROSS_ENTROPY, logits, batchY, rows, spec.outputs, options.classWeights, buffers.gradLogits);
       if (!Number.isFinite(result.loss)) {
         throw new KtrdrError('TRAINING_DIVERGED', `Training loss became ${result.loss} at batch ${batch + 1}`, {
           details: { batch: batch + 1, totalBatches, loss: String(result.loss) },
@@ -114,7 +121,7 @@ export class JsCpuBackend implements TrainBackend {
       }
       backwardPass(spec, paramView, buffers, batchX, rows, gradView);
       if (options.gradientClip > 0) clipGradientsByGlobalNorm(grads, options.gradientClip);
-      adamStep(params, grads, optimizer, options.adam);
+      optimizerStep(params, grads, optimizer, state.optimizerConfig);
       lossSum += result.loss * rows;
       correct += result.correct;
       onBatch?.(batch + 1, totalBatches);
@@ -193,6 +200,8 @@ export class JsCpuBackend implements TrainBackend {
 interface TrainingState {
   readonly spec: MlpSpec;
   readonly options: BackendTrainingOptions;
+  /** `options.optimizer` with the learning rate the scheduler set last. */
+  optimizerConfig: OptimizerConfig;
   /** All parameters in the canonical flat order (weights.ts); `paramView` holds per-layer views into it. */
   readonly params: Float32Array;
   readonly paramView: MlpWeights;
