@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { saveRetryMsFromEnv, sessionTtlMsFromEnv, type Settings } from '../config/settings.js';
 import { SessionStore } from '../auth/session-store.js';
+import { CheckpointStore } from '../checkpoints/checkpoint-store.js';
+import { autoResumeFromEnv, saveRetryMsFromEnv, sessionTtlMsFromEnv, type Settings } from '../config/settings.js';
 import { MarketDataRepository } from '../data/repository.js';
 import { ExecutionDefaults } from '../trainings/execution-defaults.js';
 import { HostPool } from '../execution/hosts/host-pool.js';
@@ -56,6 +57,11 @@ export interface BackendOptions {
   readonly keptModelRetryMs?: number;
   /** How long a dashboard login lasts. @defaultValue `KTRDR_SESSION_HOURS`, else 12 hours */
   readonly sessionTtlMs?: number;
+  /**
+   * Resume from their checkpoints the local trainings a restart interrupted, and the runs lost with their training
+   * host (HOST_LOST). @defaultValue `KTRDR_AUTO_RESUME`, else on
+   */
+  readonly autoResume?: boolean;
 }
 
 export interface Backend {
@@ -68,6 +74,8 @@ export interface Backend {
   readonly interrupted: readonly Operation[];
   /** Runs a previous process left on training hosts, followed again from start-up. */
   readonly reattached: readonly Operation[];
+  /** Local trainings a previous process left unfinished, resumed from their checkpoints at start-up. */
+  readonly resumed: readonly Operation[];
   readonly hosts: HostPool;
   /** Stops the HTTP app, cancels this process's runs (recorded as cancelled), then closes the database. */
   close(): Promise<void>;
@@ -96,7 +104,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   try {
     const models = new FileModelStore(settings.modelsDir);
     const data = new MarketDataRepository(settings.dataDir);
-    const executor = new LocalExecutor({ dataDir: settings.dataDir, concurrency: options.concurrency });
+    const checkpointDir = join(settings.homeDir, 'checkpoints');
+    const executor = new LocalExecutor({ dataDir: settings.dataDir, concurrency: options.concurrency, checkpointDir });
     const hostSettings = options.hosts ?? hostSettingsFromEnv();
     if (hostSettings.hosts.length > 0 && hostSettings.token === undefined && !options.insecureHosts) {
       logger.warn(
@@ -118,6 +127,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       settings: hostSettings.run,
       logger,
     });
+    const autoResume = options.autoResume ?? autoResumeFromEnv();
     const training = new TrainingService({
       operations,
       models,
@@ -129,6 +139,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       digests,
       spoolDir: join(settings.homeDir, 'kept-models'),
       keptModelRetryMs: options.keptModelRetryMs ?? saveRetryMsFromEnv(),
+      checkpoints: new CheckpointStore(checkpointDir),
+      resumeLostRuns: autoResume,
       logger,
     });
     const backtests = new BacktestService({
@@ -142,7 +154,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     const sweeps = new SweepService({ operations, training, logger });
     const walkForwards = new WalkForwardService({ operations, training, models, data, logger });
     // Backtests left running by a killed server are local runs: failed as INTERRUPTED here, with the trainings.
-    const { interrupted, reattached } = await training.resumeAfterRestart();
+    const { interrupted, reattached, resumed } = await training.resumeAfterRestart({ autoResume });
     const app = buildApp({
       training,
       backtests,
@@ -189,7 +201,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       tokens.close();
       releaseHome();
     };
-    return { app, training, backtests, sweeps, walkForwards, interrupted, reattached, hosts, close: () => (closing ??= close()) };
+    return { app, training, backtests, sweeps, walkForwards, interrupted, reattached, resumed, hosts, close: () => (closing ??= close()) };
   } catch (error) {
     await operations.close();
     tokens.close();

@@ -89,6 +89,7 @@ export interface StrategyTraining {
   /** Undefined: a constant learning rate. */
   readonly lrScheduler?: LrSchedulerConfig;
   readonly earlyStopping: { readonly enabled: boolean; readonly patience: number; readonly minDelta: number };
+  readonly checkpoint: { readonly everyEpochs: number; readonly everySeconds: number };
   /** 0 = no clipping. */
   readonly gradientClip: number;
   readonly classWeights: ClassWeights;

@@ -142,6 +142,16 @@ export const EarlyStoppingSchema = z
   })
   .prefault({});
 
+/** When a run saves a checkpoint to resume from: after this many epochs or seconds, whichever comes first. */
+export const CheckpointSchema = z
+  .strictObject({
+    /** @defaultValue 10 */
+    every_epochs: positiveInt.default(10),
+    /** @defaultValue 300 */
+    every_seconds: z.number().gt(0).default(300),
+  })
+  .prefault({});
+
 export const DataSplitSchema = z
   .strictObject({
     /** Fractions of the bars, in time order (train first). Each > 0; they must sum to 1. @defaultValue 0.7 */
@@ -324,6 +334,7 @@ export const TrainingSchema = z
     focal_gamma: z.number().min(0).default(2.0),
     lr_scheduler: LrSchedulerSchema.optional(),
     early_stopping: EarlyStoppingSchema,
+    checkpoint: CheckpointSchema,
     /** Maximum global gradient norm; 0 disables clipping. @defaultValue 1.0 */
     gradient_clip: z.number().min(0).default(1.0),
     /**

@@ -172,6 +172,7 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
         patience: training.early_stopping.patience,
         minDelta: training.early_stopping.min_delta,
       },
+      checkpoint: { everyEpochs: training.checkpoint.every_epochs, everySeconds: training.checkpoint.every_seconds },
       gradientClip: training.gradient_clip,
       classWeights: training.class_weights,
       importanceRepeats: training.importance_repeats,

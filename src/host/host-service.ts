@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { KtrdrError } from '../errors.js';
@@ -50,6 +51,7 @@ export async function createHostService(options: HostServiceOptions): Promise<Ho
     emptyDataDir: data.runsDir,
     hostName: hostNameOf(options),
     workerFile: options.workerFile,
+    checkpointDir: join(options.cacheDir, 'checkpoints'),
   });
   const runs = new HostRuns({
     trainer,

@@ -60,6 +60,7 @@ training:
   learning_rate: 0.002
   weight_decay: 0.001
   early_stopping: {enabled: false, patience: 5, min_delta: 0.01}
+  checkpoint: {every_epochs: 5, every_seconds: 60}
   gradient_clip: 0.5
   class_weights: [1, 0.5, 1]
   seed: 7
@@ -153,6 +154,7 @@ describe(parseStrategy.name, () => {
       weightDecay: 0.001,
       loss: { kind: 'cross_entropy' },
       earlyStopping: { enabled: false, patience: 5, minDelta: 0.01 },
+      checkpoint: { everyEpochs: 5, everySeconds: 60 },
       gradientClip: 0.5,
       classWeights: [1, 0.5, 1],
       importanceRepeats: 5,
@@ -197,6 +199,7 @@ describe(parseStrategy.name, () => {
       weightDecay: 1e-4,
       loss: { kind: 'cross_entropy' },
       earlyStopping: { enabled: true, patience: 10, minDelta: 1e-4 },
+      checkpoint: { everyEpochs: 10, everySeconds: 300 },
       gradientClip: 1,
       classWeights: 'none',
       importanceRepeats: 5,
@@ -238,7 +241,7 @@ describe(parseStrategy.name, () => {
   describe('unknown keys', () => {
     it('should name the key and what is allowed, at every level', () => {
       expect(lines(edit('  epochs: 50', '  epoch: 50'))).toEqual([
-        'training.epoch: unknown key (allowed: epochs, batch_size, learning_rate, optimizer, momentum, weight_decay, loss, focal_gamma, lr_scheduler, early_stopping, gradient_clip, class_weights, importance_repeats, seed, backend, threads, data_split, labels)',
+        'training.epoch: unknown key (allowed: epochs, batch_size, learning_rate, optimizer, momentum, weight_decay, loss, focal_gamma, lr_scheduler, early_stopping, checkpoint, gradient_clip, class_weights, importance_repeats, seed, backend, threads, data_split, labels)',
       ]);
       expect(lines(edit('name: rsi_mean_reversion', 'name: rsi_mean_reversion\nscope: equities'))).toEqual([
         'scope: unknown key (allowed: name, version, description, conventions, training_data, indicators, fuzzy_sets, nn_inputs, model, decisions, training)',

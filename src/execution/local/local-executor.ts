@@ -1,3 +1,4 @@
+import type { CheckpointPushTarget } from '../../checkpoints/checkpoint-push.js';
 import { KtrdrError } from '../../errors.js';
 import type { LogLevel } from '../../util/logger.js';
 import { detectDevice } from '../device.js';
@@ -11,6 +12,11 @@ import { WorkerRun } from './worker-run.js';
 export interface LocalExecutorOptions {
   /** Directory of the OHLCV CSV files the workers read. */
   readonly dataDir: string;
+  /**
+   * Root of the checkpoint store (`KTRDR_HOME/checkpoints`): runs resume from the newest checkpoint of their operation
+   * there and save new ones. Undefined: no checkpoints.
+   */
+  readonly checkpointDir?: string;
   /**
    * Cores all runs together may use; with one thread per run, the runs at the same time.
    * @defaultValue `KTRDR_LOCAL_CONCURRENCY`, else cores - 1, at least 1
@@ -46,6 +52,8 @@ export interface LocalExecutorOptions {
 export interface RunPlacement {
   /** Read this job's market data from here instead of `LocalExecutorOptions.dataDir` (a host's per-run copy). */
   readonly dataDir?: string;
+  /** Send this job's checkpoints to the backend too (a training host's runs). */
+  readonly checkpointPush?: CheckpointPushTarget;
 }
 
 const DEFAULT_NICE = 19;
@@ -124,6 +132,8 @@ export class LocalExecutor implements Executor {
           logLevel: this.options.logLevel ?? 'info',
           nice: this.options.nice ?? DEFAULT_NICE,
           threads: this.threadsPerRun,
+          ...(this.options.checkpointDir !== undefined && { checkpointDir: this.options.checkpointDir }),
+          ...(slot.job.placement.checkpointPush !== undefined && { checkpointPush: slot.job.placement.checkpointPush }),
         },
         observer: slot.observer,
         cancelGraceMs: this.options.cancelGraceMs ?? 2000,
