@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'models/', '.ktrdr/', 'coverage/', 'test-artifacts/'] },
+  { ignores: ['dist/', 'node_modules/', 'models/', '.ktrdr/', 'coverage/', 'test-artifacts/', 'src/nn/wasm/assembly/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -32,6 +32,10 @@ export const ERROR_CODES = {
   // Training and models
   TRAINING_FAILED: { status: 500, description: 'Training stopped on an unexpected internal error.' },
   TRAINING_DIVERGED: { status: 422, description: 'The loss became NaN or infinite during training.' },
+  BACKEND_UNAVAILABLE: {
+    status: 422,
+    description: 'The requested training backend cannot run on this machine (e.g. wasm-simd without WebAssembly SIMD, or its kernels not built).',
+  },
   CANCELLED: { status: 409, description: 'The run was cancelled before it finished.' },
   MODEL_NOT_FOUND: { status: 404, description: 'No trained model (or no such version) exists for the strategy.' },
   MODEL_CORRUPT: { status: 500, description: 'A stored model version failed validation when loading (missing file, bad checksum, wrong size).' },

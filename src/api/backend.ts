@@ -35,7 +35,7 @@ import { StrategyCatalog } from './services/strategy-catalog.js';
 
 export interface BackendOptions {
   readonly settings: Settings;
-  /** Local training slots. @defaultValue `KTRDR_LOCAL_CONCURRENCY`, else cores - 1 */
+  /** Cores for local training (each run holds `KTRDR_THREADS_PER_RUN`). @defaultValue `KTRDR_LOCAL_CONCURRENCY`, else cores - 1 */
   readonly concurrency?: number;
   readonly logger?: Logger;
   readonly bodyLimitBytes?: number;

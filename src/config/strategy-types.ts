@@ -96,6 +96,10 @@ export interface StrategyTraining {
   /** Shuffles per feature for the permutation importance; 0 = none. */
   readonly importanceRepeats: number;
   readonly seed: number;
+  /** A backend id, or `auto` (resolved where the run executes). */
+  readonly backend: 'auto' | 'js-cpu' | 'wasm-simd';
+  /** Unset: what the executor grants the run. */
+  readonly threads?: number;
   readonly dataSplit: { readonly train: number; readonly validation: number; readonly test: number; readonly embargoBars: number };
   readonly labels: LabelSpec;
 }

@@ -177,6 +177,8 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
       classWeights: training.class_weights,
       importanceRepeats: training.importance_repeats,
       seed: training.seed,
+      backend: training.backend,
+      ...(training.threads !== undefined && { threads: training.threads }),
       dataSplit: {
         train: training.data_split.train,
         validation: training.data_split.validation,

@@ -57,7 +57,8 @@ export class WorkerThreadTrainer implements HostTrainer {
       execution: { mode: 'host', host: options.hostName },
       checkpointDir: options.checkpointDir,
     });
-    this.slots = options.concurrency;
+    // Runs at once, not cores: each run holds KTRDR_THREADS_PER_RUN of them.
+    this.slots = this.executor.capacity().slots;
     this.checkpoints = options.checkpointDir === undefined ? undefined : new CheckpointStore(options.checkpointDir);
   }
 

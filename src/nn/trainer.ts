@@ -54,6 +54,8 @@ export interface TrainerConfig {
   readonly seed: number;
   /** Backend id (backend-registry.ts). Default 'js-cpu'. */
   readonly backend?: string;
+  /** Threads the backend may use (wasm-simd; the weights do not depend on it). Default 1. */
+  readonly threads?: number;
 }
 
 export interface TrainingHooks {
@@ -119,6 +121,8 @@ export interface TrainerResult {
   /** The class weights the loss used (resolved from 'auto' if so), or null when unweighted. */
   classWeights: number[] | null;
   backend: string;
+  /** Threads the backend computed with. */
+  threads: number;
 }
 
 export async function train(
@@ -152,7 +156,7 @@ export async function train(
   const scheduler = config.lrScheduler === undefined ? null : createLrScheduler(config.lrScheduler, config.learningRate);
   let learningRate = config.learningRate;
 
-  const backend: TrainBackend = createBackend(config.backend ?? DEFAULT_BACKEND);
+  const backend: TrainBackend = createBackend(config.backend ?? DEFAULT_BACKEND, { threads: config.threads });
   try {
     await backend.init(initialWeights, {
       optimizer: {
@@ -267,6 +271,7 @@ export async function train(
       stoppedEarly,
       classWeights: classWeights === null ? null : Array.from(classWeights),
       backend: backend.id,
+      threads: backend.threads,
     };
   } finally {
     await backend.dispose();

@@ -24,6 +24,7 @@ import {
   evaluateProbabilities,
   parameterCount,
   predictProbabilities,
+  resolveBackend,
   specToJson,
   train,
   type CheckpointHooks,
@@ -69,6 +70,8 @@ export interface TrainingContext {
   readonly data: TrainingDataSource;
   readonly execution: { readonly mode: 'local' | 'host'; readonly device: string; readonly host?: string };
   readonly operationId?: string | null;
+  /** Cores the executor granted this run: the most threads training may use (`training.threads` may ask for fewer). Default 1. */
+  readonly threads?: number;
   readonly now?: () => number;
   /**
    * Called before every step and at every batch. A worker thread whose event loop is busy training cannot receive a
@@ -303,6 +306,9 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
       classWeights: training.classWeights === 'auto' || training.classWeights === 'none' ? training.classWeights : [...training.classWeights],
       earlyStopping: { ...training.earlyStopping },
       seed: training.seed,
+      // wasm-simd trains with cross-entropy only: `auto` picks js-cpu for any other loss.
+      backend: resolveBackend(training.backend === 'auto' && training.loss.kind !== 'cross_entropy' ? 'js-cpu' : training.backend),
+      threads: runThreads(training.threads, ctx.threads),
     },
     {
       signal,
@@ -405,6 +411,8 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
       start_date: trainingData.startDate ?? null,
       end_date: trainingData.endDate ?? null,
       seed: training.seed,
+      training_backend: result.backend,
+      training_threads: result.threads,
       package_version: packageVersion(),
       execution: { ...ctx.execution },
       durations_ms: durations,
@@ -443,6 +451,14 @@ function checkpointHooks(
 
 function epochMetrics(record: EpochRecord): TrainingProgress['metrics'] {
   return { train_loss: record.train_loss, train_accuracy: record.train_accuracy, val_loss: record.val_loss, val_accuracy: record.val_accuracy };
+}
+
+/**
+ * Threads the run trains with: what the strategy asks for (`training.threads`), never more than the cores the executor
+ * granted (`granted`, default 1); unset, all of them. The weights are the same for any value (wasm-simd-backend.ts).
+ */
+export function runThreads(asked: number | undefined, granted = 1): number {
+  return Math.min(asked ?? granted, granted);
 }
 
 function throwIfCancelled(signal: AbortSignal): void {

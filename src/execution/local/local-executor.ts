@@ -4,7 +4,7 @@ import type { LogLevel } from '../../util/logger.js';
 import { detectDevice } from '../device.js';
 import { notify, type Executor, type ExecutorCapacity, type RunHandle, type RunObserver, type TrainingJob } from '../executor.js';
 import { SlotQueue, type Slot } from '../slot-queue.js';
-import { localConcurrency } from './concurrency.js';
+import { localConcurrency, localThreadsPerRun, runsAtOnce } from './concurrency.js';
 import { resolveWorkerFile } from './worker-file.js';
 import type { RunExecution } from './worker-protocol.js';
 import { WorkerRun } from './worker-run.js';
@@ -17,8 +17,16 @@ export interface LocalExecutorOptions {
    * there and save new ones. Undefined: no checkpoints.
    */
   readonly checkpointDir?: string;
-  /** Runs at the same time. @defaultValue `KTRDR_LOCAL_CONCURRENCY`, else cores - 1, at least 1 */
+  /**
+   * Cores all runs together may use; with one thread per run, the runs at the same time.
+   * @defaultValue `KTRDR_LOCAL_CONCURRENCY`, else cores - 1, at least 1
+   */
   readonly concurrency?: number;
+  /**
+   * Cores (threads) granted to each run, at most `concurrency`; runs at once are `concurrency / threadsPerRun`.
+   * A strategy's `training.threads` may ask for fewer, never more. @defaultValue `KTRDR_THREADS_PER_RUN`, else 1
+   */
+  readonly threadsPerRun?: number;
   /** The compiled worker entry. @defaultValue `resolveWorkerFile()` */
   readonly workerFile?: URL;
   /**
@@ -63,6 +71,8 @@ export class LocalExecutor implements Executor {
   readonly target = 'local' as const;
   readonly device: string;
   readonly gpu: boolean;
+  /** Threads each run may compute with (see `threadsPerRun`). */
+  readonly threadsPerRun: number;
   private readonly workerFile: URL;
   private readonly queue: SlotQueue<LocalJob>;
   /** Every submitted run's outcome and every live thread; `close` waits for all of them. */
@@ -75,9 +85,14 @@ export class LocalExecutor implements Executor {
     this.gpu = device.kind === 'gpu';
     const slots = options.concurrency ?? localConcurrency();
     if (!Number.isInteger(slots) || slots < 1) throw new RangeError(`concurrency must be a positive integer, got ${slots}`);
+    this.threadsPerRun = options.threadsPerRun ?? localThreadsPerRun(slots);
+    if (!Number.isInteger(this.threadsPerRun) || this.threadsPerRun < 1 || this.threadsPerRun > slots) {
+      throw new RangeError(`threadsPerRun must be an integer from 1 to the concurrency (${slots}), got ${this.threadsPerRun}`);
+    }
+    const runs = runsAtOnce(slots, this.threadsPerRun);
     // Resolved up front so a missing build fails at start-up, not on the first training request.
     this.workerFile = options.workerFile ?? resolveWorkerFile();
-    this.queue = new SlotQueue({ slots: () => slots, launch: (slot) => this.launch(slot) });
+    this.queue = new SlotQueue({ slots: () => runs, launch: (slot) => this.launch(slot) });
   }
 
   submit(job: TrainingJob, observer: RunObserver = {}, placement: RunPlacement = {}): RunHandle {
@@ -116,6 +131,7 @@ export class LocalExecutor implements Executor {
           execution: this.options.execution ?? { mode: 'local' },
           logLevel: this.options.logLevel ?? 'info',
           nice: this.options.nice ?? DEFAULT_NICE,
+          threads: this.threadsPerRun,
           ...(this.options.checkpointDir !== undefined && { checkpointDir: this.options.checkpointDir }),
           ...(slot.job.placement.checkpointPush !== undefined && { checkpointPush: slot.job.placement.checkpointPush }),
         },
@@ -129,7 +145,8 @@ export class LocalExecutor implements Executor {
     }
     slot.stop = () => run.cancel();
     void run.outcome.then((outcome) => slot.settle(outcome));
-    // The slot is free only once the thread is gone, so `concurrency` bounds live threads, not just live runs.
+    // The slot is free only once the thread (and with it its gradient threads) is gone, so `concurrency` bounds live
+    // threads, not just live runs.
     this.track(run.exited.then(() => this.queue.release(slot)));
   }
 

@@ -56,6 +56,7 @@ try {
       data: new MarketDataRepository(input.dataDir),
       execution: { mode: input.execution.mode, device: input.device, ...(input.execution.host !== undefined ? { host: input.execution.host } : {}) },
       operationId: job.operationId,
+      threads: input.threads,
       tick: () => {
         if (!controller.signal.aborted && isCancelFlagRaised(cancelFlag)) controller.abort(new Error('cancel requested'));
         reports.flushIfDue();

@@ -24,6 +24,8 @@ export interface WorkerInput {
   readonly checkpointPush?: CheckpointPushTarget;
   /** Nice value for the worker thread (0 keeps the server's priority); see `thread-priority.ts`. */
   readonly nice: number;
+  /** Cores granted to the run: the most threads its training backend may compute with. */
+  readonly threads: number;
   /**
    * One Int32; non-zero means "cancel". The worker's event loop is busy training and cannot receive a message, so
    * the main thread flips this and the pipeline's `tick` hook reads it at every batch.
