@@ -10,6 +10,7 @@ import type { TlsFiles } from '../http/tls.js';
 import type { Logger } from '../util/logger.js';
 import { packageVersion } from '../util/package-info.js';
 import { installAccessControl, pageContentSecurityPolicy, type AccessOptions } from './access.js';
+import { defaultDashboardDir, registerDashboard } from './dashboard.js';
 import { hostAuthGuard, type HostAuthOptions } from './host-auth.js';
 import { buildOpenApiDocument, docsPage } from './openapi.js';
 import { registerRoutes, type AnyRoute } from './route.js';
@@ -18,6 +19,7 @@ import { dataRoutes } from './routes/data.js';
 import { healthRoutes } from './routes/health.js';
 import { hostRoutes } from './routes/hosts.js';
 import { modelRoutes } from './routes/models.js';
+import { sessionRoutes } from './routes/session.js';
 import { operationRoutes } from './routes/operations.js';
 import { strategyRoutes } from './routes/strategies.js';
 import { sweepRoutes } from './routes/sweeps.js';
@@ -62,6 +64,8 @@ export interface AppDeps {
   readonly logger?: Logger;
   /** @defaultValue 1 MiB */
   readonly bodyLimitBytes?: number;
+  /** The built dashboard served at `/`. @defaultValue dist/web of this package */
+  readonly dashboardDir?: string;
   /** Serve HTTPS. @defaultValue plain HTTP */
   readonly tls?: TlsFiles;
 }
@@ -99,6 +103,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...modelRoutes(deps.models),
     ...hostRoutes(deps.hosts, hostGuard, deps.queueHosts),
     ...dataRoutes(deps.dataFiles, hostGuard),
+    ...(deps.access.sessions !== undefined
+      ? sessionRoutes({
+          sessions: deps.access.sessions,
+          tokens: deps.access.tokens,
+          access: accessStatus,
+          secureCookies: deps.access.secureCookies === true,
+        })
+      : []),
   ];
   registerRoutes(app, API_PREFIX, routes);
 
@@ -109,5 +121,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.get(`${API_PREFIX}/docs`, async (_request, reply) =>
     reply.header('content-security-policy', pagePolicy).type('text/html; charset=utf-8').send(page),
   );
+  registerDashboard(app, { dir: deps.dashboardDir ?? defaultDashboardDir(), apiPrefix: API_PREFIX });
   return app;
 }

@@ -250,19 +250,28 @@ export class HostRuns {
       const backendUrl = this.options.backendUrl ?? (request.callback_url !== undefined ? backendBaseOf(request.callback_url) : undefined);
       dataDir = (await this.options.data.prepare(run.id, request.data, backendUrl, run.cancelRequest.signal)).dir;
       if (isCancelRequested(run)) return { status: 'cancelled', started: false };
-      run.handle = this.options.trainer.start(this.jobOf(request), dataDir, {
-        onStart: ({ device }) => this.markRunning(run, device),
-        onProgress: (progress) => run.events.append('progress', { ...progress }),
-        onLogs: (records) => {
-          for (const record of records) {
-            run.events.append('log', { ...record });
-            run.log.debug(record.msg);
-          }
+      const checkpointPush =
+        backendUrl === undefined
+          ? undefined
+          : { url: `${backendUrl}/api/v1/operations/${encodeURIComponent(run.id)}/checkpoint`, token: this.options.token };
+      run.handle = this.options.trainer.start(
+        this.jobOf(request),
+        dataDir,
+        {
+          onStart: ({ device }) => this.markRunning(run, device),
+          onProgress: (progress) => run.events.append('progress', { ...progress }),
+          onLogs: (records) => {
+            for (const record of records) {
+              run.events.append('log', { ...record });
+              run.log.debug(record.msg);
+            }
+          },
+          onEpochs: (records) => {
+            for (const record of records) run.events.append('metric', { ...record });
+          },
         },
-        onEpochs: (records) => {
-          for (const record of records) run.events.append('metric', { ...record });
-        },
-      });
+        checkpointPush,
+      );
       return await run.handle.outcome;
     } catch (error) {
       if (isCancelRequested(run)) return { status: 'cancelled', started: false };

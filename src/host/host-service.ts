@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { KtrdrError } from '../errors.js';
@@ -53,6 +54,7 @@ export async function createHostRuns(
     emptyDataDir: data.runsDir,
     hostName: hostNameOf(options),
     workerFile: options.workerFile,
+    checkpointDir: join(options.cacheDir, 'checkpoints'),
   });
   const runs = new HostRuns({
     trainer,

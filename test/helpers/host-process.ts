@@ -27,6 +27,8 @@ export interface HostProcessOptions {
 export interface HostProcess {
   readonly url: string;
   readonly child: ChildProcess;
+  /** Its `--cache-dir` (per-run data copies, its own copy of its runs' checkpoints under `checkpoints/`). */
+  readonly cacheDir: string;
   readonly exited: Promise<number | null>;
   output(): string;
   /** SIGKILL unless it already exited; removes its cache directory. */
@@ -84,6 +86,7 @@ export async function startHostProcess(options: HostProcessOptions = {}): Promis
   return {
     url,
     child,
+    cacheDir: join(root, 'cache'),
     exited,
     output: () => output,
     async kill() {

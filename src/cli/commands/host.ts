@@ -40,7 +40,10 @@ export function registerHostCommand(program: Command): void {
     .option('--bind <address>', 'interface to listen on', '127.0.0.1')
     .option('--data-dir <dir>', "this host's market data (default: KTRDR_DATA_DIR or ./data)")
     .option('--cache-dir <dir>', 'downloaded market data, by hash (default: KTRDR_HOME/host-cache)')
-    .option('--concurrency <n>', 'runs at once (default: KTRDR_LOCAL_CONCURRENCY, else cores - 1)')
+    .option(
+      '--concurrency <n>',
+      'cores for training (default: KTRDR_LOCAL_CONCURRENCY, else cores - 1); each run holds KTRDR_THREADS_PER_RUN of them',
+    )
     .option('--backend <url>', 'backend base URL, for data downloads and --register (default: the origin of each callback_url)')
     .option('--name <name>', 'name recorded in model manifests and sent when registering (default: the host name)')
     .option('--retention <seconds>', 'keep finished runs and their results this long without an acknowledgement', '3600')
