@@ -6,6 +6,7 @@ const PROCESS_TESTS = [
   'test/cli/**/*.test.ts',
   'test/api/hosts.test.ts',
   'test/execution/remote-host-executor.test.ts',
+  'test/execution/queue-executor.test.ts',
   'test/host/host-cli.test.ts',
   'test/web/**/*.test.ts',
 ];

@@ -136,6 +136,14 @@ export const ERROR_CODES = {
     description:
       'KTRDR_HOME/ktrdr.db is not a readable SQLite database (corrupt, or another kind of file). The server leaves it untouched: move it aside to start with an empty one.',
   },
+  QUEUE_UNAVAILABLE: {
+    status: 503,
+    description: 'Cluster mode: Redis (KTRDR_REDIS_URL / `ktrdr host --queue`) cannot be reached.',
+  },
+  QUEUE_MISCONFIGURED: {
+    status: 500,
+    description: 'Cluster mode: Redis is not configured as queued runs need (maxmemory-policy must be noeviction).',
+  },
   SERVER_UNREACHABLE: {
     status: 503,
     description: 'The CLI could not connect to the ktrdr server (wrong --server/KTRDR_SERVER, or the server is not running).',

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { HostView } from '../contracts/hosts.js';
 import type { HostPool } from '../execution/hosts/host-pool.js';
 import type { SweepService } from '../sweeps/sweep-service.js';
 import type { WalkForwardService } from '../sweeps/walkforward-service.js';
@@ -51,6 +52,8 @@ export interface AppDeps {
   readonly health: HealthReporter;
   /** Training hosts: listing, registration. */
   readonly hosts: HostPool;
+  /** Cluster mode: the queue hosts, listed with the others. */
+  readonly queueHosts?: { list(): HostView[] };
   /** Market data for hosts to download. */
   readonly dataFiles: DataFiles;
   /** Who may call the endpoints hosts use (register, result push, data). */
@@ -98,7 +101,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...walkForwardRoutes(deps.walkForwards),
     ...strategyRoutes(deps.strategies),
     ...modelRoutes(deps.models),
-    ...hostRoutes(deps.hosts, hostGuard),
+    ...hostRoutes(deps.hosts, hostGuard, deps.queueHosts),
     ...dataRoutes(deps.dataFiles, hostGuard),
     ...(deps.access.sessions !== undefined
       ? sessionRoutes({

@@ -24,6 +24,7 @@ import { silentLogger, type Logger } from '../util/logger.js';
 import { TokenStore } from '../auth/token-store.js';
 import { KtrdrError } from '../errors.js';
 import { isLoopbackHost, type AccessOptions } from './access.js';
+import { QueueHosts } from '../execution/queue/queue-hosts.js';
 import { buildApp } from './app.js';
 import { acquireHomeLock } from './home-lock.js';
 import { BacktestResults } from './services/backtest-results.js';
@@ -127,12 +128,17 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       settings: hostSettings.run,
       logger,
     });
+    // Cluster mode: remote runs go to the queues instead of the HTTP hosts (which stay listed, and unused).
+    const queueHosts =
+      hostSettings.redisUrl === undefined
+        ? undefined
+        : await QueueHosts.connect({ redisUrl: hostSettings.redisUrl, publicUrl: () => hostSettings.publicUrl ?? listeningUrl, logger });
     const autoResume = options.autoResume ?? autoResumeFromEnv();
     const training = new TrainingService({
       operations,
       models,
       executor,
-      hosts,
+      hosts: queueHosts ?? hosts,
       defaults: new ExecutionDefaults(hostSettings.defaultMode),
       strategiesDir: settings.strategiesDir,
       dataDir: settings.dataDir,
@@ -166,6 +172,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       models: new ModelCatalog(models, data),
       health: new HealthReporter(operations, executor),
       hosts,
+      queueHosts,
       dataFiles: new DataFiles(settings.dataDir, digests),
       hostAuth: { token: hostSettings.token, insecure: options.insecureHosts },
       access: {
@@ -196,6 +203,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       await sweeps.close();
       await walkForwards.close();
       await training.close();
+      if (queueHosts !== undefined) await hosts.close();
       await backtests.close();
       await operations.close();
       tokens.close();

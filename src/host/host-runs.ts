@@ -33,6 +33,11 @@ export interface HostRunsOptions {
   readonly pushDelaysMs?: readonly number[];
   /** @defaultValue 30 s */
   readonly pushTimeoutMs?: number;
+  /**
+   * Awaited before a completed run's result is pushed. A queue host moves the run's last events to Redis here, so the
+   * backend, which completes the run when the push arrives, has every epoch and log line by then.
+   */
+  readonly beforePush?: (operationId: string) => Promise<void>;
   readonly now?: () => number;
 }
 
@@ -336,6 +341,9 @@ export class HostRuns {
   /** A run is `pushing` only with a result and a callback URL. */
   private async push(run: HostRun): Promise<void> {
     try {
+      await this.options
+        .beforePush?.(run.id)
+        .catch((error: unknown) => run.log.warn({ err: error }, `before pushing run ${run.id}: ${(error as Error).message}`));
       run.resultPushed = await pushResult({
         url: run.request.callback_url!,
         body: run.result!,

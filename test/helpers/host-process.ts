@@ -19,6 +19,8 @@ export interface HostProcessOptions {
   readonly port?: number;
   readonly extraArgs?: readonly string[];
   readonly env?: Record<string, string>;
+  /** A queue host (`--queue <redis-url>`): it listens nowhere, so `url` is empty. */
+  readonly queue?: string;
 }
 
 /** A real `ktrdr host` child process on a loopback port, with its own cache directory. */
@@ -52,6 +54,7 @@ export async function startHostProcess(options: HostProcessOptions = {}): Promis
     '--log-level',
     'warn',
     ...(token === null ? ['--insecure'] : []),
+    ...(options.queue !== undefined ? ['--queue', options.queue] : []),
     ...(options.extraArgs ?? []),
   ];
   const env: Record<string, string | undefined> = { ...process.env, KTRDR_HOME: join(root, 'home'), ...options.env };
@@ -67,10 +70,10 @@ export async function startHostProcess(options: HostProcessOptions = {}): Promis
     }, 20_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /listening on (https?:\/\/[^\s]+)/.exec(output);
+      const match = /listening on (https?:\/\/[^\s]+)|pulling from queue/.exec(output);
       if (match) {
         clearTimeout(timer);
-        resolve(match[1]);
+        resolve(match[1] ?? '');
       }
     };
     child.stdout!.on('data', onData);
