@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'models/', '.ktrdr/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', 'models/', '.ktrdr/', 'coverage/', 'test-artifacts/', 'src/nn/wasm/assembly/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -16,7 +16,7 @@ export default tseslint.config(
   {
     // Type-aware rules hold conventions no reviewer should have to: every promise handled, no async callback where a
     // void one is expected, every switch over a union exhaustive (instead of hand-written `never` guards).
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',

@@ -1,12 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
-/** Tests that start real processes (the CLI, `ktrdr serve`, `ktrdr host`): the slow tier, left out of `test:unit`. */
+/** Tests that start real processes (the CLI, `ktrdr serve`, `ktrdr host`, a browser): the slow tier, left out of `test:unit`. */
 const PROCESS_TESTS = [
   'test/e2e/**/*.test.ts',
   'test/cli/**/*.test.ts',
   'test/api/hosts.test.ts',
   'test/execution/remote-host-executor.test.ts',
+  'test/execution/queue-executor.test.ts',
   'test/host/host-cli.test.ts',
+  'test/web/**/*.test.ts',
 ];
 
 export default defineConfig({

@@ -1,5 +1,6 @@
 /**
- * Sweep scheduling overhead (`npm run bench:sweep [-- --target local --trainings 200 --slots N --runs 3]`).
+ * Sweep scheduling overhead (`npm run bench:sweep [-- --target local|queue --trainings 200 --slots N --runs 3]`).
+ * `--target queue` places the trainings on `--slots` queue hosts pulling from a real redis-server (cluster mode).
  *
  * Each run starts a fresh backend for the target in a temp KTRDR_HOME and runs one sweep of tiny trainings (the
  * SPX/RSI strategy, 2 epochs: learning rates × 5 seeds, 200 trainings by default) through `POST /api/v1/sweeps`, with
@@ -13,12 +14,14 @@
  *
  * Output: one JSON line per measurement and run, a summary line per run, and with several runs a line of medians.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBackend } from '../src/api/backend.js';
 import type { OperationResponse } from '../src/contracts/operations.js';
 import { projectRoot } from '../src/util/package-info.js';
+import { startKtrdr, startRedisServer } from './processes.js';
 import { median, percentile, report } from './stats.js';
 import { spxRsiStrategy } from './strategies.js';
 
@@ -70,7 +73,84 @@ function localTarget(slots: number): BenchTarget {
   };
 }
 
-const TARGETS: Record<string, (slots: number) => BenchTarget> = { local: localTarget };
+/**
+ * Cluster mode: the backend in this process with KTRDR_REDIS_URL (listening, for the hosts' pushes and downloads), a
+ * real `redis-server` and `slots` queue hosts (`ktrdr host --queue`, one slot each) as their own processes.
+ */
+function queueTarget(slots: number): BenchTarget {
+  return {
+    slots,
+    async start(dirs) {
+      const children: ChildProcess[] = [];
+      const stopAll = async () => {
+        for (const child of children.reverse()) {
+          if (child.exitCode !== null || child.signalCode !== null) continue;
+          child.kill('SIGTERM');
+          await new Promise((resolve) => child.once('exit', resolve));
+        }
+      };
+      try {
+        await mkdir(join(dirs.root, 'redis'));
+        const redis = await startRedisServer(join(dirs.root, 'redis'));
+        children.push(redis.child);
+        const backend = await createBackend({
+          settings: {
+            dataDir: join(projectRoot(), 'data'),
+            strategiesDir: dirs.strategies,
+            homeDir: join(dirs.root, 'home'),
+            modelsDir: join(dirs.root, 'models'),
+          },
+          concurrency: 1,
+          hosts: { hosts: [], token: QUEUE_TOKEN, publicUrl: undefined, defaultMode: 'host', run: {}, redisUrl: redis.url },
+        });
+        await backend.app.listen({ port: 0, host: '127.0.0.1' });
+        for (let i = 1; i <= slots; i++) {
+          const host = await startKtrdr(
+            [
+              'host',
+              '--queue',
+              redis.url,
+              '--name',
+              `bench-q${i}`,
+              '--concurrency',
+              '1',
+              '--cache-dir',
+              join(dirs.root, `cache-${i}`),
+              '--log-level',
+              'warn',
+            ],
+            { KTRDR_HOST_TOKEN: QUEUE_TOKEN, KTRDR_HOME: join(dirs.root, `host-home-${i}`), KTRDR_DATA_DIR: join(projectRoot(), 'data') },
+          );
+          children.push(host.child);
+        }
+        const request: BenchBackend['request'] = async (method, url, body) => {
+          const response = await backend.app.inject({ method, url: `/api/v1${url}`, ...(body === undefined ? {} : { payload: body as object }) });
+          return { status: response.statusCode, body: response.json() };
+        };
+        // Every host's heartbeat, or the sweep's trainings would fall back to local.
+        for (;;) {
+          const hosts = (await request('GET', '/hosts')).body as { data: { source: string; status: string }[] };
+          if (hosts.data.filter((h) => h.source === 'queue' && h.status === 'healthy').length === slots) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        return {
+          request,
+          waitForEnd: (id) => backend.sweeps.whenFinished(id),
+          close: async () => {
+            await backend.close();
+            await stopAll();
+          },
+        };
+      } catch (error) {
+        await stopAll();
+        throw error;
+      }
+    },
+  };
+}
+
+const QUEUE_TOKEN = 'bench-sweep-queue-token';
+const TARGETS: Record<string, (slots: number) => BenchTarget> = { local: localTarget, queue: queueTarget };
 
 function option(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);

@@ -1,37 +1,43 @@
 /**
  * Training throughput of the neural-network engine (`npm run bench:train`), on the protocol of
  * nn-stack-evaluation.md: 100,000 synthetic rows × 40 features (80k train, 20k validation), MLP 40→64→32→3 with ReLU
- * and dropout 0.2, Adam lr 1e-3, 5 epochs, one thread. Each batch size runs 3 times (seeds 1-3) and reports the
- * median. Throughput = epochs × training rows / wall time of the whole `train()` call, so it includes shuffling, batch
- * gathering, the per-epoch validation pass and best-weight snapshots. The same figure per CPU second of this process is
- * reported alongside: on a shared machine it shows what the code does when wall time is inflated by other load.
+ * and dropout 0.2, Adam lr 1e-3, 5 epochs, one thread. Every available backend runs each batch size 5 times (seeds
+ * 1-5), the backends interleaved inside each repetition so that load from other processes hits them alike; the
+ * summary gives medians and each backend's median ratio to js-cpu (the reference) taken within repetitions.
+ * Throughput = epochs × training rows / wall time of the whole `train()` call, so it includes shuffling, batch
+ * gathering, the per-epoch validation pass and best-weight snapshots. The same figure per CPU second of this process
+ * is reported alongside: on a shared machine it shows what the code does when wall time is inflated by other load.
  *
- * Output: one JSON line per run, one summary line per batch size, then one line with the process's peak RSS.
- * Targets: ≥ 60,000 samples/s at batch 32 and peak RSS < 200 MB.
+ * `--backends=js-cpu,wasm-simd,wasm-simd:2` picks backends (`:N` = N threads; the default adds wasm-simd on 2 threads
+ * where there are 2 cores), `--batch-sizes=32,256` and `--repetitions=5` the rest. A threaded run's summary also
+ * gives its median ratio to the same backend on one thread (target at batch 256 on 2 cores: ≥ 1.7).
+ * Output: one JSON line per run, one summary line per backend and batch size, then one line with the process's peak
+ * RSS and the load average. Targets: ≥ 60,000 samples/s at batch 32 (js-cpu) and peak RSS < 200 MB; wasm-simd ≥ 2×
+ * js-cpu at batch 32 and ≥ 3× at batch 256.
  */
-import { evaluateLogits, makeSyntheticClassification, predictLogits, train, type MlpSpec } from '../src/nn/index.js';
+import { availableParallelism, loadavg } from 'node:os';
+import { availableBackends, evaluateLogits, makeSyntheticClassification, predictLogits, train, type MlpSpec } from '../src/nn/index.js';
+import { median, report } from './stats.js';
 
 const ROWS = 100_000;
 const FEATURES = 40;
 const TRAIN_ROWS = 80_000;
 const EPOCHS = 5;
-const REPETITIONS = 3;
-const BATCH_SIZES = [32, 256];
 const TARGET_SAMPLES_PER_S = 60_000;
 const RSS_LIMIT_MB = 200;
 
 const spec: MlpSpec = { inputs: FEATURES, hidden: [64, 32], outputs: 3, activation: 'relu', dropout: 0.2 };
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function emit(record: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(record)}\n`);
+function option(name: string, fallback: string): string {
+  const prefix = `--${name}=`;
+  return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length) ?? fallback;
 }
 
 async function main(): Promise<void> {
+  const defaults = [...availableBackends(), ...(availableBackends().includes('wasm-simd') && availableParallelism() >= 2 ? ['wasm-simd:2'] : [])];
+  const backends = option('backends', defaults.join(',')).split(',');
+  const batchSizes = option('batch-sizes', '32,256').split(',').map(Number);
+  const repetitions = Number(option('repetitions', '5'));
   const data = makeSyntheticClassification(ROWS, FEATURES, 2026);
   const split = TRAIN_ROWS * FEATURES;
   const trainSet = { x: data.x.subarray(0, split), y: data.y.subarray(0, TRAIN_ROWS), rows: TRAIN_ROWS, features: FEATURES };
@@ -41,63 +47,81 @@ async function main(): Promise<void> {
     rows: ROWS - TRAIN_ROWS,
     features: FEATURES,
   };
+  const loadBefore = loadavg()[0];
 
   const summaries: Record<string, unknown>[] = [];
-  for (const batchSize of BATCH_SIZES) {
-    const runs: { samplesPerS: number; samplesPerCpuS: number; valAccuracy: number }[] = [];
-    for (let repetition = 1; repetition <= REPETITIONS; repetition++) {
-      const started = performance.now();
-      const cpuStarted = process.cpuUsage();
-      const result = await train({ train: trainSet, validation: validationSet }, spec, {
-        epochs: EPOCHS,
-        batchSize,
-        learningRate: 1e-3,
-        seed: repetition,
-      });
-      const seconds = (performance.now() - started) / 1000;
-      const cpu = process.cpuUsage(cpuStarted);
-      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-      const logits = predictLogits(result.weights, validationSet.x, validationSet.rows);
-      const report = evaluateLogits(logits, validationSet.y, 3);
-      const run = {
-        samplesPerS: (EPOCHS * TRAIN_ROWS) / seconds,
-        samplesPerCpuS: (EPOCHS * TRAIN_ROWS) / cpuSeconds,
-        valAccuracy: report.accuracy,
-      };
-      runs.push(run);
-      emit({
-        kind: 'run',
-        batch_size: batchSize,
-        seed: repetition,
-        seconds: round(seconds, 3),
-        cpu_seconds: round(cpuSeconds, 3),
-        samples_per_s: Math.round(run.samplesPerS),
-        samples_per_cpu_s: Math.round(run.samplesPerCpuS),
-        val_accuracy: round(report.accuracy, 4),
-        baseline_accuracy: round(report.baseline_accuracy, 4),
-        best_epoch: result.bestEpoch,
-      });
+  for (const batchSize of batchSizes) {
+    const runs = new Map(backends.map((backend) => [backend, [] as { samplesPerS: number; samplesPerCpuS: number; valAccuracy: number }[]]));
+    for (let repetition = 1; repetition <= repetitions; repetition++) {
+      for (const variant of backends) {
+        const [backend, threads = '1'] = variant.split(':');
+        const started = performance.now();
+        const cpuStarted = process.cpuUsage();
+        const result = await train({ train: trainSet, validation: validationSet }, spec, {
+          epochs: EPOCHS,
+          batchSize,
+          learningRate: 1e-3,
+          seed: repetition,
+          backend,
+          threads: Number(threads),
+        });
+        const seconds = (performance.now() - started) / 1000;
+        const cpu = process.cpuUsage(cpuStarted);
+        const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+        const evaluation = evaluateLogits(predictLogits(result.weights, validationSet.x, validationSet.rows), validationSet.y, 3);
+        const run = {
+          samplesPerS: (EPOCHS * TRAIN_ROWS) / seconds,
+          samplesPerCpuS: (EPOCHS * TRAIN_ROWS) / cpuSeconds,
+          valAccuracy: evaluation.accuracy,
+        };
+        runs.get(variant)!.push(run);
+        report({
+          kind: 'run',
+          backend: variant,
+          batch_size: batchSize,
+          seed: repetition,
+          seconds: round(seconds, 3),
+          cpu_seconds: round(cpuSeconds, 3),
+          samples_per_s: Math.round(run.samplesPerS),
+          samples_per_cpu_s: Math.round(run.samplesPerCpuS),
+          val_accuracy: round(evaluation.accuracy, 4),
+          baseline_accuracy: round(evaluation.baseline_accuracy, 4),
+          best_epoch: result.bestEpoch,
+        });
+      }
     }
-    const summary = {
-      kind: 'summary',
-      batch_size: batchSize,
-      samples_per_s_median: Math.round(median(runs.map((run) => run.samplesPerS))),
-      samples_per_cpu_s_median: Math.round(median(runs.map((run) => run.samplesPerCpuS))),
-      val_accuracy_median: round(median(runs.map((run) => run.valAccuracy)), 4),
-      repetitions: REPETITIONS,
-    };
-    summaries.push(summary);
-    emit(summary);
+    const reference = runs.get('js-cpu');
+    for (const [backend, backendRuns] of runs) {
+      const singleThread = backend.includes(':') ? runs.get(backend.split(':')[0]) : undefined;
+      const summary = {
+        kind: 'summary',
+        backend,
+        batch_size: batchSize,
+        samples_per_s_median: Math.round(median(backendRuns.map((run) => run.samplesPerS))),
+        samples_per_cpu_s_median: Math.round(median(backendRuns.map((run) => run.samplesPerCpuS))),
+        val_accuracy_median: round(median(backendRuns.map((run) => run.valAccuracy)), 4),
+        // Per repetition, then the median: both runs of a repetition saw nearly the same load.
+        ratio_to_js_cpu_median:
+          reference === undefined ? null : round(median(backendRuns.map((run, i) => run.samplesPerS / reference[i].samplesPerS)), 2),
+        ...(singleThread !== undefined && {
+          ratio_to_single_thread_median: round(median(backendRuns.map((run, i) => run.samplesPerS / singleThread[i].samplesPerS)), 2),
+        }),
+        repetitions,
+      };
+      summaries.push(summary);
+      report(summary);
+    }
   }
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  const batch32 = summaries.find((summary) => summary.batch_size === 32);
-  emit({
+  const batch32 = summaries.find((summary) => summary.batch_size === 32 && summary.backend === 'js-cpu');
+  report({
     kind: 'memory',
     peak_rss_mb: round(peakRssMb, 1),
     rss_limit_mb: RSS_LIMIT_MB,
     target_samples_per_s: TARGET_SAMPLES_PER_S,
-    meets_throughput_target: Number(batch32?.samples_per_s_median) >= TARGET_SAMPLES_PER_S,
+    meets_throughput_target: batch32 === undefined ? null : Number(batch32.samples_per_s_median) >= TARGET_SAMPLES_PER_S,
     meets_memory_target: peakRssMb < RSS_LIMIT_MB,
+    load_average_1m: { before: round(loadBefore, 2), after: round(loadavg()[0], 2) },
     node: process.version,
   });
 }

@@ -32,9 +32,26 @@ export const ERROR_CODES = {
   // Training and models
   TRAINING_FAILED: { status: 500, description: 'Training stopped on an unexpected internal error.' },
   TRAINING_DIVERGED: { status: 422, description: 'The loss became NaN or infinite during training.' },
+  BACKEND_UNAVAILABLE: {
+    status: 422,
+    description: 'The requested training backend cannot run on this machine (e.g. wasm-simd without WebAssembly SIMD, or its kernels not built).',
+  },
   CANCELLED: { status: 409, description: 'The run was cancelled before it finished.' },
   MODEL_NOT_FOUND: { status: 404, description: 'No trained model (or no such version) exists for the strategy.' },
   MODEL_CORRUPT: { status: 500, description: 'A stored model version failed validation when loading (missing file, bad checksum, wrong size).' },
+  CHECKPOINT_CORRUPT: {
+    status: 422,
+    description:
+      'A checkpoint file failed its checks (bad magic, truncated, wrong sha256); it is never used, the previous checkpoint is tried instead.',
+  },
+  CHECKPOINT_MISMATCH: {
+    status: 409,
+    description: 'A checkpoint was computed from a different strategy text, data file, network or epoch count than the run resuming from it.',
+  },
+  NO_CHECKPOINT: {
+    status: 409,
+    description: 'The operation cannot be resumed: it has no usable checkpoint (or it is not a failed or cancelled training).',
+  },
   MODEL_NOT_TRADABLE: {
     status: 422,
     description:
@@ -48,7 +65,7 @@ export const ERROR_CODES = {
     status: 409,
     description: 'The operation is in a status the requested change does not start from (e.g. a recovered result for a run that did not fail).',
   },
-  NOT_A_HOST_RUN: { status: 409, description: 'A training host sent a result for an operation that did not run on a training host.' },
+  NOT_A_HOST_RUN: { status: 409, description: 'A training host sent a result or a checkpoint for an operation that did not run on a training host.' },
   RESULT_NOT_READY: {
     status: 409,
     description: 'A run has no result to fetch yet (still running, or not followed by this server: the result will be fetched from the host).',
@@ -118,6 +135,14 @@ export const ERROR_CODES = {
     status: 500,
     description:
       'KTRDR_HOME/ktrdr.db is not a readable SQLite database (corrupt, or another kind of file). The server leaves it untouched: move it aside to start with an empty one.',
+  },
+  QUEUE_UNAVAILABLE: {
+    status: 503,
+    description: 'Cluster mode: Redis (KTRDR_REDIS_URL / `ktrdr host --queue`) cannot be reached.',
+  },
+  QUEUE_MISCONFIGURED: {
+    status: 500,
+    description: 'Cluster mode: Redis is not configured as queued runs need (maxmemory-policy must be noeviction).',
   },
   SERVER_UNREACHABLE: {
     status: 503,

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { csrfMatches, sessionPrincipal, type SessionStore } from '../auth/session-store.js';
 import { scopeAllows, type Principal, type Scope, type TokenStore } from '../auth/token-store.js';
 import { KtrdrError } from '../errors.js';
+import { CSRF_HEADER, readSessionCookie } from './session-cookie.js';
 
 /**
  * Who may call a route: `public` (health), `host` (the endpoints training hosts call, guarded by KTRDR_HOST_TOKEN
@@ -28,7 +30,14 @@ export interface AccessOptions {
   readonly allowedHosts: readonly string[];
   /** Wrong tokens one client may send per window before it is refused with 429. @defaultValue 10 per minute */
   readonly failedLogins?: { readonly limit: number; readonly windowMs: number };
+  /** Dashboard logins: a session cookie stands in for the token it was made from. @defaultValue none (tokens only) */
+  readonly sessions?: SessionStore;
+  /** Mark session cookies Secure even on plain HTTP (behind a TLS proxy: KTRDR_PUBLIC_URL is https). */
+  readonly secureCookies?: boolean;
 }
+
+/** Reading needs no CSRF token: a cross-site page cannot read the answer, and reads change nothing. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** What `/health` says about access, so an operator sees an open server at a glance. */
 export interface AccessStatus {
@@ -76,6 +85,10 @@ export function installAccessControl(app: FastifyInstance, options: AccessOption
     const access = request.routeOptions.config?.access ?? defaultAccess(request.method);
     if (access === 'public' || access === 'host' || !tokensRequired()) return;
     const match = /^Bearer (\S+)$/i.exec(request.headers.authorization?.trim() ?? '');
+    if (match === null && options.sessions !== undefined) {
+      const sessionId = readSessionCookie(request);
+      if (sessionId !== undefined) return authorize(request, sessionAuth(request, sessionId, options.sessions, options.tokens), access);
+    }
     // Only wrong tokens count: a request without one guesses nothing.
     const retryAfter = match === null ? 0 : failures.retryAfterSeconds(request.ip);
     if (retryAfter > 0) {
@@ -92,12 +105,7 @@ export function installAccessControl(app: FastifyInstance, options: AccessOption
         hint: 'send Authorization: Bearer <token> (KTRDR_TOKEN or --token); an admin creates tokens with `ktrdr tokens create` on the server',
       });
     }
-    if (!scopeAllows(principal.scope, access)) {
-      throw new KtrdrError('FORBIDDEN', `token '${principal.name}' has scope ${principal.scope}; this needs ${access}`, {
-        details: { scope: principal.scope, required: access },
-      });
-    }
-    principals.set(request, principal);
+    authorize(request, principal, access);
   });
 
   return () => {
@@ -106,6 +114,38 @@ export function installAccessControl(app: FastifyInstance, options: AccessOption
     }
     return { tokens_required: tokensRequired() };
   };
+}
+
+function authorize(request: FastifyRequest, principal: Principal, access: Scope): void {
+  if (!scopeAllows(principal.scope, access)) {
+    throw new KtrdrError('FORBIDDEN', `token '${principal.name}' has scope ${principal.scope}; this needs ${access}`, {
+      details: { scope: principal.scope, required: access },
+    });
+  }
+  principals.set(request, principal);
+}
+
+/**
+ * A request carrying the dashboard's session cookie (and no bearer token): the session must be live, its token still
+ * valid, and anything but a read must echo the session's CSRF token, which a page on another site cannot know.
+ */
+function sessionAuth(request: FastifyRequest, sessionId: string, sessions: SessionStore, tokens: TokenStore): Principal {
+  const session = sessions.get(sessionId);
+  if (session === null) {
+    throw new KtrdrError('UNAUTHORIZED', 'the dashboard session has expired or ended', { hint: 'log in again with an API token' });
+  }
+  const principal = sessionPrincipal(session, tokens.list());
+  if (principal === null) {
+    sessions.delete(sessionId);
+    throw new KtrdrError('UNAUTHORIZED', `token '${session.tokenName}' of this session was revoked`, { hint: 'log in again with a valid API token' });
+  }
+  const csrf = request.headers[CSRF_HEADER];
+  if (!SAFE_METHODS.has(request.method) && !csrfMatches(session, Array.isArray(csrf) ? csrf[0] : csrf)) {
+    throw new KtrdrError('FORBIDDEN', 'a request authenticated by the session cookie must carry its CSRF token', {
+      hint: `send the csrf_token of GET /api/v1/session in the ${CSRF_HEADER} header, or use Authorization: Bearer <token>`,
+    });
+  }
+  return principal;
 }
 
 /** Every answer: no sniffing, no referrer, no framing, and no active content unless a page says otherwise. */

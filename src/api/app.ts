@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { HostView } from '../contracts/hosts.js';
 import type { HostPool } from '../execution/hosts/host-pool.js';
 import type { SweepService } from '../sweeps/sweep-service.js';
 import type { WalkForwardService } from '../sweeps/walkforward-service.js';
@@ -9,6 +10,7 @@ import type { TlsFiles } from '../http/tls.js';
 import type { Logger } from '../util/logger.js';
 import { packageVersion } from '../util/package-info.js';
 import { installAccessControl, pageContentSecurityPolicy, type AccessOptions } from './access.js';
+import { defaultDashboardDir, registerDashboard } from './dashboard.js';
 import { hostAuthGuard, type HostAuthOptions } from './host-auth.js';
 import { buildOpenApiDocument, docsPage } from './openapi.js';
 import { registerRoutes, type AnyRoute } from './route.js';
@@ -17,6 +19,7 @@ import { dataRoutes } from './routes/data.js';
 import { healthRoutes } from './routes/health.js';
 import { hostRoutes } from './routes/hosts.js';
 import { modelRoutes } from './routes/models.js';
+import { sessionRoutes } from './routes/session.js';
 import { operationRoutes } from './routes/operations.js';
 import { strategyRoutes } from './routes/strategies.js';
 import { sweepRoutes } from './routes/sweeps.js';
@@ -49,6 +52,8 @@ export interface AppDeps {
   readonly health: HealthReporter;
   /** Training hosts: listing, registration. */
   readonly hosts: HostPool;
+  /** Cluster mode: the queue hosts, listed with the others. */
+  readonly queueHosts?: { list(): HostView[] };
   /** Market data for hosts to download. */
   readonly dataFiles: DataFiles;
   /** Who may call the endpoints hosts use (register, result push, data). */
@@ -59,6 +64,8 @@ export interface AppDeps {
   readonly logger?: Logger;
   /** @defaultValue 1 MiB */
   readonly bodyLimitBytes?: number;
+  /** The built dashboard served at `/`. @defaultValue dist/web of this package */
+  readonly dashboardDir?: string;
   /** Serve HTTPS. @defaultValue plain HTTP */
   readonly tls?: TlsFiles;
 }
@@ -94,8 +101,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...walkForwardRoutes(deps.walkForwards),
     ...strategyRoutes(deps.strategies),
     ...modelRoutes(deps.models),
-    ...hostRoutes(deps.hosts, hostGuard),
+    ...hostRoutes(deps.hosts, hostGuard, deps.queueHosts),
     ...dataRoutes(deps.dataFiles, hostGuard),
+    ...(deps.access.sessions !== undefined
+      ? sessionRoutes({
+          sessions: deps.access.sessions,
+          tokens: deps.access.tokens,
+          access: accessStatus,
+          secureCookies: deps.access.secureCookies === true,
+        })
+      : []),
   ];
   registerRoutes(app, API_PREFIX, routes);
 
@@ -106,5 +121,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.get(`${API_PREFIX}/docs`, async (_request, reply) =>
     reply.header('content-security-policy', pagePolicy).type('text/html; charset=utf-8').send(page),
   );
+  registerDashboard(app, { dir: deps.dashboardDir ?? defaultDashboardDir(), apiPrefix: API_PREFIX });
   return app;
 }

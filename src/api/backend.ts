@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { saveRetryMsFromEnv, type Settings } from '../config/settings.js';
+import { SessionStore } from '../auth/session-store.js';
+import { CheckpointStore } from '../checkpoints/checkpoint-store.js';
+import { autoResumeFromEnv, saveRetryMsFromEnv, sessionTtlMsFromEnv, type Settings } from '../config/settings.js';
 import { MarketDataRepository } from '../data/repository.js';
 import { ExecutionDefaults } from '../trainings/execution-defaults.js';
 import { HostPool } from '../execution/hosts/host-pool.js';
@@ -22,6 +24,7 @@ import { silentLogger, type Logger } from '../util/logger.js';
 import { TokenStore } from '../auth/token-store.js';
 import { KtrdrError } from '../errors.js';
 import { isLoopbackHost, type AccessOptions } from './access.js';
+import { QueueHosts } from '../execution/queue/queue-hosts.js';
 import { buildApp } from './app.js';
 import { acquireHomeLock } from './home-lock.js';
 import { BacktestResults } from './services/backtest-results.js';
@@ -33,7 +36,7 @@ import { StrategyCatalog } from './services/strategy-catalog.js';
 
 export interface BackendOptions {
   readonly settings: Settings;
-  /** Local training slots. @defaultValue `KTRDR_LOCAL_CONCURRENCY`, else cores - 1 */
+  /** Cores for local training (each run holds `KTRDR_THREADS_PER_RUN`). @defaultValue `KTRDR_LOCAL_CONCURRENCY`, else cores - 1 */
   readonly concurrency?: number;
   readonly logger?: Logger;
   readonly bodyLimitBytes?: number;
@@ -53,6 +56,13 @@ export interface BackendOptions {
   readonly failedLogins?: AccessOptions['failedLogins'];
   /** How often models whose save failed are offered to the model store again. @defaultValue `KTRDR_SAVE_RETRY_MS`, else 30 s */
   readonly keptModelRetryMs?: number;
+  /** How long a dashboard login lasts. @defaultValue `KTRDR_SESSION_HOURS`, else 12 hours */
+  readonly sessionTtlMs?: number;
+  /**
+   * Resume from their checkpoints the local trainings a restart interrupted, and the runs lost with their training
+   * host (HOST_LOST). @defaultValue `KTRDR_AUTO_RESUME`, else on
+   */
+  readonly autoResume?: boolean;
 }
 
 export interface Backend {
@@ -65,6 +75,8 @@ export interface Backend {
   readonly interrupted: readonly Operation[];
   /** Runs a previous process left on training hosts, followed again from start-up. */
   readonly reattached: readonly Operation[];
+  /** Local trainings a previous process left unfinished, resumed from their checkpoints at start-up. */
+  readonly resumed: readonly Operation[];
   readonly hosts: HostPool;
   /** Stops the HTTP app, cancels this process's runs (recorded as cancelled), then closes the database. */
   close(): Promise<void>;
@@ -93,7 +105,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   try {
     const models = new FileModelStore(settings.modelsDir);
     const data = new MarketDataRepository(settings.dataDir);
-    const executor = new LocalExecutor({ dataDir: settings.dataDir, concurrency: options.concurrency });
+    const checkpointDir = join(settings.homeDir, 'checkpoints');
+    const executor = new LocalExecutor({ dataDir: settings.dataDir, concurrency: options.concurrency, checkpointDir });
     const hostSettings = options.hosts ?? hostSettingsFromEnv();
     if (hostSettings.hosts.length > 0 && hostSettings.token === undefined && !options.insecureHosts) {
       logger.warn(
@@ -115,17 +128,25 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       settings: hostSettings.run,
       logger,
     });
+    // Cluster mode: remote runs go to the queues instead of the HTTP hosts (which stay listed, and unused).
+    const queueHosts =
+      hostSettings.redisUrl === undefined
+        ? undefined
+        : await QueueHosts.connect({ redisUrl: hostSettings.redisUrl, publicUrl: () => hostSettings.publicUrl ?? listeningUrl, logger });
+    const autoResume = options.autoResume ?? autoResumeFromEnv();
     const training = new TrainingService({
       operations,
       models,
       executor,
-      hosts,
+      hosts: queueHosts ?? hosts,
       defaults: new ExecutionDefaults(hostSettings.defaultMode),
       strategiesDir: settings.strategiesDir,
       dataDir: settings.dataDir,
       digests,
       spoolDir: join(settings.homeDir, 'kept-models'),
       keptModelRetryMs: options.keptModelRetryMs ?? saveRetryMsFromEnv(),
+      checkpoints: new CheckpointStore(checkpointDir),
+      resumeLostRuns: autoResume,
       logger,
     });
     const backtests = new BacktestService({
@@ -139,7 +160,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     const sweeps = new SweepService({ operations, training, logger });
     const walkForwards = new WalkForwardService({ operations, training, models, data, logger });
     // Backtests left running by a killed server are local runs: failed as INTERRUPTED here, with the trainings.
-    const { interrupted, reattached } = await training.resumeAfterRestart();
+    const { interrupted, reattached, resumed } = await training.resumeAfterRestart({ autoResume });
     const app = buildApp({
       training,
       backtests,
@@ -151,12 +172,15 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       models: new ModelCatalog(models, data),
       health: new HealthReporter(operations, executor),
       hosts,
+      queueHosts,
       dataFiles: new DataFiles(settings.dataDir, digests),
       hostAuth: { token: hostSettings.token, insecure: options.insecureHosts },
       access: {
         tokens,
         networkBound: options.listenHost !== undefined && !isLoopbackHost(options.listenHost),
         insecure: options.insecure === true,
+        sessions: new SessionStore({ ttlMs: options.sessionTtlMs ?? sessionTtlMsFromEnv() }),
+        secureCookies: hostSettings.publicUrl?.startsWith('https:') === true,
         failedLogins: options.failedLogins,
         allowedHosts: [
           ...(options.allowedHosts ?? []),
@@ -179,12 +203,13 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       await sweeps.close();
       await walkForwards.close();
       await training.close();
+      if (queueHosts !== undefined) await hosts.close();
       await backtests.close();
       await operations.close();
       tokens.close();
       releaseHome();
     };
-    return { app, training, backtests, sweeps, walkForwards, interrupted, reattached, hosts, close: () => (closing ??= close()) };
+    return { app, training, backtests, sweeps, walkForwards, interrupted, reattached, resumed, hosts, close: () => (closing ??= close()) };
   } catch (error) {
     await operations.close();
     tokens.close();

@@ -93,7 +93,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], options: { pre
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
       tags: [route.tag],
-      security: access === 'public' ? [] : [{ [access === 'host' ? 'hostToken' : 'apiToken']: [] }],
+      security: access === 'public' ? [] : access === 'host' ? [{ hostToken: [] }] : [{ apiToken: [] }, { sessionCookie: [] }],
       ...(access === 'public' || access === 'host' ? {} : { 'x-ktrdr-scope': access }),
       operationId: `${route.method.toLowerCase()}${route.url.replace(/[/:]+([a-z])/gi, (_m, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '')}`,
       parameters: [...parameters(components, route.params, 'path'), ...parameters(components, route.query, 'query')],
@@ -122,6 +122,13 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], options: { pre
             'An API token (`ktrdr tokens create`); `x-ktrdr-scope` names the scope a route needs. Required beyond loopback, and on loopback once a token exists.',
         },
         hostToken: { type: 'http', scheme: 'bearer', description: 'KTRDR_HOST_TOKEN, for the endpoints training hosts call' },
+        sessionCookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'ktrdr_session',
+          description:
+            'The dashboard session of POST /session, with the scope of its token. Requests that change state must also send the session CSRF token as X-CSRF-Token.',
+        },
       },
     },
   };

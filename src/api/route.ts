@@ -40,7 +40,8 @@ export interface JsonRoute<P, Q, B, R extends Schema> extends RouteBase<P, Q, B>
   readonly kind: 'json';
   readonly status: number;
   readonly response: R;
-  handle(input: RouteInput<P, Q, B>, request: FastifyRequest): Promise<z.output<R>>;
+  /** `reply` only for headers beside the body (a login's Set-Cookie); the status and body are the route's. */
+  handle(input: RouteInput<P, Q, B>, request: FastifyRequest, reply: FastifyReply): Promise<z.output<R>>;
 }
 
 /** A route that writes its own response (Server-Sent Events). */
@@ -102,7 +103,7 @@ export function registerRoutes(app: FastifyInstance, prefix: string, routes: rea
           await route.handle(input, request, reply);
           return reply;
         }
-        const body = await route.handle(input, request);
+        const body = await route.handle(input, request, reply);
         return reply.code(route.status).send(body);
       },
     });

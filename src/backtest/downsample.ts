@@ -10,26 +10,33 @@ import { KtrdrError } from '../errors.js';
  * themselves when `points` ≥ their length.
  */
 export function downsampleSeries(timestamps: Float64Array, values: Float64Array, points: number): { timestamps: Float64Array; values: Float64Array } {
+  if (timestamps.length !== values.length) {
+    throw new KtrdrError('VALIDATION_FAILED', `${timestamps.length} timestamps for ${values.length} values`, {
+      details: { timestamps: timestamps.length, values: values.length },
+    });
+  }
+  const indices = downsampleIndices(values, points);
+  if (indices === null) return { timestamps, values };
+  return { timestamps: pick(timestamps, indices), values: pick(values, indices) };
+}
+
+/**
+ * The bars `downsampleSeries` keeps, chosen by `values` (so a second series on the same bars, such as the benchmark
+ * next to the equity, can be sampled at the same times); null when every bar is kept.
+ */
+export function downsampleIndices(values: Float64Array, points: number): Uint32Array | null {
   if (!(Number.isInteger(points) && points >= 2)) {
     throw new KtrdrError('VALIDATION_FAILED', `points must be an integer of at least 2, got ${points}`, { details: { points } });
   }
   const n = values.length;
-  if (timestamps.length !== n) {
-    throw new KtrdrError('VALIDATION_FAILED', `${timestamps.length} timestamps for ${n} values`, {
-      details: { timestamps: timestamps.length, values: n },
-    });
-  }
-  if (points >= n) return { timestamps, values };
+  if (points >= n) return null;
 
   const buckets = Math.floor((points - 2) / 2);
   const interior = n - 2;
-  const outTimes = new Float64Array(points);
-  const outValues = new Float64Array(points);
+  const out = new Uint32Array(points);
   let count = 0;
   const push = (index: number): void => {
-    outTimes[count] = timestamps[index];
-    outValues[count] = values[index];
-    count++;
+    out[count++] = index;
   };
   push(0);
   for (let b = 0; b < buckets; b++) {
@@ -49,5 +56,12 @@ export function downsampleSeries(timestamps: Float64Array, values: Float64Array,
     }
   }
   push(n - 1);
-  return { timestamps: outTimes.slice(0, count), values: outValues.slice(0, count) };
+  return out.slice(0, count);
+}
+
+/** The values at the given indices. */
+export function pick(values: Float64Array, indices: Uint32Array): Float64Array {
+  const out = new Float64Array(indices.length);
+  for (let i = 0; i < indices.length; i++) out[i] = values[indices[i]];
+  return out;
 }

@@ -89,6 +89,8 @@ export interface BacktestResult {
   equity: Float64Array;
   /** Position held during each bar (after that bar's open fill): -1 short, 0 flat, 1 long. */
   position: Int8Array;
+  /** Buy-and-hold equity on the same bars, from the same capital: the benchmark as a curve. */
+  benchmarkEquity: Float64Array;
   trades: Trade[];
   metrics: BacktestMetrics;
   benchmark: BenchmarkMetrics;
@@ -317,11 +319,13 @@ export function runBacktest(bars: BacktestBars, signals: BacktestSignals, overri
     turnover: meanEquity > 0 ? tradedNotional / meanEquity : null,
     feesPaid,
   };
-  const benchmark = returnRiskMetrics(timestamps, buyAndHoldEquity(open, close, settings.initialCapital), periodsPerYear);
+  const benchmarkEquity = buyAndHoldEquity(open, close, settings.initialCapital);
+  const benchmark = returnRiskMetrics(timestamps, benchmarkEquity, periodsPerYear);
   let trades: Trade[] | undefined;
   return {
     equity,
     position,
+    benchmarkEquity,
     // Built on first read by replaying the (pure, deterministic) simulation with a trade log; see trade-log.ts. An
     // enumerable getter, so spreading and JSON.stringify still see it.
     get trades(): Trade[] {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { envMilliseconds, envText, type Environment } from './environment.js';
+import { envChoice, envInteger, envMilliseconds, envText, type Environment } from './environment.js';
 
 /**
  * Application settings from the environment. Built on demand and passed down; there is no module-level singleton,
@@ -35,4 +35,19 @@ export function loadSettings(env: Environment = process.env, cwd: string = proce
  */
 export function saveRetryMsFromEnv(env: Environment = process.env): number | undefined {
   return envMilliseconds(env, 'KTRDR_SAVE_RETRY_MS');
+}
+
+/** How long a dashboard login lasts. Env `KTRDR_SESSION_HOURS` (1..720). @defaultValue undefined: 12 hours */
+export function sessionTtlMsFromEnv(env: Environment = process.env): number | undefined {
+  const hours = envInteger(env, 'KTRDR_SESSION_HOURS', 1, 720);
+  return hours === undefined ? undefined : hours * 3600_000;
+}
+
+/**
+ * Whether the server resumes, at start-up, the local trainings a previous process left unfinished (from their newest
+ * checkpoint) instead of failing them as INTERRUPTED, and a run lost with its training host (HOST_LOST) from the
+ * newest checkpoint the host pushed. Env `KTRDR_AUTO_RESUME` (`on`/`off`). @defaultValue on
+ */
+export function autoResumeFromEnv(env: Environment = process.env): boolean {
+  return (envChoice(env, 'KTRDR_AUTO_RESUME', ['on', 'off'] as const) ?? 'on') === 'on';
 }

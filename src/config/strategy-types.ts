@@ -91,12 +91,17 @@ export interface StrategyTraining {
   /** Undefined: a constant learning rate. */
   readonly lrScheduler?: LrSchedulerConfig;
   readonly earlyStopping: { readonly enabled: boolean; readonly patience: number; readonly minDelta: number };
+  readonly checkpoint: { readonly everyEpochs: number; readonly everySeconds: number };
   /** 0 = no clipping. */
   readonly gradientClip: number;
   readonly classWeights: ClassWeights;
   /** Shuffles per feature for the permutation importance; 0 = none. */
   readonly importanceRepeats: number;
   readonly seed: number;
+  /** A backend id, or `auto` (resolved where the run executes). */
+  readonly backend: 'auto' | 'js-cpu' | 'wasm-simd';
+  /** Unset: what the executor grants the run. */
+  readonly threads?: number;
   readonly dataSplit: { readonly train: number; readonly validation: number; readonly test: number; readonly embargoBars: number };
   readonly labels: LabelSpec;
 }

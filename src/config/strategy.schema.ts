@@ -157,6 +157,16 @@ export const EarlyStoppingSchema = z
   })
   .prefault({});
 
+/** When a run saves a checkpoint to resume from: after this many epochs or seconds, whichever comes first. */
+export const CheckpointSchema = z
+  .strictObject({
+    /** @defaultValue 10 */
+    every_epochs: positiveInt.default(10),
+    /** @defaultValue 300 */
+    every_seconds: z.number().gt(0).default(300),
+  })
+  .prefault({});
+
 export const DataSplitSchema = z
   .strictObject({
     /** Fractions of the bars, in time order (train first). Each > 0; they must sum to 1. @defaultValue 0.7 */
@@ -182,6 +192,8 @@ export const ZigzagLabelsSchema = z.strictObject({
   price: z.enum(['close', 'high_low']).default('close'),
 });
 
+/** nn/backend-registry.ts BACKEND_CHOICES (a test keeps the two lists equal; config does not import the engine). */
+export const BackendChoiceSchema = z.enum(['auto', 'js-cpu', 'wasm-simd']);
 /** Forward return over `horizon` bars, a regression target (needs a regression model). */
 export const ForwardReturnLabelsSchema = z.strictObject({
   source: z.literal('forward_return'),
@@ -342,6 +354,7 @@ export const TrainingSchema = z
     huber_delta: z.number().gt(0).default(0.01),
     lr_scheduler: LrSchedulerSchema.optional(),
     early_stopping: EarlyStoppingSchema,
+    checkpoint: CheckpointSchema,
     /** Maximum global gradient norm; 0 disables clipping. @defaultValue 1.0 */
     gradient_clip: z.number().min(0).default(1.0),
     /**
@@ -358,6 +371,18 @@ export const TrainingSchema = z
     importance_repeats: z.number().int().min(0).max(100).default(5),
     /** Seeds every random choice (init, dropout, shuffling). @defaultValue 42 */
     seed: z.number().int().min(0).max(0xffffffff).default(42),
+    /**
+     * The engine that does the arithmetic: `js-cpu` (the reference), `wasm-simd` (WebAssembly SIMD, several times
+     * faster), or `auto` (wasm-simd where the runtime supports SIMD, else js-cpu). Both are deterministic; the same
+     * seed gives the same weights on the same backend, not across backends. The model manifest records the one used.
+     * @defaultValue auto
+     */
+    backend: BackendChoiceSchema.default('auto'),
+    /**
+     * Threads one run trains with (wasm-simd; js-cpu uses one). Unset: the cores the executor grants the run
+     * (`KTRDR_THREADS_PER_RUN`, default 1); a larger value is capped there. The weights do not depend on it.
+     */
+    threads: positiveInt.max(256).optional(),
     data_split: DataSplitSchema,
     labels: LabelsSchema,
   })

@@ -177,10 +177,13 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
         patience: training.early_stopping.patience,
         minDelta: training.early_stopping.min_delta,
       },
+      checkpoint: { everyEpochs: training.checkpoint.every_epochs, everySeconds: training.checkpoint.every_seconds },
       gradientClip: training.gradient_clip,
       classWeights: training.class_weights,
       importanceRepeats: training.importance_repeats,
       seed: training.seed,
+      backend: training.backend,
+      ...(training.threads !== undefined && { threads: training.threads }),
       dataSplit: {
         train: training.data_split.train,
         validation: training.data_split.validation,

@@ -82,6 +82,10 @@ export const BacktestEquitySchema = z
   .object({
     timestamps: z.array(IsoTimestampSchema),
     equity: z.array(z.number()).describe('Equity at each bar close, starting from 1'),
+    benchmark: z
+      .array(z.number())
+      .nullable()
+      .describe('Buy-and-hold equity at the same bars, from the same start; null for backtests run before it was recorded'),
     points: z.number().int().describe('Points returned (the whole curve when it has no more than asked for)'),
   })
   .meta({ id: 'BacktestEquity' });

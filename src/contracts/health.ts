@@ -8,7 +8,7 @@ export const HealthSchema = z
     operations: z.object({ pending: z.number().int(), running: z.number().int(), cancelling: z.number().int() }),
     local: z.object({
       device: z.string(),
-      slots: z.number().int().describe('KTRDR_LOCAL_CONCURRENCY'),
+      slots: z.number().int().describe('runs at once: KTRDR_LOCAL_CONCURRENCY cores / KTRDR_THREADS_PER_RUN per run'),
       running: z.number().int(),
       queued: z.number().int(),
     }),

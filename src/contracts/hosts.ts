@@ -19,7 +19,9 @@ export const HostViewSchema = z
   .object({
     url: z.string().describe('Base URL the backend calls the host at'),
     name: z.string().nullable(),
-    source: z.enum(['configured', 'registered']).describe('KTRDR_HOSTS, or self-registered (POST /hosts/register)'),
+    source: z
+      .enum(['configured', 'registered', 'queue'])
+      .describe('KTRDR_HOSTS, self-registered (POST /hosts/register), or a queue host pulling runs from Redis (cluster mode)'),
     status: HostStatusSchema,
     device: HostDeviceSchema.nullable().describe('As the host reports it; null until it answered once'),
     busy: z.boolean().nullable().describe('Every slot taken, as of the last check'),
@@ -27,6 +29,7 @@ export const HostViewSchema = z
     capacity: z.number().int().nullable(),
     version: z.string().nullable(),
     runs_here: z.number().int().describe('Runs of this backend queued for or dispatched to the host right now'),
+    current_jobs: z.array(z.string()).optional().describe('Queue hosts: the operation ids it executes now'),
     last_seen: IsoTimestampSchema.nullable().describe('Last successful health check or registration heartbeat'),
     last_checked: IsoTimestampSchema.nullable(),
     latency_ms: z.number().nullable().describe('Of the last health check'),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DateInputSchema, IsoTimestampSchema, StrategyNameSchema, SymbolSchema, TimeframeSchema } from './common.js';
+import { MODEL_FILES } from '../models/model-store.js';
 
 /** The model's test-period backtest next to buy-and-hold on the same bars (null for models trained before backtests). */
 export const TestPeriodSchema = z
@@ -59,8 +60,17 @@ export const ModelDetailSchema = z
         ),
     }),
     manifest: z.record(z.string(), z.unknown()).describe('Strategy and data hashes, seed, execution, durations'),
+    files: z
+      .array(z.object({ name: z.string(), bytes: z.number().int() }))
+      .describe('The files of the version, each downloadable from GET /models/{strategy}/{version}/files/{name}'),
   })
   .meta({ id: 'ModelDetail' });
+
+export const ModelFileParamsSchema = z.strictObject({
+  strategy: StrategyNameSchema,
+  version: ModelParamsSchema.shape.version,
+  file: z.enum(MODEL_FILES),
+});
 
 export const PredictParamsSchema = z.strictObject({ strategy: StrategyNameSchema });
 

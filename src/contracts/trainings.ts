@@ -69,6 +69,22 @@ export const TrainingResultAcceptedSchema = z
   })
   .meta({ id: 'TrainingResultAccepted' });
 
+/**
+ * Body of `PUT /operations/{id}/checkpoint` (a host pushing a run's checkpoint, gzip JSON): the checkpoint file's
+ * bytes and the epoch they are the state after. Idempotent by epoch: the same epoch again replaces the same file.
+ */
+export const PushedCheckpointSchema = z
+  .strictObject({
+    epoch: z.number().int().min(1),
+    checkpoint: z.string().describe('base64 of the checkpoint file'),
+  })
+  .meta({ id: 'PushedCheckpoint' });
+
+export const CheckpointAcceptedSchema = z
+  .object({ operation_id: z.string(), epoch: z.number().int(), bytes: z.number().int() })
+  .meta({ id: 'CheckpointAccepted' });
+
+export type PushedCheckpoint = z.infer<typeof PushedCheckpointSchema>;
 export type StartTrainingRequest = z.infer<typeof StartTrainingRequestSchema>;
 /** What a client may send: defaults not yet applied. */
 export type StartTrainingRequestInput = z.input<typeof StartTrainingRequestSchema>;

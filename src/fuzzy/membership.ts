@@ -48,18 +48,33 @@ export function evaluateMembership(membership: Membership, x: number): number {
   }
 }
 
-/** Membership degrees for a whole series, written into `out` (allocated when absent) for the feature matrix. */
+/**
+ * Membership degrees for a whole series, written into `out` (allocated when absent) for the feature matrix. The loops
+ * repeat the per-element functions above inline, with the slope widths hoisted (the same operations in the same order,
+ * so the same bits): a fresh process runs its first calls in the interpreter and baseline code, where a function call
+ * per element was most of the cold feature stage's time.
+ */
 export function fuzzify(membership: Membership, values: Float64Array, out = new Float64Array(values.length)): Float64Array {
   const n = values.length;
   switch (membership.type) {
     case 'triangular': {
       const { a, b, c } = membership;
-      for (let i = 0; i < n; i++) out[i] = triangular(values[i], a, b, c);
+      const left = Math.max(b - a, EPSILON);
+      const right = Math.max(c - b, EPSILON);
+      for (let i = 0; i < n; i++) {
+        const x = values[i];
+        out[i] = x !== x ? NaN : x === b ? 1 : x <= a || x >= c ? 0 : x < b ? (x - a) / left : (c - x) / right;
+      }
       break;
     }
     case 'trapezoidal': {
       const { a, b, c, d } = membership;
-      for (let i = 0; i < n; i++) out[i] = trapezoidal(values[i], a, b, c, d);
+      const left = Math.max(b - a, EPSILON);
+      const right = Math.max(d - c, EPSILON);
+      for (let i = 0; i < n; i++) {
+        const x = values[i];
+        out[i] = x !== x ? NaN : x <= a || x >= d ? 0 : x < b ? (x - a) / left : x <= c ? 1 : (d - x) / right;
+      }
       break;
     }
     case 'gaussian': {

@@ -33,6 +33,11 @@ export interface HostRunsOptions {
   readonly pushDelaysMs?: readonly number[];
   /** @defaultValue 30 s */
   readonly pushTimeoutMs?: number;
+  /**
+   * Awaited before a completed run's result is pushed. A queue host moves the run's last events to Redis here, so the
+   * backend, which completes the run when the push arrives, has every epoch and log line by then.
+   */
+  readonly beforePush?: (operationId: string) => Promise<void>;
   readonly now?: () => number;
 }
 
@@ -245,19 +250,28 @@ export class HostRuns {
       const backendUrl = this.options.backendUrl ?? (request.callback_url !== undefined ? backendBaseOf(request.callback_url) : undefined);
       dataDir = (await this.options.data.prepare(run.id, request.data, backendUrl, run.cancelRequest.signal)).dir;
       if (isCancelRequested(run)) return { status: 'cancelled', started: false };
-      run.handle = this.options.trainer.start(this.jobOf(request), dataDir, {
-        onStart: ({ device }) => this.markRunning(run, device),
-        onProgress: (progress) => run.events.append('progress', { ...progress }),
-        onLogs: (records) => {
-          for (const record of records) {
-            run.events.append('log', { ...record });
-            run.log.debug(record.msg);
-          }
+      const checkpointPush =
+        backendUrl === undefined
+          ? undefined
+          : { url: `${backendUrl}/api/v1/operations/${encodeURIComponent(run.id)}/checkpoint`, token: this.options.token };
+      run.handle = this.options.trainer.start(
+        this.jobOf(request),
+        dataDir,
+        {
+          onStart: ({ device }) => this.markRunning(run, device),
+          onProgress: (progress) => run.events.append('progress', { ...progress }),
+          onLogs: (records) => {
+            for (const record of records) {
+              run.events.append('log', { ...record });
+              run.log.debug(record.msg);
+            }
+          },
+          onEpochs: (records) => {
+            for (const record of records) run.events.append('metric', { ...record });
+          },
         },
-        onEpochs: (records) => {
-          for (const record of records) run.events.append('metric', { ...record });
-        },
-      });
+        checkpointPush,
+      );
       return await run.handle.outcome;
     } catch (error) {
       if (isCancelRequested(run)) return { status: 'cancelled', started: false };
@@ -327,6 +341,9 @@ export class HostRuns {
   /** A run is `pushing` only with a result and a callback URL. */
   private async push(run: HostRun): Promise<void> {
     try {
+      await this.options
+        .beforePush?.(run.id)
+        .catch((error: unknown) => run.log.warn({ err: error }, `before pushing run ${run.id}: ${(error as Error).message}`));
       run.resultPushed = await pushResult({
         url: run.request.callback_url!,
         body: run.result!,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { KtrdrError } from '../errors.js';
@@ -6,7 +7,7 @@ import { schemeOf, type TlsFiles } from '../http/tls.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { buildHostApp } from './app.js';
 import { WorkerThreadTrainer } from './host-trainer.js';
-import { HostRuns } from './host-runs.js';
+import { HostRuns, type HostRunsOptions } from './host-runs.js';
 import { HostRegistrar } from './registration.js';
 import { RunDataProvisioner } from './run-data.js';
 
@@ -40,8 +41,11 @@ export interface HostService {
   close(): Promise<void>;
 }
 
-/** The host's composition root: every real dependency wired once. */
-export async function createHostService(options: HostServiceOptions): Promise<HostService> {
+/** The host's runs and their data, without a front door: the HTTP app (below) or a queue worker (`queue-host.ts`) serves them. */
+export async function createHostRuns(
+  options: HostServiceOptions,
+  hooks: Pick<HostRunsOptions, 'beforePush'> = {},
+): Promise<{ runs: HostRuns; close(): Promise<void> }> {
   const logger = options.logger ?? silentLogger();
   const data = new RunDataProvisioner({ dataDir: options.dataDir, cacheDir: options.cacheDir, token: options.token, logger });
   await data.init();
@@ -50,6 +54,7 @@ export async function createHostService(options: HostServiceOptions): Promise<Ho
     emptyDataDir: data.runsDir,
     hostName: hostNameOf(options),
     workerFile: options.workerFile,
+    checkpointDir: join(options.cacheDir, 'checkpoints'),
   });
   const runs = new HostRuns({
     trainer,
@@ -59,13 +64,25 @@ export async function createHostService(options: HostServiceOptions): Promise<Ho
     backendUrl: options.backendUrl,
     retentionMs: options.retentionMs,
     pushDelaysMs: options.pushDelaysMs,
+    ...hooks,
   });
-  const app = buildHostApp({ runs, token: options.token, logger, tls: options.tls });
+  return {
+    runs,
+    close: async () => {
+      await runs.close();
+      await data.close();
+    },
+  };
+}
+
+/** The host's composition root: every real dependency wired once. */
+export async function createHostService(options: HostServiceOptions): Promise<HostService> {
+  const { runs, close: closeRuns } = await createHostRuns(options);
+  const app = buildHostApp({ runs, token: options.token, logger: options.logger, tls: options.tls });
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     await app.close();
-    await runs.close();
-    await data.close();
+    await closeRuns();
   };
   return { app, runs, close: () => (closing ??= close()) };
 }
@@ -124,7 +141,7 @@ export async function startHost(options: HostServerOptions): Promise<RunningHost
 }
 
 /** The registration schema allows 100 characters. */
-function hostNameOf(options: HostServiceOptions): string {
+export function hostNameOf(options: HostServiceOptions): string {
   return options.name ?? hostname().slice(0, 100);
 }
 

@@ -1,3 +1,5 @@
+import type { CheckpointPushTarget } from '../checkpoints/checkpoint-push.js';
+import { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import { detectDevice, type DeviceInfo } from '../execution/device.js';
 import type { RunHandle, RunObserver, TrainingJob } from '../execution/executor.js';
 import { LocalExecutor } from '../execution/local/local-executor.js';
@@ -11,7 +13,8 @@ export interface HostTrainer {
   readonly device: DeviceInfo;
   /** Runs that may execute at once. */
   readonly slots: number;
-  start(job: TrainingJob, dataDir: string, observer: RunObserver): RunHandle;
+  /** `checkpointPush`: where the run's checkpoints go besides the host's own copy (the backend). */
+  start(job: TrainingJob, dataDir: string, observer: RunObserver, checkpointPush?: CheckpointPushTarget): RunHandle;
   /** Cancels every run and resolves once all have ended. */
   close(): Promise<void>;
 }
@@ -29,6 +32,8 @@ export interface WorkerThreadTrainerOptions {
   readonly workerFile?: URL;
   /** @defaultValue the LocalExecutor's default */
   readonly cancelGraceMs?: number;
+  /** The host's own copy of its runs' checkpoints. Undefined: none are kept (nor pushed). */
+  readonly checkpointDir?: string;
 }
 
 /**
@@ -40,6 +45,7 @@ export class WorkerThreadTrainer implements HostTrainer {
   readonly device: DeviceInfo = detectDevice();
   readonly slots: number;
   private readonly executor: LocalExecutor;
+  private readonly checkpoints: CheckpointStore | undefined;
 
   constructor(options: WorkerThreadTrainerOptions) {
     this.executor = new LocalExecutor({
@@ -49,12 +55,24 @@ export class WorkerThreadTrainer implements HostTrainer {
       workerFile: options.workerFile,
       cancelGraceMs: options.cancelGraceMs,
       execution: { mode: 'host', host: options.hostName },
+      checkpointDir: options.checkpointDir,
     });
-    this.slots = options.concurrency;
+    // Runs at once, not cores: each run holds KTRDR_THREADS_PER_RUN of them.
+    this.slots = this.executor.capacity().slots;
+    this.checkpoints = options.checkpointDir === undefined ? undefined : new CheckpointStore(options.checkpointDir);
   }
 
-  start(job: TrainingJob, dataDir: string, observer: RunObserver): RunHandle {
-    return this.executor.submit(job, observer, { dataDir });
+  start(job: TrainingJob, dataDir: string, observer: RunObserver, checkpointPush?: CheckpointPushTarget): RunHandle {
+    const handle = this.executor.submit(job, observer, { dataDir, ...(checkpointPush !== undefined && { checkpointPush }) });
+    const checkpoints = this.checkpoints;
+    if (checkpoints === undefined) return handle;
+    // A completed run needs its checkpoints no more (its result is what the backend fetches now); a failed or
+    // cancelled one keeps this copy, which still holds the newest state should a push to the backend have failed.
+    const outcome = handle.outcome.then(async (ended) => {
+      if (ended.status === 'completed') await checkpoints.remove(job.operationId).catch(() => undefined);
+      return ended;
+    });
+    return { outcome, cancel: (reason) => handle.cancel(reason) };
   }
 
   close(): Promise<void> {

@@ -54,7 +54,9 @@ export interface ModelStore {
 }
 
 const VERSION_DIR = /^v([1-9][0-9]*)$/;
-const FILES = ['model.json', 'weights.bin', 'features.json', 'metrics.json', 'strategy.yaml'] as const;
+/** The files of one version, all of them needed to load it. */
+export const MODEL_FILES = ['model.json', 'weights.bin', 'features.json', 'metrics.json', 'strategy.yaml'] as const;
+const FILES = MODEL_FILES;
 
 /**
  * `models/{strategy}/v{N}/` on the local file system. A version is assembled in a temporary directory and renamed

@@ -17,6 +17,8 @@ export interface TrainBackend {
   readonly id: string;
   /** True when the same inputs and seed always give bit-identical weights. */
   readonly deterministic: boolean;
+  /** Threads it computes with, the caller's included (at most what `createBackend` allowed). */
+  readonly threads: number;
 
   init(weights: MlpWeights, options: BackendTrainingOptions): Promise<void>;
   /** Keeps (or uploads) the training set; `runEpoch` addresses its rows by index. */

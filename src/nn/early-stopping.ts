@@ -9,6 +9,12 @@ export interface EarlyStoppingConfig {
   readonly minDelta?: number;
 }
 
+/** What an `EarlyStopping` has learnt so far; `best` is +Infinity before the first epoch. */
+export interface EarlyStoppingState {
+  readonly best: number;
+  readonly epochsWithoutImprovement: number;
+}
+
 export const EARLY_STOPPING_DEFAULTS = { patience: 10, minDelta: 0.001 } as const;
 
 /**
@@ -30,6 +36,16 @@ export class EarlyStopping {
     if (!(this.minDelta >= 0)) {
       throw new KtrdrError('VALIDATION_FAILED', `early_stopping.min_delta must be ≥ 0, got ${this.minDelta}`);
     }
+  }
+
+  /** The counters as plain data, for a checkpoint; `restore` puts them back. */
+  snapshot(): EarlyStoppingState {
+    return { best: this.best, epochsWithoutImprovement: this.epochsWithoutImprovement };
+  }
+
+  restore(state: EarlyStoppingState): void {
+    this.best = state.best;
+    this.epochsWithoutImprovement = state.epochsWithoutImprovement;
   }
 
   /** Records one epoch's validation loss; true when training should stop after this epoch. */

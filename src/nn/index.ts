@@ -14,15 +14,24 @@ export { createLrScheduler, LR_SCHEDULERS } from './lr-scheduler.js';
 export type { LrScheduler, LrSchedulerConfig } from './lr-scheduler.js';
 export { classificationLoss, CROSS_ENTROPY, focalLoss, isRegressionLoss, regressionLoss, trainingLoss } from './loss.js';
 export type { ClassificationLoss, RegressionLoss, TrainingLoss } from './loss.js';
-export type { BackendTrainingOptions, EpochStats, TrainBackend } from './backend.js';
-export { availableBackends, createBackend, DEFAULT_BACKEND, registerBackend } from './backend-registry.js';
-export type { BackendFactory } from './backend-registry.js';
+export type { BackendState, BackendTrainingOptions, EpochStats, TrainBackend } from './backend.js';
+export { availableBackends, BACKEND_CHOICES, createBackend, DEFAULT_BACKEND, registerBackend, resolveBackend } from './backend-registry.js';
+export type { BackendChoice, BackendCreateOptions, BackendFactory } from './backend-registry.js';
 export { resolveClassWeights } from './class-weights.js';
 export type { ClassWeightsOption } from './class-weights.js';
 export { EARLY_STOPPING_DEFAULTS } from './early-stopping.js';
-export type { EarlyStoppingConfig } from './early-stopping.js';
+export type { EarlyStoppingConfig, EarlyStoppingState } from './early-stopping.js';
 export { train } from './trainer.js';
-export type { EpochRecord, LabelledSet, TrainerConfig, TrainingData, TrainingHooks, TrainerResult } from './trainer.js';
+export type {
+  CheckpointHooks,
+  EpochRecord,
+  LabelledSet,
+  TrainerConfig,
+  TrainerState,
+  TrainingData,
+  TrainingHooks,
+  TrainerResult,
+} from './trainer.js';
 export { predictLogits, predictProbabilities } from './predict.js';
 export { argmaxRows, confusionMatrix, defaultClassNames, evaluateLogits, evaluateProbabilities, metricsFromConfusion } from './metrics.js';
 export type { ClassificationReport, ClassMetrics, ConfusionMetrics, EvaluationOptions } from './metrics.js';

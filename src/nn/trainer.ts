@@ -1,15 +1,15 @@
 import { KtrdrError, isKtrdrError } from '../errors.js';
 import { SeededRandom } from '../util/random.js';
-import type { TrainBackend } from './backend.js';
+import type { BackendState, TrainBackend } from './backend.js';
 import { createBackend, DEFAULT_BACKEND } from './backend-registry.js';
 import { throwIfAborted } from './cancellation.js';
 import { resolveClassWeights, type ClassWeightsOption } from './class-weights.js';
-import { EarlyStopping, type EarlyStoppingConfig } from './early-stopping.js';
+import { EarlyStopping, type EarlyStoppingConfig, type EarlyStoppingState } from './early-stopping.js';
 import { CROSS_ENTROPY, isRegressionLoss, trainingLoss, type TrainingLoss } from './loss.js';
 import { createLrScheduler, type LrSchedulerConfig } from './lr-scheduler.js';
 import { OPTIMIZER_DEFAULTS, OPTIMIZERS, SGD_DEFAULT_MOMENTUM, type OptimizerKind } from './optimizers.js';
-import { parseMlpSpec, type MlpSpec } from './spec.js';
-import { initGlorotUniform, type MlpWeights } from './weights.js';
+import { parameterCount, parseMlpSpec, type MlpSpec } from './spec.js';
+import { flattenWeights, initGlorotUniform, weightsFromFlat, type MlpWeights } from './weights.js';
 
 /**
  * The training loop, written once for every backend: seeding, shuffling, validation, early stopping, keeping the
@@ -57,6 +57,8 @@ export interface TrainerConfig {
   readonly seed: number;
   /** Backend id (backend-registry.ts). Default 'js-cpu'. */
   readonly backend?: string;
+  /** Threads the backend may use (wasm-simd; the weights do not depend on it). Default 1. */
+  readonly threads?: number;
 }
 
 export interface TrainingHooks {
@@ -66,6 +68,38 @@ export interface TrainingHooks {
   readonly onBatch?: (epoch: number, batch: number, totalBatches: number) => void;
   /** After every epoch, including the one at which early stopping triggers. */
   readonly onEpoch?: (record: EpochRecord) => void;
+  /** Where resumable states go; without it no state is exported. */
+  readonly checkpoints?: CheckpointHooks;
+}
+
+/**
+ * States are taken at epoch boundaries only: a cancel in the middle of an epoch saves the state as of the last
+ * completed epoch (the partial epoch's batches are redone on resume, with the same shuffle and dropout masks). No state
+ * is saved after the epoch at which training ends, since nothing would be left to resume.
+ */
+export interface CheckpointHooks {
+  /** Asked after every completed epoch that does not end training; true saves the state now. */
+  readonly due: (epoch: number) => boolean;
+  /** `reason` is 'cancel' when the run was cancelled (the state is the last completed epoch's). */
+  readonly save: (state: TrainerState, reason: 'due' | 'cancel') => Promise<void>;
+}
+
+/**
+ * Everything the trainer needs to continue after `epochsDone` epochs exactly as if it had never stopped. Passed back
+ * to `train` as `resumeFrom` with the same data, spec and config.
+ */
+export interface TrainerState {
+  readonly epochsDone: number;
+  readonly history: readonly EpochRecord[];
+  /** The per-epoch shuffle generator (`SeededRandom.snapshot()`). */
+  readonly shuffleRngState: number;
+  /** The lowest validation loss so far (+Infinity before epoch 1), the epoch it came from and its parameters. */
+  readonly bestLoss: number;
+  readonly bestEpoch: number;
+  readonly bestParams: Float32Array;
+  /** Null when early stopping is off. */
+  readonly earlyStopping: EarlyStoppingState | null;
+  readonly backend: BackendState;
 }
 
 /** One epoch's metrics; field names match the operation's stored epoch metrics. */
@@ -90,22 +124,33 @@ export interface TrainerResult {
   /** The class weights the loss used (resolved from 'auto' if so), or null when unweighted. */
   classWeights: number[] | null;
   backend: string;
+  /** Threads the backend computed with. */
+  threads: number;
 }
 
-export async function train(data: TrainingData, specInput: MlpSpec, config: TrainerConfig, hooks: TrainingHooks = {}): Promise<TrainerResult> {
+export async function train(
+  data: TrainingData,
+  specInput: MlpSpec,
+  config: TrainerConfig,
+  hooks: TrainingHooks = {},
+  resumeFrom?: TrainerState,
+): Promise<TrainerResult> {
   const spec = parseMlpSpec(specInput);
   validateConfig(config, spec);
   const regression = isRegressionLoss(config.loss ?? CROSS_ENTROPY);
   const trainY = checkLabelledSet('train', data.train, spec, regression);
   const validationY = checkLabelledSet('validation', data.validation, spec, regression);
-  const { signal } = hooks;
+  const { signal, checkpoints } = hooks;
   throwIfAborted(signal);
+  if (resumeFrom !== undefined) checkResumable(resumeFrom, spec, config);
 
   // One generator, forked per purpose, so adding draws to one purpose never shifts another's sequence.
   const rng = new SeededRandom(config.seed);
   const initialWeights = initGlorotUniform(spec, rng.fork());
   const dropoutSeed = Math.floor(rng.next() * 4294967296);
-  const shuffleRng = rng.fork();
+  // The draws above happen on resume too: the backend must be initialised with the same dropout seed before its state
+  // is replaced, and the initial weights are simply overwritten.
+  const shuffleRng = resumeFrom === undefined ? rng.fork() : new SeededRandom(resumeFrom.shuffleRngState);
 
   const classWeights = regression ? null : resolveClassWeights(config.classWeights ?? 'none', trainY, spec.outputs);
   const earlyStopping = config.earlyStopping !== undefined && config.earlyStopping.enabled !== false ? new EarlyStopping(config.earlyStopping) : null;
@@ -115,7 +160,7 @@ export async function train(data: TrainingData, specInput: MlpSpec, config: Trai
   const scheduler = config.lrScheduler === undefined ? null : createLrScheduler(config.lrScheduler, config.learningRate);
   let learningRate = config.learningRate;
 
-  const backend: TrainBackend = createBackend(config.backend ?? DEFAULT_BACKEND);
+  const backend: TrainBackend = createBackend(config.backend ?? DEFAULT_BACKEND, { threads: config.threads });
   try {
     await backend.init(initialWeights, {
       optimizer: {
@@ -138,49 +183,89 @@ export async function train(data: TrainingData, specInput: MlpSpec, config: Trai
     let bestLoss = Number.POSITIVE_INFINITY;
     let bestEpoch = 0;
     let stoppedEarly = false;
-
-    for (let epoch = 1; epoch <= config.epochs; epoch++) {
-      throwIfAborted(signal);
-      const started = performance.now();
-      for (let i = 0; i < order.length; i++) order[i] = i;
-      shuffleRng.shuffle(order);
-
-      const trainStats = await addEpochToDivergence(epoch, () =>
-        backend.runEpoch(order, config.batchSize, signal, (batch, total) => hooks.onBatch?.(epoch, batch, total)),
-      );
-      const validationLogits = await backend.predictLogits(data.validation.x, data.validation.rows, signal);
-      const validation = trainingLoss(loss, validationLogits, validationY, data.validation.rows, spec.outputs, classWeights, null);
-      if (!Number.isFinite(trainStats.loss) || !Number.isFinite(validation.loss)) {
-        throw divergedError(epoch, { train_loss: String(trainStats.loss), val_loss: String(validation.loss) });
-      }
-
-      const record: EpochRecord = {
-        epoch,
-        train_loss: trainStats.loss,
-        train_accuracy: trainStats.samples > 0 ? trainStats.correct / trainStats.samples : 0,
-        val_loss: validation.loss,
-        val_accuracy: validation.correct / data.validation.rows,
-        learning_rate: learningRate,
-        duration_ms: performance.now() - started,
-      };
-      history.push(record);
-      // A deep copy: the original kept a shallow state_dict() copy, so its "best" weights were the last epoch's.
-      if (validation.loss < bestLoss) {
-        bestLoss = validation.loss;
-        bestEpoch = epoch;
-        bestWeights = await backend.getWeights();
-      }
+    let firstEpoch = 1;
+    if (resumeFrom !== undefined) {
+      await backend.importState(resumeFrom.backend);
+      history.push(...resumeFrom.history.map((record) => ({ ...record })));
+      bestWeights = weightsFromFlat(spec, new Float32Array(resumeFrom.bestParams));
+      bestLoss = resumeFrom.bestLoss;
+      bestEpoch = resumeFrom.bestEpoch;
+      if (resumeFrom.earlyStopping !== null) earlyStopping?.restore(resumeFrom.earlyStopping);
+      // The scheduler's state is a function of the validation losses it was given: replaying the history's (exact in
+      // the checkpoint) puts it, and the learning rate, where the interrupted run had them.
       if (scheduler !== null) {
-        const next = scheduler.step(validation.loss);
-        if (next !== learningRate) await backend.setLearningRate(next);
-        learningRate = next;
+        for (const record of resumeFrom.history) learningRate = scheduler.step(record.val_loss);
+        if (learningRate !== config.learningRate) await backend.setLearningRate(learningRate);
       }
-      const stop = earlyStopping?.shouldStop(validation.loss) ?? false;
-      hooks.onEpoch?.(record);
-      if (stop) {
-        stoppedEarly = epoch < config.epochs;
-        break;
+      firstEpoch = resumeFrom.epochsDone + 1;
+    }
+    // The state as of the last completed epoch, kept so that a cancel in the middle of the next one can still save it.
+    let lastState: TrainerState | undefined = resumeFrom;
+    const captureState = async (epochsDone: number): Promise<TrainerState> => ({
+      epochsDone,
+      history: history.map((record) => ({ ...record })),
+      shuffleRngState: shuffleRng.snapshot(),
+      bestLoss,
+      bestEpoch,
+      bestParams: flattenWeights(bestWeights),
+      earlyStopping: earlyStopping?.snapshot() ?? null,
+      backend: await backend.exportState(),
+    });
+
+    try {
+      for (let epoch = firstEpoch; epoch <= config.epochs; epoch++) {
+        throwIfAborted(signal);
+        const started = performance.now();
+        for (let i = 0; i < order.length; i++) order[i] = i;
+        shuffleRng.shuffle(order);
+
+        const trainStats = await addEpochToDivergence(epoch, () =>
+          backend.runEpoch(order, config.batchSize, signal, (batch, total) => hooks.onBatch?.(epoch, batch, total)),
+        );
+        const validationLogits = await backend.predictLogits(data.validation.x, data.validation.rows, signal);
+        const validation = trainingLoss(loss, validationLogits, validationY, data.validation.rows, spec.outputs, classWeights, null);
+        if (!Number.isFinite(trainStats.loss) || !Number.isFinite(validation.loss)) {
+          throw divergedError(epoch, { train_loss: String(trainStats.loss), val_loss: String(validation.loss) });
+        }
+
+        const record: EpochRecord = {
+          epoch,
+          train_loss: trainStats.loss,
+          train_accuracy: trainStats.samples > 0 ? trainStats.correct / trainStats.samples : 0,
+          val_loss: validation.loss,
+          val_accuracy: validation.correct / data.validation.rows,
+          learning_rate: learningRate,
+          duration_ms: performance.now() - started,
+        };
+        history.push(record);
+        // A deep copy: the original kept a shallow state_dict() copy, so its "best" weights were the last epoch's.
+        if (validation.loss < bestLoss) {
+          bestLoss = validation.loss;
+          bestEpoch = epoch;
+          bestWeights = await backend.getWeights();
+        }
+        if (scheduler !== null) {
+          const next = scheduler.step(validation.loss);
+          if (next !== learningRate) await backend.setLearningRate(next);
+          learningRate = next;
+        }
+        const stop = earlyStopping?.shouldStop(validation.loss) ?? false;
+        hooks.onEpoch?.(record);
+        if (stop) {
+          stoppedEarly = epoch < config.epochs;
+          break;
+        }
+        if (checkpoints !== undefined && epoch < config.epochs) {
+          // Kept every epoch (a copy of the parameters and moments, small next to an epoch's work) so a cancel can save it.
+          lastState = await captureState(epoch);
+          if (checkpoints.due(epoch)) await checkpoints.save(lastState, 'due');
+        }
       }
+    } catch (error) {
+      if (checkpoints !== undefined && lastState !== undefined && isKtrdrError(error) && error.code === 'CANCELLED') {
+        await checkpoints.save(lastState, 'cancel');
+      }
+      throw error;
     }
 
     return {
@@ -190,9 +275,33 @@ export async function train(data: TrainingData, specInput: MlpSpec, config: Trai
       stoppedEarly,
       classWeights: classWeights === null ? null : Array.from(classWeights),
       backend: backend.id,
+      threads: backend.threads,
     };
   } finally {
     await backend.dispose();
+  }
+}
+
+/** A state from another network or configuration would continue a different run: refuse it instead of mixing them. */
+function checkResumable(state: TrainerState, spec: MlpSpec, config: TrainerConfig): void {
+  const expected = parameterCount(spec);
+  const problems: string[] = [];
+  if (!Number.isInteger(state.epochsDone) || state.epochsDone < 1 || state.epochsDone >= config.epochs) {
+    problems.push(`it was taken after epoch ${state.epochsDone}, the run has ${config.epochs} epochs`);
+  }
+  if (state.history.length !== state.epochsDone) problems.push(`its history has ${state.history.length} epochs, not ${state.epochsDone}`);
+  for (const [name, length] of [
+    ['parameters', state.backend.params.length],
+    ['best parameters', state.bestParams.length],
+    ['first moments', state.backend.optimizer.m.length],
+    ['second moments', state.backend.optimizer.v.length],
+  ] as const) {
+    if (length !== expected) problems.push(`it has ${length} ${name}, the network has ${expected}`);
+  }
+  if (problems.length > 0) {
+    throw new KtrdrError('CHECKPOINT_MISMATCH', `The checkpoint does not belong to this training: ${problems.join('; ')}`, {
+      details: { problems },
+    });
   }
 }
 

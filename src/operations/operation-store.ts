@@ -14,6 +14,7 @@ import type {
   OperationType,
   RemoteRefCore,
   ResultSummaryCore,
+  StatusChange,
 } from './operation.js';
 import type { OperationEvents } from './operation-events.js';
 
@@ -102,6 +103,16 @@ export interface OperationStore {
    * not running on a host (`execution.selected` is `local` or null). Host runs are left for re-attachment.
    */
   failInterrupted(shouldFail?: (operation: Operation) => boolean): Promise<Operation[]>;
+
+  /**
+   * failed | cancelled → running: the run continues from its checkpoint as the same operation (`ktrdr ops resume`,
+   * start-up recovery). Clears the error, the finish time and the cancel request; records `resumed` and `reason` on
+   * the status event and may replace the execution record (the run may go to another executor).
+   */
+  markResumed(
+    id: string,
+    options: { resumed: NonNullable<StatusChange['resumed']>; reason: string; execution?: ExecutionRecord },
+  ): Promise<Operation>;
 
   /**
    * A `failed` operation whose work turned out to have finished after all (a training host that came back after

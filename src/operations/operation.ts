@@ -117,6 +117,8 @@ export interface StatusChange {
   readonly reason?: string;
   /** The failure that ended a run while it was being cancelled (the status is `cancelled`, the cause is kept here). */
   readonly error?: OperationError;
+  /** Set on the `markResumed` transition: a failed or cancelled run continuing from its checkpoint at `epoch`. */
+  readonly resumed?: { readonly epoch: number; readonly total_epochs: number };
 }
 
 interface EventBase<K extends OperationEventKind, D> {

@@ -15,6 +15,7 @@ export interface TransitionPatch {
   error?: OperationError;
   result?: ResultSummaryCore;
   reason?: string;
+  resumed?: StatusChange['resumed'];
 }
 
 /** The `status` event of a transition: from, to, and why when the rules decided something the caller did not ask. */
@@ -24,6 +25,7 @@ export function statusChange(from: OperationStatus, to: OperationStatus, patch: 
   if (reason !== undefined) change.reason = reason;
   // A failure while cancelling ends as `cancelled`; its cause is kept here since the record has no error then.
   if (patch.error && (to === 'failed' || to === 'cancelled')) change.error = patch.error;
+  if (patch.resumed) change.resumed = patch.resumed;
   return change;
 }
 

@@ -9,7 +9,7 @@ export interface TransitionRule {
 /**
  * Every legal status change, by the store method that makes it. Rules of one entry are tried in order, each as a
  * compare-and-set in SQL, so two callers racing on one operation cannot both win and a terminal status
- * (`completed`, `failed`, `cancelled`) is never overwritten: no rule starts from one.
+ * (`completed`, `failed`, `cancelled`) is never overwritten: no rule starts from one, except `markResumed`.
  *
  * The cancel rules, and why:
  * - `pending` is cancelled at once: nothing runs yet, so there is nothing to wait for.
@@ -20,6 +20,10 @@ export interface TransitionRule {
  * - A run that fails while `cancelling` ends `cancelled`: the user asked it to stop, and the failure is most often
  *   the abort itself. The failure is kept on the `status` event, not lost.
  * - On start-up, whatever a previous process left unfinished and cannot be re-attached fails as `INTERRUPTED`.
+ *
+ * `markResumed` is the one way back from a terminal status: a failed or cancelled training that has a checkpoint
+ * continues as the same operation. It is explicit and recorded (a `status` event with `resumed`), and `completed` is
+ * final for good: its model exists.
  */
 export const TRANSITIONS = {
   markRunning: [{ from: ['pending'], to: 'running' }],
@@ -38,6 +42,7 @@ export const TRANSITIONS = {
   ],
   confirmCancelled: [{ from: ['cancelling'], to: 'cancelled' }],
   failInterrupted: [{ from: ['pending', 'running', 'cancelling'], to: 'failed' }],
+  markResumed: [{ from: ['failed', 'cancelled'], to: 'running' }],
 } as const satisfies Record<string, readonly TransitionRule[]>;
 
 export type TransitionName = keyof typeof TRANSITIONS;

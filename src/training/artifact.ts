@@ -125,6 +125,10 @@ export interface ModelManifest {
   readonly start_date: string | null;
   readonly end_date: string | null;
   readonly seed: number;
+  /** The backend that trained the weights (`js-cpu`, `wasm-simd`); absent in models trained before there was a choice. */
+  readonly training_backend?: string;
+  /** Threads the backend trained with; the weights do not depend on it. Absent in models trained before threads. */
+  readonly training_threads?: number;
   readonly package_version: string;
   readonly execution: { readonly mode: 'local' | 'host'; readonly device: string; readonly host?: string };
   readonly durations_ms: Record<string, number>;
@@ -300,6 +304,8 @@ export const ModelManifestSchema: z.ZodType<ModelManifest> = z.looseObject({
   start_date: z.string().nullable(),
   end_date: z.string().nullable(),
   seed: z.number().int(),
+  training_backend: z.string().optional(),
+  training_threads: z.number().int().positive().optional(),
   package_version: z.string(),
   execution: z.looseObject({ mode: z.enum(['local', 'host']), device: z.string(), host: z.string().optional() }),
   durations_ms: z.record(z.string(), z.number()),

@@ -26,8 +26,10 @@ import {
   parameterCount,
   predictLogits,
   predictProbabilities,
+  resolveBackend,
   specToJson,
   train,
+  type CheckpointHooks,
   type EpochRecord,
   type ClassificationReport,
   type MlpSpec,
@@ -37,6 +39,7 @@ import { edgeThreshold, regressionSignalRows } from '../models/regression-signal
 import { permutationImportance } from '../nn/feature-importance.js';
 import type { Logger } from '../util/logger.js';
 import { packageVersion } from '../util/package-info.js';
+import { assertCheckpointMatches, encodeCheckpoint, type Checkpoint, type CheckpointOrigin } from './checkpoint-format.js';
 import { ARTIFACT_FORMAT, labelDescription, sha256Hex, type DataFingerprint, type ModelArtifact } from './artifact.js';
 import { labelRows } from './labelled-rows.js';
 import { ProgressTracker, type TrainingProgress } from './progress.js';
@@ -72,12 +75,27 @@ export interface TrainingContext {
   readonly data: TrainingDataSource;
   readonly execution: { readonly mode: 'local' | 'host'; readonly device: string; readonly host?: string };
   readonly operationId?: string | null;
+  /** Cores the executor granted this run: the most threads training may use (`training.threads` may ask for fewer). Default 1. */
+  readonly threads?: number;
   readonly now?: () => number;
   /**
    * Called before every step and at every batch. A worker thread whose event loop is busy training cannot receive a
    * cancel message, so its runner uses this hook to look at a shared flag and abort `signal` itself.
    */
-  readonly checkpoint?: () => void;
+  readonly tick?: () => void;
+  /** Where this run's checkpoints are kept; without it the run neither resumes nor saves any. */
+  readonly checkpoint?: CheckpointSink;
+}
+
+/**
+ * The run's checkpoints, wherever they are kept (a local directory; a training host's directory that also pushes each
+ * one to the backend). The pipeline decides when to save and checks what it resumes from; the sink only stores.
+ */
+export interface CheckpointSink {
+  /** The newest usable checkpoint of this run, or null to train from the start. */
+  latest(): Promise<Checkpoint | null>;
+  /** Stores one checkpoint; `bytes` is its encoded form (`encodeCheckpoint`). */
+  save(checkpoint: Checkpoint, bytes: Uint8Array): Promise<void>;
 }
 
 export interface TrainingResult {
@@ -103,7 +121,7 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
   let currentStep: TrainingStepKey | undefined;
 
   const step = (key: TrainingStepKey): void => {
-    ctx.checkpoint?.();
+    ctx.tick?.();
     throwIfCancelled(signal);
     const at = now();
     if (currentStep) durations[currentStep] = at - stepStarted;
@@ -269,6 +287,20 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
   let lastEmit = 0;
   let lastEpoch: EpochRecord | undefined;
   const epochs = training.epochs;
+  const origin: CheckpointOrigin = {
+    operationId: ctx.operationId ?? null,
+    strategySha256: strategy.source.sha256,
+    dataSha256: fingerprints.map((f) => f.sha256),
+    packageVersion: packageVersion(),
+  };
+  const resumeFrom = ctx.checkpoint === undefined ? null : await ctx.checkpoint.latest();
+  if (resumeFrom !== null) {
+    assertCheckpointMatches(resumeFrom, origin);
+    logger.info(`Resuming from checkpoint at epoch ${resumeFrom.state.epochsDone}/${epochs}`);
+    // Replayed, because a process killed after saving a checkpoint may not have recorded the epochs before it; the
+    // operation store keeps one record per epoch, so the ones it has are not recorded twice.
+    for (const record of resumeFrom.state.history) ctx.onEpoch?.({ ...record });
+  }
   const result = await train(
     { train: splits.train, validation: splits.validation },
     spec,
@@ -289,11 +321,14 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
           : [...training.classWeights],
       earlyStopping: { ...training.earlyStopping },
       seed: training.seed,
+      // wasm-simd trains with cross-entropy only: `auto` picks js-cpu for any other loss.
+      backend: resolveBackend(training.backend === 'auto' && training.loss.kind !== 'cross_entropy' ? 'js-cpu' : training.backend),
+      threads: runThreads(training.threads, ctx.threads),
     },
     {
       signal,
       onBatch: (epoch, batch, totalBatches) => {
-        ctx.checkpoint?.();
+        ctx.tick?.();
         const at = now();
         if (batch !== totalBatches && at - lastEmit < PROGRESS_INTERVAL_MS) return;
         lastEmit = at;
@@ -314,7 +349,11 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
         );
         ctx.onEpoch?.(record);
       },
+      checkpoints:
+        ctx.checkpoint &&
+        checkpointHooks(ctx.checkpoint, training.checkpoint, { origin, strategyYaml: request.strategyYaml, totalEpochs: epochs }, now),
     },
+    resumeFrom?.state,
   );
   if (result.stoppedEarly) logger.info(`Early stopping after epoch ${result.history.length}; keeping the weights of epoch ${result.bestEpoch}`);
 
@@ -405,6 +444,8 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
       start_date: trainingData.startDate ?? null,
       end_date: trainingData.endDate ?? null,
       seed: training.seed,
+      training_backend: result.backend,
+      training_threads: result.threads,
       package_version: packageVersion(),
       execution: { ...ctx.execution },
       durations_ms: durations,
@@ -427,8 +468,39 @@ function targetSigns(targets: Float64Array): LabelDistribution {
   return { total, counts, fractions: { up: fraction(counts.up), down: fraction(counts.down), flat: fraction(counts.flat) } };
 }
 
+/**
+ * The checkpoint policy: after `everyEpochs` epochs or `everySeconds` seconds since the last save (or the start),
+ * whichever comes first, and on cancel (graceful shutdown cancels too), so a stopped run can be resumed.
+ */
+function checkpointHooks(
+  sink: CheckpointSink,
+  policy: Strategy['training']['checkpoint'],
+  run: Omit<Checkpoint, 'createdAt' | 'state'>,
+  now: () => number,
+): CheckpointHooks {
+  let savedEpoch = 0;
+  let savedAt = now();
+  return {
+    due: (epoch) => epoch - savedEpoch >= policy.everyEpochs || now() - savedAt >= policy.everySeconds * 1000,
+    save: async (state) => {
+      const checkpoint: Checkpoint = { ...run, createdAt: new Date(now()).toISOString(), state };
+      await sink.save(checkpoint, encodeCheckpoint(checkpoint));
+      savedEpoch = state.epochsDone;
+      savedAt = now();
+    },
+  };
+}
+
 function epochMetrics(record: EpochRecord): TrainingProgress['metrics'] {
   return { train_loss: record.train_loss, train_accuracy: record.train_accuracy, val_loss: record.val_loss, val_accuracy: record.val_accuracy };
+}
+
+/**
+ * Threads the run trains with: what the strategy asks for (`training.threads`), never more than the cores the executor
+ * granted (`granted`, default 1); unset, all of them. The weights are the same for any value (wasm-simd-backend.ts).
+ */
+export function runThreads(asked: number | undefined, granted = 1): number {
+  return Math.min(asked ?? granted, granted);
 }
 
 function throwIfCancelled(signal: AbortSignal): void {

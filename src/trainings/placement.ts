@@ -3,7 +3,7 @@ import { selectExecution } from '../execution/selection.js';
 import { toOperationError, type ExecutionMode, type ExecutionRecord, type Operation, type OperationError } from '../operations/operation.js';
 import type { OperationStore } from '../operations/operation-store.js';
 import type { Logger } from '../util/logger.js';
-import type { Retarget, RunRecorder, TrackedRun } from './run-recorder.js';
+import type { LaunchOptions, Retarget, RunRecorder, TrackedRun } from './run-recorder.js';
 import type { TrainingHosts } from './training-hosts.js';
 
 /** A run is re-targeted at most this many times: hosts dying one after another should end in a failure, not a loop. */
@@ -32,13 +32,13 @@ export class Placement {
   }
 
   /** Hands the job to the executor its execution record names, and has the recorder follow it. */
-  launch(operation: Operation, execution: ExecutionRecord, retarget: Retarget): void {
+  launch(operation: Operation, execution: ExecutionRecord, retarget: Retarget, options: Pick<LaunchOptions, 'progressFloor'> = {}): void {
     const { recorder, local, hosts } = this.deps;
     if (execution.selected === 'host') {
       const target = hosts!.executor(execution.host!);
-      recorder.launch(operation, (observer) => target.submit(retarget.job, observer), { hostUrl: execution.host, retarget });
+      recorder.launch(operation, (observer) => target.submit(retarget.job, observer), { ...options, hostUrl: execution.host, retarget });
     } else {
-      recorder.launch(operation, (observer) => local.submit(retarget.job, observer));
+      recorder.launch(operation, (observer) => local.submit(retarget.job, observer), options);
     }
   }
 

@@ -1,3 +1,4 @@
+import type { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import { isKtrdrError } from '../errors.js';
 import type { RunHandle, RunObserver, RunOutcome, TrainingJob } from '../execution/executor.js';
 import { toOperationError, type ExecutionMode, type Operation, type OperationError } from '../operations/operation.js';
@@ -38,6 +39,11 @@ export interface LaunchOptions {
   /** A re-attached run whose operation was already being cancelled. */
   readonly cancelRequested?: boolean;
   readonly retarget?: Retarget;
+  /**
+   * A resumed run starts its steps over: its progress is held at least here (what the operation showed before), so
+   * the operation's progress never goes backwards.
+   */
+  readonly progressFloor?: number;
 }
 
 export interface RunRecorderDeps {
@@ -49,6 +55,13 @@ export interface RunRecorderDeps {
    * recorded), false when the failure stands.
    */
   readonly replace: (id: string, run: TrackedRun, error: OperationError) => Promise<boolean>;
+  /** Checkpoints of completed runs are removed (failed and cancelled ones keep theirs, to be resumed). */
+  readonly checkpoints?: CheckpointStore;
+  /**
+   * A run lost with its host (HOST_LOST) that has a checkpoint here (pushed by the host): resume it from there. Called
+   * once the failure is recorded. Undefined: such runs stay failed, and the host is watched for a late result.
+   */
+  readonly resumeLost?: (id: string) => Promise<void>;
   readonly logger: Logger;
 }
 
@@ -96,7 +109,7 @@ export class RunRecorder {
       );
     };
     try {
-      run.handle = submit(this.observerFor(operation, run, enqueue));
+      run.handle = submit(this.observerFor(operation, run, enqueue, options.progressFloor ?? 0));
     } catch (error) {
       this.runs.delete(id);
       void this.deps.operations.markFailed(id, toOperationError(error, 'INTERNAL')).catch((e: unknown) => this.logWriteError(id, 'finish', e));
@@ -129,7 +142,7 @@ export class RunRecorder {
     for (let run = this.runs.get(id); run !== undefined; run = this.runs.get(id)) await run.finished;
   }
 
-  private observerFor(operation: Operation, run: TrackedRun, enqueue: Enqueue): RunObserver {
+  private observerFor(operation: Operation, run: TrackedRun, enqueue: Enqueue, progressFloor: number): RunObserver {
     const { operations } = this.deps;
     const id = operation.id;
     return {
@@ -149,7 +162,11 @@ export class RunRecorder {
         }, 'markRunning');
       },
       onRemote: (ref) => enqueue(() => operations.setRemote(id, ref), 'remote'),
-      onProgress: (progress) => enqueue(() => operations.recordProgress(id, progress), 'progress'),
+      onProgress: (progress) =>
+        enqueue(
+          () => operations.recordProgress(id, progress.percent >= progressFloor ? progress : { ...progress, percent: progressFloor }),
+          'progress',
+        ),
       onLogs: (records) => enqueue(() => operations.appendLogs(id, records), 'logs'),
       onEpochs: (records) =>
         enqueue(
@@ -191,6 +208,7 @@ export class RunRecorder {
     }
     const operation = await operations.markCompleted(id, trainingResultSummary(artifact, version));
     logger.info({ operation_id: id, model_version: version }, `training ${id} ${operation.status}: ${artifact.strategy_name} v${version}`);
+    await this.deps.checkpoints?.remove(id);
     // Only now, with the version on disk and recorded, may the host forget the result.
     if (run.hostUrl !== undefined) this.deps.hostResults.acknowledge(id, run.hostUrl);
   }
@@ -202,7 +220,12 @@ export class RunRecorder {
     logger.warn({ operation_id: id, error }, `training ${id} ${failed.status}: [${error.code}] ${error.message}`);
     // A run lost while being cancelled ends `cancelled`: the user wanted it stopped, so nothing is recovered.
     if (error.code === 'HOST_LOST' && failed.status === 'failed') {
-      if (run.handle.remote !== undefined) hostResults.watchLostRun(id, run.handle.remote);
+      const { resumeLost, checkpoints } = this.deps;
+      if (resumeLost !== undefined && checkpoints !== undefined && (await checkpoints.has(id))) {
+        // Resumed once this run is off the books (`finished` settles after this write), so the resumed run is
+        // followed under the same id. Its host is not watched: the operation goes on here, not there.
+        void run.finished.then(() => resumeLost(id));
+      } else if (run.handle.remote !== undefined) hostResults.watchLostRun(id, run.handle.remote);
     }
     // HOST_UNAVAILABLE: the start never reached the host, so there is nothing there to forget.
     else if (run.hostUrl !== undefined && error.code !== 'HOST_UNAVAILABLE' && error.code !== 'HOST_LOST') hostResults.acknowledge(id, run.hostUrl);

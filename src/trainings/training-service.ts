@@ -1,3 +1,4 @@
+import type { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import { KtrdrError } from '../errors.js';
 import type { Executor } from '../execution/executor.js';
 import type { ModelStore } from '../models/model-store.js';
@@ -15,6 +16,8 @@ import { newOperationId } from './operation-id.js';
 import { Placement } from './placement.js';
 import { requestRecord, resolveTraining, type ResolvedTraining, type StartTrainingParams } from './request-resolution.js';
 import { failInterrupted, resumeAfterRestart } from './restart-recovery.js';
+import { PushedCheckpoints } from './pushed-checkpoints.js';
+import { Resumption } from './resumption.js';
 import { RunRecorder } from './run-recorder.js';
 import type { TrainingHosts } from './training-hosts.js';
 
@@ -44,6 +47,16 @@ export interface TrainingServiceDeps {
   readonly spoolDir?: string;
   /** How often waiting models are offered to the model store again. @defaultValue 30 s */
   readonly keptModelRetryMs?: number;
+  /**
+   * Checkpoints of local runs (`KTRDR_HOME/checkpoints`), the same directory the local executor writes them to.
+   * Without it nothing can be resumed.
+   */
+  readonly checkpoints?: CheckpointStore;
+  /**
+   * Resume a run lost with its training host (HOST_LOST) from the newest checkpoint the host pushed, here, instead of
+   * leaving it failed. @defaultValue false
+   */
+  readonly resumeLostRuns?: boolean;
   readonly logger: Logger;
   readonly now?: () => Date;
 }
@@ -61,6 +74,8 @@ export class TrainingService {
   private readonly placement: Placement;
   private readonly hostResults: HostResults;
   private readonly keptModels: KeptModels;
+  private readonly resumption: Resumption | undefined;
+  private readonly pushedCheckpoints: PushedCheckpoints | undefined;
   private closing = false;
 
   constructor(private readonly deps: TrainingServiceDeps) {
@@ -77,8 +92,14 @@ export class TrainingService {
       hostResults: this.hostResults,
       logger,
       replace: (id, run, error) => this.placement.replace(id, run, error),
+      checkpoints: deps.checkpoints,
+      ...(deps.resumeLostRuns === true && { resumeLost: (id: string) => this.resumeLost(id) }),
     });
     this.placement = new Placement({ operations, local: deps.executor, hosts, recorder: this.recorder, closing: () => this.closing, logger });
+    this.resumption =
+      deps.checkpoints &&
+      new Resumption({ operations, checkpoints: deps.checkpoints, placement: this.placement, dataDir: deps.dataDir, digests: this.digests, logger });
+    this.pushedCheckpoints = deps.checkpoints && new PushedCheckpoints(operations, deps.checkpoints);
   }
 
   /** The default execution mode used when a request names none. */
@@ -140,6 +161,24 @@ export class TrainingService {
     return operation;
   }
 
+  /**
+   * Continues a failed or cancelled training from its newest checkpoint as the same operation (`resumed` → running).
+   * 409 NO_CHECKPOINT when it has none; other statuses are refused as a transition would be.
+   */
+  async resume(id: string, why = 'resumed on request'): Promise<Operation> {
+    if (this.closing) throw new KtrdrError('SHUTTING_DOWN', 'the server is shutting down; nothing is resumed');
+    if (this.resumption === undefined) throw new KtrdrError('NO_CHECKPOINT', 'this server keeps no checkpoints', { details: { id } });
+    return this.resumption.resume(id, why);
+  }
+
+  private async resumeLost(id: string): Promise<void> {
+    try {
+      await this.resume(id, 'resumed after its host was lost');
+    } catch (error) {
+      this.deps.logger.warn({ operation_id: id, err: error }, `training ${id} could not be resumed after its host was lost`);
+    }
+  }
+
   /** Start-up recovery without hosts: every unfinished operation fails as INTERRUPTED. */
   failInterrupted(): Promise<Operation[]> {
     return failInterrupted(this.deps);
@@ -147,17 +186,33 @@ export class TrainingService {
 
   /**
    * Start-up recovery: runs on training hosts are re-attached, everything else fails as INTERRUPTED, and models kept
-   * from runs whose save failed are offered to the model store now and periodically until it takes them.
+   * from runs whose save failed are offered to the model store now and periodically until it takes them. With
+   * `autoResume`, interrupted local trainings that have a checkpoint are then resumed (`resumed` → running); the others
+   * stay failed.
    */
-  async resumeAfterRestart(): Promise<{ interrupted: Operation[]; reattached: Operation[] }> {
-    const resumed = await resumeAfterRestart({
+  async resumeAfterRestart(
+    options: { autoResume?: boolean } = {},
+  ): Promise<{ interrupted: Operation[]; reattached: Operation[]; resumed: Operation[] }> {
+    const recovered = await resumeAfterRestart({
       operations: this.deps.operations,
       hosts: this.deps.hosts,
       recorder: this.recorder,
       logger: this.deps.logger,
     });
     this.keptModels.startRetrying();
-    return resumed;
+    const resumed: Operation[] = [];
+    if (options.autoResume === true && this.resumption !== undefined) {
+      for (const operation of recovered.interrupted) {
+        if (operation.type !== 'training' || !(await this.deps.checkpoints!.has(operation.id))) continue;
+        try {
+          resumed.push(await this.resumption.resume(operation.id, 'resumed after a restart'));
+        } catch (error) {
+          this.deps.logger.warn({ operation_id: operation.id, err: error }, `training ${operation.id} could not be resumed after the restart`);
+        }
+      }
+    }
+    const resumedIds = new Set(resumed.map((op) => op.id));
+    return { interrupted: recovered.interrupted.filter((op) => !resumedIds.has(op.id)), reattached: recovered.reattached, resumed };
   }
 
   /** Saves the model a failed save left waiting (`ktrdr ops save`); exactly once, whoever asks first. */
@@ -168,6 +223,12 @@ export class TrainingService {
   /** A host pushing a run's artifact (`POST /trainings/{id}/result`); written once per operation. */
   receivePushedResult(id: string, artifact: ModelArtifact): Promise<PushedResult> {
     return this.hostResults.receivePushed(id, artifact);
+  }
+
+  /** A host pushing a run's checkpoint (`PUT /operations/{id}/checkpoint`); idempotent by epoch. */
+  receivePushedCheckpoint(id: string, epoch: number, bytes: Uint8Array): Promise<{ operation_id: string; epoch: number; bytes: number }> {
+    if (this.pushedCheckpoints === undefined) throw new KtrdrError('NO_CHECKPOINT', 'this server keeps no checkpoints', { details: { id } });
+    return this.pushedCheckpoints.receive(id, epoch, bytes);
   }
 
   /** Resolves when the given operation's run (if this process runs it) has reached its terminal status. */

@@ -74,7 +74,10 @@ describe('access: API tokens, scopes, Host allowlist, security headers', () => {
     const document = (await server.http('GET', '/api/v1/openapi.json')).body as {
       paths: Record<string, Record<string, { security: unknown[]; 'x-ktrdr-scope'?: string; responses: Record<string, unknown> }>>;
     };
-    expect(document.paths['/api/v1/trainings/start'].post).toMatchObject({ security: [{ apiToken: [] }], 'x-ktrdr-scope': 'train' });
+    expect(document.paths['/api/v1/trainings/start'].post).toMatchObject({
+      security: [{ apiToken: [] }, { sessionCookie: [] }],
+      'x-ktrdr-scope': 'train',
+    });
     expect(document.paths['/api/v1/trainings/start'].post.responses).toHaveProperty('403');
     expect(document.paths['/api/v1/trainings/config'].put['x-ktrdr-scope']).toBe('admin');
     expect(document.paths['/api/v1/operations'].get['x-ktrdr-scope']).toBe('read');

@@ -106,6 +106,12 @@ describe('backend API: backtests as operations', () => {
     expect(Math.min(...small.equity)).toBe(Math.min(...full.equity));
     expect(Math.max(...small.equity)).toBe(Math.max(...full.equity));
     expect([small.timestamps[0], small.timestamps.at(-1)]).toEqual([full.timestamps[0], full.timestamps.at(-1)]);
+    // Buy-and-hold at the same bars: starts where the equity starts, and its last point is the benchmark's return.
+    expect(full.benchmark).toHaveLength(full.points);
+    expect(small.benchmark).toHaveLength(small.points);
+    expect(full.benchmark![0]).toBe(full.equity[0]);
+    expect(full.benchmark!.at(-1)! / full.benchmark![0] - 1).toBeCloseTo(summary.benchmark.total_return as number, 9);
+    expect(small.benchmark!.at(-1)).toBe(full.benchmark!.at(-1));
     const byDefault = BacktestEquitySchema.parse((await server.http('GET', `/api/v1/backtests/${id}/equity`)).body);
     expect(byDefault.points).toBeLessThanOrEqual(1000);
     expect(errorCode(await server.http('GET', `/api/v1/backtests/${id}/equity?points=1`))).toBe('VALIDATION_FAILED');

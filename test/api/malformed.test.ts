@@ -91,7 +91,8 @@ const CASES: Malformed[] = [
   { name: 'cancel with a bad reason', method: 'DELETE', path: '/api/v1/operations/x', json: { reason: 5 }, status: 400 },
   get('unknown route', '/nope', 404),
   { name: 'wrong method', method: 'PUT', path: START, json: { strategy_name: 'm_tiny' }, status: 404 },
-  { name: 'outside the API prefix', method: 'GET', path: '/operations', status: 404 },
+  // A GET there is a dashboard page (deep link); anything else outside the prefix is an API 404.
+  { name: 'outside the API prefix', method: 'POST', path: '/operations', json: {}, status: 404 },
 ];
 
 describe('backend API: malformed requests', () => {

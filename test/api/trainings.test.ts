@@ -58,6 +58,17 @@ describe('backend API: trainings and operations', () => {
     const model = ModelDetailSchema.parse((await server.http('GET', '/api/v1/models/api_tiny/latest')).body);
     expect(model).toMatchObject({ version: 1, operation_id: id, metrics: { test: { accuracy } } });
     expect(model).not.toHaveProperty('weights');
+    expect(model.files.map((f) => f.name)).toEqual(['model.json', 'weights.bin', 'features.json', 'metrics.json', 'strategy.yaml']);
+
+    // The files as stored, for download: `latest` names the version it resolved to.
+    const file = await server.http('GET', '/api/v1/models/api_tiny/latest/files/features.json');
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(file.headers.get('content-disposition')).toBe('attachment; filename="api_tiny-v1-features.json"');
+    expect(JSON.parse(file.text)).toEqual(expect.anything());
+    expect(Buffer.byteLength(file.text)).toBe(model.files.find((f) => f.name === 'features.json')!.bytes);
+    expect((await server.http('GET', '/api/v1/models/api_tiny/1/files/secret.txt')).body).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    expect((await server.http('GET', '/api/v1/models/api_tiny/7/files/model.json')).status).toBe(404);
 
     const predicted = await server.http('POST', '/api/v1/models/api_tiny/predict', { json: { symbol: 'SPX', timeframe: '1d', last: 5 } });
     expect(predicted.status).toBe(200);

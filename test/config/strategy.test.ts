@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { featureIds, parseStrategy, type StrategyProblem } from '../../src/config/strategy.js';
+import { BackendChoiceSchema } from '../../src/config/strategy.schema.js';
 import { KtrdrError } from '../../src/errors.js';
+import { BACKEND_CHOICES } from '../../src/nn/backend-registry.js';
 import { projectRoot } from '../../src/util/package-info.js';
 
 /** A valid strategy touching every section; tests derive broken variants from it with small text edits. */
@@ -58,6 +60,7 @@ training:
   learning_rate: 0.002
   weight_decay: 0.001
   early_stopping: {enabled: false, patience: 5, min_delta: 0.01}
+  checkpoint: {every_epochs: 5, every_seconds: 60}
   gradient_clip: 0.5
   class_weights: [1, 0.5, 1]
   seed: 7
@@ -151,10 +154,12 @@ describe(parseStrategy.name, () => {
       weightDecay: 0.001,
       loss: { kind: 'cross_entropy' },
       earlyStopping: { enabled: false, patience: 5, minDelta: 0.01 },
+      checkpoint: { everyEpochs: 5, everySeconds: 60 },
       gradientClip: 0.5,
       classWeights: [1, 0.5, 1],
       importanceRepeats: 5,
       seed: 7,
+      backend: 'auto',
       dataSplit: { train: 0.6, validation: 0.2, test: 0.2, embargoBars: 0 },
       labels: { source: 'zigzag', zigzagThreshold: 0.03, price: 'high_low' },
     });
@@ -194,10 +199,12 @@ describe(parseStrategy.name, () => {
       weightDecay: 1e-4,
       loss: { kind: 'cross_entropy' },
       earlyStopping: { enabled: true, patience: 10, minDelta: 1e-4 },
+      checkpoint: { everyEpochs: 10, everySeconds: 300 },
       gradientClip: 1,
       classWeights: 'none',
       importanceRepeats: 5,
       seed: 42,
+      backend: 'auto',
       dataSplit: { train: 0.7, validation: 0.15, test: 0.15, embargoBars: 0 },
       labels: { source: 'zigzag', zigzagThreshold: 0.02, price: 'close' },
     });
@@ -234,7 +241,7 @@ describe(parseStrategy.name, () => {
   describe('unknown keys', () => {
     it('should name the key and what is allowed, at every level', () => {
       expect(lines(edit('  epochs: 50', '  epoch: 50'))).toEqual([
-        'training.epoch: unknown key (allowed: epochs, batch_size, learning_rate, optimizer, momentum, weight_decay, loss, focal_gamma, huber_delta, lr_scheduler, early_stopping, gradient_clip, class_weights, importance_repeats, seed, data_split, labels)',
+        'training.epoch: unknown key (allowed: epochs, batch_size, learning_rate, optimizer, momentum, weight_decay, loss, focal_gamma, huber_delta, lr_scheduler, early_stopping, checkpoint, gradient_clip, class_weights, importance_repeats, seed, backend, threads, data_split, labels)',
       ]);
       expect(lines(edit('name: rsi_mean_reversion', 'name: rsi_mean_reversion\nscope: equities'))).toEqual([
         'scope: unknown key (allowed: name, version, description, conventions, training_data, indicators, fuzzy_sets, nn_inputs, model, decisions, training)',
@@ -670,5 +677,19 @@ describe('the hint of an invalid strategy', () => {
     for (const file of files) expect(existsSync(join(projectRoot(), file)), file).toBe(true);
     const section = /section "([^"]+)"/.exec(hint!)?.[1];
     expect(readFileSync(join(projectRoot(), 'README.md'), 'utf8')).toContain(`\n## ${section}\n`);
+  });
+});
+
+describe('training.backend', () => {
+  it('should offer exactly the choices the engine knows', () => {
+    expect(BackendChoiceSchema.options).toEqual([...BACKEND_CHOICES]);
+  });
+});
+
+describe('training.threads', () => {
+  it('should be unset by default, read as a positive integer, and refuse anything else', () => {
+    expect(parseStrategy(VALID).training.threads).toBeUndefined();
+    expect(parseStrategy(edit('  seed: 7', '  seed: 7\n  threads: 2')).training.threads).toBe(2);
+    for (const bad of ['0', '1.5', 'two']) expect(lines(edit('  seed: 7', `  seed: 7\n  threads: ${bad}`))[0]).toMatch(/^training\.threads: /);
   });
 });

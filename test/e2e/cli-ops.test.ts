@@ -118,6 +118,7 @@ describe('ktrdr ops and remote training against a running server', () => {
     expect(await runRemoteTraining(server.url, { strategy_name: 'cli_tiny', epochs: 1 }, { out: detached, detach: true })).toBe(0);
     const id = /Started training: (\S+)/.exec(detached.text())![1];
     expect(detached.text()).toContain(`ktrdr ops follow ${id}`);
+    expect(detached.text()).toContain(`Dashboard: ${server.url}/operations/${id}\n`);
     const json = capture();
     expect(await followRemoteTraining(server.url, id, { out: json, progressOut: json, mode: 'json' })).toBe(0);
     expect(

@@ -53,16 +53,18 @@ describe('training on a host: faults', () => {
     await server.backend.close();
     server = await startTestBackend({}, { hosts: settings, dirs });
     expect(server.backend.reattached.map((op) => [op.id, op.status])).toEqual([[id, 'running']]);
-    const done = await server.waitForStatus(id, TERMINAL);
+    // 1500 short epochs with a checkpoint every ten (written and pushed): well over the default wait on a busy machine.
+    const done = await server.waitForStatus(id, TERMINAL, 150_000);
     expect(done).toMatchObject({ status: 'completed', result: { model_version: 1 } });
-  });
+  }, 180_000);
 
   it('should fail a run whose host was killed with HOST_LOST within the configured bound', async () => {
     host = await startHostProcess();
     const lostAfterMs = 2000;
     server = await startTestBackend(
       { fault_long: longStrategy('fault_long') },
-      { hosts: { hosts: [host.url], token: HOST_TOKEN, run: { lostAfterMs } } },
+      // Not resumed from a pushed checkpoint (remote-resume.test.ts does that): the failure is what is measured here.
+      { hosts: { hosts: [host.url], token: HOST_TOKEN, run: { lostAfterMs } }, autoResume: false },
     );
     const id = await startTraining(server, { strategy_name: 'fault_long', execution_mode: 'host' });
     await epochs(id, 2);
@@ -78,7 +80,11 @@ describe('training on a host: faults', () => {
 
   it('should recover the model, pushed by a host that comes back after HOST_LOST, and keep the operation failed', async () => {
     host = await startHostProcess();
-    server = await startTestBackend({ fault_medium: MEDIUM }, { hosts: { hosts: [host.url], token: HOST_TOKEN, run: { lostAfterMs: 1500 } } });
+    // Without auto-resume (a lost run with a pushed checkpoint would continue here instead of waiting for its host).
+    server = await startTestBackend(
+      { fault_medium: MEDIUM },
+      { hosts: { hosts: [host.url], token: HOST_TOKEN, run: { lostAfterMs: 1500 } }, autoResume: false },
+    );
     const id = await startTraining(server, { strategy_name: 'fault_medium', execution_mode: 'host' });
     await epochs(id, 2);
     host.child.kill('SIGSTOP');
@@ -107,7 +113,10 @@ describe('training on a host: faults', () => {
     host = await startHostProcess();
     server = await startTestBackend(
       { fault_medium: MEDIUM },
-      { hosts: { hosts: [host.url], token: HOST_TOKEN, publicUrl: DEAD_CALLBACK, run: { lostAfterMs: 1500, recoveryPollMs: 300 } } },
+      {
+        hosts: { hosts: [host.url], token: HOST_TOKEN, publicUrl: DEAD_CALLBACK, run: { lostAfterMs: 1500, recoveryPollMs: 300 } },
+        autoResume: false,
+      },
     );
     const id = await startTraining(server, { strategy_name: 'fault_medium', execution_mode: 'host' });
     await epochs(id, 2);

@@ -17,6 +17,8 @@ describe('ktrdr serve: restart during a run', () => {
       KTRDR_STRATEGIES_DIR: dirs.strategies,
       KTRDR_DATA_DIR: DATA_DIR,
       KTRDR_LOCAL_CONCURRENCY: '2',
+      // What happens without resuming (restart-resume.test.ts covers resuming from checkpoints).
+      KTRDR_AUTO_RESUME: 'off',
     };
   });
   afterAll(async () => {

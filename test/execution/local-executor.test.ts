@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KtrdrError } from '../../src/errors.js';
-import { localConcurrency } from '../../src/execution/local/concurrency.js';
+import { localConcurrency, localThreadsPerRun, runsAtOnce } from '../../src/execution/local/concurrency.js';
 import { LocalExecutor } from '../../src/execution/local/local-executor.js';
 import { resolveWorkerFile } from '../../src/execution/local/worker-file.js';
 import { describeExecutorConformance, job, RecordingObserver } from './executor.conformance.js';
-import { DATA_DIR, longStrategy, waitFor } from '../helpers/strategies.js';
+import { resolveBackend } from '../../src/nn/backend-registry.js';
+import { DATA_DIR, longStrategy, spxStrategy, waitFor } from '../helpers/strategies.js';
 
 describeExecutorConformance(
   'LocalExecutor',
@@ -48,6 +49,29 @@ describe(LocalExecutor.name, () => {
   it('should refuse a non-positive concurrency', () => {
     expect(() => new LocalExecutor({ dataDir: DATA_DIR, concurrency: 0 })).toThrow(RangeError);
   });
+
+  it("should count each run's threads against the cores, so runs never oversubscribe them", () => {
+    executor = new LocalExecutor({ dataDir: DATA_DIR, concurrency: 5, threadsPerRun: 2 });
+    expect(executor.capacity().slots).toBe(2);
+    expect(executor.threadsPerRun).toBe(2);
+    expect(() => new LocalExecutor({ dataDir: DATA_DIR, concurrency: 2, threadsPerRun: 3 })).toThrow(RangeError);
+  });
+
+  it('should hand each run its threads, which change nothing in the weights', async () => {
+    const yaml = spxStrategy('threads_check');
+    const outcomes = [];
+    for (const threadsPerRun of [1, 2]) {
+      executor = new LocalExecutor({ dataDir: DATA_DIR, concurrency: 2, threadsPerRun });
+      outcomes.push(await executor.submit(job(`op-threads-${threadsPerRun}`, yaml, { seed: 3 })).outcome);
+      await executor.close();
+      executor = undefined;
+    }
+    const [one, two] = outcomes.map((outcome) => (outcome.status === 'completed' ? outcome.artifact.manifest : null));
+    expect(one?.training_threads).toBe(1);
+    // js-cpu, the fallback where SIMD does not validate, computes on one thread whatever it is granted.
+    expect(two?.training_threads).toBe(resolveBackend('auto') === 'js-cpu' ? 1 : 2);
+    expect(two?.weights_sha256).toBe(one?.weights_sha256);
+  });
 });
 
 describe(localConcurrency.name, () => {
@@ -62,6 +86,19 @@ describe(localConcurrency.name, () => {
     for (const bad of ['0', '-1', '1.5', 'two', '1000']) {
       expect(() => localConcurrency({ KTRDR_LOCAL_CONCURRENCY: bad }, 2)).toThrow(KtrdrError);
     }
+  });
+});
+
+describe(localThreadsPerRun.name, () => {
+  it('should default to one thread per run and read KTRDR_THREADS_PER_RUN up to the concurrency', () => {
+    expect(localThreadsPerRun(4, {})).toBe(1);
+    expect(localThreadsPerRun(4, { KTRDR_THREADS_PER_RUN: '4' })).toBe(4);
+    for (const bad of ['0', '5', '1.5', 'two']) expect(() => localThreadsPerRun(4, { KTRDR_THREADS_PER_RUN: bad })).toThrow(KtrdrError);
+  });
+
+  it('should give whole runs of threads, at least one run', () => {
+    expect(runsAtOnce(7, 2)).toBe(3);
+    expect(runsAtOnce(1, 1)).toBe(1);
   });
 });
 

@@ -56,6 +56,28 @@ describe('fuzzify', () => {
     expect(Array.from(out)).toEqual([NaN, 0.5, 1, 0]);
   });
 
+  it('should give exactly the per-element functions, degenerate shapes and edges included', () => {
+    const values = Float64Array.from({ length: 2001 }, (_, i) => (i - 1000) / 20);
+    values[7] = NaN;
+    values[8] = Infinity;
+    values[9] = -Infinity;
+    const shapes = [
+      [0, 20, 35, 40],
+      [0, 0, 20, 30],
+      [-5, 10, 10, 10],
+      [3, 3, 3, 3],
+      [-50, -4, 4, 50],
+    ];
+    for (const [a, b, c, d] of shapes) {
+      const trapezoid = fuzzify({ type: 'trapezoidal', a, b, c, d }, values);
+      const triangle = fuzzify({ type: 'triangular', a, b, c }, values);
+      for (let i = 0; i < values.length; i++) {
+        expect(Object.is(trapezoid[i], trapezoidal(values[i], a, b, c, d))).toBe(true);
+        expect(Object.is(triangle[i], triangular(values[i], a, b, c))).toBe(true);
+      }
+    }
+  });
+
   it('should keep the membership order of the set definition', () => {
     const outputs = evaluateFuzzySet(
       {

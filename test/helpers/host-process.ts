@@ -19,12 +19,16 @@ export interface HostProcessOptions {
   readonly port?: number;
   readonly extraArgs?: readonly string[];
   readonly env?: Record<string, string>;
+  /** A queue host (`--queue <redis-url>`): it listens nowhere, so `url` is empty. */
+  readonly queue?: string;
 }
 
 /** A real `ktrdr host` child process on a loopback port, with its own cache directory. */
 export interface HostProcess {
   readonly url: string;
   readonly child: ChildProcess;
+  /** Its `--cache-dir` (per-run data copies, its own copy of its runs' checkpoints under `checkpoints/`). */
+  readonly cacheDir: string;
   readonly exited: Promise<number | null>;
   output(): string;
   /** SIGKILL unless it already exited; removes its cache directory. */
@@ -50,6 +54,7 @@ export async function startHostProcess(options: HostProcessOptions = {}): Promis
     '--log-level',
     'warn',
     ...(token === null ? ['--insecure'] : []),
+    ...(options.queue !== undefined ? ['--queue', options.queue] : []),
     ...(options.extraArgs ?? []),
   ];
   const env: Record<string, string | undefined> = { ...process.env, KTRDR_HOME: join(root, 'home'), ...options.env };
@@ -65,10 +70,10 @@ export async function startHostProcess(options: HostProcessOptions = {}): Promis
     }, 20_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /listening on (https?:\/\/[^\s]+)/.exec(output);
+      const match = /listening on (https?:\/\/[^\s]+)|pulling from queue/.exec(output);
       if (match) {
         clearTimeout(timer);
-        resolve(match[1]);
+        resolve(match[1] ?? '');
       }
     };
     child.stdout!.on('data', onData);
@@ -81,6 +86,7 @@ export async function startHostProcess(options: HostProcessOptions = {}): Promis
   return {
     url,
     child,
+    cacheDir: join(root, 'cache'),
     exited,
     output: () => output,
     async kill() {

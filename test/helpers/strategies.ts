@@ -10,6 +10,8 @@ export interface StrategyOptions {
   readonly epochs?: number;
   /** Early stopping would end a long run on its own; runs meant to be cancelled keep it off. */
   readonly earlyStopping?: boolean;
+  /** `training.backend`; unset, the strategy leaves it to `auto`. */
+  readonly backend?: string;
 }
 
 /**
@@ -19,7 +21,8 @@ export interface StrategyOptions {
 export function spxStrategy(name: string, options: StrategyOptions = {}): string {
   const epochs = options.epochs ?? 4;
   const training = options.earlyStopping === false ? `epochs: ${epochs}\n  early_stopping: {enabled: false}` : `epochs: ${epochs}`;
-  return SPX_RSI_STRATEGY.replace('name: spx_rsi_test', `name: ${name}`).replace('epochs: 4', training);
+  const backend = options.backend === undefined ? '' : `\n  backend: ${options.backend}`;
+  return SPX_RSI_STRATEGY.replace('name: spx_rsi_test', `name: ${name}`).replace('epochs: 4', training + backend);
 }
 
 /** Runs for minutes unless cancelled. */

@@ -41,6 +41,8 @@ export interface TestBackendOptions {
   /** The interface the backend believes it listens on (it always listens on 127.0.0.1): beyond loopback = network mode. */
   readonly listenHost?: string;
   readonly failedLogins?: BackendOptions['failedLogins'];
+  /** Resume interrupted and host-lost runs from their checkpoints. @defaultValue `KTRDR_AUTO_RESUME`, else on */
+  readonly autoResume?: boolean;
 }
 
 /** A server log kept in memory, for tests that check what the backend said. */
@@ -59,6 +61,7 @@ export async function startTestBackend(strategies: Record<string, string>, optio
     logger: options.logger,
     listenHost: options.listenHost,
     failedLogins: options.failedLogins,
+    ...(options.autoResume !== undefined && { autoResume: options.autoResume }),
   });
   await backend.app.listen({ port: 0, host: '127.0.0.1' });
   const address = backend.app.server.address();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MarketDataRepository } from '../../src/data/repository.js';
+import { availableBackends } from '../../src/nn/backend-registry.js';
 import { sha256Hex } from '../../src/training/artifact.js';
 import { applyOverrides } from '../../src/training/overrides.js';
 import { runTraining } from '../../src/training/pipeline.js';
@@ -65,6 +66,29 @@ describe('training on a host', () => {
     const { execution: _localExecution, created_at: _localCreated, durations_ms: _localDurations, ...localManifest } = local.artifact.manifest;
     expect(hostManifest).toEqual(localManifest);
   });
+
+  for (const backend of availableBackends()) {
+    it(`should give the weights of local execution on the ${backend} backend`, async () => {
+      const strategy = spxStrategy(`host_equivalence_${backend.replace('-', '_')}`, { backend });
+      const operationId = `op-equal-${backend}`;
+      await host.client.start(await spxStartRequest(operationId, {}, strategy));
+      expect((await host.client.waitUntilFinished(operationId)).final.status).toBe('completed');
+      const artifact = await host.client.result(operationId);
+      const local = await runTraining(
+        { strategyYaml: applyOverrides(strategy, { seed: 11 }), strategySource: `${operationId}.yaml` },
+        {
+          logger: createRecordingLogger(() => {}, 'info'),
+          onProgress: () => {},
+          signal: new AbortController().signal,
+          data: new MarketDataRepository(DATA_DIR),
+          execution: { mode: 'local', device: 'reference' },
+        },
+      );
+      expect(artifact.manifest.training_backend).toBe(backend);
+      expect(local.artifact.manifest.training_backend).toBe(backend);
+      expect(artifact.manifest.weights_sha256).toBe(local.artifact.manifest.weights_sha256);
+    });
+  }
 
   it('should page events with the cursor and never repeat one', async () => {
     await host.client.start(await spxStartRequest('op-paged'));

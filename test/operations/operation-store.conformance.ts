@@ -30,7 +30,7 @@ export interface ConformanceTarget {
   setup(): Promise<StoreFixture>;
 }
 
-type Action = 'markRunning' | 'completeWithModel' | 'completeWithoutModel' | 'markFailed' | 'requestCancel' | 'confirmCancelled';
+type Action = 'markRunning' | 'completeWithModel' | 'completeWithoutModel' | 'markFailed' | 'requestCancel' | 'confirmCancelled' | 'markResumed';
 type Expected = OperationStatus | 'INVALID_TRANSITION' | 'OPERATION_FINISHED';
 
 /**
@@ -38,6 +38,15 @@ type Expected = OperationStatus | 'INVALID_TRANSITION' | 'OPERATION_FINISHED';
  * or the error it is refused with.
  */
 const EXPECTED: Record<Action, Record<OperationStatus, Expected>> = {
+  // The one way out of a terminal status, and only for a run that did not complete.
+  markResumed: {
+    pending: 'INVALID_TRANSITION',
+    running: 'INVALID_TRANSITION',
+    cancelling: 'INVALID_TRANSITION',
+    completed: 'OPERATION_FINISHED',
+    failed: 'running',
+    cancelled: 'running',
+  },
   markRunning: {
     pending: 'running',
     running: 'INVALID_TRANSITION',
@@ -106,6 +115,8 @@ function act(store: OperationStore, action: Action, id: string): Promise<Operati
       return store.requestCancel(id, { reason: 'user pressed Ctrl+C' });
     case 'confirmCancelled':
       return store.confirmCancelled(id);
+    case 'markResumed':
+      return store.markResumed(id, { resumed: { epoch: 3, total_epochs: 10 }, reason: 'resumed from the checkpoint at epoch 3/10' });
   }
 }
 
@@ -311,6 +322,19 @@ export function describeOperationStoreConformance(name: string, target: Conforma
         await expectCode(sut.setRemote(done.id, { host_url: 'http://h', run_id: 'r' }), 'OPERATION_FINISHED');
         expect((await sut.failInterrupted(() => true)).map((o) => o.id)).not.toContain(done.id);
         expect(await sut.get(done.id)).toEqual(done);
+      });
+
+      it('should resume a cancelled run as the same operation: error, finish time and cancel request cleared, recorded as resumed', async () => {
+        const cancelling = await sut.requestCancel((await operationIn(sut, 'running')).id, { reason: 'user pressed Ctrl+C' });
+        const cancelled = await sut.confirmCancelled(cancelling.id);
+        const execution = { requested: 'auto', selected: 'local', reason: 'resumed here', device: 'cpu' } as const;
+        const resumed = await sut.markResumed(cancelled.id, { resumed: { epoch: 40, total_epochs: 100 }, reason: 'resumed by a user', execution });
+        expect(resumed).toMatchObject({ status: 'running', finished_at: null, cancel_requested_at: null, error: null, execution });
+        expect(resumed.started_at).toBe(cancelled.started_at);
+        const last = statusEvents(await sut.eventsSince(resumed.id, 0)).at(-1)!;
+        expect(last.data).toEqual({ from: 'cancelled', to: 'running', reason: 'resumed by a user', resumed: { epoch: 40, total_epochs: 100 } });
+        // A resumed run can be cancelled again like any running one.
+        expect((await sut.requestCancel(resumed.id)).status).toBe('cancelling');
       });
 
       it('should attach a recovered result to a failed operation once, without leaving failed', async () => {

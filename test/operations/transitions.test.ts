@@ -5,10 +5,11 @@ import { TRANSITIONS, nextStatus, type TransitionName } from '../../src/operatio
 describe('operation transitions', () => {
   const names = Object.keys(TRANSITIONS) as TransitionName[];
 
-  it('should start no rule from a terminal status', () => {
-    for (const name of names) {
+  it('should start no rule from a terminal status but markResumed, which never leaves completed', () => {
+    for (const name of names.filter((n) => n !== 'markResumed')) {
       for (const status of TERMINAL_STATUSES) expect(nextStatus(name, status)).toBeNull();
     }
+    expect(TERMINAL_STATUSES.map((status) => nextStatus('markResumed', status))).toEqual([null, 'running', 'running']);
   });
 
   it('should give each status at most one target per transition', () => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { availableBackends, resolveBackend } from '../../src/nn/backend-registry.js';
 import type { ClassificationReport } from '../../src/nn/metrics.js';
 import type { RegressionReport } from '../../src/nn/regression-metrics.js';
 import { projectRoot } from '../../src/util/package-info.js';
-import { runTraining } from '../../src/training/pipeline.js';
+import { runThreads, runTraining } from '../../src/training/pipeline.js';
 import { TRAINING_STEPS } from '../../src/training/steps.js';
 import { sha256Hex } from '../../src/training/artifact.js';
 import { applyOverrides } from '../../src/training/overrides.js';
@@ -69,6 +70,39 @@ describe('runTraining', () => {
     expect(c.artifact.manifest.seed).toBe(8);
   });
 
+  it('should record the backend in the manifest and give the same weights per backend for the same seed', async () => {
+    const withBackend = (backend: string) => ({ strategyYaml: SPX_RSI_STRATEGY.replace('  seed: 7\n', `  seed: 7\n  backend: ${backend}\n`) });
+    const reference = await runTraining(withBackend('js-cpu'), recordingContext().ctx);
+    expect(reference.artifact.manifest.training_backend).toBe('js-cpu');
+    expect((await runTraining(request, recordingContext().ctx)).artifact.manifest.training_backend).toBe(resolveBackend('auto'));
+    for (const backend of availableBackends().filter((id) => id !== 'js-cpu')) {
+      const [a, b] = [
+        await runTraining(withBackend(backend), recordingContext().ctx),
+        await runTraining(withBackend(backend), recordingContext().ctx),
+      ];
+      expect(a.artifact.manifest.training_backend).toBe(backend);
+      expect(b.artifact.manifest.weights_sha256).toBe(a.artifact.manifest.weights_sha256);
+    }
+  });
+
+  it('should train with the threads the executor grants, and give the same weights for any of them', async () => {
+    const strategy = (threads: string) => ({
+      strategyYaml: SPX_RSI_STRATEGY.replace('  seed: 7\n', `  seed: 7\n  backend: auto\n  batch_size: 256\n${threads}`).replace(
+        '  batch_size: 32\n',
+        '',
+      ),
+    });
+    const one = await runTraining(strategy(''), recordingContext().ctx);
+    const two = await runTraining(strategy(''), { ...recordingContext().ctx, threads: 2 });
+    const asksOne = await runTraining(strategy('  threads: 1\n'), { ...recordingContext().ctx, threads: 2 });
+    expect(one.artifact.manifest.training_threads).toBe(1);
+    // js-cpu computes on one thread whatever it is granted.
+    const multiThreaded = resolveBackend('auto') !== 'js-cpu';
+    expect(two.artifact.manifest.training_threads).toBe(multiThreaded ? 2 : 1);
+    expect(asksOne.artifact.manifest.training_threads).toBe(1);
+    expect(two.artifact.manifest.weights_sha256).toBe(one.artifact.manifest.weights_sha256);
+  });
+
   it('should stop within 100 ms of a cancel during training', async () => {
     const run = recordingContext();
     let cancelledAt = 0;
@@ -126,6 +160,15 @@ describe('runTraining with several symbols', () => {
     expect(artifact.metrics.split.train).toBe(train);
     expect(artifact.manifest.symbols).toEqual(['SPX', 'EURUSD']);
     expect(artifact.manifest.data.map((d) => d.symbol)).toEqual(['SPX', 'EURUSD']);
+  });
+});
+
+describe(runThreads.name, () => {
+  it('should take what the strategy asks for, at most what was granted, and all of the grant when it asks nothing', () => {
+    expect(runThreads(undefined, 4)).toBe(4);
+    expect(runThreads(2, 4)).toBe(2);
+    expect(runThreads(8, 4)).toBe(4);
+    expect(runThreads(8)).toBe(1);
   });
 });
 

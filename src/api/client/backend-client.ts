@@ -134,6 +134,10 @@ export class BackendClient {
     return this.request('DELETE', `/operations/${encodeURIComponent(id)}`, CancelResponseSchema, reason === undefined ? undefined : { reason });
   }
 
+  resumeOperation(id: string): Promise<OperationResponse> {
+    return this.request('POST', `/operations/${encodeURIComponent(id)}/resume`, OperationSchema);
+  }
+
   saveKeptModel(id: string): Promise<OperationResponse> {
     return this.request('POST', `/operations/${encodeURIComponent(id)}/save`, OperationSchema);
   }

@@ -1,21 +1,22 @@
 import type { FastifyRequest } from 'fastify';
 import { HostRegistrationSchema } from '../../contracts/host-protocol.js';
-import { HostListSchema, HostRegisteredSchema } from '../../contracts/hosts.js';
+import { HostListSchema, HostRegisteredSchema, type HostView } from '../../contracts/hosts.js';
 import type { HostPool } from '../../execution/hosts/host-pool.js';
 import { jsonRoute, type AnyRoute } from '../route.js';
 
-export function hostRoutes(hosts: HostPool, guard: (request: FastifyRequest) => void): AnyRoute[] {
+export function hostRoutes(hosts: HostPool, guard: (request: FastifyRequest) => void, queueHosts?: { list(): HostView[] }): AnyRoute[] {
   return [
     jsonRoute({
       method: 'GET',
       url: '/hosts',
       tag: 'hosts',
       summary: 'Training hosts: health, device, busy state, last seen',
-      description: 'Configured (KTRDR_HOSTS) and self-registered hosts, as of the latest background health check (every few seconds).',
+      description:
+        'Configured (KTRDR_HOSTS) and self-registered hosts, as of the latest background health check (every few seconds); in cluster mode (KTRDR_REDIS_URL) also the queue hosts, from their heartbeats, with the runs they execute (`current_jobs`).',
       status: 200,
       response: HostListSchema,
       async handle() {
-        return { data: hosts.list() };
+        return { data: [...hosts.list(), ...(queueHosts?.list() ?? [])] };
       },
     }),
     jsonRoute({

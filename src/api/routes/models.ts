@@ -1,5 +1,6 @@
 import {
   ModelDetailSchema,
+  ModelFileParamsSchema,
   ModelListQuerySchema,
   ModelListSchema,
   ModelParamsSchema,
@@ -7,7 +8,8 @@ import {
   PredictRequestSchema,
   PredictResponseSchema,
 } from '../../contracts/models.js';
-import { jsonRoute, type AnyRoute } from '../route.js';
+import { z } from 'zod';
+import { jsonRoute, streamRoute, type AnyRoute } from '../route.js';
 import type { ModelCatalog } from '../services/model-catalog.js';
 
 export function modelRoutes(models: ModelCatalog): AnyRoute[] {
@@ -22,6 +24,27 @@ export function modelRoutes(models: ModelCatalog): AnyRoute[] {
       response: ModelListSchema,
       async handle({ query }) {
         return { data: await models.list(query.strategy) };
+      },
+    }),
+    streamRoute({
+      method: 'GET',
+      url: '/models/:strategy/:version/files/:file',
+      tag: 'models',
+      summary: "Download one of a model version's files, as stored",
+      description: 'Sent as an attachment named `{strategy}-v{version}-{file}`; `weights.bin` is the raw weights, the rest JSON or YAML.',
+      params: ModelFileParamsSchema,
+      contentType: 'application/octet-stream',
+      eventSchema: z.string().describe('The file'),
+      responseDescription: 'The file, as stored',
+      errors: ['MODEL_NOT_FOUND', 'MODEL_CORRUPT'],
+      async handle({ params }, _request, reply) {
+        const { version, bytes } = await models.file(params.strategy, params.version === 'latest' ? 'latest' : Number(params.version), params.file);
+        const type = params.file.endsWith('.json')
+          ? 'application/json'
+          : params.file.endsWith('.yaml')
+            ? 'application/yaml'
+            : 'application/octet-stream';
+        await reply.type(type).header('content-disposition', `attachment; filename="${params.strategy}-v${version}-${params.file}"`).send(bytes);
       },
     }),
     jsonRoute({

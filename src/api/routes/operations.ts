@@ -136,6 +136,22 @@ export function operationRoutes(operations: OperationQueries, training: Training
     }),
     jsonRoute({
       method: 'POST',
+      url: '/operations/:id/resume',
+      access: 'train',
+      tag: 'operations',
+      summary: 'Resume a failed or cancelled training from its newest checkpoint',
+      description:
+        'The run continues as the same operation: its status goes back to `running` through a recorded `resumed` transition (the `status` event carries `resumed: {epoch, total_epochs}`), and its progress, logs and per-epoch metrics continue where they stopped, with no epoch recorded twice. The resumed run ends bit-identical to one never interrupted. A training without a checkpoint is refused with 409 `NO_CHECKPOINT`; a completed one stays completed (`OPERATION_FINISHED`).',
+      params: OperationIdParamsSchema,
+      status: 200,
+      response: OperationSchema,
+      errors: ['OPERATION_NOT_FOUND', 'NO_CHECKPOINT', 'OPERATION_FINISHED', 'INVALID_TRANSITION', 'SHUTTING_DOWN'],
+      async handle({ params }) {
+        return operationView(await training.resume(params.id));
+      },
+    }),
+    jsonRoute({
+      method: 'POST',
       url: '/operations/:id/save',
       access: 'train',
       tag: 'operations',

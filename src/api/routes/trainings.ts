@@ -1,7 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import { OperationIdParamsSchema } from '../../contracts/operations.js';
 import {
+  CheckpointAcceptedSchema,
   PushedArtifactSchema,
+  PushedCheckpointSchema,
   StartTrainingRequestSchema,
   StartTrainingResponseSchema,
   TrainingConfigChangeSchema,
@@ -99,6 +101,33 @@ export function trainingRoutes(training: TrainingService, hostGuard: (request: F
       ],
       async handle({ params, body }) {
         return training.receivePushedResult(params.id, decodeArtifact(body));
+      },
+    }),
+    jsonRoute({
+      method: 'PUT',
+      url: '/operations/:id/checkpoint',
+      tag: 'trainings',
+      summary: "A training host pushes a run's checkpoint",
+      description:
+        "Gzip JSON body (`Content-Encoding: gzip`), bearer token required (KTRDR_HOST_TOKEN). The file is checked (sha256, `CHECKPOINT_CORRUPT`) and must be this operation's state after `epoch` (`CHECKPOINT_MISMATCH`); the backend keeps the newest two, so a run whose host dies can be resumed from here. Idempotent by epoch.",
+      params: OperationIdParamsSchema,
+      body: PushedCheckpointSchema,
+      guard: hostGuard,
+      bodyLimit: RESULT_BODY_LIMIT_BYTES,
+      gzipBody: true,
+      status: 200,
+      response: CheckpointAcceptedSchema,
+      errors: [
+        'UNAUTHORIZED',
+        'OPERATION_NOT_FOUND',
+        'OPERATION_FINISHED',
+        'NOT_A_HOST_RUN',
+        'CHECKPOINT_CORRUPT',
+        'CHECKPOINT_MISMATCH',
+        'PAYLOAD_TOO_LARGE',
+      ],
+      async handle({ params, body }) {
+        return training.receivePushedCheckpoint(params.id, body.epoch, Buffer.from(body.checkpoint, 'base64'));
       },
     }),
   ];

@@ -1,4 +1,4 @@
-import { downsampleSeries } from '../../backtest/downsample.js';
+import { downsampleIndices, pick } from '../../backtest/downsample.js';
 import { readBacktestTrades, readEquityCurve } from '../../backtest/result-files.js';
 import {
   EQUITY_POINTS_DEFAULT,
@@ -35,8 +35,16 @@ export class BacktestResults {
   async equity(id: string, points = EQUITY_POINTS_DEFAULT): Promise<BacktestEquity> {
     await this.completed(id);
     const curve = await readEquityCurve(this.resultDir(id));
-    const sampled = downsampleSeries(curve.timestamps, curve.equity, points);
-    return { timestamps: Array.from(sampled.timestamps, formatTimestamp), equity: Array.from(sampled.values), points: sampled.values.length };
+    // Sampled at the bars the equity keeps, so both curves share one time axis.
+    const indices = downsampleIndices(curve.equity, points);
+    const sample = (values: Float64Array) => Array.from(indices === null ? values : pick(values, indices));
+    const timestamps = indices === null ? curve.timestamps : pick(curve.timestamps, indices);
+    return {
+      timestamps: Array.from(timestamps, formatTimestamp),
+      equity: sample(curve.equity),
+      benchmark: curve.benchmark === null ? null : sample(curve.benchmark),
+      points: timestamps.length,
+    };
   }
 
   /** The backtest operation, once it has completed; OPERATION_NOT_FOUND for other types, RESULT_NOT_READY before. */

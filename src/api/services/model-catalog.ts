@@ -1,7 +1,10 @@
 import type { ModelDetail, ModelSummary, PredictRequest, PredictResponse } from '../../contracts/models.js';
 import type { MarketDataSource } from '../../data/repository.js';
 import { predictFromStore } from '../../models/inference.js';
-import type { ModelStore } from '../../models/model-store.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { KtrdrError } from '../../errors.js';
+import { MODEL_FILES, type ModelStore } from '../../models/model-store.js';
 
 /** Read access to trained models, and prediction with them. The API never writes models; the training service does. */
 export class ModelCatalog {
@@ -50,7 +53,20 @@ export class ModelCatalog {
         feature_importance: artifact.metrics.feature_importance ? artifact.metrics.feature_importance.map((entry) => ({ ...entry })) : null,
       },
       manifest: { ...artifact.manifest },
+      files: await Promise.all(MODEL_FILES.map(async (name) => ({ name, bytes: (await readFile(join(stored.path, name))).length }))),
     };
+  }
+
+  /**
+   * One of a version's files, as stored (weights as raw bytes): what a user downloads to keep or move a model. Only
+   * the known file names are served, so the name cannot reach outside the version's directory.
+   */
+  async file(strategy: string, version: number | 'latest', name: string): Promise<{ version: number; bytes: Buffer }> {
+    if (!(MODEL_FILES as readonly string[]).includes(name)) {
+      throw new KtrdrError('MODEL_NOT_FOUND', `a model version has no file '${name}'`, { details: { files: MODEL_FILES } });
+    }
+    const stored = await this.models.load(strategy, version === 'latest' ? undefined : version);
+    return { version: stored.version, bytes: await readFile(join(stored.path, name)) };
   }
 
   async predict(strategy: string, request: PredictRequest): Promise<PredictResponse> {

@@ -6,7 +6,9 @@ import { loadSettings } from '../../config/settings.js';
 import { KtrdrError } from '../../errors.js';
 import { localConcurrency } from '../../execution/local/concurrency.js';
 import { hostTokenFromEnv } from '../../execution/hosts/host-settings.js';
+import { redactedUrl } from '../../execution/queue/redis.js';
 import { startHost } from '../../host/host-service.js';
+import { startQueueHost } from '../../host/queue-host.js';
 import { readTlsFiles } from '../../http/tls.js';
 import { LOG_LEVEL_CHOICES, integerOption, logLevelOption } from '../format.js';
 import { untilShutdown } from '../shutdown.js';
@@ -24,6 +26,7 @@ interface HostCommandOptions {
   register?: boolean;
   advertise?: string;
   logLevel: string;
+  queue?: string;
   tlsCert?: string;
   tlsKey?: string;
 }
@@ -37,12 +40,19 @@ export function registerHostCommand(program: Command): void {
     .option('--bind <address>', 'interface to listen on', '127.0.0.1')
     .option('--data-dir <dir>', "this host's market data (default: KTRDR_DATA_DIR or ./data)")
     .option('--cache-dir <dir>', 'downloaded market data, by hash (default: KTRDR_HOME/host-cache)')
-    .option('--concurrency <n>', 'runs at once (default: KTRDR_LOCAL_CONCURRENCY, else cores - 1)')
+    .option(
+      '--concurrency <n>',
+      'cores for training (default: KTRDR_LOCAL_CONCURRENCY, else cores - 1); each run holds KTRDR_THREADS_PER_RUN of them',
+    )
     .option('--backend <url>', 'backend base URL, for data downloads and --register (default: the origin of each callback_url)')
     .option('--name <name>', 'name recorded in model manifests and sent when registering (default: the host name)')
     .option('--retention <seconds>', 'keep finished runs and their results this long without an acknowledgement', '3600')
     .option('--register', 'register with --backend and repeat it every 5 s as a heartbeat')
     .option('--advertise <url>', 'URL the backend should use for this host (default: http://<bind>:<port>)')
+    .option(
+      '--queue <redis-url>',
+      'cluster mode: pull runs from the BullMQ queues in this Redis instead of listening for a backend (no inbound port)',
+    )
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain); needs --tls-key')
     .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
     .option('--insecure', 'run without KTRDR_HOST_TOKEN: anyone who can reach the port can start trainings')
@@ -61,6 +71,26 @@ export function registerHostCommand(program: Command): void {
       const settings = loadSettings();
       const logger = pino({ level });
       if (token === undefined) logger.warn('running without KTRDR_HOST_TOKEN (--insecure): every endpoint is open to anyone who can reach it');
+      if (options.queue !== undefined) {
+        const queueHost = await startQueueHost({
+          redisUrl: redisUrlOption(options.queue),
+          dataDir: options.dataDir ? resolve(options.dataDir) : settings.dataDir,
+          cacheDir: options.cacheDir ? resolve(options.cacheDir) : join(settings.homeDir, 'host-cache'),
+          concurrency: options.concurrency === undefined ? localConcurrency() : integerOption('--concurrency', options.concurrency, 1, 256),
+          token,
+          backendUrl: options.backend === undefined ? undefined : httpUrlOption('--backend', options.backend),
+          name,
+          logger,
+        });
+        const health = queueHost.runs.health();
+        process.stdout.write(
+          `ktrdr host pulling from queue ${queueHost.queue} at ${redactedUrl(options.queue)} (device ${health.device.name}, capacity ${health.capacity})\n`,
+        );
+        // Runs in progress go back to the queue for another host.
+        await untilShutdown(logger);
+        await queueHost.close();
+        return;
+      }
       const running = await startHost({
         port: integerOption('--port', options.port, 0, 65535),
         bind: options.bind,
@@ -82,6 +112,19 @@ export function registerHostCommand(program: Command): void {
       await untilShutdown(logger);
       await running.close();
     });
+}
+
+function redisUrlOption(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new KtrdrError('VALIDATION_FAILED', `--queue must be a Redis URL such as redis://127.0.0.1:6379, got '${redactedUrl(value)}'`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new KtrdrError('VALIDATION_FAILED', `--queue must be a redis:// or rediss:// URL, got '${redactedUrl(value)}'`);
+  }
+  return value;
 }
 
 function httpUrlOption(option: string, value: string): string {

@@ -11,7 +11,7 @@ interface ServerOption {
   json?: boolean;
 }
 
-/** `ktrdr ops list|show|follow|cancel|save`: operations on a running `ktrdr serve`. */
+/** `ktrdr ops list|show|follow|cancel|resume|save`: operations on a running `ktrdr serve`. */
 export function registerOpsCommand(program: Command): void {
   const ops = program.command('ops').description('Operations (training runs) on a ktrdr server');
 
@@ -107,6 +107,22 @@ export function registerOpsCommand(program: Command): void {
         else if (status === 'cancelled') process.stdout.write(`Cancelled operation ${id}\n`);
         else process.stdout.write(`Operation ${id} ended ${status} before the cancel took effect\n`);
         process.exitCode = status === 'cancelled' || status === 'cancelling' ? EXIT_COMPLETED : EXIT_FAILED;
+      }),
+    );
+
+  ops
+    .command('resume')
+    .description('Resume a failed or cancelled training from its newest checkpoint, as the same operation')
+    .argument('<id>', 'operation id')
+    .option('--server <url>', SERVER_HELP)
+    .option('--token <token>', TOKEN_HELP)
+    .option('--json', 'print the operation as JSON', false)
+    .action((id: string, options: ServerOption) =>
+      withJsonErrors(options.json, async () => {
+        const operation = await new BackendClient(resolveServerUrl(options.server)).resumeOperation(id);
+        if (options.json) process.stdout.write(`${JSON.stringify(operation)}\n`);
+        else
+          process.stdout.write(`Resumed operation ${id} (${operation.execution.reason ?? 'running'}); follow it with \`ktrdr ops follow ${id}\`\n`);
       }),
     );
 

@@ -3,6 +3,7 @@ import { testPeriodLine } from '../../training/test-backtest.js';
 import { BackendClient } from '../../api/client/backend-client.js';
 import type { OperationEventWire, OperationResponse } from '../../contracts/operations.js';
 import type { StartTrainingRequestInput, StartTrainingResponse } from '../../contracts/trainings.js';
+import { dashboardLink } from '../dashboard-link.js';
 import { errorRecord } from '../json-errors.js';
 import { createProgressDisplay, type DisplayMode, type Output, type RunEvent } from '../progress-display.js';
 
@@ -90,7 +91,8 @@ export async function runRemoteTraining(server: string, request: StartTrainingRe
   if (options.mode === 'json') out.write(`${JSON.stringify({ kind: 'started', data: started })}\n`);
   else
     out.write(
-      `Started training: ${started.operation_id}\nExecution: ${whereText(started.execution)}${started.execution.reason ? `; ${started.execution.reason}` : ''}\n`,
+      `Started training: ${started.operation_id}\nExecution: ${whereText(started.execution)}${started.execution.reason ? `; ${started.execution.reason}` : ''}\n` +
+        `Dashboard: ${dashboardLink(server, started.operation_id)}\n`,
     );
   if (options.detach) {
     if (options.mode !== 'json')

@@ -60,6 +60,7 @@ export function registerServeCommand(program: Command): void {
       if (backend.interrupted.length > 0)
         logger.warn(`${backend.interrupted.length} operation(s) left unfinished by a previous run were marked failed (INTERRUPTED)`);
       if (backend.reattached.length > 0) logger.info(`${backend.reattached.length} run(s) on training hosts re-attached`);
+      if (backend.resumed.length > 0) logger.info(`${backend.resumed.length} interrupted training(s) resumed from their checkpoints`);
       if (options.insecureHosts && hostTokenFromEnv() !== undefined)
         logger.warn('--insecure-hosts is ignored: KTRDR_HOST_TOKEN is set, so host endpoints require it');
       else if (options.insecureHosts) logger.warn('--insecure-hosts: the endpoints training hosts call are open to anyone who can reach this server');

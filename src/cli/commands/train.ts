@@ -6,6 +6,7 @@ import { KtrdrError } from '../../errors.js';
 import { resolveStrategyPath } from '../../config/strategy-files.js';
 import { MarketDataRepository } from '../../data/repository.js';
 import { detectDevice } from '../../execution/device.js';
+import { localConcurrency, localThreadsPerRun } from '../../execution/local/concurrency.js';
 import { FileModelStore } from '../../models/model-store.js';
 import { TRAIN_OPTION_NAMES, applyOverrides, checkOverrides, type StrategyOverrides } from '../../training/overrides.js';
 import { runTraining } from '../../training/pipeline.js';
@@ -122,6 +123,8 @@ export async function trainLocally(strategyArg: string, options: TrainOptions): 
         signal: controller.signal,
         data: new MarketDataRepository(settings.dataDir),
         execution: { mode: 'local', device: detectDevice().name },
+        // The cores a run of the server's local executor gets, so the same settings train the same way here.
+        threads: localThreadsPerRun(localConcurrency()),
       },
     );
     const saved = await new FileModelStore(settings.modelsDir).save(artifact);

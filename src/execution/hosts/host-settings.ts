@@ -21,6 +21,8 @@ export interface HostSettings {
    * `KTRDR_HOST_RECOVERY_POLL_MS` (default 5000) and `KTRDR_HOST_RECOVERY_WINDOW_MS` (default 1 h).
    */
   readonly run: Partial<RemoteRunSettings>;
+  /** `KTRDR_REDIS_URL`: cluster mode, remote runs go to BullMQ queues that queue hosts pull from. */
+  readonly redisUrl?: string;
 }
 
 export function hostSettingsFromEnv(env: Environment = process.env): HostSettings {
@@ -42,6 +44,7 @@ export function hostSettingsFromEnv(env: Environment = process.env): HostSetting
     healthTimeoutMs: envMilliseconds(env, 'KTRDR_HOST_HEALTH_TIMEOUT_MS'),
     healthIntervalMs: envMilliseconds(env, 'KTRDR_HOST_HEALTH_INTERVAL_MS'),
     run,
+    redisUrl: envText(env, 'KTRDR_REDIS_URL'),
   };
 }
 

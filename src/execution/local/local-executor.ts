@@ -1,9 +1,10 @@
+import type { CheckpointPushTarget } from '../../checkpoints/checkpoint-push.js';
 import { KtrdrError } from '../../errors.js';
 import type { LogLevel } from '../../util/logger.js';
 import { detectDevice } from '../device.js';
 import { notify, type Executor, type ExecutorCapacity, type RunHandle, type RunObserver, type TrainingJob } from '../executor.js';
 import { SlotQueue, type Slot } from '../slot-queue.js';
-import { localConcurrency } from './concurrency.js';
+import { localConcurrency, localThreadsPerRun, runsAtOnce } from './concurrency.js';
 import { resolveWorkerFile } from './worker-file.js';
 import type { RunExecution } from './worker-protocol.js';
 import { WorkerRun } from './worker-run.js';
@@ -11,8 +12,21 @@ import { WorkerRun } from './worker-run.js';
 export interface LocalExecutorOptions {
   /** Directory of the OHLCV CSV files the workers read. */
   readonly dataDir: string;
-  /** Runs at the same time. @defaultValue `KTRDR_LOCAL_CONCURRENCY`, else cores - 1, at least 1 */
+  /**
+   * Root of the checkpoint store (`KTRDR_HOME/checkpoints`): runs resume from the newest checkpoint of their operation
+   * there and save new ones. Undefined: no checkpoints.
+   */
+  readonly checkpointDir?: string;
+  /**
+   * Cores all runs together may use; with one thread per run, the runs at the same time.
+   * @defaultValue `KTRDR_LOCAL_CONCURRENCY`, else cores - 1, at least 1
+   */
   readonly concurrency?: number;
+  /**
+   * Cores (threads) granted to each run, at most `concurrency`; runs at once are `concurrency / threadsPerRun`.
+   * A strategy's `training.threads` may ask for fewer, never more. @defaultValue `KTRDR_THREADS_PER_RUN`, else 1
+   */
+  readonly threadsPerRun?: number;
   /** The compiled worker entry. @defaultValue `resolveWorkerFile()` */
   readonly workerFile?: URL;
   /**
@@ -38,6 +52,8 @@ export interface LocalExecutorOptions {
 export interface RunPlacement {
   /** Read this job's market data from here instead of `LocalExecutorOptions.dataDir` (a host's per-run copy). */
   readonly dataDir?: string;
+  /** Send this job's checkpoints to the backend too (a training host's runs). */
+  readonly checkpointPush?: CheckpointPushTarget;
 }
 
 const DEFAULT_NICE = 19;
@@ -55,6 +71,8 @@ export class LocalExecutor implements Executor {
   readonly target = 'local' as const;
   readonly device: string;
   readonly gpu: boolean;
+  /** Threads each run may compute with (see `threadsPerRun`). */
+  readonly threadsPerRun: number;
   private readonly workerFile: URL;
   private readonly queue: SlotQueue<LocalJob>;
   /** Every submitted run's outcome and every live thread; `close` waits for all of them. */
@@ -67,9 +85,14 @@ export class LocalExecutor implements Executor {
     this.gpu = device.kind === 'gpu';
     const slots = options.concurrency ?? localConcurrency();
     if (!Number.isInteger(slots) || slots < 1) throw new RangeError(`concurrency must be a positive integer, got ${slots}`);
+    this.threadsPerRun = options.threadsPerRun ?? localThreadsPerRun(slots);
+    if (!Number.isInteger(this.threadsPerRun) || this.threadsPerRun < 1 || this.threadsPerRun > slots) {
+      throw new RangeError(`threadsPerRun must be an integer from 1 to the concurrency (${slots}), got ${this.threadsPerRun}`);
+    }
+    const runs = runsAtOnce(slots, this.threadsPerRun);
     // Resolved up front so a missing build fails at start-up, not on the first training request.
     this.workerFile = options.workerFile ?? resolveWorkerFile();
-    this.queue = new SlotQueue({ slots: () => slots, launch: (slot) => this.launch(slot) });
+    this.queue = new SlotQueue({ slots: () => runs, launch: (slot) => this.launch(slot) });
   }
 
   submit(job: TrainingJob, observer: RunObserver = {}, placement: RunPlacement = {}): RunHandle {
@@ -108,6 +131,9 @@ export class LocalExecutor implements Executor {
           execution: this.options.execution ?? { mode: 'local' },
           logLevel: this.options.logLevel ?? 'info',
           nice: this.options.nice ?? DEFAULT_NICE,
+          threads: this.threadsPerRun,
+          ...(this.options.checkpointDir !== undefined && { checkpointDir: this.options.checkpointDir }),
+          ...(slot.job.placement.checkpointPush !== undefined && { checkpointPush: slot.job.placement.checkpointPush }),
         },
         observer: slot.observer,
         cancelGraceMs: this.options.cancelGraceMs ?? 2000,
@@ -119,7 +145,8 @@ export class LocalExecutor implements Executor {
     }
     slot.stop = () => run.cancel();
     void run.outcome.then((outcome) => slot.settle(outcome));
-    // The slot is free only once the thread is gone, so `concurrency` bounds live threads, not just live runs.
+    // The slot is free only once the thread (and with it its gradient threads) is gone, so `concurrency` bounds live
+    // threads, not just live runs.
     this.track(run.exited.then(() => this.queue.release(slot)));
   }
 

@@ -1,3 +1,4 @@
+import type { CheckpointPushTarget } from '../../checkpoints/checkpoint-push.js';
 import type { OperationError } from '../../operations/operation.js';
 import type { ModelArtifact } from '../../training/artifact.js';
 import type { LogLevel } from '../../util/logger.js';
@@ -17,11 +18,17 @@ export interface WorkerInput {
   /** What the manifest records as the run's execution, besides the device. */
   readonly execution: RunExecution;
   readonly logLevel: LogLevel;
+  /** Where the run's checkpoints are kept (a `CheckpointStore` root); none are saved or resumed from without it. */
+  readonly checkpointDir?: string;
+  /** A training host's runs also send each checkpoint to the backend. */
+  readonly checkpointPush?: CheckpointPushTarget;
   /** Nice value for the worker thread (0 keeps the server's priority); see `thread-priority.ts`. */
   readonly nice: number;
+  /** Cores granted to the run: the most threads its training backend may compute with. */
+  readonly threads: number;
   /**
    * One Int32; non-zero means "cancel". The worker's event loop is busy training and cannot receive a message, so
-   * the main thread flips this and the pipeline's `checkpoint` hook reads it at every batch.
+   * the main thread flips this and the pipeline's `tick` hook reads it at every batch.
    */
   readonly cancelFlag: SharedArrayBuffer;
 }

@@ -55,7 +55,7 @@ export class WorkerRun {
     if (this.settled || this.cancelRequested) return;
     this.cancelRequested = true;
     raiseCancelFlag(this.cancelFlag);
-    // A step that never reaches a checkpoint (a huge file being parsed) must not make cancel hang forever.
+    // A step that never reaches a `tick` (a huge file being parsed) must not make cancel hang forever.
     this.terminateTimer = setTimeout(() => void this.worker.terminate(), this.options.cancelGraceMs);
     this.terminateTimer.unref();
   }

@@ -1,43 +1,26 @@
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { KtrdrError } from '../../errors.js';
 import { SeededRandom } from '../../util/random.js';
 import { clipGradientsByGlobalNorm, createOptimizerState, type OptimizerState } from '../adam.js';
 import { optimizerStep, type OptimizerConfig } from '../optimizers.js';
 import type { BackendState, BackendTrainingOptions, EpochStats, TrainBackend } from '../backend.js';
 import { throwIfAborted } from '../cancellation.js';
+import { checkEpochArguments, divergedBatchError } from '../epoch-arguments.js';
+import { EventLoopYield } from '../event-loop-yield.js';
 import { CROSS_ENTROPY, trainingLoss } from '../loss.js';
 import { predictChunk, prepareInference, PREDICT_CHUNK_ROWS } from '../predict.js';
 import { parameterCount, type MlpSpec } from '../spec.js';
 import { flattenWeights, weightsFromFlat, type MlpWeights } from '../weights.js';
 import { backwardPass, createPassBuffers, forwardPass, type PassBuffers } from './mlp-pass.js';
 
-/**
- * Longest stretch of synchronous work between yields to the event loop. Training in a worker thread learns of a
- * cancel through a message, and a message (or a timer) is only delivered when the loop runs, so this bounds the
- * cancel latency. A yield costs microseconds, so the overhead is well under 1%. The clock runs across calls: with
- * small data an epoch takes under a millisecond, and a per-call clock would then never yield at all (a Ctrl+C in the
- * CLI, whose signal handler also needs the loop, went unnoticed for thousands of epochs).
- */
-const MAX_BLOCKING_MS = 10;
-
 /** The reference backend: single-threaded, allocation-free in the loop, and bit-for-bit deterministic. */
 export class JsCpuBackend implements TrainBackend {
   readonly id = 'js-cpu';
   readonly deterministic = true;
+  readonly threads = 1;
 
   private state: TrainingState | null = null;
   private data: { x: Float32Array; y: Int32Array | Float64Array; rows: number } | null = null;
-  private lastYield = performance.now();
-
-  /** True once `MAX_BLOCKING_MS` of work has passed since the event loop last ran (checked inline: no await per batch). */
-  private yieldDue(): boolean {
-    return performance.now() - this.lastYield >= MAX_BLOCKING_MS;
-  }
-
-  private async yieldNow(): Promise<void> {
-    await yieldToEventLoop();
-    this.lastYield = performance.now();
-  }
+  private readonly yielder = new EventLoopYield();
 
   async init(weights: MlpWeights, options: BackendTrainingOptions): Promise<void> {
     const params = flattenWeights(weights);
@@ -81,14 +64,7 @@ export class JsCpuBackend implements TrainBackend {
     const state = this.requireState();
     const data = this.data;
     if (data === null) throw new KtrdrError('TRAINING_FAILED', 'runEpoch called before setTrainData');
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new KtrdrError('VALIDATION_FAILED', `batch size must be an integer ≥ 1, got ${batchSize}`);
-    }
-    for (let i = 0; i < order.length; i++) {
-      if (!(order[i] >= 0 && order[i] < data.rows)) {
-        throw new KtrdrError('TRAINING_FAILED', `Epoch order has row ${order[i]} outside [0, ${data.rows})`);
-      }
-    }
+    checkEpochArguments(order, batchSize, data.rows);
     const { spec, options, params, paramView, grads, gradView, optimizer } = state;
     const buffers = this.buffersFor(state, batchSize);
     const { batchX, batchY } = state;
@@ -114,18 +90,14 @@ export class JsCpuBackend implements TrainBackend {
       }
       const logits = forwardPass(spec, paramView, buffers, batchX, rows, dropoutRng);
       const result = trainingLoss(options.loss ?? CROSS_ENTROPY, logits, batchY, rows, spec.outputs, options.classWeights, buffers.gradLogits);
-      if (!Number.isFinite(result.loss)) {
-        throw new KtrdrError('TRAINING_DIVERGED', `Training loss became ${result.loss} at batch ${batch + 1}`, {
-          details: { batch: batch + 1, totalBatches, loss: String(result.loss) },
-        });
-      }
+      if (!Number.isFinite(result.loss)) throw divergedBatchError(result.loss, batch + 1, totalBatches);
       backwardPass(spec, paramView, buffers, batchX, rows, gradView);
       if (options.gradientClip > 0) clipGradientsByGlobalNorm(grads, options.gradientClip);
       optimizerStep(params, grads, optimizer, state.optimizerConfig);
       lossSum += result.loss * rows;
       correct += result.correct;
       onBatch?.(batch + 1, totalBatches);
-      if (this.yieldDue()) await this.yieldNow();
+      if (this.yielder.due()) await this.yielder.now();
     }
     return { loss: order.length > 0 ? lossSum / order.length : 0, correct, samples: order.length };
   }
@@ -137,7 +109,7 @@ export class JsCpuBackend implements TrainBackend {
     for (let start = 0; start < rows; start += PREDICT_CHUNK_ROWS) {
       throwIfAborted(signal);
       predictChunk(paramView, buffers, x, start, Math.min(rows, start + PREDICT_CHUNK_ROWS), logits);
-      if (this.yieldDue()) await this.yieldNow();
+      if (this.yielder.due()) await this.yielder.now();
     }
     return logits;
   }

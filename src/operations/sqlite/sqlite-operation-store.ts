@@ -185,6 +185,13 @@ export class SqliteOperationStore implements OperationStore {
     return this.finishTransition(id, 'requestCancel', outcome);
   }
 
+  async markResumed(
+    id: string,
+    options: { resumed: NonNullable<StatusChange['resumed']>; reason: string; execution?: ExecutionRecord },
+  ): Promise<Operation> {
+    return this.transitionOrThrow(id, 'markResumed', { resumed: options.resumed, reason: options.reason, execution: options.execution });
+  }
+
   async confirmCancelled(id: string): Promise<Operation> {
     return this.transitionOrThrow(id, 'confirmCancelled', {});
   }
@@ -364,6 +371,8 @@ export class SqliteOperationStore implements OperationStore {
       started_at: to === 'running' ? time : null,
       finished_at: terminal ? time : null,
       cancel_requested_at: name === 'requestCancel' ? time : null,
+      // A resumed run starts over as far as cancelling goes: an old request must not cancel the new run.
+      resumed: name === 'markResumed' ? 1 : 0,
       execution: patch.execution ? JSON.stringify(patch.execution) : null,
       error: to === 'failed' && patch.error ? JSON.stringify(patch.error) : null,
       result: to === 'completed' && patch.result ? JSON.stringify(patch.result) : null,

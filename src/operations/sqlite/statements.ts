@@ -22,7 +22,7 @@ export function prepareStatements(db: Database.Database) {
          status = @to,
          started_at = COALESCE(started_at, @started_at),
          finished_at = @finished_at,
-         cancel_requested_at = COALESCE(cancel_requested_at, @cancel_requested_at),
+         cancel_requested_at = CASE WHEN @resumed THEN NULL ELSE COALESCE(cancel_requested_at, @cancel_requested_at) END,
          execution = COALESCE(@execution, execution),
          error = @error,
          result = @result

@@ -1,0 +1,238 @@
+import { KtrdrError } from '../../errors.js';
+import { activateInPlace, multiplyByActivationGradient } from '../cpu/activations.js';
+import { softmaxCrossEntropy } from '../loss.js';
+import { PREDICT_CHUNK_ROWS } from '../predict.js';
+import { layerShapes, parameterCount, type Activation, type LayerShape, type MlpSpec } from '../spec.js';
+import { instantiateKernels, type WasmKernels } from './kernel-module.js';
+import { WasmArena } from './wasm-arena.js';
+
+/**
+ * Rows per micro-batch. A batch is cut into micro-batches of this many rows (the last may be shorter); each one's
+ * gradient is a sum over its rows in order, and the batch gradient is their sum in a fixed tree (wasm-simd-backend.ts).
+ * Which thread computes a micro-batch changes nothing, so the weights do not depend on the thread count.
+ */
+export const MICRO_BATCH_ROWS = 32;
+
+/** mulberry32 adds this to its state per draw, so the state after n draws is state + n·this (mod 2³²). */
+const RNG_INCREMENT = 0x6d2b79f5;
+
+/** The dropout generator's state `draws` draws after `state`: how a micro-batch finds its place in the mask order. */
+export function advanceRng(state: number, draws: number): number {
+  return (state + Math.imul(draws, RNG_INCREMENT)) >>> 0;
+}
+
+/** Dropout draws one batch of `rows` rows consumes: one per hidden unit per row. */
+export function dropoutDraws(spec: MlpSpec, rows: number): number {
+  return spec.dropout > 0 ? rows * spec.hidden.reduce((sum, width) => sum + width, 0) : 0;
+}
+
+export interface MicroBatchResult {
+  /** The micro-batch's own weighted mean loss. */
+  readonly loss: number;
+  readonly weightSum: number;
+  readonly correct: number;
+}
+
+/**
+ * One wasm instance and what it needs to compute micro-batch gradients and logits: parameters (with Wᵀ, which the
+ * forward products read), the training rows and the epoch order. The wasm-simd backend owns one; each of its worker
+ * threads owns another with a copy of the data.
+ *
+ * The steps are mlp-pass.ts's, dropout masks included: the generator is positioned for every layer of every
+ * micro-batch exactly where js-cpu's sequential draw (layer by layer, row-major over the batch) would be.
+ */
+export class GradientEngine {
+  readonly kernels: WasmKernels;
+  readonly arena: WasmArena;
+  /** Parameter count; `params` and every gradient buffer hold that many floats in the canonical flat order. */
+  readonly size: number;
+  readonly params: number;
+  private readonly layers: readonly LayerOffsets[];
+  private readonly training: PassRegions;
+  private inference: PassRegions | null = null;
+  private readonly labels = new Int32Array(MICRO_BATCH_ROWS);
+  private data: { x: number; order: number; y: Int32Array; rows: number; orderView: Int32Array } | null = null;
+
+  constructor(
+    readonly spec: MlpSpec,
+    private readonly classWeights: Float32Array | null,
+  ) {
+    this.kernels = instantiateKernels();
+    this.arena = new WasmArena(this.kernels.memory);
+    this.size = parameterCount(spec);
+    this.params = this.arena.allocate(this.size);
+    const layers: LayerOffsets[] = [];
+    let offset = 0;
+    for (const shape of layerShapes(spec)) {
+      const weights = shape.inputs * shape.outputs;
+      layers.push({ shape, W: offset * 4, b: (offset + weights) * 4, transposedW: this.arena.allocate(weights) });
+      offset += weights + shape.outputs;
+    }
+    this.layers = layers;
+    this.training = this.allocatePass(MICRO_BATCH_ROWS, true);
+  }
+
+  setData(x: Float32Array, y: Int32Array, rows: number): void {
+    const { inputs } = this.spec;
+    if (x.length !== rows * inputs || y.length !== rows) {
+      throw new KtrdrError('VALIDATION_FAILED', `Training data does not match ${rows} rows × ${inputs} features`);
+    }
+    const fits = this.data !== null && this.data.rows >= rows;
+    const at = fits ? this.data! : { x: this.arena.allocate(rows * inputs), order: this.arena.allocate(rows) };
+    this.arena.f32(at.x, rows * inputs).set(x);
+    this.data = { x: at.x, order: at.order, y, rows, orderView: new Int32Array(rows) };
+  }
+
+  /** The epoch's row order (checked by the caller). */
+  setOrder(order: Int32Array): void {
+    const data = this.requireData();
+    this.arena.i32(data.order, order.length).set(order);
+    data.orderView = order.slice();
+  }
+
+  /** Copies parameters in (canonical flat order) and refreshes Wᵀ. */
+  loadParams(flat: Float32Array): void {
+    this.arena.f32(this.params, this.size).set(flat);
+    this.refreshTransposed();
+  }
+
+  refreshTransposed(): void {
+    for (const { W, transposedW, shape } of this.layers) this.kernels.transpose(this.params + W, transposedW, shape.outputs, shape.inputs);
+  }
+
+  /**
+   * The gradient of rows [offset, offset + rows) of the batch that starts at `batchStart` in the epoch order and has
+   * `batchRows` rows, written to `target` (a parameter-sized buffer in this instance) and scaled so that the micro-batch
+   * gradients of a batch sum to the batch's gradient (`totalWeight` = the batch's Σ class weight). `rngState` is the
+   * dropout generator's state at the start of the batch, or null for no dropout.
+   */
+  computeMicroBatch(
+    batchStart: number,
+    batchRows: number,
+    offset: number,
+    rows: number,
+    rngState: number | null,
+    totalWeight: number,
+    target: number,
+  ): MicroBatchResult {
+    const data = this.requireData();
+    const { kernels, arena, spec, training: pass } = this;
+    kernels.gatherRows(data.x, data.order, batchStart + offset, rows, spec.inputs, pass.input);
+    for (let r = 0; r < rows; r++) this.labels[r] = data.y[data.orderView[batchStart + offset + r]];
+    this.forward(pass, rows, rngState === null ? null : { state: rngState, batchRows, offset });
+    const gradLogits = arena.f32(pass.gradLogits, rows * spec.outputs);
+    const result = softmaxCrossEntropy(arena.f32(pass.logits, rows * spec.outputs), this.labels, rows, spec.outputs, this.classWeights, gradLogits);
+    // softmaxCrossEntropy scales by 1/(this micro-batch's weight); the batch gradient needs 1/(the batch's weight).
+    if (result.weightSum !== totalWeight) {
+      const scale = totalWeight > 0 ? result.weightSum / totalWeight : 0;
+      for (let i = 0; i < gradLogits.length; i++) gradLogits[i] *= scale;
+    }
+    this.backward(pass, rows, rngState !== null, target);
+    return { loss: result.loss, weightSum: result.weightSum, correct: result.correct };
+  }
+
+  /** Logits of `rows` rows with dropout off, chunk by chunk. */
+  predictChunk(x: Float32Array, rows: number, out: Float32Array, outOffset: number): void {
+    const { inputs, outputs } = this.spec;
+    const pass = (this.inference ??= this.allocatePass(PREDICT_CHUNK_ROWS, false));
+    this.arena.f32(pass.input, rows * inputs).set(x);
+    this.forward(pass, rows, null);
+    out.set(this.arena.f32(pass.logits, rows * outputs), outOffset);
+  }
+
+  private requireData(): NonNullable<GradientEngine['data']> {
+    if (this.data === null) throw new KtrdrError('TRAINING_FAILED', 'runEpoch called before setTrainData');
+    return this.data;
+  }
+
+  private allocatePass(rows: number, forTraining: boolean): PassRegions {
+    const { arena, spec } = this;
+    const withDropout = forTraining && spec.dropout > 0;
+    return {
+      input: arena.allocate(rows * spec.inputs),
+      hidden: spec.hidden.map((width) => {
+        const activated = arena.allocate(rows * width);
+        return {
+          activated,
+          dropped: withDropout ? arena.allocate(rows * width) : activated,
+          mask: withDropout ? arena.allocate(rows * width) : 0,
+          gradient: forTraining ? arena.allocate(rows * width) : 0,
+        };
+      }),
+      logits: arena.allocate(rows * spec.outputs),
+      gradLogits: forTraining ? arena.allocate(rows * spec.outputs) : 0,
+    };
+  }
+
+  /** mlp-pass.ts forwardPass. */
+  private forward(pass: PassRegions, rows: number, dropout: { state: number; batchRows: number; offset: number } | null): void {
+    const { kernels, arena, spec, layers, params } = this;
+    const kind = FUSED_ACTIVATION[spec.activation];
+    const keep = 1 - spec.dropout;
+    let input = pass.input;
+    let drawsBefore = 0;
+    for (let l = 0; l < spec.hidden.length; l++) {
+      const { shape, transposedW, b } = layers[l];
+      const regions = pass.hidden[l];
+      kernels.gemmNN(input, transposedW, regions.activated, rows, shape.outputs, shape.inputs, params + b, kind);
+      const length = rows * shape.outputs;
+      if (kind === NOT_FUSED) activateInPlace(spec.activation, arena.f32(regions.activated, length), length);
+      if (dropout !== null) {
+        kernels.setRngState(advanceRng(dropout.state, drawsBefore + dropout.offset * shape.outputs));
+        drawsBefore += dropout.batchRows * shape.outputs;
+        // u/2³² < keep, tested in the module as u < keep·2³²: both sides exact, so the same draws keep the same units.
+        kernels.dropout(regions.activated, regions.dropped, regions.mask, length, keep * 4294967296, 1 / keep);
+        input = regions.dropped;
+      } else {
+        input = regions.activated;
+      }
+    }
+    const output = layers[layers.length - 1];
+    kernels.gemmNN(input, output.transposedW, pass.logits, rows, output.shape.outputs, output.shape.inputs, params + output.b, NOT_FUSED);
+  }
+
+  /** mlp-pass.ts backwardPass, from `pass.gradLogits` into the gradient buffer at `target`. */
+  private backward(pass: PassRegions, rows: number, dropout: boolean, target: number): void {
+    const { kernels, arena, spec, layers, params } = this;
+    const kind = FUSED_ACTIVATION[spec.activation];
+    let gradOutput = pass.gradLogits;
+    for (let l = layers.length - 1; l >= 0; l--) {
+      const { shape, W, b } = layers[l];
+      const below = l > 0 ? pass.hidden[l - 1] : null;
+      const layerInput = below === null ? pass.input : dropout ? below.dropped : below.activated;
+      kernels.gemmTN(gradOutput, layerInput, target + W, rows, shape.outputs, shape.inputs);
+      kernels.columnSums(gradOutput, target + b, rows, shape.outputs);
+      if (below === null) break;
+      kernels.gemmNN(gradOutput, params + W, below.gradient, rows, shape.inputs, shape.outputs, 0, NOT_FUSED);
+      const length = rows * shape.inputs;
+      const mask = dropout ? below.mask : 0;
+      if (kind === NOT_FUSED) {
+        const maskView = mask === 0 ? null : arena.f32(mask, length);
+        multiplyByActivationGradient(spec.activation, arena.f32(below.activated, length), arena.f32(below.gradient, length), length, maskView);
+      } else {
+        kernels.activationGradient(kind, below.activated, below.gradient, mask, length);
+      }
+      gradOutput = below.gradient;
+    }
+  }
+}
+
+/** Activation codes of the kernels; tanh and sigmoid run in JS after the product (they need exp). */
+const NOT_FUSED = 0;
+const FUSED_ACTIVATION: Record<Activation, number> = { relu: 1, leaky_relu: 2, tanh: NOT_FUSED, sigmoid: NOT_FUSED };
+
+/** One layer: byte offsets of W and b within any parameter-sized buffer, and where its Wᵀ lives. */
+interface LayerOffsets {
+  readonly shape: LayerShape;
+  readonly W: number;
+  readonly b: number;
+  readonly transposedW: number;
+}
+
+/** A forward (and, for training, backward) pass's buffers; 0 = not allocated. */
+interface PassRegions {
+  readonly input: number;
+  readonly hidden: readonly { activated: number; dropped: number; mask: number; gradient: number }[];
+  readonly logits: number;
+  readonly gradLogits: number;
+}

@@ -1,0 +1,258 @@
+import { KtrdrError } from '../../errors.js';
+import { clipGradientsByGlobalNorm } from '../adam.js';
+import type { BackendState, BackendTrainingOptions, EpochStats, TrainBackend } from '../backend.js';
+import { throwIfAborted } from '../cancellation.js';
+import { checkEpochArguments, divergedBatchError } from '../epoch-arguments.js';
+import { EventLoopYield } from '../event-loop-yield.js';
+import { PREDICT_CHUNK_ROWS } from '../predict.js';
+import { optimizerStep } from '../optimizers.js';
+import { parameterCount } from '../spec.js';
+import { flattenWeights, weightsFromFlat, type MlpWeights } from '../weights.js';
+import { advanceRng, dropoutDraws, GradientEngine, MICRO_BATCH_ROWS, type MicroBatchResult } from './gradient-engine.js';
+import { GradientWorkerPool } from './gradient-worker-pool.js';
+
+export interface WasmSimdOptions {
+  /** Threads that compute gradients, this one included. Default 1. The weights do not depend on it. */
+  readonly threads?: number;
+}
+
+/**
+ * The WebAssembly SIMD backend: the steps of js-cpu (mlp-pass.ts) with the matrix products, bias, relu, dropout,
+ * activation gradients and Adam in wasm kernels (assembly/kernels.ts). The loss and tanh/sigmoid stay in JS (loss.ts,
+ * activations.ts): they need exp, V8's exp is the same on every machine, and their cost is tiny next to the products.
+ *
+ * Determinism: a batch is cut into micro-batches of MICRO_BATCH_ROWS rows; each micro-batch gradient is a float32 sum
+ * in row order, and they are added in a fixed pairwise tree (0+1, 2+3, …, then (0+1)+(2+3), …). Kernels use plain
+ * SIMD128 (no FMA), so the weights are bit-identical run to run, machine to machine, and for any `threads`: threads
+ * only change who computes which micro-batch. They agree with js-cpu to ~1e-6 relative per step, not bit for bit
+ * (js-cpu sums a whole batch in float64).
+ *
+ * Dropout: masks come from mulberry32 inside the module, positioned per micro-batch where js-cpu's sequential draw
+ * would be, so the masks are js-cpu's and `dropoutRngState` means the same in both backends.
+ */
+export class WasmSimdBackend implements TrainBackend {
+  readonly id = 'wasm-simd';
+  readonly deterministic = true;
+
+  private state: WasmState | null = null;
+  private readonly yielder = new EventLoopYield();
+
+  constructor(private readonly backendOptions: WasmSimdOptions = {}) {}
+
+  get threads(): number {
+    return this.backendOptions.threads ?? 1;
+  }
+
+  async init(weights: MlpWeights, options: BackendTrainingOptions): Promise<void> {
+    await this.dispose();
+    const engine = new GradientEngine(weights.spec, options.classWeights);
+    const { arena, size } = engine;
+    const threads = this.threads;
+    if (options.loss !== undefined && options.loss.kind !== 'cross_entropy') {
+      // Micro-batch gradients are scaled by class weight (cross-entropy's normalisation); focal loss divides by rows.
+      throw new KtrdrError('BACKEND_UNAVAILABLE', `The wasm-simd backend trains with cross-entropy only, not ${options.loss.kind}`, {
+        hint: 'Use training.backend: auto or js-cpu with this loss.',
+      });
+    }
+    if (!Number.isInteger(threads) || threads < 1) throw new KtrdrError('VALIDATION_FAILED', `threads must be an integer ≥ 1, got ${threads}`);
+    this.state = {
+      engine,
+      options,
+      m: arena.allocate(size),
+      v: arena.allocate(size),
+      step: 0,
+      learningRate: options.optimizer.learningRate,
+      rngState: options.dropoutSeed >>> 0,
+      slots: [],
+      pool: threads > 1 ? await GradientWorkerPool.start(threads - 1, weights.spec, options.classWeights) : null,
+      rows: 0,
+      labels: new Int32Array(0),
+    };
+    engine.loadParams(flattenWeights(weights));
+  }
+
+  async setTrainData(x: Float32Array, y: Int32Array, rows: number): Promise<void> {
+    const state = this.requireState();
+    state.engine.setData(x, y, rows);
+    state.pool?.setData(x, y, rows);
+    state.rows = rows;
+    state.labels = y;
+  }
+
+  async runEpoch(
+    order: Int32Array,
+    batchSize: number,
+    signal?: AbortSignal,
+    onBatch?: (batchesDone: number, totalBatches: number) => void,
+  ): Promise<EpochStats> {
+    const state = this.requireState();
+    checkEpochArguments(order, batchSize, state.rows);
+    const { engine, options, pool } = state;
+    engine.setOrder(order);
+    pool?.setOrder(order);
+    const maxMicro = Math.ceil(batchSize / MICRO_BATCH_ROWS);
+    while (state.slots.length < maxMicro) state.slots.push(engine.arena.allocate(engine.size));
+    const classWeights = options.classWeights;
+    const totalBatches = Math.ceil(order.length / batchSize);
+    const dropout = engine.spec.dropout > 0;
+
+    let lossSum = 0;
+    let correct = 0;
+    for (let batch = 0; batch < totalBatches; batch++) {
+      throwIfAborted(signal);
+      const start = batch * batchSize;
+      const rows = Math.min(batchSize, order.length - start);
+      let totalWeight = 0;
+      for (let r = 0; r < rows; r++) totalWeight += classWeights === null ? 1 : classWeights[state.labels[order[start + r]]];
+      const results = this.batchGradients(state, start, rows, dropout ? state.rngState : null, totalWeight);
+      let batchLoss = 0;
+      for (const result of results) {
+        batchLoss += totalWeight > 0 ? (result.loss * result.weightSum) / totalWeight : 0;
+        correct += result.correct;
+      }
+      if (!Number.isFinite(batchLoss)) throw divergedBatchError(batchLoss, batch + 1, totalBatches);
+      if (dropout) state.rngState = advanceRng(state.rngState, dropoutDraws(engine.spec, rows));
+      const grads = state.slots[0];
+      if (options.gradientClip > 0) clipGradientsByGlobalNorm(engine.arena.f32(grads, engine.size), options.gradientClip);
+      this.optimizerStep(state, grads);
+      lossSum += batchLoss * rows;
+      onBatch?.(batch + 1, totalBatches);
+      if (this.yielder.due()) await this.yielder.now();
+    }
+    return { loss: order.length > 0 ? lossSum / order.length : 0, correct, samples: order.length };
+  }
+
+  async setLearningRate(learningRate: number): Promise<void> {
+    this.requireState().learningRate = learningRate;
+  }
+
+  async predictLogits(x: Float32Array, rows: number, signal?: AbortSignal): Promise<Float32Array> {
+    const { engine } = this.requireState();
+    const { inputs, outputs } = engine.spec;
+    if (!Number.isInteger(rows) || rows < 0 || x.length !== rows * inputs) {
+      throw new KtrdrError('VALIDATION_FAILED', `Expected ${rows} rows × ${inputs} features = ${rows * inputs} values, got ${x.length}`);
+    }
+    const logits = new Float32Array(rows * outputs);
+    for (let start = 0; start < rows; start += PREDICT_CHUNK_ROWS) {
+      throwIfAborted(signal);
+      const end = Math.min(rows, start + PREDICT_CHUNK_ROWS);
+      engine.predictChunk(x.subarray(start * inputs, end * inputs), end - start, logits, start * outputs);
+      if (this.yielder.due()) await this.yielder.now();
+    }
+    return logits;
+  }
+
+  async getWeights(): Promise<MlpWeights> {
+    const { engine } = this.requireState();
+    return weightsFromFlat(engine.spec, engine.arena.f32(engine.params, engine.size).slice());
+  }
+
+  async setWeights(weights: MlpWeights): Promise<void> {
+    const { engine } = this.requireState();
+    if (parameterCount(weights.spec) !== engine.size) {
+      throw new KtrdrError('VALIDATION_FAILED', 'setWeights: the weights do not match the initialised network');
+    }
+    engine.loadParams(flattenWeights(weights));
+  }
+
+  async exportState(): Promise<BackendState> {
+    const { engine, m, v, step, rngState } = this.requireState();
+    const { arena, size } = engine;
+    return {
+      params: arena.f32(engine.params, size).slice(),
+      optimizer: { step, m: arena.f32(m, size).slice(), v: arena.f32(v, size).slice() },
+      dropoutRngState: rngState,
+    };
+  }
+
+  async importState(saved: BackendState): Promise<void> {
+    const state = this.requireState();
+    const { arena, size } = state.engine;
+    if (saved.params.length !== size || saved.optimizer.m.length !== size || saved.optimizer.v.length !== size) {
+      throw new KtrdrError('VALIDATION_FAILED', `importState: the state holds ${saved.params.length} parameters, the network has ${size}`);
+    }
+    state.engine.loadParams(saved.params);
+    arena.f32(state.m, size).set(saved.optimizer.m);
+    arena.f32(state.v, size).set(saved.optimizer.v);
+    state.step = saved.optimizer.step;
+    state.rngState = saved.dropoutRngState >>> 0;
+  }
+
+  async dispose(): Promise<void> {
+    const pool = this.state?.pool;
+    this.state = null;
+    await pool?.dispose();
+  }
+
+  private requireState(): WasmState {
+    if (this.state === null) throw new KtrdrError('TRAINING_FAILED', 'The wasm-simd backend was used before init');
+    return this.state;
+  }
+
+  /**
+   * The batch gradient into slot 0: micro-batch j into slot j (the worker threads take the first ones, this thread
+   * the rest), then the fixed pairwise tree. Returns each micro-batch's loss, weight and hits, in micro-batch order.
+   */
+  private batchGradients(state: WasmState, start: number, rows: number, rngState: number | null, totalWeight: number): MicroBatchResult[] {
+    const { engine, pool, slots } = state;
+    const count = Math.ceil(rows / MICRO_BATCH_ROWS);
+    const micro = (j: number) => ({ offset: j * MICRO_BATCH_ROWS, rows: Math.min(MICRO_BATCH_ROWS, rows - j * MICRO_BATCH_ROWS) });
+    const delegated =
+      pool === null || count === 1 ? 0 : pool.dispatch(engine.arena.f32(engine.params, engine.size), { start, rows, count, rngState, totalWeight });
+    const results: MicroBatchResult[] = new Array<MicroBatchResult>(count);
+    for (let j = delegated; j < count; j++) {
+      const { offset, rows: microRows } = micro(j);
+      results[j] = engine.computeMicroBatch(start, rows, offset, microRows, rngState, totalWeight, slots[j]);
+    }
+    if (delegated > 0)
+      pool!.collect((j, gradient, result) => {
+        engine.arena.f32(slots[j], engine.size).set(gradient);
+        results[j] = result;
+      });
+    for (let stride = 1; stride < count; stride *= 2) {
+      for (let j = 0; j + stride < count; j += 2 * stride) engine.kernels.addInto(slots[j], slots[j + stride], engine.size);
+    }
+    return results;
+  }
+
+  /**
+   * Adam in the kernel (adam.ts adamStep; the bias corrections computed here in float64, passed rounded to float32);
+   * the other optimizers (optimizers.ts) run in JS on the module's memory: one pass over the parameters per batch.
+   */
+  private optimizerStep(state: WasmState, grads: number): void {
+    const config = { ...state.options.optimizer, learningRate: state.learningRate };
+    const { engine } = state;
+    if (config.kind !== 'adam') {
+      const { arena, size } = engine;
+      const moments = { step: state.step, m: arena.f32(state.m, size), v: arena.f32(state.v, size) };
+      optimizerStep(arena.f32(engine.params, size), arena.f32(grads, size), moments, config);
+      state.step = moments.step;
+      engine.refreshTransposed();
+      return;
+    }
+    const { learningRate, beta1, beta2, eps, weightDecay } = config;
+    state.step += 1;
+    const stepSize = learningRate / (1 - Math.pow(beta1, state.step));
+    const correction2Sqrt = Math.sqrt(1 - Math.pow(beta2, state.step));
+    engine.kernels.adam(engine.params, grads, state.m, state.v, engine.size, stepSize, correction2Sqrt, beta1, beta2, eps, weightDecay);
+    engine.refreshTransposed();
+  }
+}
+
+interface WasmState {
+  readonly engine: GradientEngine;
+  readonly options: BackendTrainingOptions;
+  /** Adam moments, in the engine's memory. */
+  readonly m: number;
+  readonly v: number;
+  step: number;
+  /** The optimizer's current learning rate (`setLearningRate`). */
+  learningRate: number;
+  /** The dropout generator at the start of the next batch. */
+  rngState: number;
+  /** One parameter-sized gradient buffer per micro-batch of the largest batch; slot 0 ends up holding the sum. */
+  readonly slots: number[];
+  readonly pool: GradientWorkerPool | null;
+  rows: number;
+  labels: Int32Array;
+}

@@ -1,0 +1,73 @@
+import type { CheckpointStore } from '../checkpoints/checkpoint-store.js';
+import { parseStrategy } from '../config/strategy.js';
+import { digestSeries } from '../data/series-digests.js';
+import { KtrdrError } from '../errors.js';
+import { requiredTimeframes } from '../features/index.js';
+import type { ExecutionRecord, Operation } from '../operations/operation.js';
+import type { OperationStore } from '../operations/operation-store.js';
+import { refusal } from '../operations/transition-records.js';
+import { nextStatus } from '../operations/transitions.js';
+import type { FileDigests } from '../util/file-digests.js';
+import type { Logger } from '../util/logger.js';
+import type { Placement } from './placement.js';
+
+export interface ResumptionDeps {
+  readonly operations: OperationStore;
+  readonly checkpoints: CheckpointStore;
+  readonly placement: Placement;
+  readonly dataDir: string;
+  readonly digests: FileDigests;
+  readonly logger: Logger;
+}
+
+/**
+ * Continues a failed or cancelled training from its newest checkpoint, as the same operation. The run trains the
+ * strategy text the checkpoint holds (what it started with, whatever happened to the file since) on the data files as
+ * they are now; the pipeline refuses the checkpoint if their hashes changed (CHECKPOINT_MISMATCH).
+ *
+ * Resumed runs execute here: the checkpoint lives in this backend's store, and a local run needs nothing shipped.
+ */
+export class Resumption {
+  constructor(private readonly deps: ResumptionDeps) {}
+
+  /** `why` ends up in the status event's reason: `resumed by a user`, `resumed after a restart`, … */
+  async resume(id: string, why: string): Promise<Operation> {
+    const { operations, checkpoints, placement, logger } = this.deps;
+    const operation = await operations.get(id);
+    if (operation.type !== 'training') {
+      throw new KtrdrError('NO_CHECKPOINT', `operation ${id} is a ${operation.type}; only trainings can be resumed`, { details: { id } });
+    }
+    if (nextStatus('markResumed', operation.status) === null) throw refusal(id, 'markResumed', operation.status);
+    const found = await checkpoints.latest(id, ({ file, error }) => logger.warn({ operation_id: id, file }, error.message));
+    if (found === null) {
+      throw new KtrdrError('NO_CHECKPOINT', `operation ${id} has no checkpoint to resume from`, {
+        details: { id, status: operation.status },
+        hint: 'a run saves its first checkpoint after training.checkpoint.every_epochs epochs (or every_seconds); start a new training instead',
+      });
+    }
+    const { checkpoint } = found;
+    const strategy = parseStrategy(checkpoint.strategyYaml, `checkpoint of ${id}`);
+    const data = await digestSeries(strategy.trainingData.symbols, requiredTimeframes(strategy), this.deps.dataDir, this.deps.digests);
+    const chosen = await placement.select('local', false);
+    const at = `epoch ${checkpoint.state.epochsDone}/${checkpoint.totalEpochs}`;
+    const execution: ExecutionRecord = { ...chosen, requested: operation.execution.requested, reason: `resumed here from the checkpoint at ${at}` };
+    const resumed = await operations.markResumed(id, {
+      resumed: { epoch: checkpoint.state.epochsDone, total_epochs: checkpoint.totalEpochs },
+      reason: `${why}, from the checkpoint at ${at}`,
+      execution,
+    });
+    logger.info({ operation_id: id, epoch: checkpoint.state.epochsDone }, `training ${id} ${why} from the checkpoint at ${at}`);
+    placement.launch(
+      resumed,
+      execution,
+      {
+        job: { operationId: id, strategyYaml: checkpoint.strategyYaml, strategySource: `checkpoint of ${id}`, data },
+        mode: 'local',
+        requireGpu: false,
+        tried: [],
+      },
+      { progressFloor: operation.progress?.percent ?? 0 },
+    );
+    return resumed;
+  }
+}
