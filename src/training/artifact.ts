@@ -225,7 +225,9 @@ const EpochRecordSchema: z.ZodType<EpochRecord> = z.looseObject({
   duration_ms: z.number(),
 });
 
-const ClassificationReportSchema: z.ZodType<ClassificationReport> = z.looseObject({
+const ClassificationReportSchema = z.looseObject({
+  /** Absent: a classification report (what every model before regression wrote). */
+  output: z.undefined().optional(),
   loss: z.number(),
   samples: z.number().int(),
   accuracy: z.number(),
@@ -247,7 +249,7 @@ const ClassificationReportSchema: z.ZodType<ClassificationReport> = z.looseObjec
   confusion_matrix: z.array(z.array(z.number().int())),
 });
 
-const RegressionReportSchema: z.ZodType<RegressionReport> = z.looseObject({
+const RegressionReportSchema = z.looseObject({
   output: z.literal('regression'),
   samples: z.number().int(),
   loss: z.number(),
@@ -286,7 +288,8 @@ export const ArtifactMetricsSchema: z.ZodType<ArtifactMetrics> = z.looseObject({
   best_epoch: z.number().int(),
   stopped_early: z.boolean(),
   // Regression first: its `output` key tells it apart; a classification report has none (older files included).
-  test: z.union([RegressionReportSchema, ClassificationReportSchema]),
+  // Told apart by `output`, so a damaged report names its missing field rather than failing both shapes at once.
+  test: z.discriminatedUnion('output', [RegressionReportSchema, ClassificationReportSchema]),
   split: z.looseObject({ train: z.number().int(), validation: z.number().int(), test: z.number().int(), purged: z.number().int().optional() }),
   backtest: TestBacktestSchema.optional(),
   validation_backtest: TestBacktestSchema.optional(),
