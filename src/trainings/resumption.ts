@@ -53,6 +53,8 @@ export class Resumption {
     const { checkpoint } = found;
     const strategy = parseStrategy(checkpoint.strategyYaml, `checkpoint of ${id}`);
     const data = await digestSeries(strategy.trainingData.symbols, requiredTimeframes(strategy), this.deps.dataDir, this.deps.digests);
+    const lostOn = operation.error?.code === 'HOST_LOST' ? operation.execution.host : undefined;
+    if (lostOn !== undefined) placement.distrust(lostOn, `run ${id} was lost with it (HOST_LOST)`);
     const mode = operation.execution.requested;
     const requireGpu = operation.request.require_gpu === true;
     const at = `epoch ${checkpoint.state.epochsDone}/${checkpoint.totalEpochs}`;
