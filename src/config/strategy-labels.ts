@@ -50,7 +50,17 @@ export function checkLabels(training: Parsed<'training'>, decisions: Parsed<'dec
   if (labels.source === 'forward_return' && decisions.output_format === 'classification') {
     problems.add(
       ['training', 'labels', 'source'],
-      'forward_return labels are a regression target, and decisions.output_format is classification; use context labels (classes from the same forward return) or triple_barrier for a classifier',
+      'forward_return labels are a regression target, and decisions.output_format is classification; use context labels (classes from the same forward return) or triple_barrier for a classifier, or set decisions.output_format: regression',
+    );
+  }
+  if (decisions.output_format === 'regression') checkRegression(training, decisions, problems);
+  else if (decisions.cost_model !== undefined) {
+    problems.add(['decisions', 'cost_model'], 'cost_model sets the signal threshold of a regression model; a classifier does not read it');
+  }
+  if (decisions.output_format !== 'regression' && (training.loss === 'mse' || training.loss === 'huber')) {
+    problems.add(
+      ['training', 'loss'],
+      `${training.loss} is a regression loss; a classifier takes cross_entropy or focal (or set decisions.output_format: regression)`,
     );
   }
   if (labels.source === 'context' && !(labels.bearish_threshold < labels.bullish_threshold)) {
@@ -61,6 +71,27 @@ export function checkLabels(training: Parsed<'training'>, decisions: Parsed<'dec
     problems.add(
       ['training', 'class_weights'],
       `${labels.source} labels have ${classCount} classes, so class_weights needs ${classCount} weights (got ${weights.length})`,
+    );
+  }
+}
+
+/** A regression model predicts a real-valued target, turned into trades by the cost model: all three must agree. */
+function checkRegression(training: Parsed<'training'>, decisions: Parsed<'decisions'>, problems: ProblemList): void {
+  if (training.labels.source !== 'forward_return') {
+    problems.add(
+      ['training', 'labels', 'source'],
+      `${training.labels.source} labels are classes, and decisions.output_format is regression; regression needs a real-valued target (forward_return)`,
+    );
+  }
+  if (training.loss === 'cross_entropy' || training.loss === 'focal') {
+    problems.add(['training', 'loss'], `${training.loss} is a classification loss; regression takes huber (default) or mse`);
+  }
+  if (training.class_weights !== 'none')
+    problems.add(['training', 'class_weights'], 'class weights apply to classifiers only; a regression target has no classes');
+  if (decisions.cost_model === undefined) {
+    problems.add(
+      ['decisions', 'cost_model'],
+      'regression needs cost_model {round_trip_cost, min_edge_multiplier}: a predicted return trades only when it clears round_trip_cost × min_edge_multiplier',
     );
   }
 }

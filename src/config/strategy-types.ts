@@ -3,7 +3,7 @@ import type { LabelSpec } from '../labels/labeler.js';
 import { findIndicator, listIndicators } from '../indicators/registry.js';
 import type { Conventions } from '../indicators/ktrdr-conventions.js';
 import type { IndicatorDefinition } from '../indicators/types.js';
-import type { ClassificationLoss } from '../nn/loss.js';
+import type { TrainingLoss } from '../nn/loss.js';
 import type { LrSchedulerConfig } from '../nn/lr-scheduler.js';
 import type { OptimizerKind } from '../nn/optimizers.js';
 import type { StrategyProblem } from './problems.js';
@@ -70,8 +70,10 @@ export interface StrategyModel {
 }
 
 export interface StrategyDecisions {
-  readonly outputFormat: 'classification';
+  readonly outputFormat: 'classification' | 'regression';
   readonly confidenceThreshold?: number;
+  /** Regression: the signal thresholds (a predicted return beyond ±roundTripCost × minEdgeMultiplier trades). */
+  readonly costModel?: { readonly roundTripCost: number; readonly minEdgeMultiplier: number };
 }
 
 /** A list has one weight per class, in the labeler's class order ([buy, hold, sell] for trading labels). */
@@ -85,7 +87,7 @@ export interface StrategyTraining {
   /** Undefined: the optimizer's default (0.9 for sgd, 0 for rmsprop). */
   readonly momentum?: number;
   readonly weightDecay: number;
-  readonly loss: ClassificationLoss;
+  readonly loss: TrainingLoss;
   /** Undefined: a constant learning rate. */
   readonly lrScheduler?: LrSchedulerConfig;
   readonly earlyStopping: { readonly enabled: boolean; readonly patience: number; readonly minDelta: number };

@@ -124,10 +124,25 @@ export const ModelSchema = z.strictObject({
 
 export const DecisionsSchema = z
   .strictObject({
-    /** @defaultValue classification (BUY / HOLD / SELL) */
-    output_format: z.literal('classification').default('classification'),
+    /**
+     * `classification` (the labeler's classes) or `regression` (one real-valued output, e.g. a forward return; needs
+     * `forward_return` labels, `cost_model` and loss `mse` or `huber`). @defaultValue classification
+     */
+    output_format: z.enum(['classification', 'regression']).default('classification'),
     /** Minimum class probability to act on a signal, 0..1. Optional; used by prediction and backtests. */
     confidence_threshold: z.number().min(0).max(1).optional(),
+    /**
+     * Regression only (required there): a predicted return above round_trip_cost × min_edge_multiplier is BUY, one
+     * below its negative SELL, anything between HOLD.
+     */
+    cost_model: z
+      .strictObject({
+        /** Cost of entering and leaving a position, as a fraction of the price (0.0002 = 2 bp). */
+        round_trip_cost: z.number().gt(0),
+        /** How many round-trip costs the predicted move must cover to be worth a trade. */
+        min_edge_multiplier: z.number().gt(0),
+      })
+      .optional(),
   })
   .prefault({});
 
@@ -328,10 +343,15 @@ export const TrainingSchema = z
      * @defaultValue 0.0001
      */
     weight_decay: z.number().min(0).default(1e-4),
-    /** `cross_entropy`, or `focal` (class weights act as its α). @defaultValue cross_entropy */
-    loss: z.enum(['cross_entropy', 'focal']).default('cross_entropy'),
+    /**
+     * Classification: `cross_entropy` (default) or `focal` (class weights act as its α). Regression: `huber`
+     * (default) or `mse`. @defaultValue cross_entropy, huber for regression
+     */
+    loss: z.enum(['cross_entropy', 'focal', 'mse', 'huber']).optional(),
     /** Focusing exponent γ of the focal loss; 0 is cross-entropy. @defaultValue 2.0 */
     focal_gamma: z.number().min(0).default(2.0),
+    /** Huber loss threshold δ (regression): quadratic below, linear above. In units of the target. @defaultValue 0.01 */
+    huber_delta: z.number().gt(0).default(0.01),
     lr_scheduler: LrSchedulerSchema.optional(),
     early_stopping: EarlyStoppingSchema,
     checkpoint: CheckpointSchema,

@@ -15,10 +15,12 @@ import {
   declaredTimeframes,
   isMapping,
   parseSection,
+  type Parsed,
 } from './strategy-sections.js';
 import type { z } from 'zod';
 import { labelClasses } from '../labels/labeler.js';
 import type { LrSchedulerConfig } from '../nn/lr-scheduler.js';
+import type { TrainingLoss } from '../nn/loss.js';
 import type { LrSchedulerSchema } from './strategy.schema.js';
 import { checkLabels, toLabelSpec } from './strategy-labels.js';
 import { registryCatalog, type ParseStrategyOptions, type Strategy } from './strategy-types.js';
@@ -157,6 +159,9 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
     decisions: {
       outputFormat: decisions.output_format,
       ...(decisions.confidence_threshold !== undefined && { confidenceThreshold: decisions.confidence_threshold }),
+      ...(decisions.cost_model && {
+        costModel: { roundTripCost: decisions.cost_model.round_trip_cost, minEdgeMultiplier: decisions.cost_model.min_edge_multiplier },
+      }),
     },
     training: {
       epochs: training.epochs,
@@ -165,7 +170,7 @@ export function parseStrategy(yamlText: string, source = '<inline>', options: Pa
       optimizer: training.optimizer,
       ...(training.momentum !== undefined && { momentum: training.momentum }),
       weightDecay: training.weight_decay,
-      loss: training.loss === 'focal' ? { kind: 'focal', gamma: training.focal_gamma } : { kind: 'cross_entropy' },
+      loss: toTrainingLoss(training, decisions.output_format),
       ...(training.lr_scheduler !== undefined && { lrScheduler: toLrScheduler(training.lr_scheduler, training.epochs) }),
       earlyStopping: {
         enabled: training.early_stopping.enabled,
@@ -203,5 +208,20 @@ function toLrScheduler(scheduler: z.output<typeof LrSchedulerSchema>, epochs: nu
       return { type: 'reduce_on_plateau', factor: scheduler.factor, patience: scheduler.patience, minLr: scheduler.min_lr };
     case 'cosine':
       return { type: 'cosine', tMax: scheduler.t_max ?? epochs, etaMin: scheduler.eta_min };
+  }
+}
+
+/** The loss to minimise; an absent `loss` means the output format's default (cross-entropy, or huber for regression). */
+function toTrainingLoss(training: Parsed<'training'>, outputFormat: 'classification' | 'regression'): TrainingLoss {
+  const kind = training.loss ?? (outputFormat === 'regression' ? 'huber' : 'cross_entropy');
+  switch (kind) {
+    case 'focal':
+      return { kind: 'focal', gamma: training.focal_gamma };
+    case 'huber':
+      return { kind: 'huber', delta: training.huber_delta };
+    case 'mse':
+      return { kind: 'mse' };
+    case 'cross_entropy':
+      return { kind: 'cross_entropy' };
   }
 }

@@ -90,6 +90,10 @@ export const PredictionSchema = z.object({
   signal: z.string().describe("The predicted class: BUY, HOLD or SELL for trading models, else one of the model's classes (labels.classes)"),
   confidence: z.number().describe('Probability of the predicted class'),
   probabilities: z.record(z.string(), z.number()).describe("Per class name, in the model's class order"),
+  predicted_return: z
+    .number()
+    .optional()
+    .describe('Regression models only: the predicted forward return; the signal is BUY/SELL beyond ±round_trip_cost × min_edge_multiplier'),
 });
 
 export const PredictResponseSchema = z

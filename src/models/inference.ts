@@ -7,7 +7,9 @@ import type { MarketDataSource } from '../data/repository.js';
 import { formatTimestamp } from '../data/timestamp.js';
 import { KtrdrError } from '../errors.js';
 import { applyScaling, computeFeatures } from '../features/index.js';
-import { argmaxRows, decodeWeights, predictProbabilities } from '../nn/index.js';
+import { CLASS_NAMES } from '../labels/label-classes.js';
+import { argmaxRows, decodeWeights, predictLogits, predictProbabilities } from '../nn/index.js';
+import { edgeThreshold, regressionSignal, regressionSignalRows } from './regression-signal.js';
 import type { ModelArtifact } from '../training/artifact.js';
 import type { ModelStore, StoredModel } from './model-store.js';
 
@@ -19,6 +21,8 @@ export interface Prediction {
   readonly confidence: number;
   /** Per class name, in the model's class order. */
   readonly probabilities: Record<string, number>;
+  /** Regression models: the predicted forward return the signal was derived from. */
+  readonly predicted_return?: number;
 }
 
 export interface PredictionSet {
@@ -43,6 +47,8 @@ export interface Classification {
   readonly probabilities: Float32Array;
   /** The model's class names in output order. */
   readonly classes: readonly string[];
+  /** Regression models: the predicted forward return per row (signals: BUY/SELL beyond the cost model's edge). */
+  readonly predictedReturns?: Float32Array;
 }
 
 /**
@@ -62,6 +68,17 @@ export function classifyWithArtifact(artifact: ModelArtifact, series: ReadonlyMa
   // Raw inputs get the scaling fitted on the model's training split, exactly as its training rows did.
   if (artifact.features.normalization) applyScaling(matrix.values, matrix.rows, matrix.names, artifact.features.normalization);
   const weights = decodeWeights(artifact.model.spec, artifact.weights);
+  if (artifact.labels.source === 'forward_return') {
+    // One output, a return: the trading class comes from the cost model, with probability 1 (regression-signal.ts).
+    const costModel = strategy.decisions.costModel;
+    if (costModel === undefined) throw new KtrdrError('MODEL_CORRUPT', `the regression model's strategy snapshot has no decisions.cost_model`);
+    const predictedReturns = predictLogits(weights, matrix.values, matrix.rows);
+    const threshold = edgeThreshold(costModel);
+    const signals = Uint8Array.from(predictedReturns, (value) => regressionSignal(value, threshold));
+    const probabilities = regressionSignalRows(predictedReturns, threshold);
+    const confidence = new Float64Array(matrix.rows).fill(1);
+    return { timestamps: matrix.timestamps, barIndex: matrix.barIndex, signals, confidence, probabilities, classes: CLASS_NAMES, predictedReturns };
+  }
   const probabilities = predictProbabilities(weights, matrix.values, matrix.rows);
   const { classes } = artifact.labels;
   const best = argmaxRows(probabilities, matrix.rows, classes.length);
@@ -72,13 +89,19 @@ export function classifyWithArtifact(artifact: ModelArtifact, series: ReadonlyMa
 
 /** Signals from a model artifact on one symbol's bars, one prediction per feature row (see `classifyWithArtifact`). */
 export function predictWithArtifact(artifact: ModelArtifact, series: ReadonlyMap<string, OhlcvSeries>): Prediction[] {
-  const { timestamps, signals, confidence, probabilities, classes } = classifyWithArtifact(artifact, series);
+  const { timestamps, signals, confidence, probabilities, classes, predictedReturns } = classifyWithArtifact(artifact, series);
   const width = classes.length;
   const predictions: Prediction[] = [];
   for (let r = 0; r < timestamps.length; r++) {
     const perClass: Record<string, number> = {};
     classes.forEach((name, c) => (perClass[name] = probabilities[r * width + c]));
-    predictions.push({ timestamp: formatTimestamp(timestamps[r]), signal: classes[signals[r]], confidence: confidence[r], probabilities: perClass });
+    predictions.push({
+      timestamp: formatTimestamp(timestamps[r]),
+      signal: classes[signals[r]],
+      confidence: confidence[r],
+      probabilities: perClass,
+      ...(predictedReturns && { predicted_return: predictedReturns[r] }),
+    });
   }
   return predictions;
 }

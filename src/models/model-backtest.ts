@@ -54,7 +54,8 @@ export interface ModelBacktestHooks {
  */
 export function requireTradingModel(artifact: ModelArtifact, version: number | null): void {
   const { classes, source } = artifact.labels;
-  if (isTradingClassList(classes)) return;
+  // A regression model's predicted return becomes BUY/HOLD/SELL through its cost model (regression-signal.ts).
+  if (isTradingClassList(classes) || source === 'forward_return') return;
   const model = `${artifact.strategy_name}${version === null ? '' : ` v${version}`}`;
   throw new KtrdrError('MODEL_NOT_TRADABLE', `model ${model} predicts ${source} classes (${classes.join(', ')}), not trading signals; it cannot be backtested`, {
     details: { strategy: artifact.strategy_name, version, label_source: source, classes },

@@ -1,5 +1,5 @@
 import type { OptimizerState } from './adam.js';
-import type { ClassificationLoss } from './loss.js';
+import type { TrainingLoss } from './loss.js';
 import type { OptimizerConfig } from './optimizers.js';
 import type { MlpWeights } from './weights.js';
 
@@ -22,7 +22,7 @@ export interface TrainBackend {
 
   init(weights: MlpWeights, options: BackendTrainingOptions): Promise<void>;
   /** Keeps (or uploads) the training set; `runEpoch` addresses its rows by index. */
-  setTrainData(x: Float32Array, y: Int32Array, rows: number): Promise<void>;
+  setTrainData(x: Float32Array, y: Int32Array | Float64Array, rows: number): Promise<void>;
   /**
    * One pass over the training rows in `order`, in mini-batches of `batchSize` (the last one may be smaller), with one
    * optimizer step per batch. Checks `signal` before every batch and throws KtrdrError CANCELLED when it is aborted,
@@ -66,8 +66,8 @@ export interface BackendState {
 export interface BackendTrainingOptions {
   /** The optimizer and its initial learning rate (`setLearningRate` changes the rate between epochs). */
   readonly optimizer: OptimizerConfig;
-  /** Default cross-entropy. */
-  readonly loss?: ClassificationLoss;
+  /** Default cross-entropy; a regression loss trains a one-output network on real-valued targets. */
+  readonly loss?: TrainingLoss;
   /** Maximum global L2 norm of the gradients; 0 = no clipping. */
   readonly gradientClip: number;
   /** One weight per class, or null for the unweighted loss. */

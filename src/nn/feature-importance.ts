@@ -1,5 +1,5 @@
 import { SeededRandom } from '../util/random.js';
-import { softmaxCrossEntropy } from './loss.js';
+import { regressionLoss, softmaxCrossEntropy } from './loss.js';
 import { predictLogits } from './predict.js';
 import type { LabelledSet } from './trainer.js';
 import type { MlpWeights } from './weights.js';
@@ -20,6 +20,7 @@ export interface FeatureImportance {
  * what is lost is what the model took from that feature (including what it shares with correlated features, which
  * therefore each look less important than the group). Sorted by loss increase, largest first; ties keep the feature
  * order. Every feature gets its own forked generator, so adding a feature does not change the others' shuffles.
+ * A one-output (regression) model is scored by its mean squared error and directional accuracy instead.
  */
 export function permutationImportance(
   weights: MlpWeights,
@@ -31,7 +32,9 @@ export function permutationImportance(
   const { rows, features, y } = set;
   const classes = weights.spec.outputs;
   const score = (x: Float32Array) => {
-    const result = softmaxCrossEntropy(predictLogits(weights, x, rows), y, rows, classes, null, null);
+    const outputs = predictLogits(weights, x, rows);
+    const result =
+      classes === 1 ? regressionLoss({ kind: 'mse' }, outputs, y, rows, null) : softmaxCrossEntropy(outputs, y, rows, classes, null, null);
     return { loss: result.loss, accuracy: result.correct / rows };
   };
   const intact = score(set.x);

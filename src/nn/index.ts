@@ -12,8 +12,8 @@ export { OPTIMIZER_DEFAULTS, OPTIMIZERS, optimizerStep } from './optimizers.js';
 export type { OptimizerConfig, OptimizerKind } from './optimizers.js';
 export { createLrScheduler, LR_SCHEDULERS } from './lr-scheduler.js';
 export type { LrScheduler, LrSchedulerConfig } from './lr-scheduler.js';
-export { classificationLoss, CROSS_ENTROPY, focalLoss } from './loss.js';
-export type { ClassificationLoss } from './loss.js';
+export { classificationLoss, CROSS_ENTROPY, focalLoss, isRegressionLoss, regressionLoss, trainingLoss } from './loss.js';
+export type { ClassificationLoss, RegressionLoss, TrainingLoss } from './loss.js';
 export type { BackendState, BackendTrainingOptions, EpochStats, TrainBackend } from './backend.js';
 export { availableBackends, BACKEND_CHOICES, createBackend, DEFAULT_BACKEND, registerBackend, resolveBackend } from './backend-registry.js';
 export type { BackendChoice, BackendCreateOptions, BackendFactory } from './backend-registry.js';
@@ -38,3 +38,5 @@ export type { ClassificationReport, ClassMetrics, ConfusionMetrics, EvaluationOp
 export { BYTES_PER_PARAMETER, decodeWeights, encodeWeights, specToJson } from './serialize.js';
 export { makeSyntheticClassification } from './synthetic.js';
 export type { SyntheticClassification } from './synthetic.js';
+export { evaluateRegression, isRegressionReport, spearman, testReportLine } from './regression-metrics.js';
+export type { RegressionReport } from './regression-metrics.js';

@@ -156,3 +156,70 @@ export function focalLoss(
   }
   return { loss: total * scale, weightSum, correct };
 }
+
+/**
+ * Which regression loss training minimises on a one-output network. `huber` is quadratic within δ of the target and
+ * linear beyond (PyTorch's HuberLoss), so a few extreme returns do not dominate the fit as they do under `mse`.
+ */
+export type RegressionLoss = { readonly kind: 'mse' } | { readonly kind: 'huber'; readonly delta: number };
+
+/** Any loss the trainer minimises: the classification ones over class logits, the regression ones over one output. */
+export type TrainingLoss = ClassificationLoss | RegressionLoss;
+
+export function isRegressionLoss(loss: TrainingLoss): loss is RegressionLoss {
+  return loss.kind === 'mse' || loss.kind === 'huber';
+}
+
+/**
+ * Regression loss of `rows` predictions (one output per row) against real-valued targets, as the plain mean over the
+ * rows (PyTorch's reduction='mean'). `correct` counts directional hits, sign(prediction) = sign(target) with 0 its
+ * own sign (as the original scored regression accuracy); `weightSum` is the row count. `gradOut` receives
+ * dLoss/dPrediction: mse 2(p − y)/n; huber (p − y)/n within δ, δ·sign(p − y)/n beyond.
+ */
+export function regressionLoss(
+  loss: RegressionLoss,
+  predictions: Float32Array,
+  targets: ArrayLike<number>,
+  rows: number,
+  gradOut: Float32Array | null,
+): CrossEntropyResult {
+  let total = 0;
+  let correct = 0;
+  const scale = rows > 0 ? 1 / rows : 0;
+  const delta = loss.kind === 'huber' ? loss.delta : Number.POSITIVE_INFINITY;
+  for (let r = 0; r < rows; r++) {
+    const prediction = predictions[r];
+    const target = targets[r];
+    if (Math.sign(prediction) === Math.sign(target)) correct++;
+    const diff = prediction - target;
+    if (loss.kind === 'mse') {
+      total += diff * diff;
+      if (gradOut !== null) gradOut[r] = 2 * diff * scale;
+    } else if (Math.abs(diff) <= delta) {
+      total += 0.5 * diff * diff;
+      if (gradOut !== null) gradOut[r] = diff * scale;
+    } else {
+      total += delta * (Math.abs(diff) - 0.5 * delta);
+      if (gradOut !== null) gradOut[r] = delta * Math.sign(diff) * scale;
+    }
+  }
+  return { loss: total * scale, weightSum: rows, correct };
+}
+
+/**
+ * The configured loss, whichever kind: regression losses read one output per row and ignore class weights (a
+ * regression target has no classes); classification losses are exactly `classificationLoss`.
+ */
+export function trainingLoss(
+  loss: TrainingLoss,
+  outputs: Float32Array,
+  labels: ArrayLike<number>,
+  rows: number,
+  width: number,
+  classWeights: Float32Array | null,
+  gradOut: Float32Array | null,
+): CrossEntropyResult {
+  return isRegressionLoss(loss)
+    ? regressionLoss(loss, outputs, labels, rows, gradOut)
+    : classificationLoss(loss, outputs, labels, rows, width, classWeights, gradOut);
+}

@@ -4,7 +4,8 @@ import { KtrdrError, type ErrorCode } from '../errors.js';
  * The backend-neutral description of a multi-layer perceptron. Pure data, so it can go into a model manifest as JSON
  * and come back unchanged: every backend and the serialiser agree on a model through this shape alone.
  *
- * Layers: for each width in `hidden`, Linear → activation → dropout; then a final Linear to `outputs` raw logits.
+ * Layers: for each width in `hidden`, Linear → activation → dropout; then a final Linear to `outputs` raw logits
+ * (class scores), or to one real value for a regression model.
  */
 export interface MlpSpec {
   readonly inputs: number;
@@ -64,8 +65,8 @@ export function parseMlpSpec(value: unknown, errorCode: ErrorCode = 'VALIDATION_
     return raw as number;
   };
   const inputs = width('inputs', record.inputs, 1);
-  // Softmax cross-entropy needs at least two classes; a regression head would be a different spec.
-  const outputs = width('outputs', record.outputs, 2);
+  // One output is a regression head (a real-valued prediction); classifiers have at least two classes.
+  const outputs = width('outputs', record.outputs, 1);
   if (!Array.isArray(record.hidden)) return fail('hidden must be an array of layer widths');
   const hidden = record.hidden.map((h: unknown, i: number) => width(`hidden[${i}]`, h, 1));
   const activation = record.activation;

@@ -5,7 +5,7 @@ import { createBackend, DEFAULT_BACKEND } from './backend-registry.js';
 import { throwIfAborted } from './cancellation.js';
 import { resolveClassWeights, type ClassWeightsOption } from './class-weights.js';
 import { EarlyStopping, type EarlyStoppingConfig, type EarlyStoppingState } from './early-stopping.js';
-import { classificationLoss, CROSS_ENTROPY, type ClassificationLoss } from './loss.js';
+import { CROSS_ENTROPY, isRegressionLoss, trainingLoss, type TrainingLoss } from './loss.js';
 import { createLrScheduler, type LrSchedulerConfig } from './lr-scheduler.js';
 import { OPTIMIZER_DEFAULTS, OPTIMIZERS, SGD_DEFAULT_MOMENTUM, type OptimizerKind } from './optimizers.js';
 import { parameterCount, parseMlpSpec, type MlpSpec } from './spec.js';
@@ -16,7 +16,7 @@ import { flattenWeights, initGlorotUniform, weightsFromFlat, type MlpWeights } f
  * best weights, cancellation and progress. A backend only does the arithmetic of an epoch (backend.ts).
  */
 
-/** A feature matrix [rows][features] (row-major) with one integer class label per row. */
+/** A feature matrix [rows][features] (row-major) with one label per row: a class index, or a real-valued target. */
 export interface LabelledSet {
   readonly x: Float32Array;
   readonly y: ArrayLike<number>;
@@ -40,8 +40,11 @@ export interface TrainerConfig {
   readonly weightDecay?: number;
   /** sgd and rmsprop momentum. Default 0.9 for sgd, 0 for rmsprop. */
   readonly momentum?: number;
-  /** Default cross-entropy. The validation loss (best epoch, early stopping) uses the same loss. */
-  readonly loss?: ClassificationLoss;
+  /**
+   * Default cross-entropy. The validation loss (best epoch, early stopping) uses the same loss. A regression loss
+   * (mse, huber) needs a one-output network and real-valued labels; the accuracies are then directional.
+   */
+  readonly loss?: TrainingLoss;
   /** Undefined = a constant learning rate. */
   readonly lrScheduler?: LrSchedulerConfig;
   /** Maximum global gradient norm; 0 or undefined = no clipping. */
@@ -133,9 +136,10 @@ export async function train(
   resumeFrom?: TrainerState,
 ): Promise<TrainerResult> {
   const spec = parseMlpSpec(specInput);
-  validateConfig(config);
-  const trainY = checkLabelledSet('train', data.train, spec);
-  const validationY = checkLabelledSet('validation', data.validation, spec);
+  validateConfig(config, spec);
+  const regression = isRegressionLoss(config.loss ?? CROSS_ENTROPY);
+  const trainY = checkLabelledSet('train', data.train, spec, regression);
+  const validationY = checkLabelledSet('validation', data.validation, spec, regression);
   const { signal, checkpoints } = hooks;
   throwIfAborted(signal);
   if (resumeFrom !== undefined) checkResumable(resumeFrom, spec, config);
@@ -148,7 +152,7 @@ export async function train(
   // is replaced, and the initial weights are simply overwritten.
   const shuffleRng = resumeFrom === undefined ? rng.fork() : new SeededRandom(resumeFrom.shuffleRngState);
 
-  const classWeights = resolveClassWeights(config.classWeights ?? 'none', trainY, spec.outputs);
+  const classWeights = regression ? null : resolveClassWeights(config.classWeights ?? 'none', trainY, spec.outputs);
   const earlyStopping = config.earlyStopping !== undefined && config.earlyStopping.enabled !== false ? new EarlyStopping(config.earlyStopping) : null;
 
   const optimizer = config.optimizer ?? 'adam';
@@ -219,7 +223,7 @@ export async function train(
           backend.runEpoch(order, config.batchSize, signal, (batch, total) => hooks.onBatch?.(epoch, batch, total)),
         );
         const validationLogits = await backend.predictLogits(data.validation.x, data.validation.rows, signal);
-        const validation = classificationLoss(loss, validationLogits, validationY, data.validation.rows, spec.outputs, classWeights, null);
+        const validation = trainingLoss(loss, validationLogits, validationY, data.validation.rows, spec.outputs, classWeights, null);
         if (!Number.isFinite(trainStats.loss) || !Number.isFinite(validation.loss)) {
           throw divergedError(epoch, { train_loss: String(trainStats.loss), val_loss: String(validation.loss) });
         }
@@ -301,7 +305,7 @@ function checkResumable(state: TrainerState, spec: MlpSpec, config: TrainerConfi
   }
 }
 
-function validateConfig(config: TrainerConfig): void {
+function validateConfig(config: TrainerConfig, spec: MlpSpec): void {
   const problems: string[] = [];
   const positiveInteger = (name: string, value: number): void => {
     if (!Number.isInteger(value) || value < 1) problems.push(`${name} must be an integer ≥ 1, got ${value}`);
@@ -316,6 +320,20 @@ function validateConfig(config: TrainerConfig): void {
   }
   if (config.loss?.kind === 'focal' && !(config.loss.gamma >= 0 && Number.isFinite(config.loss.gamma))) {
     problems.push(`focal_gamma must be ≥ 0, got ${config.loss.gamma}`);
+  }
+  if (config.loss?.kind === 'huber' && !(config.loss.delta > 0 && Number.isFinite(config.loss.delta))) {
+    problems.push(`huber_delta must be > 0, got ${config.loss.delta}`);
+  }
+  const regression = config.loss !== undefined && isRegressionLoss(config.loss);
+  if (regression !== (spec.outputs === 1)) {
+    problems.push(
+      regression
+        ? `the ${config.loss!.kind} loss needs a network with one output, this one has ${spec.outputs}`
+        : `a classifier needs at least two outputs, this network has ${spec.outputs}; a one-output network needs loss mse or huber`,
+    );
+  }
+  if (regression && config.classWeights !== undefined && config.classWeights !== 'none') {
+    problems.push('class weights apply to classifiers only; a regression loss takes none');
   }
   for (const [name, value] of [
     ['momentum', config.momentum],
@@ -335,7 +353,7 @@ function validateConfig(config: TrainerConfig): void {
 }
 
 /** Checks shapes, finiteness and label range up front, so a bad input is reported as such and not as divergence. */
-function checkLabelledSet(name: string, set: LabelledSet, spec: MlpSpec): Int32Array {
+function checkLabelledSet(name: string, set: LabelledSet, spec: MlpSpec, regression: boolean): Int32Array | Float64Array {
   const fail = (message: string): never => {
     throw new KtrdrError('VALIDATION_FAILED', `The ${name} set ${message}`);
   };
@@ -347,6 +365,11 @@ function checkLabelledSet(name: string, set: LabelledSet, spec: MlpSpec): Int32A
   if (set.y.length !== set.rows) fail(`has ${set.y.length} labels for ${set.rows} rows`);
   for (let i = 0; i < set.x.length; i++) {
     if (!Number.isFinite(set.x[i])) fail(`has a non-finite feature value at row ${Math.floor(i / set.features)}`);
+  }
+  if (regression) {
+    const targets = Float64Array.from(set.y);
+    for (let i = 0; i < set.rows; i++) if (!Number.isFinite(targets[i])) fail(`has a non-finite target ${targets[i]} at row ${i}`);
+    return targets;
   }
   const labels = new Int32Array(set.rows);
   for (let i = 0; i < set.rows; i++) {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { FeatureImportance } from '../nn/feature-importance.js';
 import type { ClassificationReport } from '../nn/metrics.js';
+import type { RegressionReport } from '../nn/regression-metrics.js';
 import { parseMlpSpec, type MlpSpec } from '../nn/spec.js';
 import type { EpochRecord } from '../nn/trainer.js';
 import { snakeKeys } from '../backtest/json.js';
@@ -91,7 +92,8 @@ export interface ArtifactMetrics {
   readonly history: readonly EpochRecord[];
   readonly best_epoch: number;
   readonly stopped_early: boolean;
-  readonly test: ClassificationReport;
+  /** A classifier's report, or a regression model's (`output: 'regression'`, against the zero-return predictor). */
+  readonly test: ClassificationReport | RegressionReport;
   /** Rows per split; `purged`: rows dropped at split ends because their labels read the next split (absent when 0). */
   readonly split: { train: number; validation: number; test: number; purged?: number };
   /** The model's signals traded on the test period (absent in models trained before backtests existed). */
@@ -192,22 +194,26 @@ export const FeatureDescriptionSchema: z.ZodType<FeatureDescription> = z.looseOb
   normalization: z.array(FeatureScalingSchema).optional(),
 });
 
-export const LabelDescriptionSchema: z.ZodType<LabelDescription> = z.union([
-  z.looseObject({
-    source: z.literal('zigzag'),
-    zigzag_threshold: z.number(),
-    price: z.enum(['close', 'high_low']),
-    classes: z.array(z.enum(CLASS_NAMES)),
-    distribution: z.object({ BUY: z.number(), HOLD: z.number(), SELL: z.number() }).catchall(z.number()),
-  }),
-  z.looseObject({
-    source: z.enum(['forward_return', 'triple_barrier', 'context', 'regime']),
-    params: z.record(z.string(), z.unknown()),
-    classes: z.array(z.string()).min(2),
-    distribution: z.record(z.string(), z.number()),
-    unlabelled_rows: z.number().int(),
-  }),
-]);
+export const LabelDescriptionSchema: z.ZodType<LabelDescription> = z
+  .union([
+    z.looseObject({
+      source: z.literal('zigzag'),
+      zigzag_threshold: z.number(),
+      price: z.enum(['close', 'high_low']),
+      classes: z.array(z.enum(CLASS_NAMES)),
+      distribution: z.object({ BUY: z.number(), HOLD: z.number(), SELL: z.number() }).catchall(z.number()),
+    }),
+    z.looseObject({
+      source: z.enum(['forward_return', 'triple_barrier', 'context', 'regime']),
+      params: z.record(z.string(), z.unknown()),
+      classes: z.array(z.string()),
+      distribution: z.record(z.string(), z.number()),
+      unlabelled_rows: z.number().int(),
+    }),
+  ])
+  .refine((labels) => (labels.source === 'forward_return' ? labels.classes.length === 0 : labels.classes.length >= 2), {
+    message: 'forward_return labels have no classes, every other source at least two',
+  });
 
 const EpochRecordSchema: z.ZodType<EpochRecord> = z.looseObject({
   epoch: z.number().int(),
@@ -241,6 +247,22 @@ const ClassificationReportSchema: z.ZodType<ClassificationReport> = z.looseObjec
   confusion_matrix: z.array(z.array(z.number().int())),
 });
 
+const RegressionReportSchema: z.ZodType<RegressionReport> = z.looseObject({
+  output: z.literal('regression'),
+  samples: z.number().int(),
+  loss: z.number(),
+  mse: z.number(),
+  rmse: z.number(),
+  mae: z.number(),
+  r2: z.number(),
+  directional_accuracy: z.number(),
+  information_coefficient: z.number(),
+  accuracy: z.number(),
+  baseline_accuracy: z.number(),
+  majority_class: z.string(),
+  baseline: z.looseObject({ predictor: z.literal('zero_return'), mse: z.number(), rmse: z.number(), mae: z.number(), r2: z.number() }),
+});
+
 /** Backtest figures: numbers, or null where a figure is undefined for the data. */
 const FiguresSchema = z.record(z.string(), z.number().nullable());
 
@@ -263,7 +285,8 @@ export const ArtifactMetricsSchema: z.ZodType<ArtifactMetrics> = z.looseObject({
   history: z.array(EpochRecordSchema),
   best_epoch: z.number().int(),
   stopped_early: z.boolean(),
-  test: ClassificationReportSchema,
+  // Regression first: its `output` key tells it apart; a classification report has none (older files included).
+  test: z.union([RegressionReportSchema, ClassificationReportSchema]),
   split: z.looseObject({ train: z.number().int(), validation: z.number().int(), test: z.number().int(), purged: z.number().int().optional() }),
   backtest: TestBacktestSchema.optional(),
   validation_backtest: TestBacktestSchema.optional(),

@@ -17,20 +17,25 @@ import {
   type IndicatorsByTimeframe,
   type MembershipsByTimeframe,
 } from '../features/index.js';
-import { formatLabelDistribution, isTradingClassList, labelDistribution } from '../labels/label-classes.js';
+import { formatLabelDistribution, isTradingClassList, labelDistribution, type LabelDistribution } from '../labels/label-classes.js';
 import { computeLabels, describeLabelSpec, labelClasses } from '../labels/labeler.js';
 import {
   encodeWeights,
   evaluateProbabilities,
+  evaluateRegression,
   parameterCount,
+  predictLogits,
   predictProbabilities,
   resolveBackend,
   specToJson,
   train,
   type CheckpointHooks,
   type EpochRecord,
+  type ClassificationReport,
   type MlpSpec,
+  type RegressionReport,
 } from '../nn/index.js';
+import { edgeThreshold, regressionSignalRows } from '../models/regression-signal.js';
 import { permutationImportance } from '../nn/feature-importance.js';
 import type { Logger } from '../util/logger.js';
 import { packageVersion } from '../util/package-info.js';
@@ -208,8 +213,12 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
 
   // 6. Labels, per symbol on its own base series (never one symbol's labels on another's rows)
   step('labels');
-  const classes = labelClasses(training.labels.source);
-  if (classes === null) throw new Error(`${training.labels.source} labels need a regression model, which strategy validation refuses`);
+  const regression = strategy.decisions.outputFormat === 'regression';
+  const labelClassList = labelClasses(training.labels.source);
+  // Validation pairs them: a regression model has a real-valued target (no classes), a classifier a class list.
+  if ((labelClassList === null) !== regression)
+    throw new Error(`${training.labels.source} labels do not fit a ${strategy.decisions.outputFormat} model`);
+  const classes = labelClassList ?? [];
   logger.debug(`Labels: ${describeLabelSpec(training.labels)}`);
   const datasets: SymbolDataset[] = [];
   for (const [symbol, matrix] of matrices) {
@@ -221,18 +230,20 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
       );
       requireRows(rows, symbol, MIN_ROWS_PER_SYMBOL);
     }
-    const labels = Uint8Array.from(values);
+    const labels = regression ? values : Uint8Array.from(values);
     datasets.push({ symbol, matrix: rows, labels, ...(lastBarRead && { lastBarRead }), ...(weights && { weights }) });
-    logger.debug(`${symbol}: label distribution ${formatLabelDistribution(labelDistribution(labels, classes))}`);
+    if (!regression) logger.debug(`${symbol}: label distribution ${formatLabelDistribution(labelDistribution(labels, classes))}`);
   }
-  const stackedLabels = new Uint8Array(datasets.reduce((n, d) => n + d.labels.length, 0));
+  const stackedLabels = regression
+    ? new Float64Array(datasets.reduce((n, d) => n + d.labels.length, 0))
+    : new Uint8Array(datasets.reduce((n, d) => n + d.labels.length, 0));
   let offset = 0;
   for (const { labels } of datasets) {
     stackedLabels.set(labels, offset);
     offset += labels.length;
   }
-  const distribution = labelDistribution(stackedLabels, classes);
-  logger.info(`Label distribution: ${formatLabelDistribution(distribution)}`);
+  const distribution = stackedLabels instanceof Float64Array ? targetSigns(stackedLabels) : labelDistribution(stackedLabels, classes);
+  logger.info(regression ? `Target signs: ${formatLabelDistribution(distribution)}` : `Label distribution: ${formatLabelDistribution(distribution)}`);
   const unlabelledRows = [...matrices.values()].reduce((n, m) => n + m.rows, 0) - stackedLabels.length;
 
   // 7. Split: chronological within each symbol, then stacked, so no split sees another's future
@@ -263,7 +274,7 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
   const spec: MlpSpec = {
     inputs: featureNames.length,
     hidden: [...strategy.model.hiddenLayers],
-    outputs: classes.length,
+    outputs: regression ? 1 : classes.length,
     activation: strategy.model.activation,
     dropout: strategy.model.dropout,
   };
@@ -303,7 +314,11 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
       loss: training.loss,
       ...(training.lrScheduler !== undefined && { lrScheduler: training.lrScheduler }),
       gradientClip: training.gradientClip,
-      classWeights: training.classWeights === 'auto' || training.classWeights === 'none' ? training.classWeights : [...training.classWeights],
+      classWeights: regression
+        ? 'none'
+        : training.classWeights === 'auto' || training.classWeights === 'none'
+          ? training.classWeights
+          : [...training.classWeights],
       earlyStopping: { ...training.earlyStopping },
       seed: training.seed,
       // wasm-simd trains with cross-entropy only: `auto` picks js-cpu for any other loss.
@@ -344,11 +359,27 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
 
   // 10. Evaluate
   step('evaluate');
-  const probabilities = predictProbabilities(result.weights, splits.test.x, splits.test.rows);
-  const test = evaluateProbabilities(probabilities, splits.test.y, classes.length, { classNames: classes });
-  logger.info(
-    `Test accuracy: ${test.accuracy.toFixed(4)}, Test loss: ${test.loss.toFixed(4)} (majority-class baseline ${test.baseline_accuracy.toFixed(4)}, predicting ${test.majority_class})`,
-  );
+  // A regression model's signals are its predicted returns against the cost model's edge, as one-hot trading rows.
+  const threshold = regression ? edgeThreshold(strategy.decisions.costModel!) : 0;
+  const testPredictions = regression ? predictLogits(result.weights, splits.test.x, splits.test.rows) : null;
+  const probabilities = testPredictions
+    ? regressionSignalRows(testPredictions, threshold)
+    : predictProbabilities(result.weights, splits.test.x, splits.test.rows);
+  let test: ClassificationReport | RegressionReport;
+  if (testPredictions) {
+    const report = evaluateRegression(testPredictions, splits.test.y);
+    test = report;
+    logger.info(
+      `Test MSE ${report.mse.toExponential(4)} (zero-return baseline ${report.baseline.mse.toExponential(4)}), MAE ${report.mae.toExponential(4)} (${report.baseline.mae.toExponential(4)}), ` +
+        `R² ${report.r2.toFixed(4)} (${report.baseline.r2.toFixed(4)}), directional accuracy ${report.directional_accuracy.toFixed(4)} (always ${report.majority_class}: ${report.baseline_accuracy.toFixed(4)}), IC ${report.information_coefficient.toFixed(4)}`,
+    );
+  } else {
+    const report = evaluateProbabilities(probabilities, splits.test.y, classes.length, { classNames: classes });
+    test = report;
+    logger.info(
+      `Test accuracy: ${report.accuracy.toFixed(4)}, Test loss: ${report.loss.toFixed(4)} (majority-class baseline ${report.baseline_accuracy.toFixed(4)}, predicting ${report.majority_class})`,
+    );
+  }
   // On the validation split: the test split stays for the unbiased figures above.
   const importance =
     training.importanceRepeats > 0
@@ -363,7 +394,7 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
   step('backtest');
   let backtest: TestBacktestJson | undefined;
   let validationBacktest: TestBacktestJson | undefined;
-  if (isTradingClassList(classes)) {
+  if (regression || isTradingClassList(classes)) {
     const splitRows = (part: 'validation' | 'test') =>
       symbolSplits.map((split) => ({
         symbol: split.dataset.symbol,
@@ -374,7 +405,9 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
     backtest = testBacktestToJson(backtestTestSplit(splitRows('test'), probabilities, backtestSettings));
     logger.info(testPeriodLine(testPeriodSummary(backtest), backtest.symbols.length));
     // The validation period traded too, apart from the test report: a sweep ranks by it and never sees the test period.
-    const validationProbabilities = predictProbabilities(result.weights, splits.validation.x, splits.validation.rows);
+    const validationProbabilities = regression
+      ? regressionSignalRows(predictLogits(result.weights, splits.validation.x, splits.validation.rows), threshold)
+      : predictProbabilities(result.weights, splits.validation.x, splits.validation.rows);
     validationBacktest = testBacktestToJson(backtestTestSplit(splitRows('validation'), validationProbabilities, backtestSettings));
   } else {
     logger.info(`No test-period backtest: ${training.labels.source} classes (${classes.join(', ')}) are not trading signals`);
@@ -422,8 +455,17 @@ export async function runTraining(request: TrainingRequest, ctx: TrainingContext
     },
     strategy_yaml: request.strategyYaml,
   };
-  tracker.complete(`Training complete: test accuracy ${test.accuracy.toFixed(4)}`);
+  tracker.complete(`Training complete: test ${regression ? 'directional accuracy' : 'accuracy'} ${test.accuracy.toFixed(4)}`);
   return { artifact };
+}
+
+/** A regression target's counts by sign, the distribution a model file records in place of class counts. */
+function targetSigns(targets: Float64Array): LabelDistribution {
+  const counts = { up: 0, down: 0, flat: 0 };
+  for (const value of targets) counts[value > 0 ? 'up' : value < 0 ? 'down' : 'flat']++;
+  const total = targets.length;
+  const fraction = (n: number): number => (total === 0 ? 0 : n / total);
+  return { total, counts, fractions: { up: fraction(counts.up), down: fraction(counts.down), flat: fraction(counts.flat) } };
 }
 
 /**

@@ -4,7 +4,8 @@ import type { LabelledSet } from '../nn/index.js';
 export interface SymbolDataset {
   readonly symbol: string;
   readonly matrix: FeatureMatrix;
-  readonly labels: Uint8Array;
+  /** Class indices, or real-valued targets (Float64Array) for a regression model. */
+  readonly labels: Uint8Array | Float64Array;
   /** Per row, the last base bar its label reads (see `LabelSet.lastBarRead`); absent: look-ahead not bounded. */
   readonly lastBarRead?: Int32Array;
   /** Per row sample weight (uniqueness), when the labeler produced weights. */
@@ -81,7 +82,8 @@ export function stackSplits(splits: readonly SymbolSplit[], features: number): S
   const stack = (part: 'train' | 'validation' | 'test'): LabelledSet => {
     const rows = splits.reduce((sum, s) => sum + (s[part][1] - s[part][0]), 0);
     const x = new Float32Array(rows * features);
-    const y = new Int32Array(rows);
+    // Class indices stack as integers, exactly as before; regression targets keep their float64 values.
+    const y = splits.some((s) => s.dataset.labels instanceof Float64Array) ? new Float64Array(rows) : new Int32Array(rows);
     let offset = 0;
     for (const split of splits) {
       const [start, end] = split[part];

@@ -3,7 +3,20 @@ import type { ModelArtifact } from '../training/artifact.js';
 import { testPeriodSummary } from '../training/test-backtest.js';
 
 /** Test metrics kept on the operation; the full report (per class, confusion matrix) stays with the model. */
-const TEST_METRIC_KEYS = ['accuracy', 'loss', 'precision', 'recall', 'f1_score', 'baseline_accuracy', 'majority_class', 'samples'] as const;
+const TEST_METRIC_KEYS = [
+  'accuracy',
+  'loss',
+  'precision',
+  'recall',
+  'f1_score',
+  'baseline_accuracy',
+  'majority_class',
+  'samples',
+  'mse',
+  'mae',
+  'r2',
+  'directional_accuracy',
+] as const;
 
 /**
  * What a completed operation records: where its model went plus the numbers a user asks first. Field names are
@@ -14,7 +27,7 @@ export function trainingResultSummary(artifact: ModelArtifact, modelVersion: num
   const history = metrics.history;
   const last = history[history.length - 1] ?? {};
   const test: Record<string, unknown> = {};
-  for (const key of TEST_METRIC_KEYS) if (key in metrics.test) test[key] = metrics.test[key];
+  for (const key of TEST_METRIC_KEYS) if (key in metrics.test) test[key] = (metrics.test as unknown as Record<string, unknown>)[key];
   return {
     model_version: modelVersion,
     model_strategy: artifact.strategy_name,

@@ -241,7 +241,7 @@ describe(parseStrategy.name, () => {
   describe('unknown keys', () => {
     it('should name the key and what is allowed, at every level', () => {
       expect(lines(edit('  epochs: 50', '  epoch: 50'))).toEqual([
-        'training.epoch: unknown key (allowed: epochs, batch_size, learning_rate, optimizer, momentum, weight_decay, loss, focal_gamma, lr_scheduler, early_stopping, checkpoint, gradient_clip, class_weights, importance_repeats, seed, backend, threads, data_split, labels)',
+        'training.epoch: unknown key (allowed: epochs, batch_size, learning_rate, optimizer, momentum, weight_decay, loss, focal_gamma, huber_delta, lr_scheduler, early_stopping, checkpoint, gradient_clip, class_weights, importance_repeats, seed, backend, threads, data_split, labels)',
       ]);
       expect(lines(edit('name: rsi_mean_reversion', 'name: rsi_mean_reversion\nscope: equities'))).toEqual([
         'scope: unknown key (allowed: name, version, description, conventions, training_data, indicators, fuzzy_sets, nn_inputs, model, decisions, training)',
@@ -479,7 +479,7 @@ describe(parseStrategy.name, () => {
     it('rejects unknown choices with the allowed ones', () => {
       const add = (extra: string) => lines(edit('  seed: 7\n', `  seed: 7\n${extra}`));
       expect(add('  optimizer: lbfgs\n')).toEqual(["training.optimizer: must be one of adam, adamw, sgd, rmsprop; got 'lbfgs'"]);
-      expect(add('  loss: hinge\n')).toEqual(["training.loss: must be one of cross_entropy, focal; got 'hinge'"]);
+      expect(add('  loss: hinge\n')).toEqual(["training.loss: must be one of cross_entropy, focal, mse, huber; got 'hinge'"]);
       expect(add('  lr_scheduler: cyclic\n')).toEqual([
         'training.lr_scheduler.type: must be one of step, exponential, reduce_on_plateau, cosine, or a mapping with one of them as type',
       ]);
@@ -524,8 +524,14 @@ describe(parseStrategy.name, () => {
         'model.hidden_layers: required (a list)',
         "model.type: must be mlp, got 'lstm'",
       ]);
+      expect(lines(edit('output_format: classification', 'output_format: ranking'))).toEqual([
+        "decisions.output_format: must be one of classification, regression; got 'ranking'",
+      ]);
+      // A regression model needs a real-valued target, a regression loss, no class weights and a cost model.
       expect(lines(edit('output_format: classification', 'output_format: regression'))).toEqual([
-        "decisions.output_format: must be classification, got 'regression'",
+        'decisions.cost_model: regression needs cost_model {round_trip_cost, min_edge_multiplier}: a predicted return trades only when it clears round_trip_cost × min_edge_multiplier',
+        'training.class_weights: class weights apply to classifiers only; a regression target has no classes',
+        'training.labels.source: zigzag labels are classes, and decisions.output_format is regression; regression needs a real-valued target (forward_return)',
       ]);
       expect(lines(edit('class_weights: [1, 0.5, 1]', 'class_weights: balanced'))).toEqual([
         'training.class_weights: must be auto, none, or a list of positive weights, one per class in class order (e.g. [buy, hold, sell])',
@@ -588,6 +594,31 @@ describe(parseStrategy.name, () => {
       expect(problem('labels: {source: regime}')).toEqual([
         'training.class_weights: regime labels have 4 classes, so class_weights needs 4 weights (got 3)',
       ]);
+    });
+
+    it('should read a regression model: forward_return target, huber by default, the cost model', () => {
+      const regression = (loss: string) =>
+        edit('labels: {source: zigzag, zigzag_threshold: 0.03, price: high_low}', `labels: {source: forward_return, horizon: 10}${loss}`)
+          .replace('output_format: classification', 'output_format: regression\n  cost_model: {round_trip_cost: 0.0002, min_edge_multiplier: 2}')
+          .replace('class_weights: [1, 0.5, 1]', 'class_weights: none');
+      const strategy = parseStrategy(regression(''));
+      expect(strategy.decisions).toMatchObject({ outputFormat: 'regression', costModel: { roundTripCost: 0.0002, minEdgeMultiplier: 2 } });
+      expect(strategy.training.loss).toEqual({ kind: 'huber', delta: 0.01 });
+      expect(strategy.training.labels).toEqual({ source: 'forward_return', horizon: 10 });
+      expect(parseStrategy(regression('\n  loss: mse')).training.loss).toEqual({ kind: 'mse' });
+      expect(parseStrategy(regression('\n  loss: huber\n  huber_delta: 0.002')).training.loss).toEqual({ kind: 'huber', delta: 0.002 });
+      expect(lines(regression('\n  loss: focal'))).toEqual([
+        'training.loss: focal is a classification loss; regression takes huber (default) or mse',
+      ]);
+      expect(lines(regression('\n  huber_delta: 0'))).toEqual(['training.huber_delta: must be > 0, got 0']);
+      // and the other way round: a classifier keeps its losses
+      expect(lines(edit('class_weights: [1, 0.5, 1]', 'class_weights: [1, 0.5, 1]\n  loss: mse'))).toEqual([
+        'training.loss: mse is a regression loss; a classifier takes cross_entropy or focal (or set decisions.output_format: regression)',
+      ]);
+      expect(parseStrategy(edit('class_weights: [1, 0.5, 1]', 'class_weights: [1, 0.5, 1]')).training.loss).toEqual({ kind: 'cross_entropy' });
+      expect(
+        lines(edit('output_format: classification', 'output_format: classification\n  cost_model: {round_trip_cost: 0.001, min_edge_multiplier: 1}')),
+      ).toEqual(['decisions.cost_model: cost_model sets the signal threshold of a regression model; a classifier does not read it']);
     });
 
     it('should read the embargo of the data split', () => {

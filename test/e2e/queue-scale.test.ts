@@ -56,7 +56,7 @@ describe('cluster mode at scale: three queue hosts, one backend', () => {
     await server?.close();
     for (const host of hosts) await host.kill();
     await redis?.stop();
-  });
+  }, 120_000);
 
   it('completes 60 short trainings, each saved exactly once, spread over all three hosts', { timeout: 480_000 }, async () => {
     const ids: string[] = [];

@@ -21,7 +21,8 @@ describe('MlpSpec', () => {
     expect(parseMlpSpec(spec)).toEqual(spec);
     expect(() => parseMlpSpec({ ...spec, activation: 'gelu' })).toThrow(/activation must be one of relu, tanh/);
     expect(() => parseMlpSpec({ ...spec, hidden: [32, 0] })).toThrow(/hidden\[1\]/);
-    expect(() => parseMlpSpec({ ...spec, outputs: 1 })).toThrow(/outputs/);
+    expect(() => parseMlpSpec({ ...spec, outputs: 0 })).toThrow(/outputs/);
+    expect(parseMlpSpec({ ...spec, outputs: 1 }).outputs).toBe(1); // a regression head
     expect(() => parseMlpSpec({ ...spec, dropout: 1 })).toThrow(/dropout/);
     expect(() => parseMlpSpec({ ...spec, hidden_layers: [1] })).toThrow(/unknown key "hidden_layers"/);
   });

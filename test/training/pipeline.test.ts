@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import { availableBackends, resolveBackend } from '../../src/nn/backend-registry.js';
+import type { ClassificationReport } from '../../src/nn/metrics.js';
+import type { RegressionReport } from '../../src/nn/regression-metrics.js';
+import { projectRoot } from '../../src/util/package-info.js';
 import { runThreads, runTraining } from '../../src/training/pipeline.js';
 import { TRAINING_STEPS } from '../../src/training/steps.js';
 import { sha256Hex } from '../../src/training/artifact.js';
@@ -195,7 +199,12 @@ describe('runTraining with other labelers', () => {
     expect(artifact.labels.classes).toEqual(['TRENDING_UP', 'TRENDING_DOWN', 'RANGING', 'VOLATILE']);
     expect(Object.keys(artifact.labels.distribution)).toEqual(['TRENDING_UP', 'TRENDING_DOWN', 'RANGING', 'VOLATILE']);
     expect(artifact.model.spec.outputs).toBe(4);
-    expect(artifact.metrics.test.per_class.map((c) => c.class)).toEqual(['TRENDING_UP', 'TRENDING_DOWN', 'RANGING', 'VOLATILE']);
+    expect((artifact.metrics.test as ClassificationReport).per_class.map((c) => c.class)).toEqual([
+      'TRENDING_UP',
+      'TRENDING_DOWN',
+      'RANGING',
+      'VOLATILE',
+    ]);
     expect(artifact.metrics.backtest).toBeUndefined();
     expect(run.logs.map((l) => l.msg)).toContain(
       'No test-period backtest: regime classes (TRENDING_UP, TRENDING_DOWN, RANGING, VOLATILE) are not trading signals',
@@ -224,6 +233,57 @@ describe('runTraining with other labelers', () => {
     expect(run.logs.find((l) => l.msg.startsWith('Label distribution: '))?.msg).toMatch(
       /^Label distribution: BULLISH=\d+\.\d%, BEARISH=\d+\.\d%, NEUTRAL=\d+\.\d%$/,
     );
+  });
+});
+
+describe('runTraining a regression model', () => {
+  const REGRESSION = SPX_RSI_STRATEGY.replace(
+    'output_format: classification',
+    'output_format: regression\n  cost_model: {round_trip_cost: 0.0005, min_edge_multiplier: 2}',
+  ).replace('labels: {source: zigzag, zigzag_threshold: 0.03, price: close}', 'labels: {source: forward_return, horizon: 5}\n  loss: mse');
+
+  it('should train forward returns on one output, report against the zero-return predictor, predict returns and backtest', async () => {
+    const run = recordingContext();
+    const { artifact } = await runTraining({ strategyYaml: REGRESSION }, run.ctx);
+    expect(artifact.model.spec.outputs).toBe(1);
+    expect(artifact.labels).toMatchObject({ source: 'forward_return', params: { horizon: 5 }, classes: [], unlabelled_rows: 5 });
+    expect(Object.keys(artifact.labels.distribution)).toEqual(['up', 'down', 'flat']);
+    const test = artifact.metrics.test as RegressionReport;
+    expect(test.output).toBe('regression');
+    expect(test.samples).toBe(artifact.metrics.split.test);
+    expect(test.rmse).toBeCloseTo(Math.sqrt(test.mse), 12);
+    expect(test.baseline.predictor).toBe('zero_return');
+    expect(test.baseline.mse).toBeGreaterThan(0);
+    expect(test.accuracy).toBe(test.directional_accuracy);
+    expect(run.logs.map((l) => l.msg).find((m) => m.startsWith('Test MSE'))).toMatch(/zero-return baseline/);
+    // Labels read 5 bars ahead, so the split purges before each boundary.
+    expect(artifact.metrics.split.purged).toBeGreaterThan(0);
+    expect(artifact.metrics.backtest).toBeDefined();
+    expect(artifact.metrics.feature_importance).toHaveLength(3);
+    // The artifact survives its JSON round trip (the model store's and hosts' schemas).
+    const { artifactFromJson, artifactToJson } = await import('../../src/training/artifact.js');
+    expect(artifactFromJson(artifactToJson(artifact)).metrics.test).toEqual(test);
+
+    const { MarketDataRepository } = await import('../../src/data/repository.js');
+    const { predictWithArtifact } = await import('../../src/models/inference.js');
+    const { requireTradingModel } = await import('../../src/models/model-backtest.js');
+    const series = await new MarketDataRepository(join(projectRoot(), 'data')).load('SPX', '1d', {});
+    const predictions = predictWithArtifact(artifact, new Map([['1d', series]]));
+    for (const p of predictions.slice(-50)) {
+      expect(p.predicted_return).toEqual(expect.any(Number));
+      expect(p.signal).toBe(p.predicted_return! > 0.001 ? 'BUY' : p.predicted_return! < -0.001 ? 'SELL' : 'HOLD');
+      expect(p.confidence).toBe(1);
+    }
+    expect(() => requireTradingModel(artifact, 1)).not.toThrow();
+  });
+
+  it('should give bit-identical weights for the same seed with mse and huber', async () => {
+    for (const yaml of [REGRESSION, REGRESSION.replace('loss: mse', 'loss: huber\n  huber_delta: 0.005')]) {
+      const first = await runTraining({ strategyYaml: yaml }, recordingContext().ctx);
+      const second = await runTraining({ strategyYaml: yaml }, recordingContext().ctx);
+      expect(second.artifact.manifest.weights_sha256).toBe(first.artifact.manifest.weights_sha256);
+      expect(second.artifact.metrics.test).toEqual(first.artifact.metrics.test);
+    }
   });
 });
 

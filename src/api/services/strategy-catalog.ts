@@ -13,7 +13,18 @@ export interface StrategyCatalogDeps {
   readonly models: ModelStore;
 }
 
-const TEST_METRIC_KEYS = ['accuracy', 'loss', 'precision', 'recall', 'f1_score', 'baseline_accuracy'] as const;
+const TEST_METRIC_KEYS = [
+  'accuracy',
+  'loss',
+  'precision',
+  'recall',
+  'f1_score',
+  'baseline_accuracy',
+  'mse',
+  'mae',
+  'r2',
+  'directional_accuracy',
+] as const;
 
 /** Strategy files joined with what happened to them: training status from operations, versions from the model store. */
 export class StrategyCatalog {
@@ -94,7 +105,8 @@ export class StrategyCatalog {
     try {
       const { artifact } = await this.deps.models.load(strategy, version);
       const metrics: Record<string, unknown> = {};
-      for (const key of TEST_METRIC_KEYS) if (key in artifact.metrics.test) metrics[key] = artifact.metrics.test[key];
+      for (const key of TEST_METRIC_KEYS)
+        if (key in artifact.metrics.test) metrics[key] = (artifact.metrics.test as unknown as Record<string, unknown>)[key];
       return metrics;
     } catch (error) {
       // A corrupt version must not hide the strategy from the listing; loading it reports the problem.

@@ -1,4 +1,5 @@
 import { testPeriodLine, testPeriodSummary } from '../../training/test-backtest.js';
+import { testReportLine } from '../../nn/regression-metrics.js';
 import type { Command } from 'commander';
 import { loadSettings } from '../../config/settings.js';
 import { FileModelStore } from '../../models/model-store.js';
@@ -60,15 +61,19 @@ export function registerModelsCommand(program: Command): void {
         `  data:       ${manifest.data.map((d) => `${d.symbol} ${d.timeframe} ${d.bars} bars ${d.first.slice(0, 10)}..${d.last.slice(0, 10)}`).join('; ')}`,
         `  model:      mlp ${JSON.stringify(model.spec)} (${model.parameter_count} parameters), seed ${manifest.seed}`,
         `  features:   ${features.names.length} (${features.names.slice(0, 6).join(', ')}${features.names.length > 6 ? ', ...' : ''})`,
-        `  labels:     ${labels.source === 'zigzag' ? `zigzag ${labels.zigzag_threshold} on ${labels.price}` : `${labels.source} ${JSON.stringify(labels.params)}`}: ${labels.classes.map((name) => `${name} ${labels.distribution[name]}`).join(', ')}`,
+        `  labels:     ${labels.source === 'zigzag' ? `zigzag ${labels.zigzag_threshold} on ${labels.price}` : `${labels.source} ${JSON.stringify(labels.params)}`}: ${(labels.classes.length > 0 ? labels.classes : Object.keys(labels.distribution)).map((name) => `${name} ${labels.distribution[name]}`).join(', ')}`,
         `  training:   ${metrics.history.length} epochs, best epoch ${metrics.best_epoch}${metrics.stopped_early ? ' (stopped early)' : ''}; split ${metrics.split.train}/${metrics.split.validation}/${metrics.split.test}`,
-        `  test:       accuracy ${formatNumber(test.accuracy)} (baseline ${formatNumber(test.baseline_accuracy)}), loss ${formatNumber(test.loss)}, weighted F1 ${formatNumber(test.f1_score)}`,
+        `  test:       ${testReportLine(test, formatNumber)}`,
         ...(metrics.backtest ? [`  backtest:   ${testPeriodLine(testPeriodSummary(metrics.backtest), metrics.backtest.symbols.length)}`] : []),
         ...(metrics.feature_importance
           ? [
               `  importance: ${metrics.feature_importance
                 .slice(0, 5)
-                .map((entry) => `${entry.feature} ${formatNumber(entry.loss_increase)}`)
+                // A regression model's losses are squared returns (~1e-5): four decimals would show only zeros.
+                .map(
+                  (entry) =>
+                    `${entry.feature} ${model.spec.outputs === 1 ? entry.loss_increase.toExponential(2) : formatNumber(entry.loss_increase)}`,
+                )
                 .join(', ')}${metrics.feature_importance.length > 5 ? ', ...' : ''} (validation loss increase when shuffled)`,
             ]
           : []),

@@ -65,6 +65,13 @@ export function registerPredictCommand(program: Command): void {
         process.stdout.write(JSON.stringify({ strategy, ...result }, null, 2) + '\n');
         return;
       }
+      if (result.predictions.some((p) => p.predicted_return !== undefined)) {
+        // A regression model: the predicted return is the output; the signal follows from its cost model.
+        const rows = result.predictions.map((p) => [p.timestamp, p.signal, (p.predicted_return ?? NaN).toExponential(3)]);
+        process.stdout.write(`${strategy} v${result.version} on ${result.symbol}: ${rows.length} bars\n`);
+        process.stdout.write(table(['TIMESTAMP', 'SIGNAL', 'PREDICTED_RETURN'], rows));
+        return;
+      }
       const rows = result.predictions.map((p) => [
         p.timestamp,
         p.signal,

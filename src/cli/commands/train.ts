@@ -11,6 +11,7 @@ import { FileModelStore } from '../../models/model-store.js';
 import { TRAIN_OPTION_NAMES, applyOverrides, checkOverrides, type StrategyOverrides } from '../../training/overrides.js';
 import { runTraining } from '../../training/pipeline.js';
 import { testPeriodLine, testPeriodSummary } from '../../training/test-backtest.js';
+import { isRegressionReport, testReportLine } from '../../nn/regression-metrics.js';
 import { createRecordingLogger } from '../../util/logger.js';
 import { TOKEN_HELP, displayPath, formatNumber, integerOption, listOption } from '../format.js';
 import { errorRecord, withJsonErrors } from '../json-errors.js';
@@ -137,8 +138,10 @@ export async function trainLocally(strategyArg: string, options: TrainOptions): 
     } else {
       process.stdout.write(
         `Model ${artifact.strategy_name} v${saved.version} saved to ${displayPath(saved.path)}\n` +
-          `Test accuracy ${formatNumber(test.accuracy)} (majority-class baseline ${formatNumber(test.baseline_accuracy)}), ` +
-          `loss ${formatNumber(test.loss)}, weighted F1 ${formatNumber(test.f1_score)}\n` +
+          (isRegressionReport(test)
+            ? `Test ${testReportLine(test, formatNumber)}\n`
+            : `Test accuracy ${formatNumber(test.accuracy)} (majority-class baseline ${formatNumber(test.baseline_accuracy)}), ` +
+              `loss ${formatNumber(test.loss)}, weighted F1 ${formatNumber(test.f1_score)}\n`) +
           (backtest ? `${testPeriodLine(testPeriodSummary(backtest), backtest.symbols.length)}\n` : ''),
       );
     }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { KtrdrError } from '../../errors.js';
@@ -6,6 +7,9 @@ import type { AttachRequest, ExecutorCapacity, RemoteExecutor, RemoteRunControl,
 import { queueTarget, type QueueJobData, type QueueName } from './queue-protocol.js';
 import { QueueRun } from './queue-run.js';
 import { queueConnection } from './redis.js';
+
+/** How long closing waits for Redis to acknowledge before dropping the connections. */
+const QUEUE_CLOSE_GRACE_MS = 5_000;
 
 export interface QueueExecutorOptions {
   readonly queue: QueueName;
@@ -109,7 +113,9 @@ export class QueueExecutor implements RemoteExecutor {
     for (const run of runs) run.cancel();
     await Promise.all(runs.map((run) => run.outcome));
     await Promise.all(runs.map((run) => run.stopped()));
-    await Promise.all([this.queue.close(), this.events.close()]);
+    // BullMQ's close waits for Redis to answer; a Redis that is gone or restarting must not hold a shutdown forever.
+    const closed = Promise.all([this.queue.close(), this.events.close()]).catch(() => undefined);
+    await Promise.race([closed, sleep(QUEUE_CLOSE_GRACE_MS, undefined, { ref: false })]);
     this.connection.disconnect();
     this.eventsConnection.disconnect();
   }

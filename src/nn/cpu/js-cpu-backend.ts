@@ -6,7 +6,7 @@ import type { BackendState, BackendTrainingOptions, EpochStats, TrainBackend } f
 import { throwIfAborted } from '../cancellation.js';
 import { checkEpochArguments, divergedBatchError } from '../epoch-arguments.js';
 import { EventLoopYield } from '../event-loop-yield.js';
-import { classificationLoss, CROSS_ENTROPY } from '../loss.js';
+import { CROSS_ENTROPY, trainingLoss } from '../loss.js';
 import { predictChunk, prepareInference, PREDICT_CHUNK_ROWS } from '../predict.js';
 import { parameterCount, type MlpSpec } from '../spec.js';
 import { flattenWeights, weightsFromFlat, type MlpWeights } from '../weights.js';
@@ -19,7 +19,7 @@ export class JsCpuBackend implements TrainBackend {
   readonly threads = 1;
 
   private state: TrainingState | null = null;
-  private data: { x: Float32Array; y: Int32Array; rows: number } | null = null;
+  private data: { x: Float32Array; y: Int32Array | Float64Array; rows: number } | null = null;
   private readonly yielder = new EventLoopYield();
 
   async init(weights: MlpWeights, options: BackendTrainingOptions): Promise<void> {
@@ -38,7 +38,7 @@ export class JsCpuBackend implements TrainBackend {
       dropoutRng: new SeededRandom(options.dropoutSeed),
       buffers: null,
       batchX: new Float32Array(0),
-      batchY: new Int32Array(0),
+      batchY: new Float64Array(0),
     };
   }
 
@@ -47,7 +47,7 @@ export class JsCpuBackend implements TrainBackend {
     state.optimizerConfig = { ...state.optimizerConfig, learningRate };
   }
 
-  async setTrainData(x: Float32Array, y: Int32Array, rows: number): Promise<void> {
+  async setTrainData(x: Float32Array, y: Int32Array | Float64Array, rows: number): Promise<void> {
     const { spec } = this.requireState();
     if (x.length !== rows * spec.inputs || y.length !== rows) {
       throw new KtrdrError('VALIDATION_FAILED', `Training data does not match ${rows} rows × ${spec.inputs} features`);
@@ -89,7 +89,7 @@ export class JsCpuBackend implements TrainBackend {
         for (let f = 0; f < inputs; f++) batchX[to + f] = sourceX[from + f];
       }
       const logits = forwardPass(spec, paramView, buffers, batchX, rows, dropoutRng);
-      const result = classificationLoss(options.loss ?? CROSS_ENTROPY, logits, batchY, rows, spec.outputs, options.classWeights, buffers.gradLogits);
+      const result = trainingLoss(options.loss ?? CROSS_ENTROPY, logits, batchY, rows, spec.outputs, options.classWeights, buffers.gradLogits);
       if (!Number.isFinite(result.loss)) throw divergedBatchError(result.loss, batch + 1, totalBatches);
       backwardPass(spec, paramView, buffers, batchX, rows, gradView);
       if (options.gradientClip > 0) clipGradientsByGlobalNorm(grads, options.gradientClip);
@@ -163,7 +163,7 @@ export class JsCpuBackend implements TrainBackend {
     if (state.buffers === null || state.buffers.maxRows !== batchSize) {
       state.buffers = createPassBuffers(state.spec, batchSize, true);
       state.batchX = new Float32Array(batchSize * state.spec.inputs);
-      state.batchY = new Int32Array(batchSize);
+      state.batchY = new Float64Array(batchSize);
     }
     return state.buffers;
   }
@@ -183,5 +183,6 @@ interface TrainingState {
   dropoutRng: SeededRandom;
   buffers: PassBuffers | null;
   batchX: Float32Array;
-  batchY: Int32Array;
+  /** Class indices (exact as floats) or regression targets. */
+  batchY: Float64Array;
 }

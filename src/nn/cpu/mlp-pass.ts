@@ -1,5 +1,5 @@
 import type { SeededRandom } from '../../util/random.js';
-import { classificationLoss, CROSS_ENTROPY, type ClassificationLoss } from '../loss.js';
+import { CROSS_ENTROPY, trainingLoss, type TrainingLoss } from '../loss.js';
 import { layerShapes, parameterCount, type LayerShape, type MlpSpec } from '../spec.js';
 import { weightsFromFlat, type MlpWeights } from '../weights.js';
 import { activateInPlace, multiplyByActivationGradient } from './activations.js';
@@ -124,16 +124,16 @@ export function backwardPass(spec: MlpSpec, params: MlpWeights, buffers: PassBuf
 export function lossAndGradients(
   weights: MlpWeights,
   x: Float32Array,
-  labels: Int32Array,
+  labels: ArrayLike<number>,
   rows: number,
   classWeights: Float32Array | null,
   dropoutRng: SeededRandom | null,
-  lossKind: ClassificationLoss = CROSS_ENTROPY,
+  lossKind: TrainingLoss = CROSS_ENTROPY,
 ): { loss: number; grads: MlpWeights } {
   const { spec } = weights;
   const buffers = createPassBuffers(spec, rows, true);
   const logits = forwardPass(spec, weights, buffers, x, rows, dropoutRng);
-  const { loss } = classificationLoss(lossKind, logits, labels, rows, spec.outputs, classWeights, buffers.gradLogits);
+  const { loss } = trainingLoss(lossKind, logits, labels, rows, spec.outputs, classWeights, buffers.gradLogits);
   const grads = weightsFromFlat(spec, new Float32Array(parameterCount(spec)));
   backwardPass(spec, weights, buffers, x, rows, grads);
   return { loss, grads };
