@@ -50,7 +50,8 @@ export const ERROR_CODES = {
   },
   NO_CHECKPOINT: {
     status: 409,
-    description: 'The operation cannot be resumed: it has no usable checkpoint (or it is not a failed or cancelled training).',
+    description:
+      "The operation cannot be resumed: it has no usable checkpoint (or it is not a failed or cancelled training). For a training host asking for a run's checkpoint: there is none, and the run trains from epoch 1.",
   },
   MODEL_NOT_TRADABLE: {
     status: 422,
@@ -65,7 +66,10 @@ export const ERROR_CODES = {
     status: 409,
     description: 'The operation is in a status the requested change does not start from (e.g. a recovered result for a run that did not fail).',
   },
-  NOT_A_HOST_RUN: { status: 409, description: 'A training host sent a result or a checkpoint for an operation that did not run on a training host.' },
+  NOT_A_HOST_RUN: {
+    status: 409,
+    description: 'A training host sent a result or a checkpoint, or asked for one, for an operation that did not run on a training host.',
+  },
   RESULT_NOT_READY: {
     status: 409,
     description: 'A run has no result to fetch yet (still running, or not followed by this server: the result will be fetched from the host).',

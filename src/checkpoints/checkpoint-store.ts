@@ -15,6 +15,8 @@ export interface StoredCheckpoint {
   readonly checkpoint: Checkpoint;
   readonly epoch: number;
   readonly file: string;
+  /** The file as stored, for sending it on as it is (a training host resuming the run). */
+  readonly bytes: Uint8Array;
 }
 
 /** A checkpoint file that was skipped because it failed its checks. */
@@ -90,7 +92,7 @@ export class CheckpointStore {
       const bytes = await this.read(operationId, epoch);
       if (bytes === null) continue;
       try {
-        return { checkpoint: decodeCheckpoint(bytes, file), epoch, file };
+        return { checkpoint: decodeCheckpoint(bytes, file), epoch, file, bytes };
       } catch (error) {
         if (!isKtrdrError(error) || error.code !== 'CHECKPOINT_CORRUPT') throw error;
         onSkipped?.({ file, error });

@@ -84,7 +84,16 @@ export const CheckpointAcceptedSchema = z
   .object({ operation_id: z.string(), epoch: z.number().int(), bytes: z.number().int() })
   .meta({ id: 'CheckpointAccepted' });
 
+export const HostCheckpointSchema = z
+  .object({
+    operation_id: z.string(),
+    epoch: z.number().int().min(1),
+    checkpoint: z.string().describe('base64 of the checkpoint file'),
+  })
+  .meta({ id: 'HostCheckpoint' });
+
 export type PushedCheckpoint = z.infer<typeof PushedCheckpointSchema>;
+export type HostCheckpoint = z.infer<typeof HostCheckpointSchema>;
 export type StartTrainingRequest = z.infer<typeof StartTrainingRequestSchema>;
 /** What a client may send: defaults not yet applied. */
 export type StartTrainingRequestInput = z.input<typeof StartTrainingRequestSchema>;

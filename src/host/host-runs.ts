@@ -8,6 +8,7 @@ import { artifactToJson } from '../training/artifact.js';
 import type { Logger } from '../util/logger.js';
 import { packageVersion } from '../util/package-info.js';
 import { PhaseMachine } from '../util/phases.js';
+import { fetchNewestCheckpoint } from './checkpoint-fetch.js';
 import { HOST_RUN_MOVES, hasEnded, hostRunStatus, type HostRunPhase } from './host-run-phase.js';
 import type { HostTrainer } from './host-trainer.js';
 import { DEFAULT_PUSH_DELAYS_MS, DEFAULT_PUSH_TIMEOUT_MS, pushResult } from './result-push.js';
@@ -250,29 +251,15 @@ export class HostRuns {
       const backendUrl = this.options.backendUrl ?? (request.callback_url !== undefined ? backendBaseOf(request.callback_url) : undefined);
       dataDir = (await this.options.data.prepare(run.id, request.data, backendUrl, run.cancelRequest.signal)).dir;
       if (isCancelRequested(run)) return { status: 'cancelled', started: false };
-      const checkpointPush =
-        backendUrl === undefined
-          ? undefined
-          : { url: `${backendUrl}/api/v1/operations/${encodeURIComponent(run.id)}/checkpoint`, token: this.options.token };
-      run.handle = this.options.trainer.start(
-        this.jobOf(request),
-        dataDir,
-        {
-          onStart: ({ device }) => this.markRunning(run, device),
-          onProgress: (progress) => run.events.append('progress', { ...progress }),
-          onLogs: (records) => {
-            for (const record of records) {
-              run.events.append('log', { ...record });
-              run.log.debug(record.msg);
-            }
-          },
-          onEpochs: (records) => {
-            for (const record of records) run.events.append('metric', { ...record });
-          },
-        },
-        checkpointPush,
-      );
-      return await run.handle.outcome;
+      if (backendUrl !== undefined) await this.adoptBackendCheckpoint(run, backendUrl);
+      if (isCancelRequested(run)) return { status: 'cancelled', started: false };
+      const outcome = await this.runTrainer(run, dataDir, backendUrl);
+      if (outcome.status !== 'failed' || outcome.error.code !== 'CHECKPOINT_MISMATCH' || isCancelRequested(run)) return outcome;
+      // The checkpoint was computed from another strategy text or other data (the pipeline refused it before the
+      // first epoch): the run still has its data and its slot, so it trains from the start rather than failing.
+      this.runLog(run, 'warn', `${outcome.error.message}; training from epoch 1 instead`);
+      await this.options.trainer.checkpoints?.remove(run.id);
+      return await this.runTrainer(run, dataDir, backendUrl);
     } catch (error) {
       if (isCancelRequested(run)) return { status: 'cancelled', started: false };
       return { status: 'failed', error: toOperationError(error, 'INTERNAL') };
@@ -280,6 +267,62 @@ export class HostRuns {
       if (dataDir !== undefined)
         await this.options.data.release(dataDir).catch((error: unknown) => run.log.warn({ err: error }, `could not remove ${dataDir}`));
     }
+  }
+
+  /**
+   * Puts the backend's newest checkpoint of this run in the host's own copy, where the pipeline's resume finds it:
+   * a run the backend resumed on this host, or a queue job another host had started, continues from there. A run the
+   * backend has none of (a new one) starts from epoch 1, and so does one whose checkpoint cannot be had: a warning
+   * in the run log says so, and the run itself is still correct, only longer.
+   */
+  private async adoptBackendCheckpoint(run: HostRun, backendUrl: string): Promise<void> {
+    const store = this.options.trainer.checkpoints;
+    if (store === undefined) return;
+    try {
+      const fetched = await fetchNewestCheckpoint({ backendUrl, operationId: run.id, token: this.options.token, signal: run.cancelRequest.signal });
+      if (fetched === null) return;
+      await store.write(run.id, fetched.epoch, fetched.bytes);
+      run.log.info({ epoch: fetched.epoch }, `run ${run.id}: fetched the backend's checkpoint at epoch ${fetched.epoch}`);
+    } catch (error) {
+      if (isCancelRequested(run)) return;
+      this.runLog(
+        run,
+        'warn',
+        `Could not fetch the backend's checkpoint (${error instanceof Error ? error.message : String(error)}); training from epoch 1`,
+      );
+    }
+  }
+
+  /** A line in the run's log as the backend shows it, besides the host's own log. */
+  private runLog(run: HostRun, level: 'info' | 'warn', msg: string): void {
+    run.events.append('log', { time: this.now(), level, msg });
+    run.log[level](msg);
+  }
+
+  private async runTrainer(run: HostRun, dataDir: string, backendUrl: string | undefined): Promise<RunOutcome> {
+    const checkpointPush =
+      backendUrl === undefined
+        ? undefined
+        : { url: `${backendUrl}/api/v1/operations/${encodeURIComponent(run.id)}/checkpoint`, token: this.options.token };
+    run.handle = this.options.trainer.start(
+      this.jobOf(run.request),
+      dataDir,
+      {
+        onStart: ({ device }) => this.markRunning(run, device),
+        onProgress: (progress) => run.events.append('progress', { ...progress }),
+        onLogs: (records) => {
+          for (const record of records) {
+            run.events.append('log', { ...record });
+            run.log.debug(record.msg);
+          }
+        },
+        onEpochs: (records) => {
+          for (const record of records) run.events.append('metric', { ...record });
+        },
+      },
+      checkpointPush,
+    );
+    return run.handle.outcome;
   }
 
   private jobOf(request: HostStartRequest): TrainingJob {
@@ -292,6 +335,8 @@ export class HostRuns {
   }
 
   private markRunning(run: HostRun, device: string): void {
+    // A run that trains again from epoch 1 after a refused checkpoint has started already.
+    if (run.phase.is('running')) return;
     run.phase.moveTo('running');
     run.device = device;
     run.events.append('started', { device });

@@ -13,6 +13,11 @@ export interface HostTrainer {
   readonly device: DeviceInfo;
   /** Runs that may execute at once. */
   readonly slots: number;
+  /**
+   * The host's own copy of its runs' checkpoints, which a run resumes from when it holds one of its operation; the
+   * host puts the backend's newest there before a run starts. Undefined: runs neither keep nor resume from any.
+   */
+  readonly checkpoints?: CheckpointStore;
   /** `checkpointPush`: where the run's checkpoints go besides the host's own copy (the backend). */
   start(job: TrainingJob, dataDir: string, observer: RunObserver, checkpointPush?: CheckpointPushTarget): RunHandle;
   /** Cancels every run and resolves once all have ended. */
@@ -45,7 +50,7 @@ export class WorkerThreadTrainer implements HostTrainer {
   readonly device: DeviceInfo = detectDevice();
   readonly slots: number;
   private readonly executor: LocalExecutor;
-  private readonly checkpoints: CheckpointStore | undefined;
+  readonly checkpoints: CheckpointStore | undefined;
 
   constructor(options: WorkerThreadTrainerOptions) {
     this.executor = new LocalExecutor({

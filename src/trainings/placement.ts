@@ -31,6 +31,15 @@ export class Placement {
     return selectExecution({ mode, requireGpu }, this.deps.local, candidates);
   }
 
+  /**
+   * A host that lost a run is not trusted with its resume: its last health check may predate its death by a few
+   * seconds, and a resumed run cannot move on if its start does not reach the host. Until its next health check,
+   * selection leaves it out.
+   */
+  distrust(hostUrl: string, reason: string): void {
+    this.deps.hosts?.reportUnreachable(hostUrl, reason);
+  }
+
   /** Hands the job to the executor its execution record names, and has the recorder follow it. */
   launch(operation: Operation, execution: ExecutionRecord, retarget: Retarget, options: Pick<LaunchOptions, 'progressFloor'> = {}): void {
     const { recorder, local, hosts } = this.deps;

@@ -1,6 +1,7 @@
 import type { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import { parseStrategy } from '../config/strategy.js';
 import { digestSeries } from '../data/series-digests.js';
+import { QUEUE_TARGET_PREFIX } from '../execution/queue/queue-protocol.js';
 import { KtrdrError } from '../errors.js';
 import { requiredTimeframes } from '../features/index.js';
 import type { ExecutionRecord, Operation } from '../operations/operation.js';
@@ -25,7 +26,11 @@ export interface ResumptionDeps {
  * strategy text the checkpoint holds (what it started with, whatever happened to the file since) on the data files as
  * they are now; the pipeline refuses the checkpoint if their hashes changed (CHECKPOINT_MISMATCH).
  *
- * Resumed runs execute here: the checkpoint lives in this backend's store, and a local run needs nothing shipped.
+ * Where the resumed run executes is chosen as for a new request with the run's execution mode and `require_gpu`: a
+ * healthy training host fetches the checkpoint from this backend's store when the run starts there
+ * (`GET /operations/{id}/checkpoint`), so a run lost with its host can continue on another one. Queue hosts are the
+ * exception: the queue takes each operation's job once (its id is the operation id, and a finished job is kept a
+ * while), so a run that cluster mode would place is resumed here instead.
  */
 export class Resumption {
   constructor(private readonly deps: ResumptionDeps) {}
@@ -48,9 +53,12 @@ export class Resumption {
     const { checkpoint } = found;
     const strategy = parseStrategy(checkpoint.strategyYaml, `checkpoint of ${id}`);
     const data = await digestSeries(strategy.trainingData.symbols, requiredTimeframes(strategy), this.deps.dataDir, this.deps.digests);
-    const chosen = await placement.select('local', false);
+    const lostOn = operation.error?.code === 'HOST_LOST' ? operation.execution.host : undefined;
+    if (lostOn !== undefined) placement.distrust(lostOn, `run ${id} was lost with it (HOST_LOST)`);
+    const mode = operation.execution.requested;
+    const requireGpu = operation.request.require_gpu === true;
     const at = `epoch ${checkpoint.state.epochsDone}/${checkpoint.totalEpochs}`;
-    const execution: ExecutionRecord = { ...chosen, requested: operation.execution.requested, reason: `resumed here from the checkpoint at ${at}` };
+    const execution = await this.place(mode, requireGpu, at);
     const resumed = await operations.markResumed(id, {
       resumed: { epoch: checkpoint.state.epochsDone, total_epochs: checkpoint.totalEpochs },
       reason: `${why}, from the checkpoint at ${at}`,
@@ -62,12 +70,23 @@ export class Resumption {
       execution,
       {
         job: { operationId: id, strategyYaml: checkpoint.strategyYaml, strategySource: `checkpoint of ${id}`, data },
-        mode: 'local',
-        requireGpu: false,
+        mode,
+        requireGpu,
         tried: [],
       },
       { progressFloor: operation.progress?.percent ?? 0 },
     );
     return resumed;
+  }
+
+  private async place(mode: ExecutionRecord['requested'], requireGpu: boolean, at: string): Promise<ExecutionRecord> {
+    // A run that could not be placed anew (require_gpu and no healthy GPU host) still resumes: here, as before hosts
+    // could take resumed runs, rather than not at all.
+    const chosen = await this.deps.placement.select(mode, requireGpu).catch(() => this.deps.placement.select('local', false));
+    if (chosen.selected === 'host' && chosen.host?.startsWith(QUEUE_TARGET_PREFIX) !== true) {
+      return { ...chosen, reason: `resumed on a training host from the checkpoint at ${at}; ${chosen.reason}` };
+    }
+    const here = chosen.selected === 'local' ? chosen : await this.deps.placement.select('local', false);
+    return { ...here, requested: mode, reason: `resumed here from the checkpoint at ${at}` };
   }
 }

@@ -1,5 +1,6 @@
 import type { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import { KtrdrError } from '../errors.js';
+import type { HostCheckpoint } from '../contracts/trainings.js';
 import type { Executor } from '../execution/executor.js';
 import type { ModelStore } from '../models/model-store.js';
 import type { ExecutionMode, Operation } from '../operations/operation.js';
@@ -99,7 +100,7 @@ export class TrainingService {
     this.resumption =
       deps.checkpoints &&
       new Resumption({ operations, checkpoints: deps.checkpoints, placement: this.placement, dataDir: deps.dataDir, digests: this.digests, logger });
-    this.pushedCheckpoints = deps.checkpoints && new PushedCheckpoints(operations, deps.checkpoints);
+    this.pushedCheckpoints = deps.checkpoints && new PushedCheckpoints(operations, deps.checkpoints, logger);
   }
 
   /** The default execution mode used when a request names none. */
@@ -229,6 +230,12 @@ export class TrainingService {
   receivePushedCheckpoint(id: string, epoch: number, bytes: Uint8Array): Promise<{ operation_id: string; epoch: number; bytes: number }> {
     if (this.pushedCheckpoints === undefined) throw new KtrdrError('NO_CHECKPOINT', 'this server keeps no checkpoints', { details: { id } });
     return this.pushedCheckpoints.receive(id, epoch, bytes);
+  }
+
+  /** The newest checkpoint of a host run, for the host that resumes it. */
+  newestCheckpoint(id: string): Promise<HostCheckpoint> {
+    if (this.pushedCheckpoints === undefined) throw new KtrdrError('NO_CHECKPOINT', 'this server keeps no checkpoints', { details: { id } });
+    return this.pushedCheckpoints.newest(id);
   }
 
   /** Resolves when the given operation's run (if this process runs it) has reached its terminal status. */

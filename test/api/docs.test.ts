@@ -32,6 +32,7 @@ describe('backend API: OpenAPI document and docs page', () => {
         'POST /api/v1/operations/{id}/resume',
         'POST /api/v1/operations/{id}/save',
         'PUT /api/v1/operations/{id}/checkpoint',
+        'GET /api/v1/operations/{id}/checkpoint',
         'GET /api/v1/strategies',
         'GET /api/v1/strategies/{name}',
         'POST /api/v1/strategies/{name}/validate',

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/api/backend.js';
@@ -12,6 +12,8 @@ import { DATA_DIR, spxStrategy, tempDirs, waitFor } from '../helpers/strategies.
 import { errorCode, startTestBackend, startTraining, type TestBackend } from '../helpers/test-backend.js';
 
 const TERMINAL = ['completed', 'failed', 'cancelled'];
+/** A few seconds of training: long enough to kill its host after a checkpoint reached the backend. */
+const MEDIUM_EPOCHS = 1000;
 /** A dead host's job is found stalled within seconds here (30 s lock / 10 s checks in production). */
 const SHORT_LEASE = { KTRDR_QUEUE_LOCK_MS: '2000', KTRDR_QUEUE_STALLED_INTERVAL_MS: '500' };
 
@@ -22,6 +24,16 @@ async function weightsSha(server: TestBackend, strategy: string, version: number
 
 async function queueHosts(server: TestBackend): Promise<HostView[]> {
   return HostListSchema.parse((await server.http('GET', '/api/v1/hosts')).body).data.filter((host) => host.source === 'queue');
+}
+
+/** Epochs the backend holds a checkpoint of for the operation, newest first. */
+async function checkpointEpochs(server: TestBackend, id: string): Promise<number[]> {
+  const names = await readdir(join(server.dirs.home, 'checkpoints', id)).catch(() => []);
+  return names
+    .map((name) => /^epoch-(\d+)\.ckpt$/.exec(name))
+    .filter((match) => match !== null)
+    .map((match) => Number(match[1]))
+    .sort((a, b) => b - a);
 }
 
 async function epochsOf(server: TestBackend, id: string): Promise<number[]> {
@@ -47,7 +59,11 @@ describe('cluster mode: training hosts pulling from a BullMQ queue on Redis', ()
     server = await startTestBackend(
       {
         q_tiny: spxStrategy('q_tiny', { epochs: 6 }),
-        q_medium: spxStrategy('q_medium', { epochs: 300, earlyStopping: false }),
+        // A checkpoint every five epochs: a job handed to another host continues from the newest one the backend holds.
+        q_medium: spxStrategy('q_medium', { epochs: MEDIUM_EPOCHS, earlyStopping: false }).replace(
+          '  batch_size: 32\n',
+          '  batch_size: 32\n  checkpoint: {every_epochs: 5, every_seconds: 300}\n',
+        ),
         q_long: spxStrategy('q_long', { epochs: 50_000, earlyStopping: false }),
       },
       { hosts: { redisUrl: redis.url, token: HOST_TOKEN } },
@@ -106,7 +122,7 @@ describe('cluster mode: training hosts pulling from a BullMQ queue on Redis', ()
     expect(await server.operation(queued)).toMatchObject({ status: 'cancelled' });
   });
 
-  it('hands the job of a host killed mid-run to another host, which ends with the same weights', { timeout: 240_000 }, async () => {
+  it('hands the job of a host killed mid-run to another host, which resumes from its checkpoint: same weights', { timeout: 240_000 }, async () => {
     await startQueueHost('qh-two');
     await waitFor(async () => ((await queueHosts(server)).filter((h) => h.status === 'healthy').length === 2 ? true : undefined), 'two queue hosts');
     const local = await startTraining(server, { strategy_name: 'q_medium', seed: 4, execution_mode: 'local' });
@@ -116,6 +132,7 @@ describe('cluster mode: training hosts pulling from a BullMQ queue on Redis', ()
     const remote = await startTraining(server, { strategy_name: 'q_medium', seed: 4, execution_mode: 'host' });
     await waitFor(async () => ((await server.operation(remote)).progress?.epoch ?? 0) >= 20 || undefined, 'the run to train on a queue host');
     const runningOn = (await queueHosts(server)).find((h) => h.current_jobs?.includes(remote))!.name;
+    const pushedBeforeKill = await waitFor(async () => (await checkpointEpochs(server, remote))[0], 'a checkpoint pushed to the backend');
     byName.get(runningOn!)!.child.kill('SIGKILL');
 
     const done = await server.waitForStatus(remote, TERMINAL, 120_000);
@@ -123,9 +140,12 @@ describe('cluster mode: training hosts pulling from a BullMQ queue on Redis', ()
     const remoteVersion = done.result!.model_version!;
     expect(await weightsSha(server, 'q_medium', remoteVersion)).toBe(await weightsSha(server, 'q_medium', localVersion!));
     const epochs = await epochsOf(server, remote);
-    expect(epochs).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    expect(epochs).toEqual(Array.from({ length: MEDIUM_EPOCHS }, (_, i) => i + 1));
     const logs = (await server.http('GET', `/api/v1/operations/${remote}/logs`)).text;
     expect(logs).toContain('Redelivered');
+    // The second host continued from the backend's newest checkpoint, not from epoch 1.
+    const resumedAt = Number(new RegExp(`Resuming from checkpoint at epoch (\\d+)/${MEDIUM_EPOCHS}`).exec(logs)?.[1]);
+    expect(resumedAt).toBeGreaterThanOrEqual(pushedBeforeKill);
   });
 
   it('falls back to local without a live queue host, and refuses require_gpu without a GPU host', async () => {

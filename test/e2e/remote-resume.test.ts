@@ -32,9 +32,11 @@ async function checkpointEpochs(dir: string): Promise<number[]> {
 describe('training on a host: checkpoints pushed to the backend outlive the host', () => {
   let host: HostProcess | undefined;
   let server: TestBackend | undefined;
+  const others: HostProcess[] = [];
   afterEach(async () => {
     await server?.close();
     await host?.kill();
+    for (const other of others.splice(0)) await other.kill();
     server = undefined;
     host = undefined;
   }, TEST_TIMEOUT_MS);
@@ -164,7 +166,8 @@ describe('training on a host: checkpoints pushed to the backend outlive the host
       // Back at the same address well before it would count as silent for too long, knowing nothing of the run.
       host = await startHostProcess({ port: Number(new URL(first.url).port) });
       const done = await server.waitForStatus(id, ['completed'], 120_000);
-      expect(done.execution.selected).toBe('local');
+      // Resumed here, or on the restarted host if it was healthy again by then: the same weights either way.
+      expect(['local', 'host']).toContain(done.execution.selected);
       expect(await weightsSha256(done)).toBe(await weightsSha256(referenceDone));
       expect(await epochsRecorded(id)).toEqual(ALL_EPOCHS);
       const changes = await statusChanges(id);
@@ -243,6 +246,70 @@ describe('training on a host: checkpoints pushed to the backend outlive the host
       const otherEpoch = await put({ epoch: epoch + 1, checkpoint: bytes.toString('base64') });
       expect([otherEpoch.status, ErrorBodySchema.parse(otherEpoch.body).error.code]).toEqual([409, 'CHECKPOINT_MISMATCH']);
       expect(await readFile(file)).toEqual(bytes);
+
+      // What a host resuming the run fetches: the newest file as stored, with the host token only.
+      const get = async (opId: string, headers: Record<string, string> = { authorization: `Bearer ${HOST_TOKEN}` }) => {
+        const response = await fetch(`${server!.url}/api/v1/operations/${opId}/checkpoint`, { headers });
+        return { status: response.status, body: (await response.json()) as unknown };
+      };
+      expect(await get(id)).toEqual({ status: 200, body: { operation_id: id, epoch, checkpoint: bytes.toString('base64') } });
+      expect((await get(id, {})).status).toBe(401);
+      const local = await startTraining(server, { strategy_name: 'host_resume', execution_mode: 'local', epochs: 2 });
+      await server.waitForStatus(local, TERMINAL, 60_000);
+      const notHost = await get(local);
+      expect([notHost.status, ErrorBodySchema.parse(notHost.body).error.code]).toEqual([409, 'NOT_A_HOST_RUN']);
+      const fresh = await startTraining(server, { strategy_name: 'host_resume', execution_mode: 'host', epochs: 2 });
+      await server.waitForStatus(fresh, TERMINAL, 60_000);
+      const none = await get(fresh);
+      expect([none.status, ErrorBodySchema.parse(none.body).error.code]).toEqual([409, 'NO_CHECKPOINT']);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'should resume a run lost with its host on another healthy host, which fetches the checkpoint: bit-identical',
+    async () => {
+      const first = await startHostProcess({ name: 'resume-a' });
+      const second = await startHostProcess({ name: 'resume-b' });
+      host = first;
+      others.push(second);
+      server = await startTestBackend(
+        { host_resume: STRATEGY },
+        { hosts: { hosts: [first.url, second.url], token: HOST_TOKEN, run: { lostAfterMs: 1500 } }, autoResume: true },
+      );
+      const reference = await startTraining(server, { strategy_name: 'host_resume', execution_mode: 'local' });
+      const referenceDone = await server.waitForStatus(reference, TERMINAL, 120_000);
+      expect(referenceDone.status).toBe('completed');
+
+      const id = await startTraining(server, { strategy_name: 'host_resume', execution_mode: 'host' });
+      await pushed(id, 2);
+      const startedOn = (await server.operation(id)).execution.host;
+      const [killed, survivor] = startedOn === first.url ? [first, second] : [second, first];
+      expect(killed.url).toBe(startedOn);
+      killed.child.kill('SIGKILL');
+
+      const done = await server.waitForStatus(id, ['completed'], 120_000);
+      expect(done).toMatchObject({
+        status: 'completed',
+        execution: {
+          selected: 'host',
+          host: survivor.url,
+          reason: expect.stringMatching(/^resumed on a training host from the checkpoint at epoch \d+\/300; /),
+        },
+      });
+      expect(await weightsSha256(done)).toBe(await weightsSha256(referenceDone));
+      expect(await epochsRecorded(id)).toEqual(ALL_EPOCHS);
+      const changes = await statusChanges(id);
+      expect(changes.map((c) => `${String(c.from)}→${String(c.to)}`)).toEqual([
+        'null→pending',
+        'pending→running',
+        'running→failed',
+        'failed→running',
+        'running→completed',
+      ]);
+      const resumedAt = (changes[3]!.resumed as { epoch: number }).epoch;
+      expect(resumedAt).toBeGreaterThan(0);
+      expect(await logLines(id)).toContain(`Resuming from checkpoint at epoch ${resumedAt}/${EPOCHS}`);
     },
     TEST_TIMEOUT_MS,
   );

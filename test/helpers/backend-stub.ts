@@ -17,6 +17,12 @@ export interface BackendStubOptions {
   readonly failPushes?: number;
 }
 
+/** A checkpoint as a host pushes it and fetches it back. */
+export interface StubCheckpoint {
+  readonly epoch: number;
+  readonly bytes: Buffer;
+}
+
 export interface ReceivedPush {
   readonly id: string;
   readonly authorization: string | undefined;
@@ -25,8 +31,8 @@ export interface ReceivedPush {
 }
 
 /**
- * The two backend endpoints a host calls, as a tiny real server: data downloads (gzip) and result pushes (which
- * fail a given number of times first). It records what it was asked.
+ * The backend endpoints a host calls, as a tiny real server: data downloads (gzip), result pushes (which fail a
+ * given number of times first), checkpoint pushes and fetches. It records what it was asked.
  */
 export class BackendStub {
   readonly app: FastifyInstance;
@@ -34,6 +40,11 @@ export class BackendStub {
   readonly pushAttempts: string[] = [];
   readonly pushes: ReceivedPush[] = [];
   readonly registrations: unknown[] = [];
+  /** Checkpoints pushed, by operation id, oldest first. */
+  readonly pushedCheckpoints = new Map<string, StubCheckpoint[]>();
+  /** What `GET /api/v1/operations/:id/checkpoint` answers, by operation id; 409 NO_CHECKPOINT for the others. */
+  readonly servedCheckpoints = new Map<string, StubCheckpoint>();
+  readonly checkpointFetches: { id: string; authorization: string | undefined }[] = [];
   url = '';
 
   constructor(private readonly options: BackendStubOptions = {}) {
@@ -63,6 +74,20 @@ export class BackendStub {
         json,
       });
       return reply.code(200).send({ ok: true });
+    });
+    this.app.put<{ Params: { id: string } }>('/api/v1/operations/:id/checkpoint', async (request) => {
+      const body = JSON.parse((await gunzipAsync(request.body as Buffer)).toString('utf8')) as { epoch: number; checkpoint: string };
+      const list = this.pushedCheckpoints.get(request.params.id) ?? [];
+      list.push({ epoch: body.epoch, bytes: Buffer.from(body.checkpoint, 'base64') });
+      this.pushedCheckpoints.set(request.params.id, list);
+      return { operation_id: request.params.id, epoch: body.epoch, bytes: 0 };
+    });
+    this.app.get<{ Params: { id: string } }>('/api/v1/operations/:id/checkpoint', async (request, reply) => {
+      const { id } = request.params;
+      this.checkpointFetches.push({ id, authorization: request.headers.authorization });
+      const served = this.servedCheckpoints.get(id);
+      if (served === undefined) return reply.code(409).send({ error: { code: 'NO_CHECKPOINT', message: `operation ${id} has no checkpoint` } });
+      return { operation_id: id, epoch: served.epoch, checkpoint: served.bytes.toString('base64') };
     });
     this.app.post('/api/v1/hosts/register', async (request) => {
       this.registrations.push(JSON.parse((request.body as Buffer).toString('utf8')));

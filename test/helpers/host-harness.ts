@@ -32,6 +32,8 @@ export interface TestHostOptions {
   /** Copy the bundled SPX_1d.csv into the host's data directory. @defaultValue true */
   readonly withSpxData?: boolean;
   readonly runs?: Partial<Omit<HostRunsOptions, 'trainer' | 'data' | 'logger' | 'token'>>;
+  /** Keep the runs' checkpoints in `{cacheDir}/checkpoints` (and resume from them), as `ktrdr host` does. @defaultValue false */
+  readonly checkpoints?: boolean;
 }
 
 export interface TestHost {
@@ -57,7 +59,12 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
   const logger = silentLogger();
   const data = new RunDataProvisioner({ dataDir, cacheDir, token, logger });
   await data.init();
-  const trainer = new WorkerThreadTrainer({ concurrency: options.concurrency ?? 2, emptyDataDir: data.runsDir, hostName: 'test-host' });
+  const trainer = new WorkerThreadTrainer({
+    concurrency: options.concurrency ?? 2,
+    emptyDataDir: data.runsDir,
+    hostName: 'test-host',
+    ...(options.checkpoints === true && { checkpointDir: join(cacheDir, 'checkpoints') }),
+  });
   const runs = new HostRuns({ trainer, data, logger, token, pushDelaysMs: [20, 40, 80, 160], ...options.runs });
   const app = buildHostApp({ runs, token, logger });
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { OperationIdParamsSchema } from '../../contracts/operations.js';
 import {
   CheckpointAcceptedSchema,
+  HostCheckpointSchema,
   PushedArtifactSchema,
   PushedCheckpointSchema,
   StartTrainingRequestSchema,
@@ -128,6 +129,22 @@ export function trainingRoutes(training: TrainingService, hostGuard: (request: F
       ],
       async handle({ params, body }) {
         return training.receivePushedCheckpoint(params.id, body.epoch, Buffer.from(body.checkpoint, 'base64'));
+      },
+    }),
+    jsonRoute({
+      method: 'GET',
+      url: '/operations/:id/checkpoint',
+      tag: 'trainings',
+      summary: "A training host fetches a run's newest checkpoint",
+      description:
+        'Bearer token required (KTRDR_HOST_TOKEN). The newest checkpoint the backend holds for a host run that passes its checks (a damaged newest one is skipped for the previous one), as base64 of the file. A host asks for it when a run starts, so that a run resumed on it, or a queue job handed to it after another host died, continues from there; `NO_CHECKPOINT` means it trains from epoch 1.',
+      params: OperationIdParamsSchema,
+      guard: hostGuard,
+      status: 200,
+      response: HostCheckpointSchema,
+      errors: ['UNAUTHORIZED', 'OPERATION_NOT_FOUND', 'NOT_A_HOST_RUN', 'NO_CHECKPOINT'],
+      async handle({ params }) {
+        return training.newestCheckpoint(params.id);
       },
     }),
   ];
