@@ -26,9 +26,10 @@ export default defineConfig({
       include: ['src/**/*.ts'],
       reporter: ['text-summary', 'json-summary'],
       reportsDirectory: 'coverage',
-      // A floor, not a target: code run only in worker threads or child processes is not counted, so these sit a
-      // little under what the suite measures and catch a change that drops whole areas out of the tests.
-      thresholds: { lines: 85, functions: 83, branches: 73, statements: 83 },
+      // A floor, not a target: code run only in worker threads or child processes (training hosts, queue hosts, the
+      // wasm workers) is not counted, so these sit a little under what the suite measures and catch a change that
+      // drops whole areas out of the tests.
+      thresholds: { lines: 83, functions: 82, branches: 73, statements: 82 },
     },
   },
 });
