@@ -10,6 +10,7 @@ import { ACTIVATIONS, type MlpSpec } from '../../src/nn/spec.js';
 import { flattenWeights, initGlorotUniform } from '../../src/nn/weights.js';
 import { projectRoot } from '../../src/util/package-info.js';
 import { SeededRandom } from '../../src/util/random.js';
+import { idleGradientWorkers } from '../../src/nn/wasm/gradient-worker-pool.js';
 import { WasmSimdBackend } from '../../src/nn/wasm/wasm-simd-backend.js';
 import { randomArray } from './helpers.js';
 
@@ -176,6 +177,53 @@ describeWasm('WasmSimdBackend with worker threads', () => {
       expect(Buffer.from(many.state.params.buffer).equals(Buffer.from(one.state.params.buffer))).toBe(true);
       expect(Buffer.from(many.state.optimizer.v.buffer).equals(Buffer.from(one.state.optimizer.v.buffer))).toBe(true);
     }
+  });
+
+  it('should give bit-identical logits for 1, 2 and 3 threads when inference is shared out', async () => {
+    const spec: MlpSpec = { inputs: 6, hidden: [10], outputs: 3, activation: 'relu', dropout: 0.1 };
+    const rng = new SeededRandom(21);
+    const initial = initGlorotUniform(spec, rng);
+    // 5,000 rows: five inference chunks, the last one short.
+    const rows = 5000;
+    const x = randomArray(rows * spec.inputs, rng);
+    const logits = async (threads: number) => {
+      const sut = new WasmSimdBackend({ threads });
+      await sut.init(initial, options);
+      const out = await sut.predictLogits(x, rows);
+      await sut.dispose();
+      return Buffer.from(out.buffer);
+    };
+    const one = await logits(1);
+    expect((await logits(2)).equals(one)).toBe(true);
+    expect((await logits(3)).equals(one)).toBe(true);
+  });
+
+  it('should reuse released worker threads for the next training, whatever its network', async () => {
+    const train = async (spec: MlpSpec, threads: number) => {
+      const rng = new SeededRandom(8);
+      const rows = 300;
+      const sut = new WasmSimdBackend({ threads });
+      await sut.init(initGlorotUniform(spec, rng), options);
+      await sut.setTrainData(
+        randomArray(rows * spec.inputs, rng),
+        Int32Array.from({ length: rows }, (_, i) => i % spec.outputs),
+        rows,
+      );
+      await sut.runEpoch(
+        Int32Array.from({ length: rows }, (_, i) => i),
+        128,
+      );
+      const params = Buffer.from((await sut.exportState()).params.buffer);
+      await sut.dispose();
+      return params;
+    };
+    const first: MlpSpec = { inputs: 4, hidden: [8], outputs: 2, activation: 'relu', dropout: 0 };
+    const second: MlpSpec = { inputs: 7, hidden: [5, 3], outputs: 3, activation: 'leaky_relu', dropout: 0.3 };
+    await train(first, 2);
+    const idle = idleGradientWorkers();
+    expect(idle).toBeGreaterThanOrEqual(1);
+    expect((await train(second, 2)).equals(await train(second, 1))).toBe(true);
+    expect(idleGradientWorkers()).toBe(idle);
   });
 
   it('should refuse a thread count that is not a positive integer', async () => {

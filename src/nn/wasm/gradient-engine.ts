@@ -4,11 +4,12 @@ import { softmaxCrossEntropy } from '../loss.js';
 import { PREDICT_CHUNK_ROWS } from '../predict.js';
 import { layerShapes, parameterCount, type Activation, type LayerShape, type MlpSpec } from '../spec.js';
 import { instantiateKernels, type WasmKernels } from './kernel-module.js';
+import { sumPairwise } from './reduction-tree.js';
 import { WasmArena } from './wasm-arena.js';
 
 /**
  * Rows per micro-batch. A batch is cut into micro-batches of this many rows (the last may be shorter); each one's
- * gradient is a sum over its rows in order, and the batch gradient is their sum in a fixed tree (wasm-simd-backend.ts).
+ * gradient is a sum over its rows in order, and the batch gradient is their sum in a fixed tree (reduction-tree.ts).
  * Which thread computes a micro-batch changes nothing, so the weights do not depend on the thread count.
  */
 export const MICRO_BATCH_ROWS = 32;
@@ -24,6 +25,15 @@ export function advanceRng(state: number, draws: number): number {
 /** Dropout draws one batch of `rows` rows consumes: one per hidden unit per row. */
 export function dropoutDraws(spec: MlpSpec, rows: number): number {
   return spec.dropout > 0 ? rows * spec.hidden.reduce((sum, width) => sum + width, 0) : 0;
+}
+
+/** A batch: where it starts in the epoch order, its rows, the dropout generator at its start, its Σ class weight. */
+export interface BatchPosition {
+  readonly start: number;
+  readonly rows: number;
+  /** Null for no dropout. */
+  readonly rngState: number | null;
+  readonly totalWeight: number;
 }
 
 export interface MicroBatchResult {
@@ -51,6 +61,8 @@ export class GradientEngine {
   private readonly training: PassRegions;
   private inference: PassRegions | null = null;
   private readonly labels = new Int32Array(MICRO_BATCH_ROWS);
+  /** Parameter-sized gradient buffers, one per micro-batch of the largest block computed so far. */
+  private readonly slots: number[] = [];
   private data: { x: number; order: number; y: Int32Array; rows: number; orderView: Int32Array } | null = null;
 
   constructor(
@@ -106,7 +118,7 @@ export class GradientEngine {
    * gradients of a batch sum to the batch's gradient (`totalWeight` = the batch's Σ class weight). `rngState` is the
    * dropout generator's state at the start of the batch, or null for no dropout.
    */
-  computeMicroBatch(
+  private computeMicroBatch(
     batchStart: number,
     batchRows: number,
     offset: number,
@@ -129,6 +141,32 @@ export class GradientEngine {
     }
     this.backward(pass, rows, rngState !== null, target);
     return { loss: result.loss, weightSum: result.weightSum, correct: result.correct };
+  }
+
+  /**
+   * Micro-batches [first, first + count) of `batch` into gradient slots [into, into + count), summed with the fixed
+   * tree; returns the slot that holds the sum. `results[j]` receives micro-batch j's loss, weight and hits.
+   */
+  computeBlock(batch: BatchPosition, first: number, count: number, into: number, results: MicroBatchResult[]): number {
+    this.reserveSlots(into + count);
+    const { slots } = this;
+    for (let i = 0; i < count; i++) {
+      const offset = (first + i) * MICRO_BATCH_ROWS;
+      const rows = Math.min(MICRO_BATCH_ROWS, batch.rows - offset);
+      results[first + i] = this.computeMicroBatch(batch.start, batch.rows, offset, rows, batch.rngState, batch.totalWeight, slots[into + i]);
+    }
+    sumPairwise(count, (target, source) => this.kernels.addInto(slots[into + target], slots[into + source], this.size));
+    return slots[into];
+  }
+
+  /** Makes sure gradient slots [0, count) exist. */
+  reserveSlots(count: number): void {
+    while (this.slots.length < count) this.slots.push(this.arena.allocate(this.size));
+  }
+
+  /** Gradient slot `index`, once reserved. */
+  slot(index: number): number {
+    return this.slots[index];
   }
 
   /** Logits of `rows` rows with dropout off, chunk by chunk. */

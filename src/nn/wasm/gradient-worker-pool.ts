@@ -1,166 +1,301 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { KtrdrError } from '../../errors.js';
 import { projectRoot } from '../../util/package-info.js';
+import { PREDICT_CHUNK_ROWS } from '../predict.js';
 import { parameterCount, type MlpSpec } from '../spec.js';
-import type { MicroBatchResult } from './gradient-engine.js';
+import type { BatchPosition, MicroBatchResult } from './gradient-engine.js';
 import {
   CONTROL,
   KIND_BATCH,
   KIND_MESSAGE,
+  KIND_PREDICT,
   RESULT_BASE,
   TOTAL_WEIGHT,
-  type GradientWorkerData,
+  type GradientWorkerAssignment,
   type GradientWorkerMessage,
+  waitUntil,
+  wakeSleepers,
 } from './gradient-worker-protocol.js';
 
-/** The micro-batches of one batch, as the backend hands them out. */
-export interface BatchJob {
-  readonly start: number;
-  readonly rows: number;
-  /** Number of micro-batches. */
-  readonly count: number;
-  readonly rngState: number | null;
-  readonly totalWeight: number;
+/** One batch as the backend hands it out: its blocks of `blockSize` micro-batches (reduction-tree.ts). */
+export interface BatchJob extends BatchPosition {
+  readonly microBatches: number;
+  readonly blockSize: number;
 }
 
 /**
- * The wasm-simd backend's helper threads. Every call blocks this thread until the workers are done (Atomics.wait):
- * a batch takes well under a millisecond, and the backend yields to the event loop between batches as usual.
+ * Worker threads no pool holds. Starting a thread and loading the module costs tens of milliseconds, as much as a
+ * short training on the threads it would speed up (a sweep runs hundreds), so a released worker waits here, unref'd so
+ * that it never keeps the process alive, for the next pool.
+ */
+const idleWorkers: Worker[] = [];
+
+/** How many released workers wait for a pool (what a test checks to see that threads are reused). */
+export function idleGradientWorkers(): number {
+  return idleWorkers.length;
+}
+
+/** More idle workers than cores would never all be used at once. */
+const MAX_IDLE_WORKERS = availableParallelism();
+
+function takeWorker(): Worker {
+  const worker = idleWorkers.pop() ?? startWorker();
+  worker.ref();
+  return worker;
+}
+
+function startWorker(): Worker {
+  const worker = new Worker(gradientWorkerFile());
+  worker.once('exit', () => {
+    const at = idleWorkers.indexOf(worker);
+    if (at >= 0) idleWorkers.splice(at, 1);
+  });
+  return worker;
+}
+
+/**
+ * The wasm-simd backend's helper threads for one training. Every call blocks this thread until the workers are done
+ * (spinning, then Atomics.wait): a batch takes well under a millisecond, and the backend yields to the event loop
+ * between batches as usual.
  */
 export class GradientWorkerPool {
   private readonly control: Int32Array;
   private numbers: Float64Array<ArrayBufferLike>;
   private readonly params: Float32Array;
+  /** Parameter count. */
+  private readonly size: number;
   private gradients: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  private predictInput: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  private predictLogits: Float32Array<ArrayBufferLike> = new Float32Array(0);
   private failure: string | null = null;
+  private readonly onMessage = (message: unknown): void => {
+    if (message !== 'ready') this.failure = String(message);
+  };
 
   private constructor(
     private readonly workers: readonly Worker[],
     private readonly ports: readonly MessagePort[],
     shared: { control: SharedArrayBuffer; params: SharedArrayBuffer },
-    private readonly size: number,
+    private readonly spec: MlpSpec,
   ) {
     this.control = new Int32Array(shared.control);
     this.numbers = new Float64Array(0);
     this.params = new Float32Array(shared.params);
-    for (const worker of workers) worker.on('message', (message: unknown) => message !== 'ready' && (this.failure = String(message)));
+    this.size = this.params.length;
+    for (const worker of workers) worker.on('message', this.onMessage);
   }
 
-  /** Starts `count` workers for this network, resolving once each has compiled its kernels. */
+  /** Assigns `count` workers (idle ones first) to this network, resolving once each has instantiated its kernels. */
   static async start(count: number, spec: MlpSpec, classWeights: Float32Array | null): Promise<GradientWorkerPool> {
-    const size = parameterCount(spec);
     const shared = {
       control: new SharedArrayBuffer(4 * (CONTROL.FIRST_ASSIGNMENT + 2 * count)),
-      params: new SharedArrayBuffer(4 * size),
+      params: new SharedArrayBuffer(4 * parameterCount(spec)),
     };
     const workers: Worker[] = [];
     const ports: MessagePort[] = [];
+    const ready: Promise<void>[] = [];
     for (let index = 0; index < count; index++) {
+      const worker = takeWorker();
       const { port1, port2 } = new MessageChannel();
-      const data: GradientWorkerData & { port: MessagePort } = { spec, classWeights, ...shared, index, port: port2 };
-      workers.push(new Worker(gradientWorkerFile(), { workerData: data, transferList: [port2] }));
+      ready.push(assigned(worker));
+      const assignment: GradientWorkerAssignment = { spec, classWeights, ...shared, index, port: port2 };
+      worker.postMessage(assignment, [port2]);
+      workers.push(worker);
       ports.push(port1);
     }
-    await Promise.all(
-      workers.map(
-        (worker) =>
-          new Promise<void>((resolve, reject) => {
-            worker.once('message', () => resolve());
-            worker.once('error', reject);
-          }),
-      ),
-    );
-    return new GradientWorkerPool(workers, ports, shared, size);
+    const outcomes = await Promise.allSettled(ready);
+    const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failed !== undefined) {
+      await Promise.all(workers.map((worker) => worker.terminate()));
+      throw failed.reason;
+    }
+    return new GradientWorkerPool(workers, ports, shared, spec);
   }
 
-  setData(x: Float32Array, y: Int32Array, rows: number): void {
-    this.broadcast({ kind: 'data', x, y, rows });
+  /** Gives the workers the training rows; `meanwhile` runs while they copy them (the caller's own copy). */
+  setData(x: Float32Array, y: Int32Array, rows: number, meanwhile: () => void): void {
+    this.broadcast({ kind: 'data', x: sharedCopy(x), y: sharedCopy(y), rows }, meanwhile);
   }
 
   setOrder(order: Int32Array): void {
-    this.broadcast({ kind: 'order', order });
+    this.broadcast({ kind: 'order', order: sharedCopy(order) });
   }
 
   /**
-   * Hands the first micro-batches of `job` to the workers (at most one share each, a share being what every thread,
-   * this one included, would take) and returns how many it handed out; the rest are the caller's. `params` is
-   * copied, so the caller may compute its share while the workers run.
+   * Starts a batch: the workers begin claiming its blocks, and so does the caller, with `claim`, until none is left;
+   * then `collect`. `params` is copied, so the caller may compute while the workers run.
    */
-  dispatch(params: Float32Array, job: BatchJob): number {
-    const threads = this.workers.length + 1;
-    const share = Math.ceil(job.count / threads);
-    const delegated = Math.min(job.count - 1, share * this.workers.length);
-    this.ensureCapacity(job.count);
+  dispatch(params: Float32Array, job: BatchJob): void {
+    const blocks = Math.ceil(job.microBatches / job.blockSize);
+    this.ensureCapacity(blocks, job.microBatches);
     this.params.set(params);
     const { control } = this;
     control[CONTROL.KIND] = KIND_BATCH;
     control[CONTROL.START] = job.start;
     control[CONTROL.ROWS] = job.rows;
+    control[CONTROL.BLOCK] = job.blockSize;
+    control[CONTROL.BLOCKS] = blocks;
     control[CONTROL.HAS_RNG] = job.rngState === null ? 0 : 1;
     control[CONTROL.RNG_STATE] = job.rngState ?? 0;
+    Atomics.store(control, CONTROL.NEXT_BLOCK, 0);
     this.numbers[TOTAL_WEIGHT] = job.totalWeight;
+    this.signal();
+  }
+
+  /** The next block of the dispatched batch for the caller to compute, or -1 when all are claimed. */
+  claim(): number {
+    const block = Atomics.add(this.control, CONTROL.NEXT_BLOCK, 1);
+    return block < this.control[CONTROL.BLOCKS] ? block : -1;
+  }
+
+  /**
+   * Waits for the workers; passes each block they computed (those the caller did not claim, `claimedHere[block]` = 0)
+   * as its summed gradient (a view, valid during the call), and their micro-batches' results into `results`.
+   */
+  collect(job: BatchJob, claimedHere: Uint8Array, receiveBlock: (block: number, gradient: Float32Array) => void, results: MicroBatchResult[]): void {
+    this.wait();
+    for (let block = 0; block < claimedHere.length; block++) {
+      if (claimedHere[block] === 1) continue;
+      receiveBlock(block, this.gradients.subarray(block * this.size, (block + 1) * this.size));
+      for (let j = block * job.blockSize; j < Math.min(job.microBatches, (block + 1) * job.blockSize); j++) {
+        const at = RESULT_BASE + 3 * j;
+        results[j] = { loss: this.numbers[at], weightSum: this.numbers[at + 1], correct: this.numbers[at + 2] };
+      }
+    }
+  }
+
+  /**
+   * Starts the logits of the first inference chunks of `x` (cut as predict.ts cuts them, so every row's logits are the
+   * same bits whoever computes them) on the workers, at most one share each; returns the first row left to the caller,
+   * who then calls `collectPredict`, also when its own part fails.
+   */
+  dispatchPredict(params: Float32Array, x: Float32Array, rows: number): number {
+    const chunks = Math.ceil(rows / PREDICT_CHUNK_ROWS);
+    const share = Math.ceil(chunks / (this.workers.length + 1));
+    const delegated = Math.min(chunks - 1, share * this.workers.length);
+    const delegatedRows = delegated * PREDICT_CHUNK_ROWS;
+    if (delegated <= 0) return 0;
+    const { inputs, outputs } = this.spec;
+    if (this.predictInput.length < delegatedRows * inputs || this.predictLogits.length < delegatedRows * outputs) {
+      const input = new SharedArrayBuffer(4 * delegatedRows * inputs);
+      const logits = new SharedArrayBuffer(4 * delegatedRows * outputs);
+      this.broadcast({ kind: 'predict-buffers', input, logits });
+      this.predictInput = new Float32Array(input);
+      this.predictLogits = new Float32Array(logits);
+    }
+    this.predictInput.set(x.subarray(0, delegatedRows * inputs));
+    this.params.set(params);
+    const { control } = this;
+    control[CONTROL.KIND] = KIND_PREDICT;
+    control[CONTROL.ROWS] = rows;
     this.workers.forEach((_, w) => {
       control[CONTROL.FIRST_ASSIGNMENT + 2 * w] = Math.min(delegated, w * share);
       control[CONTROL.FIRST_ASSIGNMENT + 2 * w + 1] = Math.min(delegated, (w + 1) * share);
     });
     this.signal();
-    return delegated;
+    return delegatedRows;
   }
 
-  /** Waits for the dispatched micro-batches and passes each one's gradient (a view, valid during the call) and result. */
-  collect(receive: (micro: number, gradient: Float32Array, result: MicroBatchResult) => void): void {
+  /** Waits for the chunks `dispatchPredict` handed out and copies their logits (rows [0, `rows`)) into `out`. */
+  collectPredict(out: Float32Array, rows: number): void {
     this.wait();
-    const delegated = this.control[CONTROL.FIRST_ASSIGNMENT + 2 * (this.workers.length - 1) + 1];
-    for (let j = 0; j < delegated; j++) {
-      const at = RESULT_BASE + 3 * j;
-      receive(j, this.gradients.subarray(j * this.size, (j + 1) * this.size), {
-        loss: this.numbers[at],
-        weightSum: this.numbers[at + 1],
-        correct: this.numbers[at + 2],
-      });
+    out.set(this.predictLogits.subarray(0, rows * this.spec.outputs));
+  }
+
+  /**
+   * Releases the workers to the idle list, or ends them if one has failed (a failed worker's state is not trusted).
+   */
+  async dispose(): Promise<void> {
+    let reusable = this.failure === null && Atomics.load(this.control, CONTROL.FAILED) === 0;
+    if (reusable) {
+      try {
+        this.broadcast({ kind: 'release' });
+      } catch {
+        reusable = false;
+      }
+    }
+    for (const port of this.ports) port.close();
+    for (const worker of this.workers) worker.off('message', this.onMessage);
+    if (!reusable) {
+      await Promise.all(this.workers.map((worker) => worker.terminate()));
+      return;
+    }
+    for (const worker of this.workers) {
+      if (idleWorkers.length >= MAX_IDLE_WORKERS) {
+        await worker.terminate();
+        continue;
+      }
+      worker.unref();
+      idleWorkers.push(worker);
     }
   }
 
-  async dispose(): Promise<void> {
-    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  /** Grows the shared gradient and result buffers for `blocks` blocks and `micro` micro-batches (once per batch size). */
+  private ensureCapacity(blocks: number, micro: number): void {
+    if (this.gradients.length < blocks * this.size) {
+      const buffer = new SharedArrayBuffer(4 * blocks * this.size);
+      this.gradients = new Float32Array(buffer);
+      this.broadcast({ kind: 'gradients', buffer });
+    }
+    if (this.numbers.length < RESULT_BASE + 3 * micro) {
+      const numbers = new SharedArrayBuffer(8 * (RESULT_BASE + 3 * micro));
+      this.broadcast({ kind: 'numbers', buffer: numbers });
+      this.numbers = new Float64Array(numbers);
+    }
   }
 
-  /** Grows the shared gradient and result buffers for `micro` micro-batches (once per batch size). */
-  private ensureCapacity(micro: number): void {
-    if (this.gradients.length >= micro * this.size) return;
-    const buffer = new SharedArrayBuffer(4 * micro * this.size);
-    this.gradients = new Float32Array(buffer);
-    this.broadcast({ kind: 'gradients', buffer });
-    const numbers = new SharedArrayBuffer(8 * (RESULT_BASE + 3 * micro));
-    this.broadcast({ kind: 'numbers', buffer: numbers });
-    this.numbers = new Float64Array(numbers);
-  }
-
-  private broadcast(message: GradientWorkerMessage): void {
+  private broadcast(message: GradientWorkerMessage, meanwhile?: () => void): void {
     for (const port of this.ports) port.postMessage(message);
     this.control[CONTROL.KIND] = KIND_MESSAGE;
     this.signal();
-    this.wait();
+    try {
+      meanwhile?.();
+    } finally {
+      this.wait();
+    }
   }
 
   private signal(): void {
     Atomics.store(this.control, CONTROL.DONE, 0);
     Atomics.add(this.control, CONTROL.GENERATION, 1);
-    Atomics.notify(this.control, CONTROL.GENERATION);
+    wakeSleepers(this.control, CONTROL.GENERATION, CONTROL.WORKERS_ASLEEP);
   }
 
   private wait(): void {
     const expected = this.workers.length;
-    for (let done = Atomics.load(this.control, CONTROL.DONE); done < expected; done = Atomics.load(this.control, CONTROL.DONE)) {
-      Atomics.wait(this.control, CONTROL.DONE, done);
-    }
+    waitUntil(this.control, CONTROL.DONE, CONTROL.BACKEND_ASLEEP, (done) => done >= expected);
     if (Atomics.load(this.control, CONTROL.FAILED) === 1) {
       throw new KtrdrError('TRAINING_FAILED', `A wasm-simd gradient worker failed${this.failure === null ? '' : `: ${this.failure}`}`);
     }
   }
+}
+
+/** Resolves when the worker has taken its assignment; rejects with its error if it could not. */
+function assigned(worker: Worker): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const settle = (message: unknown): void => {
+      worker.off('error', fail);
+      if (message === 'ready') resolve();
+      else reject(new KtrdrError('BACKEND_UNAVAILABLE', `A wasm-simd gradient worker could not start: ${String(message)}`));
+    };
+    const fail = (error: Error): void => {
+      worker.off('message', settle);
+      reject(error);
+    };
+    worker.once('message', settle);
+    worker.once('error', fail);
+  });
+}
+
+/** A copy in shared memory, so that posting it to the workers copies nothing more. */
+function sharedCopy<T extends Float32Array | Int32Array>(array: T): T {
+  const copy = new (array.constructor as new (buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(array.byteLength));
+  copy.set(array);
+  return copy;
 }
 
 /**

@@ -1,12 +1,20 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { MlpSpec } from '../spec.js';
 
 /**
- * What the wasm-simd backend and its gradient workers share. Batches go through shared memory and Atomics (a message
- * round trip per batch would cost as much as the work on small batches); everything else (data, epoch order, bigger
- * buffers, exit) is a message the worker pulls synchronously when told to.
+ * What the wasm-simd backend and its gradient workers share. A pool takes idle workers and sends each an assignment
+ * (the network, the shared buffers, a port); batches then go through shared memory and Atomics (a message round trip
+ * per batch would cost as much as the work on small batches); everything else (data, epoch order, bigger buffers, the
+ * release at the end) is a message the worker pulls synchronously from the port when told to.
  */
 
-/** Int32 slots of the control buffer; per worker w, its micro-batches are [FIRST_ASSIGNMENT + 2w, … + 2w + 1). */
+/**
+ * Int32 slots of the control buffer. A batch is cut into BLOCKS blocks of BLOCK micro-batches (reduction-tree.ts),
+ * which every thread, the backend's included, claims one at a time from the NEXT_BLOCK counter: a thread that the
+ * machine holds up (another tenant, an interrupt) leaves its blocks to the others instead of holding up the batch, and
+ * which thread computed a block changes nothing in the sum. Inference chunks are handed out in fixed shares: worker w
+ * computes chunks [control[FIRST_ASSIGNMENT + 2w], control[FIRST_ASSIGNMENT + 2w + 1]).
+ */
 export const CONTROL = {
   GENERATION: 0,
   DONE: 1,
@@ -16,27 +24,83 @@ export const CONTROL = {
   RNG_STATE: 5,
   HAS_RNG: 6,
   FAILED: 7,
-  FIRST_ASSIGNMENT: 8,
+  BLOCK: 8,
+  /** How many workers sleep in Atomics.wait on GENERATION, and whether the backend sleeps on DONE. */
+  WORKERS_ASLEEP: 9,
+  BACKEND_ASLEEP: 10,
+  BLOCKS: 11,
+  NEXT_BLOCK: 12,
+  FIRST_ASSIGNMENT: 13,
 } as const;
 
 export const KIND_BATCH = 1;
 export const KIND_MESSAGE = 2;
+/** Logits of inference chunks [FIRST_ASSIGNMENT…] of a ROWS-row input, from and into the predict buffers. */
+export const KIND_PREDICT = 3;
 
-/** Float64 slots: the batch's total class weight, then (loss, weight, correct) per micro-batch. */
+/** Float64 slots: the batch's total class weight, then (loss, weight, correct) per micro-batch. The gradient buffer holds one sum per block. */
 export const TOTAL_WEIGHT = 0;
 export const RESULT_BASE = 1;
 
-export interface GradientWorkerData {
+export interface GradientWorkerAssignment {
   readonly spec: MlpSpec;
   readonly classWeights: Float32Array | null;
   readonly control: SharedArrayBuffer;
   readonly params: SharedArrayBuffer;
+  /** Which of the pool's workers this is: where its assignment sits in the control buffer. */
   readonly index: number;
+  readonly port: MessagePort;
 }
 
 export type GradientWorkerMessage =
+  /** Arrays over SharedArrayBuffers: passing them copies nothing. */
   | { readonly kind: 'data'; readonly x: Float32Array; readonly y: Int32Array; readonly rows: number }
   | { readonly kind: 'order'; readonly order: Int32Array }
   | { readonly kind: 'gradients'; readonly buffer: SharedArrayBuffer }
   | { readonly kind: 'numbers'; readonly buffer: SharedArrayBuffer }
-  | { readonly kind: 'exit' };
+  | { readonly kind: 'predict-buffers'; readonly input: SharedArrayBuffer; readonly logits: SharedArrayBuffer }
+  /** The training is over: the worker drops everything and waits for its next assignment. */
+  | { readonly kind: 'release' };
+
+/**
+ * How long a side spins on a control slot before it sleeps in Atomics.wait. Waking a sleeping thread (futex) takes
+ * 0.1–0.3 ms on the machines this runs on, as long as the work of a whole batch, while the serial part between two
+ * batches (reduction, optimizer step) takes tens of microseconds: spinning through it keeps the wake-up off the
+ * critical path. A thread that waits longer (a validation pass, the end of a run) goes to sleep and costs nothing.
+ */
+const SPIN_MS = 2;
+
+/**
+ * Waits until `ready(control[slot])`, spinning first and then sleeping; `asleep` is the counter slot that tells the
+ * other side to notify. Returns the value that satisfied `ready`.
+ */
+export function waitUntil(control: Int32Array, slot: number, asleep: number, ready: (value: number) => boolean): number {
+  let value = Atomics.load(control, slot);
+  const deadline = performance.now() + SPIN_MS;
+  for (let spins = 1; !ready(value); spins++) {
+    if ((spins & 1023) === 0 && performance.now() > deadline) return sleepUntil(control, slot, asleep, ready);
+    value = Atomics.load(control, slot);
+  }
+  return value;
+}
+
+function sleepUntil(control: Int32Array, slot: number, asleep: number, ready: (value: number) => boolean): number {
+  // Counted before the slot is read again: a waker that changes the slot and then sees no sleeper did so before this
+  // read (both are sequentially consistent), so the change is seen here and Atomics.wait is not entered.
+  Atomics.add(control, asleep, 1);
+  try {
+    let value = Atomics.load(control, slot);
+    while (!ready(value)) {
+      Atomics.wait(control, slot, value);
+      value = Atomics.load(control, slot);
+    }
+    return value;
+  } finally {
+    Atomics.sub(control, asleep, 1);
+  }
+}
+
+/** After changing `control[slot]`: wakes whoever sleeps on it (the notify is a system call, so only when needed). */
+export function wakeSleepers(control: Int32Array, slot: number, asleep: number): void {
+  if (Atomics.load(control, asleep) > 0) Atomics.notify(control, slot);
+}

@@ -1,69 +1,136 @@
-import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { MICRO_BATCH_ROWS, GradientEngine } from './gradient-engine.js';
-import { CONTROL, KIND_MESSAGE, RESULT_BASE, TOTAL_WEIGHT, type GradientWorkerData, type GradientWorkerMessage } from './gradient-worker-protocol.js';
+import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
+import { PREDICT_CHUNK_ROWS } from '../predict.js';
+import { MICRO_BATCH_ROWS, GradientEngine, type BatchPosition, type MicroBatchResult } from './gradient-engine.js';
+import {
+  CONTROL,
+  KIND_MESSAGE,
+  KIND_PREDICT,
+  RESULT_BASE,
+  TOTAL_WEIGHT,
+  type GradientWorkerAssignment,
+  type GradientWorkerMessage,
+  waitUntil,
+  wakeSleepers,
+} from './gradient-worker-protocol.js';
 
 /**
- * A wasm-simd gradient worker: its own wasm instance and copy of the data, computing the micro-batches the backend
- * assigns it into shared memory. It blocks in Atomics.wait between commands; it has nothing else to do.
+ * A wasm-simd gradient worker: for one training at a time (an assignment from a GradientWorkerPool), its own wasm
+ * instance and copy of the data, computing the blocks of micro-batches the backend assigns it, each summed here
+ * (reduction-tree.ts), into shared memory. During a training it spins, then sleeps in Atomics.wait, between commands;
+ * once released it keeps nothing and waits for the next assignment, so the next training skips the thread start.
  */
-const data = workerData as GradientWorkerData & { port: MessagePort };
-const control = new Int32Array(data.control);
-let numbers: Float64Array<ArrayBufferLike> = new Float64Array(0);
-const params = new Float32Array(data.params);
-const engine = new GradientEngine(data.spec, data.classWeights);
-const local = engine.arena.allocate(engine.size);
-let gradients: Float32Array<ArrayBufferLike> = new Float32Array(0);
+class AssignedWorker {
+  private readonly control: Int32Array;
+  private readonly params: Float32Array;
+  private readonly engine: GradientEngine;
+  private readonly results: MicroBatchResult[] = [];
+  private numbers: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  private gradients: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  private predictInput: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  private predictLogits: Float32Array<ArrayBufferLike> = new Float32Array(0);
 
-function handle(message: GradientWorkerMessage): boolean {
-  switch (message.kind) {
-    case 'data':
-      engine.setData(message.x, message.y, message.rows);
-      return true;
-    case 'order':
-      engine.setOrder(message.order);
-      return true;
-    case 'gradients':
-      gradients = new Float32Array(message.buffer);
-      return true;
-    case 'numbers':
-      numbers = new Float64Array(message.buffer);
-      return true;
-    case 'exit':
-      return false;
+  constructor(private readonly assignment: GradientWorkerAssignment) {
+    this.control = new Int32Array(assignment.control);
+    this.params = new Float32Array(assignment.params);
+    this.engine = new GradientEngine(assignment.spec, assignment.classWeights);
+  }
+
+  /** Serves commands until released. */
+  serve(): void {
+    const { control } = this;
+    let seen = 0;
+    for (let running = true; running;) {
+      const previous = seen;
+      seen = waitUntil(control, CONTROL.GENERATION, CONTROL.WORKERS_ASLEEP, (generation) => generation !== previous);
+      try {
+        const kind = control[CONTROL.KIND];
+        if (kind === KIND_MESSAGE) running = this.handle(receiveMessageOnPort(this.assignment.port)!.message as GradientWorkerMessage);
+        else if (kind === KIND_PREDICT) this.runPredict();
+        else this.runBatch();
+      } catch (error) {
+        Atomics.store(control, CONTROL.FAILED, 1);
+        parentPort!.postMessage(String(error));
+      }
+      Atomics.add(control, CONTROL.DONE, 1);
+      wakeSleepers(control, CONTROL.DONE, CONTROL.BACKEND_ASLEEP);
+    }
+    this.assignment.port.close();
+  }
+
+  private handle(message: GradientWorkerMessage): boolean {
+    switch (message.kind) {
+      case 'data':
+        this.engine.setData(message.x, message.y, message.rows);
+        return true;
+      case 'order':
+        this.engine.setOrder(message.order);
+        return true;
+      case 'gradients':
+        this.gradients = new Float32Array(message.buffer);
+        return true;
+      case 'numbers':
+        this.numbers = new Float64Array(message.buffer);
+        return true;
+      case 'predict-buffers':
+        this.predictInput = new Float32Array(message.input);
+        this.predictLogits = new Float32Array(message.logits);
+        return true;
+      case 'release':
+        return false;
+    }
+  }
+
+  private runPredict(): void {
+    const { control, engine } = this;
+    const from = control[CONTROL.FIRST_ASSIGNMENT + 2 * this.assignment.index];
+    const to = control[CONTROL.FIRST_ASSIGNMENT + 2 * this.assignment.index + 1];
+    if (from >= to) return;
+    engine.loadParams(this.params);
+    const { inputs, outputs } = engine.spec;
+    const rows = control[CONTROL.ROWS];
+    for (let chunk = from; chunk < to; chunk++) {
+      const start = chunk * PREDICT_CHUNK_ROWS;
+      const end = Math.min(rows, start + PREDICT_CHUNK_ROWS);
+      engine.predictChunk(this.predictInput.subarray(start * inputs, end * inputs), end - start, this.predictLogits, start * outputs);
+    }
+  }
+
+  private runBatch(): void {
+    const { control, engine, numbers, results } = this;
+    const blocks = control[CONTROL.BLOCKS];
+    let block = Atomics.add(control, CONTROL.NEXT_BLOCK, 1);
+    if (block >= blocks) return;
+    engine.loadParams(this.params);
+    const rows = control[CONTROL.ROWS];
+    const batch: BatchPosition = {
+      start: control[CONTROL.START],
+      rows,
+      rngState: control[CONTROL.HAS_RNG] === 1 ? control[CONTROL.RNG_STATE] >>> 0 : null,
+      totalWeight: numbers[TOTAL_WEIGHT],
+    };
+    const blockSize = control[CONTROL.BLOCK];
+    const microBatches = Math.ceil(rows / MICRO_BATCH_ROWS);
+    for (; block < blocks; block = Atomics.add(control, CONTROL.NEXT_BLOCK, 1)) {
+      const first = block * blockSize;
+      const count = Math.min(blockSize, microBatches - first);
+      const sum = engine.computeBlock(batch, first, count, 0, results);
+      this.gradients.set(engine.arena.f32(sum, engine.size), block * engine.size);
+      for (let j = first; j < first + count; j++) {
+        const at = RESULT_BASE + 3 * j;
+        numbers[at] = results[j].loss;
+        numbers[at + 1] = results[j].weightSum;
+        numbers[at + 2] = results[j].correct;
+      }
+    }
   }
 }
 
-function runBatch(): void {
-  const from = control[CONTROL.FIRST_ASSIGNMENT + 2 * data.index];
-  const to = control[CONTROL.FIRST_ASSIGNMENT + 2 * data.index + 1];
-  if (from >= to) return;
-  engine.loadParams(params);
-  const start = control[CONTROL.START];
-  const rows = control[CONTROL.ROWS];
-  const rngState = control[CONTROL.HAS_RNG] === 1 ? control[CONTROL.RNG_STATE] >>> 0 : null;
-  const view = engine.arena.f32(local, engine.size);
-  for (let j = from; j < to; j++) {
-    const offset = j * MICRO_BATCH_ROWS;
-    const result = engine.computeMicroBatch(start, rows, offset, Math.min(MICRO_BATCH_ROWS, rows - offset), rngState, numbers[TOTAL_WEIGHT], local);
-    gradients.set(view, j * engine.size);
-    numbers.set([result.loss, result.weightSum, result.correct], RESULT_BASE + 3 * j);
-  }
-}
-
-let seen = 0;
-parentPort!.postMessage('ready');
-for (;;) {
-  Atomics.wait(control, CONTROL.GENERATION, seen);
-  seen = Atomics.load(control, CONTROL.GENERATION);
-  let running = true;
+parentPort!.on('message', (assignment: GradientWorkerAssignment) => {
   try {
-    if (control[CONTROL.KIND] === KIND_MESSAGE) running = handle(receiveMessageOnPort(data.port)!.message as GradientWorkerMessage);
-    else runBatch();
+    const worker = new AssignedWorker(assignment);
+    parentPort!.postMessage('ready');
+    worker.serve();
   } catch (error) {
-    Atomics.store(control, CONTROL.FAILED, 1);
     parentPort!.postMessage(String(error));
   }
-  Atomics.add(control, CONTROL.DONE, 1);
-  Atomics.notify(control, CONTROL.DONE);
-  if (!running) break;
-}
+});

@@ -8,8 +8,9 @@ import { PREDICT_CHUNK_ROWS } from '../predict.js';
 import { optimizerStep } from '../optimizers.js';
 import { parameterCount } from '../spec.js';
 import { flattenWeights, weightsFromFlat, type MlpWeights } from '../weights.js';
-import { advanceRng, dropoutDraws, GradientEngine, MICRO_BATCH_ROWS, type MicroBatchResult } from './gradient-engine.js';
+import { advanceRng, dropoutDraws, GradientEngine, MICRO_BATCH_ROWS, type BatchPosition, type MicroBatchResult } from './gradient-engine.js';
 import { GradientWorkerPool } from './gradient-worker-pool.js';
+import { blockSize, sumPairwise } from './reduction-tree.js';
 
 export interface WasmSimdOptions {
   /** Threads that compute gradients, this one included. Default 1. The weights do not depend on it. */
@@ -22,7 +23,7 @@ export interface WasmSimdOptions {
  * activations.ts): they need exp, V8's exp is the same on every machine, and their cost is tiny next to the products.
  *
  * Determinism: a batch is cut into micro-batches of MICRO_BATCH_ROWS rows; each micro-batch gradient is a float32 sum
- * in row order, and they are added in a fixed pairwise tree (0+1, 2+3, …, then (0+1)+(2+3), …). Kernels use plain
+ * in row order, and they are added in a fixed pairwise tree (0+1, 2+3, …, then (0+1)+(2+3), …; reduction-tree.ts). Kernels use plain
  * SIMD128 (no FMA), so the weights are bit-identical run to run, machine to machine, and for any `threads`: threads
  * only change who computes which micro-batch. They agree with js-cpu to ~1e-6 relative per step, not bit for bit
  * (js-cpu sums a whole batch in float64).
@@ -63,7 +64,6 @@ export class WasmSimdBackend implements TrainBackend {
       step: 0,
       learningRate: options.optimizer.learningRate,
       rngState: options.dropoutSeed >>> 0,
-      slots: [],
       pool: threads > 1 ? await GradientWorkerPool.start(threads - 1, weights.spec, options.classWeights) : null,
       rows: 0,
       labels: new Int32Array(0),
@@ -73,8 +73,9 @@ export class WasmSimdBackend implements TrainBackend {
 
   async setTrainData(x: Float32Array, y: Int32Array, rows: number): Promise<void> {
     const state = this.requireState();
-    state.engine.setData(x, y, rows);
-    state.pool?.setData(x, y, rows);
+    const copyHere = () => state.engine.setData(x, y, rows);
+    if (state.pool === null) copyHere();
+    else state.pool.setData(x, y, rows, copyHere);
     state.rows = rows;
     state.labels = y;
   }
@@ -90,8 +91,6 @@ export class WasmSimdBackend implements TrainBackend {
     const { engine, options, pool } = state;
     engine.setOrder(order);
     pool?.setOrder(order);
-    const maxMicro = Math.ceil(batchSize / MICRO_BATCH_ROWS);
-    while (state.slots.length < maxMicro) state.slots.push(engine.arena.allocate(engine.size));
     const classWeights = options.classWeights;
     const totalBatches = Math.ceil(order.length / batchSize);
     const dropout = engine.spec.dropout > 0;
@@ -104,7 +103,7 @@ export class WasmSimdBackend implements TrainBackend {
       const rows = Math.min(batchSize, order.length - start);
       let totalWeight = 0;
       for (let r = 0; r < rows; r++) totalWeight += classWeights === null ? 1 : classWeights[state.labels[order[start + r]]];
-      const results = this.batchGradients(state, start, rows, dropout ? state.rngState : null, totalWeight);
+      const { sum: grads, results } = this.batchGradients(state, { start, rows, rngState: dropout ? state.rngState : null, totalWeight });
       let batchLoss = 0;
       for (const result of results) {
         batchLoss += totalWeight > 0 ? (result.loss * result.weightSum) / totalWeight : 0;
@@ -112,7 +111,6 @@ export class WasmSimdBackend implements TrainBackend {
       }
       if (!Number.isFinite(batchLoss)) throw divergedBatchError(batchLoss, batch + 1, totalBatches);
       if (dropout) state.rngState = advanceRng(state.rngState, dropoutDraws(engine.spec, rows));
-      const grads = state.slots[0];
       if (options.gradientClip > 0) clipGradientsByGlobalNorm(engine.arena.f32(grads, engine.size), options.gradientClip);
       this.optimizerStep(state, grads);
       lossSum += batchLoss * rows;
@@ -127,17 +125,23 @@ export class WasmSimdBackend implements TrainBackend {
   }
 
   async predictLogits(x: Float32Array, rows: number, signal?: AbortSignal): Promise<Float32Array> {
-    const { engine } = this.requireState();
+    const { engine, pool } = this.requireState();
     const { inputs, outputs } = engine.spec;
     if (!Number.isInteger(rows) || rows < 0 || x.length !== rows * inputs) {
       throw new KtrdrError('VALIDATION_FAILED', `Expected ${rows} rows × ${inputs} features = ${rows * inputs} values, got ${x.length}`);
     }
     const logits = new Float32Array(rows * outputs);
-    for (let start = 0; start < rows; start += PREDICT_CHUNK_ROWS) {
-      throwIfAborted(signal);
-      const end = Math.min(rows, start + PREDICT_CHUNK_ROWS);
-      engine.predictChunk(x.subarray(start * inputs, end * inputs), end - start, logits, start * outputs);
-      if (this.yielder.due()) await this.yielder.now();
+    const delegatedRows = pool === null ? 0 : pool.dispatchPredict(engine.arena.f32(engine.params, engine.size), x, rows);
+    try {
+      for (let start = delegatedRows; start < rows; start += PREDICT_CHUNK_ROWS) {
+        throwIfAborted(signal);
+        const end = Math.min(rows, start + PREDICT_CHUNK_ROWS);
+        engine.predictChunk(x.subarray(start * inputs, end * inputs), end - start, logits, start * outputs);
+        if (this.yielder.due()) await this.yielder.now();
+      }
+    } finally {
+      // Also after a cancel: the workers must be idle before the pool's next command.
+      if (delegatedRows > 0) pool!.collectPredict(logits, delegatedRows);
     }
     return logits;
   }
@@ -190,29 +194,43 @@ export class WasmSimdBackend implements TrainBackend {
   }
 
   /**
-   * The batch gradient into slot 0: micro-batch j into slot j (the worker threads take the first ones, this thread
-   * the rest), then the fixed pairwise tree. Returns each micro-batch's loss, weight and hits, in micro-batch order.
+   * The batch gradient, returned as a pointer: the micro-batches are cut into blocks (reduction-tree.ts) that the
+   * worker threads and this one claim one at a time, each block is summed where it was computed, and the block sums
+   * are added with the same tree. Returns the sum and each micro-batch's loss, weight and hits, in order.
    */
-  private batchGradients(state: WasmState, start: number, rows: number, rngState: number | null, totalWeight: number): MicroBatchResult[] {
-    const { engine, pool, slots } = state;
-    const count = Math.ceil(rows / MICRO_BATCH_ROWS);
-    const micro = (j: number) => ({ offset: j * MICRO_BATCH_ROWS, rows: Math.min(MICRO_BATCH_ROWS, rows - j * MICRO_BATCH_ROWS) });
-    const delegated =
-      pool === null || count === 1 ? 0 : pool.dispatch(engine.arena.f32(engine.params, engine.size), { start, rows, count, rngState, totalWeight });
-    const results: MicroBatchResult[] = new Array<MicroBatchResult>(count);
-    for (let j = delegated; j < count; j++) {
-      const { offset, rows: microRows } = micro(j);
-      results[j] = engine.computeMicroBatch(start, rows, offset, microRows, rngState, totalWeight, slots[j]);
+  private batchGradients(state: WasmState, batch: BatchPosition): { sum: number; results: MicroBatchResult[] } {
+    const { engine, pool } = state;
+    const microBatches = Math.ceil(batch.rows / MICRO_BATCH_ROWS);
+    const job = { ...batch, microBatches, blockSize: pool === null ? microBatches : blockSize(microBatches, this.threads) };
+    const blocks = Math.ceil(microBatches / job.blockSize);
+    const results = new Array<MicroBatchResult>(microBatches);
+    const sums: number[] = [];
+    const computeHere = (block: number): void => {
+      const first = block * job.blockSize;
+      sums[block] = engine.computeBlock(batch, first, Math.min(job.blockSize, microBatches - first), first, results);
+    };
+    if (pool === null || blocks === 1) {
+      for (let block = 0; block < blocks; block++) computeHere(block);
+    } else {
+      engine.reserveSlots(microBatches);
+      pool.dispatch(engine.arena.f32(engine.params, engine.size), job);
+      const claimedHere = new Uint8Array(blocks);
+      for (let block = pool.claim(); block >= 0; block = pool.claim()) {
+        claimedHere[block] = 1;
+        computeHere(block);
+      }
+      pool.collect(
+        job,
+        claimedHere,
+        (block, gradient) => {
+          sums[block] = engine.slot(block * job.blockSize);
+          engine.arena.f32(sums[block], engine.size).set(gradient);
+        },
+        results,
+      );
     }
-    if (delegated > 0)
-      pool!.collect((j, gradient, result) => {
-        engine.arena.f32(slots[j], engine.size).set(gradient);
-        results[j] = result;
-      });
-    for (let stride = 1; stride < count; stride *= 2) {
-      for (let j = 0; j + stride < count; j += 2 * stride) engine.kernels.addInto(slots[j], slots[j + stride], engine.size);
-    }
-    return results;
+    sumPairwise(blocks, (target, source) => engine.kernels.addInto(sums[target], sums[source], engine.size));
+    return { sum: sums[0], results };
   }
 
   /**
@@ -250,8 +268,6 @@ interface WasmState {
   learningRate: number;
   /** The dropout generator at the start of the next batch. */
   rngState: number;
-  /** One parameter-sized gradient buffer per micro-batch of the largest batch; slot 0 ends up holding the sum. */
-  readonly slots: number[];
   readonly pool: GradientWorkerPool | null;
   rows: number;
   labels: Int32Array;

@@ -1,0 +1,26 @@
+/**
+ * The fixed pairwise tree that sums a batch's micro-batch gradients: 0 += 1, 2 += 3, …, then 0 += 2, 4 += 6, …, until
+ * slot 0 holds the sum. The additions depend on the micro-batch count alone, so the sum does not depend on which
+ * thread computed which micro-batch.
+ *
+ * An aligned block of 2^k consecutive micro-batches (the last one cut short by the end of the batch) is a subtree:
+ * below stride 2^k no addition crosses a block's edge, and above it the tree adds block sums exactly as a tree over the
+ * blocks would. So a thread that computes a whole block sums it itself and hands over one gradient, not one per
+ * micro-batch, and the result has the same bits.
+ */
+export function sumPairwise(count: number, addInto: (target: number, source: number) => void): void {
+  for (let stride = 1; stride < count; stride *= 2) {
+    for (let j = 0; j + stride < count; j += 2 * stride) addInto(j, j + stride);
+  }
+}
+
+/**
+ * Blocks each thread gets on average: enough that a thread held up by the machine leaves work for the others to take
+ * over, few enough that handing over one gradient per block stays cheap.
+ */
+const BLOCKS_PER_THREAD = 2;
+
+/** Micro-batches per block when `count` of them are shared by `threads` threads: a power of two. */
+export function blockSize(count: number, threads: number): number {
+  return 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(count / (BLOCKS_PER_THREAD * threads)))));
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { blockSize, sumPairwise } from '../../src/nn/wasm/reduction-tree.js';
+import { SeededRandom } from '../../src/util/random.js';
+
+/** Float32 sums of `values` with the tree, slot by slot, as the kernels add gradient buffers. */
+function treeSum(values: readonly number[]): number {
+  const slots = values.map(Math.fround);
+  sumPairwise(slots.length, (target, source) => (slots[target] = Math.fround(slots[target] + slots[source])));
+  return slots[0];
+}
+
+describe('sumPairwise', () => {
+  it('should add 0+1, 2+3, … and then the pairs of pairs', () => {
+    const additions: string[] = [];
+    sumPairwise(5, (target, source) => additions.push(`${target}+=${source}`));
+    expect(additions).toEqual(['0+=1', '2+=3', '0+=2', '0+=4']);
+  });
+
+  it('should give the same bits when aligned blocks are summed first, for every block size and count', () => {
+    const rng = new SeededRandom(3);
+    for (let count = 1; count <= 19; count++) {
+      // Values of very different magnitudes, so that another order of additions would round differently.
+      const values = Array.from({ length: count }, () => (rng.next() - 0.5) * 10 ** Math.floor(rng.next() * 8));
+      const whole = treeSum(values);
+      for (let size = 1; size <= 16; size *= 2) {
+        const blockSums: number[] = [];
+        for (let first = 0; first < count; first += size) blockSums.push(treeSum(values.slice(first, first + size)));
+        expect(treeSum(blockSums)).toBe(whole);
+      }
+    }
+  });
+});
+
+describe('blockSize', () => {
+  it('should be a power of two that leaves about two blocks per thread', () => {
+    expect(blockSize(8, 2)).toBe(2);
+    expect(blockSize(8, 1)).toBe(4);
+    expect(blockSize(4, 3)).toBe(1);
+    expect(blockSize(1, 2)).toBe(1);
+    expect(blockSize(64, 2)).toBe(16);
+  });
+});
