@@ -17,6 +17,11 @@ export interface TrainingJob {
   readonly strategySource: string;
   /** Every market data series the run reads, named by the sha256 of the file when the job was resolved. */
   readonly data: readonly SeriesDigest[];
+  /**
+   * How many times the operation was resumed before this run: 0 (or absent) for its first run. An executor that
+   * keeps runs outside this process under an id of their own (the queue) gives each attempt a different one.
+   */
+  readonly attempt?: number;
 }
 
 /**
@@ -99,6 +104,8 @@ export interface RunHandle {
 /** Re-attaching to a run a training host already has (after a backend restart). */
 export interface AttachRequest {
   readonly operationId: string;
+  /** The run's id where it lives (the remote reference's `run_id`); the operation id when absent. */
+  readonly runId?: string;
   /** Host event cursor already relayed (from the operation's remote reference). */
   readonly cursor: number;
   /** The operation is already running (its `started` event was relayed before the restart). */

@@ -58,24 +58,34 @@ export async function startQueueHost(options: QueueHostOptions): Promise<Running
   const logger = options.logger ?? silentLogger();
   const redis = await connectChecked(options.redisUrl);
   const subscriber = redis.duplicate();
+  /**
+   * The runs this host executes now, by operation id (what the host's runs, the backend and the heartbeat know them
+   * by), with their run id (the job id, which names their Redis keys: a resumed run's differs from its first run's).
+   */
+  const current = new Map<string, { readonly runId: string; readonly sleep: WakeableSleep }>();
   // The relay reads the runs, and the runs call the relay before a push: it reaches them once they exist.
-  const relay = new RunRelay(redis, () => runs, options.relayMs ?? 25);
+  const relay = new RunRelay(
+    redis,
+    () => runs,
+    (operationId) => current.get(operationId)?.runId ?? operationId,
+    options.relayMs ?? 25,
+  );
   const { runs, close: closeRuns } = await createHostRuns(options, { beforePush: (operationId) => relay.flush(operationId) });
   const id = randomUUID();
   const name = hostNameOf(options);
   const queue: QueueName = runs.health().device.kind === 'gpu' ? QUEUES.gpu : QUEUES.cpu;
-  const current = new Map<string, WakeableSleep>();
   /** Runs told to stop: their relay looks for the end more often. */
   const cancelling = new Set<string>();
   let closing = false;
 
   await subscriber.subscribe(CANCEL_CHANNEL);
-  subscriber.on('message', (_channel: string, operationId: string) => {
-    if (!current.has(operationId)) return;
-    logger.info({ operation_id: operationId }, `cancel requested for run ${operationId}`);
+  subscriber.on('message', (_channel: string, runId: string) => {
+    const operationId = [...current].find(([, run]) => run.runId === runId)?.[0];
+    if (operationId === undefined) return;
+    logger.info({ operation_id: operationId, run_id: runId }, `cancel requested for run ${runId}`);
     runs.cancel(operationId);
     cancelling.add(operationId);
-    current.get(operationId)?.wake();
+    current.get(operationId)?.sleep.wake();
   });
 
   const heartbeat = async (): Promise<void> => {
@@ -104,7 +114,7 @@ export async function startQueueHost(options: QueueHostOptions): Promise<Running
     async (job, token) => {
       const operationId = job.data.operation_id;
       const sleep = new WakeableSleep();
-      current.set(operationId, sleep);
+      current.set(operationId, { runId: job.id ?? operationId, sleep });
       void heartbeat().catch(() => undefined);
       try {
         return await runJob(job, token, sleep);
@@ -121,6 +131,7 @@ export async function startQueueHost(options: QueueHostOptions): Promise<Running
   async function runJob(job: Job<QueueJobData>, token: string | undefined, sleep: WakeableSleep): Promise<{ result_pushed: true }> {
     const parsed = HostStartRequestSchema.safeParse(job.data);
     const operationId = job.data.operation_id;
+    const runId = job.id ?? operationId;
     if (!parsed.success) {
       await relay.end(
         operationId,
@@ -128,11 +139,11 @@ export async function startQueueHost(options: QueueHostOptions): Promise<Running
       );
       throw new UnrecoverableError('VALIDATION_FAILED: the job is not a run request');
     }
-    if ((await redis.exists(cancelKey(operationId))) === 1) {
+    if ((await redis.exists(cancelKey(runId))) === 1) {
       await relay.end(operationId, ended('cancelled', false));
       throw new UnrecoverableError('CANCELLED: cancelled before it started');
     }
-    logger.info({ operation_id: operationId, attempt: job.attemptsStarted }, `took run ${operationId} from queue ${queue}`);
+    logger.info({ operation_id: operationId, run_id: runId, attempt: job.attemptsStarted }, `took run ${runId} from queue ${queue}`);
     try {
       runs.start(parsed.data);
     } catch (error) {
@@ -141,14 +152,14 @@ export async function startQueueHost(options: QueueHostOptions): Promise<Running
       throw new UnrecoverableError(`${code}: ${(error as Error).message}`);
     }
     // A cancel published between the check above and the start was not heard: look once more.
-    if ((await redis.exists(cancelKey(operationId))) === 1) {
+    if ((await redis.exists(cancelKey(runId))) === 1) {
       cancelling.add(operationId);
       runs.cancel(operationId);
     }
 
     const last = await relay.follow(operationId, sleep, () => cancelling.has(operationId));
     runs.remove(operationId);
-    if (last.status === 'cancelled' && closing && (await redis.exists(cancelKey(operationId))) === 0) {
+    if (last.status === 'cancelled' && closing && (await redis.exists(cancelKey(runId))) === 0) {
       // Not a user's cancel: this host is shutting down. The run goes back to the queue for another host.
       await relay.log(operationId, 'warn', `Host ${name} is shutting down; the run goes back to the queue`);
       await job.moveToWait(token);
@@ -176,7 +187,7 @@ export async function startQueueHost(options: QueueHostOptions): Promise<Running
         // Cancel the runs first so the processors return; then the worker stops without taking more.
         const stopping = worker.close();
         await closeRuns();
-        for (const sleep of current.values()) sleep.wake();
+        for (const run of current.values()) run.sleep.wake();
         await stopping;
         connection.disconnect();
         await redis.hdel(WORKERS_KEY, id).catch(() => undefined);
@@ -203,6 +214,7 @@ function isOver(status: HostRunStatusBody): status is EndedStatus {
 /**
  * Moves a run's events from its host run log to its Redis stream, in order. The follow loop and the flush before a
  * push both move them; one move at a time per run keeps the stream in the log's order and each event on it once.
+ * Runs are named by operation id here, as in the run log; `runIdOf` names the stream.
  */
 class RunRelay {
   private readonly cursors = new Map<string, number>();
@@ -211,6 +223,7 @@ class RunRelay {
   constructor(
     private readonly redis: Redis,
     private readonly runsOf: () => HostRuns,
+    private readonly runIdOf: (operationId: string) => string,
     private readonly relayMs: number,
   ) {}
 
@@ -257,7 +270,7 @@ class RunRelay {
   }
 
   private async append(operationId: string, events: readonly StreamEvent[]): Promise<void> {
-    const key = eventsKey(operationId);
+    const key = eventsKey(this.runIdOf(operationId));
     const batch = this.redis.multi();
     for (const event of events) batch.xadd(key, '*', ...streamFields(event));
     batch.expire(key, RUN_KEYS_TTL_SECONDS);

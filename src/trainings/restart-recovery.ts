@@ -35,6 +35,7 @@ export async function resumeAfterRestart(deps: RestartRecoveryDeps): Promise<{ i
     const remote = operation.remote!;
     const attach: AttachRequest = {
       operationId: operation.id,
+      runId: remote.run_id,
       cursor: typeof remote.cursor === 'number' ? remote.cursor : 0,
       started: operation.status !== 'pending',
       cancelRequested: operation.status === 'cancelling',

@@ -1,7 +1,7 @@
 import type { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import { parseStrategy } from '../config/strategy.js';
 import { digestSeries } from '../data/series-digests.js';
-import { QUEUE_TARGET_PREFIX } from '../execution/queue/queue-protocol.js';
+import { queueOfTarget } from '../execution/queue/queue-protocol.js';
 import { KtrdrError } from '../errors.js';
 import { requiredTimeframes } from '../features/index.js';
 import type { ExecutionRecord, Operation } from '../operations/operation.js';
@@ -26,11 +26,11 @@ export interface ResumptionDeps {
  * strategy text the checkpoint holds (what it started with, whatever happened to the file since) on the data files as
  * they are now; the pipeline refuses the checkpoint if their hashes changed (CHECKPOINT_MISMATCH).
  *
- * Where the resumed run executes is chosen as for a new request with the run's execution mode and `require_gpu`: a
- * healthy training host fetches the checkpoint from this backend's store when the run starts there
- * (`GET /operations/{id}/checkpoint`), so a run lost with its host can continue on another one. Queue hosts are the
- * exception: the queue takes each operation's job once (its id is the operation id, and a finished job is kept a
- * while), so a run that cluster mode would place is resumed here instead.
+ * Where the resumed run executes is chosen as for a new request with the run's execution mode and `require_gpu`:
+ * here, an HTTP training host or a cluster-mode queue. A host fetches the checkpoint from this backend's store when
+ * the run starts there (`GET /operations/{id}/checkpoint`), so a run lost with its host can continue on another one.
+ * The run is told how many times the operation was resumed before it (`TrainingJob.attempt`): the queue gives each
+ * attempt a job and event stream of its own.
  */
 export class Resumption {
   constructor(private readonly deps: ResumptionDeps) {}
@@ -59,6 +59,7 @@ export class Resumption {
     const requireGpu = operation.request.require_gpu === true;
     const at = `epoch ${checkpoint.state.epochsDone}/${checkpoint.totalEpochs}`;
     const execution = await this.place(mode, requireGpu, at);
+    const attempt = (await this.resumesOf(id)) + 1;
     const resumed = await operations.markResumed(id, {
       resumed: { epoch: checkpoint.state.epochsDone, total_epochs: checkpoint.totalEpochs },
       reason: `${why}, from the checkpoint at ${at}`,
@@ -69,7 +70,7 @@ export class Resumption {
       resumed,
       execution,
       {
-        job: { operationId: id, strategyYaml: checkpoint.strategyYaml, strategySource: `checkpoint of ${id}`, data },
+        job: { operationId: id, strategyYaml: checkpoint.strategyYaml, strategySource: `checkpoint of ${id}`, data, attempt },
         mode,
         requireGpu,
         tried: [],
@@ -83,10 +84,18 @@ export class Resumption {
     // A run that could not be placed anew (require_gpu and no healthy GPU host) still resumes: here, as before hosts
     // could take resumed runs, rather than not at all.
     const chosen = await this.deps.placement.select(mode, requireGpu).catch(() => this.deps.placement.select('local', false));
-    if (chosen.selected === 'host' && chosen.host?.startsWith(QUEUE_TARGET_PREFIX) !== true) {
-      return { ...chosen, reason: `resumed on a training host from the checkpoint at ${at}; ${chosen.reason}` };
+    if (chosen.selected === 'host') {
+      const queue = chosen.host === undefined ? undefined : queueOfTarget(chosen.host);
+      const where = queue === undefined ? 'on a training host' : `through the queue ${queue}`;
+      return { ...chosen, reason: `resumed ${where} from the checkpoint at ${at}; ${chosen.reason}` };
     }
     const here = chosen.selected === 'local' ? chosen : await this.deps.placement.select('local', false);
     return { ...here, requested: mode, reason: `resumed here from the checkpoint at ${at}` };
+  }
+
+  /** How many times the operation was resumed so far: each resume left a `status` event with `resumed`. */
+  private async resumesOf(id: string): Promise<number> {
+    const changes = await this.deps.operations.eventsSince(id, 0, { kinds: ['status'], limit: 10_000 });
+    return changes.filter((event) => event.data.resumed !== undefined).length;
   }
 }

@@ -117,6 +117,12 @@ export class RunRecorder {
     }
     run.finished = run.handle.outcome
       .then((outcome) => {
+        if (this.runs.get(id) !== run) {
+          // Resumed before this run had stopped (cancelled while it was pending here but already taken by a queue
+          // host): the operation is the resumed run's now, and this end is not its end.
+          this.deps.logger.info({ operation_id: id, status: outcome.status }, `training ${id}: its previous run ended (${outcome.status})`);
+          return run.writes;
+        }
         // Decided when the outcome arrives: a cancel requested after this point meets a model already being saved.
         const discard = outcome.status === 'completed' && run.cancelRequested;
         enqueue(() => this.finish(id, discard ? { status: 'cancelled', started: true } : outcome, run), 'finish');

@@ -43,6 +43,8 @@ export interface TestBackendOptions {
   readonly failedLogins?: BackendOptions['failedLogins'];
   /** Resume interrupted and host-lost runs from their checkpoints. @defaultValue `KTRDR_AUTO_RESUME`, else on */
   readonly autoResume?: boolean;
+  /** The loopback port to listen on (a restarted backend that hosts push to at the same URL). @defaultValue a free one */
+  readonly port?: number;
 }
 
 /** A server log kept in memory, for tests that check what the backend said. */
@@ -63,7 +65,7 @@ export async function startTestBackend(strategies: Record<string, string>, optio
     failedLogins: options.failedLogins,
     ...(options.autoResume !== undefined && { autoResume: options.autoResume }),
   });
-  await backend.app.listen({ port: 0, host: '127.0.0.1' });
+  await backend.app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const address = backend.app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 

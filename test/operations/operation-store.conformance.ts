@@ -324,12 +324,15 @@ export function describeOperationStoreConformance(name: string, target: Conforma
         expect(await sut.get(done.id)).toEqual(done);
       });
 
-      it('should resume a cancelled run as the same operation: error, finish time and cancel request cleared, recorded as resumed', async () => {
-        const cancelling = await sut.requestCancel((await operationIn(sut, 'running')).id, { reason: 'user pressed Ctrl+C' });
+      it('should resume a cancelled run as the same operation: error, finish time, cancel request and remote reference cleared, recorded as resumed', async () => {
+        const running = await operationIn(sut, 'running');
+        await sut.setRemote(running.id, { host_url: 'queue:training', run_id: running.id, cursor: 57 });
+        const cancelling = await sut.requestCancel(running.id, { reason: 'user pressed Ctrl+C' });
         const cancelled = await sut.confirmCancelled(cancelling.id);
         const execution = { requested: 'auto', selected: 'local', reason: 'resumed here', device: 'cpu' } as const;
         const resumed = await sut.markResumed(cancelled.id, { resumed: { epoch: 40, total_epochs: 100 }, reason: 'resumed by a user', execution });
-        expect(resumed).toMatchObject({ status: 'running', finished_at: null, cancel_requested_at: null, error: null, execution });
+        // Nor is the old run's remote reference kept: a restart must not follow the ended run again.
+        expect(resumed).toMatchObject({ status: 'running', finished_at: null, cancel_requested_at: null, error: null, execution, remote: null });
         expect(resumed.started_at).toBe(cancelled.started_at);
         const last = statusEvents(await sut.eventsSince(resumed.id, 0)).at(-1)!;
         expect(last.data).toEqual({ from: 'cancelled', to: 'running', reason: 'resumed by a user', resumed: { epoch: 40, total_epochs: 100 } });

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { KtrdrError } from '../../errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { AttachRequest, ExecutorCapacity, RemoteExecutor, RemoteRunControl, RunHandle, RunObserver, TrainingJob } from '../executor.js';
-import { queueTarget, type QueueJobData, type QueueName } from './queue-protocol.js';
+import { queueRunId, queueTarget, type QueueJobData, type QueueName } from './queue-protocol.js';
 import { QueueRun } from './queue-run.js';
 import { queueConnection } from './redis.js';
 
@@ -48,7 +48,7 @@ export class QueueExecutor implements RemoteExecutor {
     this.events = new QueueEvents(options.queue, { connection: this.eventsConnection });
     this.events.on('error', (error) => options.logger.warn({ err: error, queue: options.queue }, `queue ${options.queue} events: ${error.message}`));
     this.events.on('active', ({ jobId }) => {
-      for (const run of this.runs) if (run.operationId === jobId) run.taken();
+      for (const run of this.runs) if (run.runId === jobId) run.taken();
     });
   }
 
@@ -75,14 +75,17 @@ export class QueueExecutor implements RemoteExecutor {
       data: job.data.map(({ symbol, timeframe, sha256 }) => ({ symbol, timeframe, sha256 })),
       callback_url: callbackUrl,
     };
-    return this.follow(job.operationId, observer, { job: data });
+    return this.follow(job.operationId, queueRunId(job.operationId, job.attempt), observer, { job: data });
   }
 
-  /** Follows a run that is on the queue already (this backend restarted while it was queued or running). */
+  /**
+   * Follows a run that is on the queue already (this backend restarted while it was queued or running): the run the
+   * remote reference names, a resumed run's own job and stream rather than its operation's first.
+   */
   attach(request: AttachRequest, observer: RunObserver = {}): RunHandle {
     this.checkOpen(request.operationId);
-    const { operationId, cursor, started, cancelRequested } = request;
-    return this.follow(operationId, observer, { resume: { cursor, started, cancelRequested } });
+    const { operationId, runId, cursor, started, cancelRequested } = request;
+    return this.follow(operationId, runId ?? queueRunId(operationId), observer, { resume: { cursor, started, cancelRequested } });
   }
 
   /**
@@ -120,12 +123,18 @@ export class QueueExecutor implements RemoteExecutor {
     this.eventsConnection.disconnect();
   }
 
-  private follow(operationId: string, observer: RunObserver, what: Pick<ConstructorParameters<typeof QueueRun>[0], 'job' | 'resume'>): RunHandle {
+  private follow(
+    operationId: string,
+    runId: string,
+    observer: RunObserver,
+    what: Pick<ConstructorParameters<typeof QueueRun>[0], 'job' | 'resume'>,
+  ): RunHandle {
     const run = new QueueRun({
       redis: this.options.redis,
       queue: this.queue,
       target: queueTarget(this.options.queue),
       operationId,
+      runId,
       observer,
       pollMs: this.options.pollMs,
       logger: this.options.logger,

@@ -6,14 +6,17 @@ import { HostDeviceSchema, type HostEvent, type HostStartRequest } from '../../c
  * What the backend and queue hosts share through Redis (cluster mode, `KTRDR_REDIS_URL`). Both sides import these
  * names and schemas, so a change here is a change to both.
  *
- * - A run is a BullMQ job on `training` (CPU workers) or `training-gpu`; its id is the operation id, and its data is
- *   the same `HostStartRequest` an HTTP host receives: the strategy text, data references (symbol, timeframe,
- *   sha256; the host downloads from the backend) and the callback URL the artifact is pushed to over HTTP. Never data
- *   or artifacts themselves.
+ * - A run is a BullMQ job on `training` (CPU workers) or `training-gpu`; its id is the run id (`queueRunId`: the
+ *   operation id for an operation's first run, a new one for each resume), and its data is the same
+ *   `HostStartRequest` an HTTP host receives: the operation id, the strategy text, data references (symbol,
+ *   timeframe, sha256; the host downloads from the backend) and the callback URL the artifact is pushed to over HTTP.
+ *   Never data or artifacts themselves. What goes to the backend over HTTP names the operation id; what lives in
+ *   Redis names the run id.
  * - While it runs, the host appends the run's events (the host protocol's `started`/`progress`/`log`/`metric`, then
- *   one `end`) to the stream `ktrdr:run:{id}:events`; the backend relays them exactly as it relays an HTTP host's.
- * - Cancel: the backend sets `ktrdr:run:{id}:cancel` (checked by a host before it starts the run) and publishes the
- *   id on `ktrdr:cancel` (heard by the host running it).
+ *   one `end`) to the stream `ktrdr:run:{run id}:events`; the backend relays them exactly as it relays an HTTP
+ *   host's.
+ * - Cancel: the backend sets `ktrdr:run:{run id}:cancel` (checked by a host before it starts the run) and publishes
+ *   the run id on `ktrdr:cancel` (heard by the host running it).
  * - Each host heartbeats its state into the hash `ktrdr:workers`, which `GET /api/v1/hosts` and selection read.
  */
 
@@ -35,12 +38,22 @@ export function queueOfTarget(target: string): QueueName | undefined {
 export const CANCEL_CHANNEL = 'ktrdr:cancel';
 export const WORKERS_KEY = 'ktrdr:workers';
 
-export function eventsKey(operationId: string): string {
-  return `ktrdr:run:${operationId}:events`;
+/**
+ * The queue's id of one run of an operation: its job id and the name of its Redis keys. `attempt` counts the
+ * operation's resumes before this run (0 for its first run, whose id is the operation id). A resumed run needs an id
+ * of its own: BullMQ keeps an ended job a while and ignores a second job with its id, and the ended run's stream
+ * holds an `end` and its cancel key may be set. BullMQ refuses ':' in custom job ids; operation ids have no '-'.
+ */
+export function queueRunId(operationId: string, attempt = 0): string {
+  return attempt === 0 ? operationId : `${operationId}-resume-${attempt}`;
 }
 
-export function cancelKey(operationId: string): string {
-  return `ktrdr:run:${operationId}:cancel`;
+export function eventsKey(runId: string): string {
+  return `ktrdr:run:${runId}:events`;
+}
+
+export function cancelKey(runId: string): string {
+  return `ktrdr:run:${runId}:cancel`;
 }
 
 /** Events and cancel marks outlive the run by this much, then Redis drops them. */

@@ -16,6 +16,8 @@ export interface QueueRunOptions {
   /** `queue:training`: what the operation's remote reference names. */
   readonly target: string;
   readonly operationId: string;
+  /** The run's job id and the name of its Redis keys (`queueRunId`): the remote reference's `run_id`. */
+  readonly runId: string;
   readonly observer: RunObserver;
   /** A new run: the job to enqueue. Absent when following a run already queued (after a backend restart). */
   readonly job?: QueueJobData;
@@ -71,9 +73,13 @@ export class QueueRun {
     return this.options.operationId;
   }
 
+  get runId(): string {
+    return this.options.runId;
+  }
+
   start(): void {
-    const { job, operationId, target, observer } = this.options;
-    notify(() => observer.onRemote?.({ host_url: target, run_id: operationId, cursor: this.relayedBefore }));
+    const { job, operationId, runId, target, observer } = this.options;
+    notify(() => observer.onRemote?.({ host_url: target, run_id: runId, cursor: this.relayedBefore }));
     if (job !== undefined) this.enqueued = this.enqueue(job);
     if (this.options.resume?.cancelRequested === true) this.cancel();
     this.loop = this.follow().catch((error: unknown) => {
@@ -127,7 +133,7 @@ export class QueueRun {
 
   private async enqueue(job: QueueJobData): Promise<void> {
     await this.options.queue.add('train', job, {
-      jobId: job.operation_id,
+      jobId: this.options.runId,
       // A failed run fails for a reason a retry would meet again; a host that dies is handled by stall detection.
       attempts: 1,
       removeOnComplete: { age: RUN_KEYS_TTL_SECONDS },
@@ -136,11 +142,11 @@ export class QueueRun {
   }
 
   private async requestCancel(): Promise<void> {
-    const { redis, queue, operationId } = this.options;
+    const { redis, queue, runId } = this.options;
     await this.enqueued;
     // The mark first: a host that takes the job from now on sees it before starting the run.
-    await redis.set(cancelKey(operationId), '1', 'EX', RUN_KEYS_TTL_SECONDS);
-    const job = await queue.getJob(operationId);
+    await redis.set(cancelKey(runId), '1', 'EX', RUN_KEYS_TTL_SECONDS);
+    const job = await queue.getJob(runId);
     const state = job === undefined ? undefined : await job.getState();
     if (job !== undefined && state !== undefined && NOT_STARTED_STATES.has(state)) {
       try {
@@ -151,7 +157,7 @@ export class QueueRun {
         // Taken by a host in the meantime (a locked job cannot be removed): that host hears the cancel below.
       }
     }
-    await redis.publish(CANCEL_CHANNEL, operationId);
+    await redis.publish(CANCEL_CHANNEL, runId);
   }
 
   private async follow(): Promise<void> {
@@ -188,9 +194,9 @@ export class QueueRun {
 
   /** Reads the next entries, relays them, and handles an `end`. Returns the entries read. */
   private async read(): Promise<unknown[]> {
-    const { redis, operationId, observer, target } = this.options;
+    const { redis, runId, observer, target } = this.options;
     const from = this.lastEntryId === undefined ? '-' : `(${this.lastEntryId}`;
-    const entries = (await redis.xrange(eventsKey(operationId), from, '+', 'COUNT', 500)) as [string, string[]][];
+    const entries = (await redis.xrange(eventsKey(runId), from, '+', 'COUNT', 500)) as [string, string[]][];
     const batch: HostEvent[] = [];
     let end: RunEnd | undefined;
     for (const [id, fields] of entries) {
@@ -218,7 +224,7 @@ export class QueueRun {
       if (!replayed) batch.push({ seq: this.consumed, kind: event.kind, data: event.data });
     }
     if (batch.length > 0) relayHostEvents(batch, observer);
-    if (entries.length > 0) notify(() => observer.onRemote?.({ host_url: target, run_id: operationId, cursor: this.consumed }));
+    if (entries.length > 0) notify(() => observer.onRemote?.({ host_url: target, run_id: runId, cursor: this.consumed }));
     if (end !== undefined) this.finish(end);
     return entries;
   }
@@ -251,8 +257,8 @@ export class QueueRun {
 
   /** A quiet stream: is the job still there? BullMQ fails a job that stalled too often (its hosts kept dying). */
   private async checkJob(): Promise<void> {
-    const { queue, operationId } = this.options;
-    const job = await queue.getJob(operationId);
+    const { queue, operationId, runId } = this.options;
+    const job = await queue.getJob(runId);
     const state = job === undefined ? undefined : await job.getState();
     if (this.pushed !== undefined && state !== 'active') {
       // Pushed, and no host is on it now but there is no `end` (its host died right after the push): the result is

@@ -79,8 +79,9 @@ export class RemoteHostExecutor implements RemoteExecutor {
   /** Follows a run the host already has, ahead of the queue: its host slot was counted when it was dispatched. */
   attach(request: AttachRequest, observer: RunObserver = {}): RunHandle {
     this.checkOpen(request.operationId);
-    const { operationId, ...resume } = request;
-    return this.handleOf(this.queue.admit({ operationId, resume }, observer));
+    // An HTTP host knows its runs by operation id, whatever the remote reference's `run_id` says.
+    const { operationId, cursor, started, cancelRequested } = request;
+    return this.handleOf(this.queue.admit({ operationId, resume: { cursor, started, cancelRequested } }, observer));
   }
 
   /** Tells the host the run's result is stored: it may forget the run. An unknown run counts as acknowledged. */

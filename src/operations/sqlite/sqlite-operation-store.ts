@@ -371,7 +371,8 @@ export class SqliteOperationStore implements OperationStore {
       started_at: to === 'running' ? time : null,
       finished_at: terminal ? time : null,
       cancel_requested_at: name === 'requestCancel' ? time : null,
-      // A resumed run starts over as far as cancelling goes: an old request must not cancel the new run.
+      // A resumed run starts over as far as cancelling goes: an old request must not cancel the new run. Nor is it
+      // where the old run was: a restart before the new run names its place must not follow the old one again.
       resumed: name === 'markResumed' ? 1 : 0,
       execution: patch.execution ? JSON.stringify(patch.execution) : null,
       error: to === 'failed' && patch.error ? JSON.stringify(patch.error) : null,

@@ -23,6 +23,7 @@ export function prepareStatements(db: Database.Database) {
          started_at = COALESCE(started_at, @started_at),
          finished_at = @finished_at,
          cancel_requested_at = CASE WHEN @resumed THEN NULL ELSE COALESCE(cancel_requested_at, @cancel_requested_at) END,
+         remote = CASE WHEN @resumed THEN NULL ELSE remote END,
          execution = COALESCE(@execution, execution),
          error = @error,
          result = @result
