@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventsKey, queueRunId } from '../../src/execution/queue/queue-protocol.js';
+import { openRedis } from '../../src/execution/queue/redis.js';
 import { OperationLogsSchema, OperationMetricsSchema, type OperationResponse } from '../../src/contracts/operations.js';
 import { HOST_TOKEN, startHostProcess, type HostProcess } from '../helpers/host-process.js';
 import { startRedis, type RedisProcess } from '../helpers/redis-server.js';
@@ -108,6 +110,14 @@ describe('cluster mode: resuming a queue run on the queue', () => {
       expect(await weightsSha256(done)).toBe(await weightsSha256(reference));
       expect(await epochsRecorded(id)).toEqual(ALL_EPOCHS);
       expect(await historyOf(id)).toEqual(await historyOf(reference.operation_id));
+      // As a job of its own, with a stream of its own next to the first run's.
+      const redisClient = openRedis(redis.url);
+      try {
+        expect(await redisClient.exists(eventsKey(id), eventsKey(queueRunId(id, 1)))).toBe(2);
+        expect(await redisClient.exists(eventsKey(queueRunId(id, 2)))).toBe(0);
+      } finally {
+        redisClient.disconnect();
+      }
       // Trained on the queue host from the checkpoint it fetched, not from epoch 1 and not here.
       expect((await logLines(id)).some((line) => new RegExp(`^Resuming from checkpoint at epoch \\d+/${EPOCHS}$`).test(line))).toBe(true);
     },
