@@ -33,14 +33,8 @@ export function softmaxCrossEntropy(
   for (let r = 0; r < rows; r++) {
     const base = r * classes;
     const label = labels[r];
-    let max = logits[base];
-    let argmax = 0;
-    for (let j = 1; j < classes; j++) {
-      if (logits[base + j] > max) {
-        max = logits[base + j];
-        argmax = j;
-      }
-    }
+    const argmax = rowArgmax(logits, base, classes);
+    const max = logits[base + argmax];
     if (argmax === label) correct++;
     let sum = 0;
     for (let j = 0; j < classes; j++) {
@@ -66,6 +60,13 @@ export function softmaxCrossEntropy(
     }
   }
   return { loss: weightSum > 0 ? weightedLoss / weightSum : 0, weightSum, correct };
+}
+
+/** Index of the largest of `values[base … base + classes)`, the first one on ties: a row's predicted class. */
+export function rowArgmax(values: ArrayLike<number>, base: number, classes: number): number {
+  let best = 0;
+  for (let j = 1; j < classes; j++) if (values[base + j] > values[base + best]) best = j;
+  return best;
 }
 
 /** Numerically stable softmax over each row, in place. */
@@ -127,14 +128,8 @@ export function focalLoss(
   for (let r = 0; r < rows; r++) {
     const base = r * classes;
     const label = labels[r];
-    let max = logits[base];
-    let argmax = 0;
-    for (let j = 1; j < classes; j++) {
-      if (logits[base + j] > max) {
-        max = logits[base + j];
-        argmax = j;
-      }
-    }
+    const argmax = rowArgmax(logits, base, classes);
+    const max = logits[base + argmax];
     if (argmax === label) correct++;
     let sum = 0;
     for (let j = 0; j < classes; j++) sum += Math.exp(logits[base + j] - max);

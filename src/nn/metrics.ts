@@ -1,5 +1,5 @@
 import { KtrdrError } from '../errors.js';
-import { softmaxCrossEntropy } from './loss.js';
+import { rowArgmax, softmaxCrossEntropy } from './loss.js';
 
 /**
  * Classification metrics for a finished model: what the test split is reported with. Generic in the number of
@@ -55,12 +55,7 @@ export interface EvaluationOptions {
 /** Index of the largest value in each row (the first one on ties), as the predicted class. */
 export function argmaxRows(values: Float32Array, rows: number, classes: number): Int32Array {
   const result = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const base = r * classes;
-    let best = 0;
-    for (let j = 1; j < classes; j++) if (values[base + j] > values[base + best]) best = j;
-    result[r] = best;
-  }
+  for (let r = 0; r < rows; r++) result[r] = rowArgmax(values, r * classes, classes);
   return result;
 }
 

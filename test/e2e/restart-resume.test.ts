@@ -125,6 +125,7 @@ describe('ktrdr serve: kill -9 during a run, restart, resume from the checkpoint
       const id = await train('resume_long');
       // Past the first checkpoint: a run killed before it has nothing to resume from and stays failed (INTERRUPTED).
       await waitFor(async () => (await epochOf(id)) > 5 || undefined, 'the first checkpoint', 120_000);
+      let kills = 0;
       for (let cycle = 0; cycle < KILL_CYCLES; cycle++) {
         // Training again (past where it resumed) before a kill at a random moment a little later, so every cycle
         // interrupts real work: at the start of an epoch, mid-epoch, while a checkpoint is written or recorded.
@@ -140,9 +141,12 @@ describe('ktrdr serve: kill -9 during a run, restart, resume from the checkpoint
         if (TERMINAL.includes(op.status)) break;
         await new Promise((resolve) => setTimeout(resolve, random.nextInt(150)));
         await killHard();
+        kills++;
         await start();
       }
       const done = await finished(id);
+      // 600 epochs outlast every cycle: each one interrupted the run, none found it finished.
+      expect(kills).toBe(KILL_CYCLES);
       expect([done.status, done.error]).toEqual(['completed', null]);
       expect(await weightsSha256('resume_long', done.result!.model_version as number)).toBe(expected.sha256);
       const recorded = await metrics(id);
