@@ -40,7 +40,10 @@ export const KIND_MESSAGE = 2;
 /** Logits of inference chunks [FIRST_ASSIGNMENT…] of a ROWS-row input, from and into the predict buffers. */
 export const KIND_PREDICT = 3;
 
-/** Float64 slots: the batch's total class weight, then (loss, weight, correct) per micro-batch. The gradient buffer holds one sum per block. */
+/**
+ * Float64 slots of the numbers buffer: the batch's total class weight, then (loss, weight, correct) per micro-batch.
+ * (The gradients buffer holds one summed gradient per block.)
+ */
 export const TOTAL_WEIGHT = 0;
 export const RESULT_BASE = 1;
 
