@@ -131,7 +131,11 @@ describe('cluster mode: training hosts pulling from a BullMQ queue on Redis', ()
 
     const remote = await startTraining(server, { strategy_name: 'q_medium', seed: 4, execution_mode: 'host' });
     await waitFor(async () => ((await server.operation(remote)).progress?.epoch ?? 0) >= 20 || undefined, 'the run to train on a queue host');
-    const runningOn = (await queueHosts(server)).find((h) => h.current_jobs?.includes(remote))!.name;
+    // The host's heartbeat names the run a moment after the run's first events.
+    const runningOn = await waitFor(
+      async () => (await queueHosts(server)).find((h) => h.current_jobs?.includes(remote))?.name,
+      'the host to report the run',
+    );
     const pushedBeforeKill = await waitFor(async () => (await checkpointEpochs(server, remote))[0], 'a checkpoint pushed to the backend');
     byName.get(runningOn!)!.child.kill('SIGKILL');
 

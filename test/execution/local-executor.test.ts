@@ -34,12 +34,13 @@ describe(LocalExecutor.name, () => {
     const handle = executor.submit(job('op-loop', longStrategy('loop_check')), observer);
     await waitFor(() => (observer.epochs.length >= 1 ? true : undefined), 'the first epoch');
     let worstLagMs = 0;
-    for (let i = 0; i < 40; i++) {
+    // Sampled over ten epochs of training, however long a busy machine makes them.
+    const until = observer.epochs.length + 10;
+    while (observer.epochs.length < until) {
       const scheduled = performance.now();
       await new Promise((resolve) => setTimeout(resolve, 5));
       worstLagMs = Math.max(worstLagMs, performance.now() - scheduled - 5);
     }
-    expect(observer.epochs.length).toBeGreaterThan(10);
     // Training on this thread would stall timers for whole epochs; a few hundred ms allows for a busy CI machine.
     expect(worstLagMs).toBeLessThan(300);
     handle.cancel();

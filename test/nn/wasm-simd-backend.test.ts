@@ -6,11 +6,11 @@ import { KtrdrError } from '../../src/errors.js';
 import type { BackendTrainingOptions, TrainBackend } from '../../src/nn/backend.js';
 import { OPTIMIZER_DEFAULTS } from '../../src/nn/optimizers.js';
 import { availableBackends, createBackend, resolveBackend } from '../../src/nn/backend-registry.js';
-import { ACTIVATIONS, type MlpSpec } from '../../src/nn/spec.js';
+import { ACTIVATIONS, parameterCount, type MlpSpec } from '../../src/nn/spec.js';
 import { flattenWeights, initGlorotUniform } from '../../src/nn/weights.js';
 import { projectRoot } from '../../src/util/package-info.js';
 import { SeededRandom } from '../../src/util/random.js';
-import { idleGradientWorkers } from '../../src/nn/wasm/gradient-worker-pool.js';
+import { GradientWorkerPool, idleGradientWorkers } from '../../src/nn/wasm/gradient-worker-pool.js';
 import { WasmSimdBackend } from '../../src/nn/wasm/wasm-simd-backend.js';
 import { randomArray } from './helpers.js';
 
@@ -223,6 +223,18 @@ describeWasm('WasmSimdBackend with worker threads', () => {
     const idle = idleGradientWorkers();
     expect(idle).toBeGreaterThanOrEqual(1);
     expect((await train(second, 2)).equals(await train(second, 1))).toBe(true);
+    expect(idleGradientWorkers()).toBe(idle);
+  });
+
+  it('should say why a worker failed, and end that worker instead of reusing it', async () => {
+    const spec: MlpSpec = { inputs: 3, hidden: [4], outputs: 2, activation: 'relu', dropout: 0 };
+    const sut = await GradientWorkerPool.start(1, spec, null);
+    const idle = idleGradientWorkers();
+    // A batch before any data: the worker's engine refuses it.
+    const job = { start: 0, rows: 64, rngState: null, totalWeight: 64, microBatches: 2, blockSize: 1 };
+    sut.dispatch(new Float32Array(parameterCount(spec)), job);
+    expect(() => sut.collect(job, new Uint8Array(2), () => undefined, [])).toThrow(/gradient worker failed: .*before setTrainData/);
+    await sut.dispose();
     expect(idleGradientWorkers()).toBe(idle);
   });
 

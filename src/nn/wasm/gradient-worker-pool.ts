@@ -17,6 +17,8 @@ import {
   TOTAL_WEIGHT,
   type GradientWorkerAssignment,
   type GradientWorkerMessage,
+  FAILURE_BYTES,
+  recordedFailure,
   waitUntil,
   wakeSleepers,
 } from './gradient-worker-protocol.js';
@@ -66,27 +68,25 @@ export class GradientWorkerPool {
   private readonly control: Int32Array;
   private numbers: Float64Array<ArrayBufferLike>;
   private readonly params: Float32Array;
+  /** Where a failing worker says why (gradient-worker-protocol.ts `recordFailure`). */
+  private readonly failure: SharedArrayBuffer;
   /** Parameter count. */
   private readonly size: number;
   private gradients: Float32Array<ArrayBufferLike> = new Float32Array(0);
   private predictInput: Float32Array<ArrayBufferLike> = new Float32Array(0);
   private predictLogits: Float32Array<ArrayBufferLike> = new Float32Array(0);
-  private failure: string | null = null;
-  private readonly onMessage = (message: unknown): void => {
-    if (message !== 'ready') this.failure = String(message);
-  };
 
   private constructor(
     private readonly workers: readonly Worker[],
     private readonly ports: readonly MessagePort[],
-    shared: { control: SharedArrayBuffer; params: SharedArrayBuffer },
+    shared: { control: SharedArrayBuffer; params: SharedArrayBuffer; failure: SharedArrayBuffer },
     private readonly spec: MlpSpec,
   ) {
     this.control = new Int32Array(shared.control);
     this.numbers = new Float64Array(0);
     this.params = new Float32Array(shared.params);
+    this.failure = shared.failure;
     this.size = this.params.length;
-    for (const worker of workers) worker.on('message', this.onMessage);
   }
 
   /** Assigns `count` workers (idle ones first) to this network, resolving once each has instantiated its kernels. */
@@ -94,6 +94,7 @@ export class GradientWorkerPool {
     const shared = {
       control: new SharedArrayBuffer(4 * (CONTROL.FIRST_ASSIGNMENT + 2 * count)),
       params: new SharedArrayBuffer(4 * parameterCount(spec)),
+      failure: new SharedArrayBuffer(FAILURE_BYTES),
     };
     const workers: Worker[] = [];
     const ports: MessagePort[] = [];
@@ -210,7 +211,7 @@ export class GradientWorkerPool {
    * Releases the workers to the idle list, or ends them if one has failed (a failed worker's state is not trusted).
    */
   async dispose(): Promise<void> {
-    let reusable = this.failure === null && Atomics.load(this.control, CONTROL.FAILED) === 0;
+    let reusable = recordedFailure(this.control, this.failure) === null;
     if (reusable) {
       try {
         this.broadcast({ kind: 'release' });
@@ -219,7 +220,6 @@ export class GradientWorkerPool {
       }
     }
     for (const port of this.ports) port.close();
-    for (const worker of this.workers) worker.off('message', this.onMessage);
     if (!reusable) {
       await Promise.all(this.workers.map((worker) => worker.terminate()));
       return;
@@ -268,8 +268,9 @@ export class GradientWorkerPool {
   private wait(): void {
     const expected = this.workers.length;
     waitUntil(this.control, CONTROL.DONE, CONTROL.BACKEND_ASLEEP, (done) => done >= expected);
-    if (Atomics.load(this.control, CONTROL.FAILED) === 1) {
-      throw new KtrdrError('TRAINING_FAILED', `A wasm-simd gradient worker failed${this.failure === null ? '' : `: ${this.failure}`}`);
+    const failure = recordedFailure(this.control, this.failure);
+    if (failure !== null) {
+      throw new KtrdrError('TRAINING_FAILED', `A wasm-simd gradient worker failed: ${failure}`);
     }
   }
 }

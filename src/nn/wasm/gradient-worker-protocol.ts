@@ -30,7 +30,9 @@ export const CONTROL = {
   BACKEND_ASLEEP: 10,
   BLOCKS: 11,
   NEXT_BLOCK: 12,
-  FIRST_ASSIGNMENT: 13,
+  /** Bytes of the failure text a failed worker left in the failure buffer. */
+  FAILURE_LENGTH: 13,
+  FIRST_ASSIGNMENT: 14,
 } as const;
 
 export const KIND_BATCH = 1;
@@ -38,7 +40,10 @@ export const KIND_MESSAGE = 2;
 /** Logits of inference chunks [FIRST_ASSIGNMENT…] of a ROWS-row input, from and into the predict buffers. */
 export const KIND_PREDICT = 3;
 
-/** Float64 slots: the batch's total class weight, then (loss, weight, correct) per micro-batch. The gradient buffer holds one sum per block. */
+/**
+ * Float64 slots of the numbers buffer: the batch's total class weight, then (loss, weight, correct) per micro-batch.
+ * (The gradients buffer holds one summed gradient per block.)
+ */
 export const TOTAL_WEIGHT = 0;
 export const RESULT_BASE = 1;
 
@@ -47,6 +52,8 @@ export interface GradientWorkerAssignment {
   readonly classWeights: Float32Array | null;
   readonly control: SharedArrayBuffer;
   readonly params: SharedArrayBuffer;
+  /** FAILURE_BYTES bytes where a failing worker writes what went wrong (see `recordFailure`). */
+  readonly failure: SharedArrayBuffer;
   /** Which of the pool's workers this is: where its assignment sits in the control buffer. */
   readonly index: number;
   readonly port: MessagePort;
@@ -61,6 +68,28 @@ export type GradientWorkerMessage =
   | { readonly kind: 'predict-buffers'; readonly input: SharedArrayBuffer; readonly logits: SharedArrayBuffer }
   /** The training is over: the worker drops everything and waits for its next assignment. */
   | { readonly kind: 'release' };
+
+/** Room for a failure text: enough for an error message, never a whole stack. */
+export const FAILURE_BYTES = 1024;
+
+/**
+ * Records a worker's failure where the backend reads it as soon as it wakes: a message would only arrive once the
+ * backend's event loop runs again, after it has already thrown.
+ */
+export function recordFailure(control: Int32Array, failure: SharedArrayBuffer, error: unknown): void {
+  const text = new TextEncoder().encode(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  const length = Math.min(text.length, FAILURE_BYTES);
+  new Uint8Array(failure).set(text.subarray(0, length));
+  control[CONTROL.FAILURE_LENGTH] = length;
+  Atomics.store(control, CONTROL.FAILED, 1);
+}
+
+/** The text `recordFailure` left, or null while no worker has failed. */
+export function recordedFailure(control: Int32Array, failure: SharedArrayBuffer): string | null {
+  if (Atomics.load(control, CONTROL.FAILED) !== 1) return null;
+  // TextDecoder does not read shared memory: decode a copy.
+  return new TextDecoder().decode(new Uint8Array(failure, 0, control[CONTROL.FAILURE_LENGTH]).slice());
+}
 
 /**
  * How long a side spins on a control slot before it sleeps in Atomics.wait. Waking a sleeping thread (futex) takes

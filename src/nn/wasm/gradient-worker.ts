@@ -9,6 +9,7 @@ import {
   TOTAL_WEIGHT,
   type GradientWorkerAssignment,
   type GradientWorkerMessage,
+  recordFailure,
   waitUntil,
   wakeSleepers,
 } from './gradient-worker-protocol.js';
@@ -48,8 +49,7 @@ class AssignedWorker {
         else if (kind === KIND_PREDICT) this.runPredict();
         else this.runBatch();
       } catch (error) {
-        Atomics.store(control, CONTROL.FAILED, 1);
-        parentPort!.postMessage(String(error));
+        recordFailure(control, this.assignment.failure, error);
       }
       Atomics.add(control, CONTROL.DONE, 1);
       wakeSleepers(control, CONTROL.DONE, CONTROL.BACKEND_ASLEEP);

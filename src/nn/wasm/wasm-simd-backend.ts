@@ -23,9 +23,9 @@ export interface WasmSimdOptions {
  * activations.ts): they need exp, V8's exp is the same on every machine, and their cost is tiny next to the products.
  *
  * Determinism: a batch is cut into micro-batches of MICRO_BATCH_ROWS rows; each micro-batch gradient is a float32 sum
- * in row order, and they are added in a fixed pairwise tree (0+1, 2+3, …, then (0+1)+(2+3), …; reduction-tree.ts). Kernels use plain
- * SIMD128 (no FMA), so the weights are bit-identical run to run, machine to machine, and for any `threads`: threads
- * only change who computes which micro-batch. They agree with js-cpu to ~1e-6 relative per step, not bit for bit
+ * in row order, and they are added in a fixed pairwise tree (0+1, 2+3, …, then (0+1)+(2+3), …; reduction-tree.ts).
+ * Kernels use plain SIMD128 (no FMA), so the weights are bit-identical run to run, machine to machine, and for any
+ * `threads`: threads only change who computes which block of micro-batches. They agree with js-cpu to ~1e-6 relative per step, not bit for bit
  * (js-cpu sums a whole batch in float64).
  *
  * Dropout: masks come from mulberry32 inside the module, positioned per micro-batch where js-cpu's sequential draw
