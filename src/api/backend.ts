@@ -1,3 +1,4 @@
+import type { QueueHosts, QueueHostsOptions } from '../execution/queue/queue-hosts.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -24,7 +25,6 @@ import { silentLogger, type Logger } from '../util/logger.js';
 import { TokenStore } from '../auth/token-store.js';
 import { KtrdrError } from '../errors.js';
 import { isLoopbackHost, type AccessOptions } from './access.js';
-import { QueueHosts } from '../execution/queue/queue-hosts.js';
 import { buildApp } from './app.js';
 import { acquireHomeLock } from './home-lock.js';
 import { BacktestResults } from './services/backtest-results.js';
@@ -132,7 +132,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     const queueHosts =
       hostSettings.redisUrl === undefined
         ? undefined
-        : await QueueHosts.connect({ redisUrl: hostSettings.redisUrl, publicUrl: () => hostSettings.publicUrl ?? listeningUrl, logger });
+        : await connectQueueHosts({ redisUrl: hostSettings.redisUrl, publicUrl: () => hostSettings.publicUrl ?? listeningUrl, logger });
     const autoResume = options.autoResume ?? autoResumeFromEnv();
     const training = new TrainingService({
       operations,
@@ -257,4 +257,10 @@ function refuseWithoutAdminToken(homeDir: string, host: string): void {
     details: { host },
     hint: 'create one with `ktrdr tokens create --name NAME --scope admin`, or pass --insecure to serve open (trusted networks only)',
   });
+}
+
+/** Cluster mode's connection, loaded only then: BullMQ and ioredis would add about 0.3 s to every start-up. */
+async function connectQueueHosts(options: QueueHostsOptions): Promise<QueueHosts> {
+  const { QueueHosts } = await import('../execution/queue/queue-hosts.js');
+  return QueueHosts.connect(options);
 }

@@ -19,7 +19,8 @@ import {
   type RunEnd,
   type StreamEvent,
 } from '../execution/queue/queue-protocol.js';
-import { connectChecked, queueConnection, redactedUrl } from '../execution/queue/redis.js';
+import { connectChecked, queueConnection } from '../execution/queue/redis.js';
+import { redactedUrl } from '../execution/queue/redis-url.js';
 import { WakeableSleep } from '../execution/remote/wakeable-sleep.js';
 import { silentLogger } from '../util/logger.js';
 import { packageVersion } from '../util/package-info.js';

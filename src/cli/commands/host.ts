@@ -6,9 +6,8 @@ import { loadSettings } from '../../config/settings.js';
 import { KtrdrError } from '../../errors.js';
 import { localConcurrency } from '../../execution/local/concurrency.js';
 import { hostTokenFromEnv } from '../../execution/hosts/host-settings.js';
-import { redactedUrl } from '../../execution/queue/redis.js';
+import { redactedUrl } from '../../execution/queue/redis-url.js';
 import { startHost } from '../../host/host-service.js';
-import { startQueueHost } from '../../host/queue-host.js';
 import { readTlsFiles } from '../../http/tls.js';
 import { LOG_LEVEL_CHOICES, integerOption, logLevelOption } from '../format.js';
 import { untilShutdown } from '../shutdown.js';
@@ -72,6 +71,8 @@ export function registerHostCommand(program: Command): void {
       const logger = pino({ level });
       if (token === undefined) logger.warn('running without KTRDR_HOST_TOKEN (--insecure): every endpoint is open to anyone who can reach it');
       if (options.queue !== undefined) {
+        // Loaded here: BullMQ and ioredis take about 0.3 s to load, which every other command would pay.
+        const { startQueueHost } = await import('../../host/queue-host.js');
         const queueHost = await startQueueHost({
           redisUrl: redisUrlOption(options.queue),
           dataDir: options.dataDir ? resolve(options.dataDir) : settings.dataDir,

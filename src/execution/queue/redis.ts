@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { KtrdrError } from '../../errors.js';
+import { redactedUrl } from './redis-url.js';
 
 /** How long connecting (and the first PING) may take before Redis counts as unreachable. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -51,17 +52,6 @@ export async function connectChecked(url: string): Promise<Redis> {
       hint: 'check KTRDR_REDIS_URL / --queue and that redis-server is running',
       cause: error,
     });
-  }
-}
-
-/** The URL without its password, for messages and logs. */
-export function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString().replace(/\/$/, '');
-  } catch {
-    return '<invalid Redis URL>';
   }
 }
 
