@@ -84,8 +84,14 @@ export async function startQueueHost(options: QueueHostOptions): Promise<Running
     const operationId = [...current].find(([, run]) => run.runId === runId)?.[0];
     if (operationId === undefined) return;
     logger.info({ operation_id: operationId, run_id: runId }, `cancel requested for run ${runId}`);
-    runs.cancel(operationId);
     cancelling.add(operationId);
+    try {
+      runs.cancel(operationId);
+    } catch (error) {
+      // Taken from the queue but not started yet: nothing to stop, and runJob looks at the cancel mark once the run
+      // has started. A throw here would escape the Redis client's event and end this host.
+      if (!isKtrdrError(error) || error.code !== 'OPERATION_NOT_FOUND') logger.warn({ err: error, operation_id: operationId }, 'cancel failed');
+    }
     current.get(operationId)?.sleep.wake();
   });
 
