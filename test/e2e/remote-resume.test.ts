@@ -68,6 +68,14 @@ describe('training on a host: checkpoints pushed to the backend outlive the host
       });
   }
 
+  /** The same training run locally to its end: what a resumed run must match bit for bit. */
+  async function completedLocalReference(): Promise<OperationResponse> {
+    const reference = await startTraining(server!, { strategy_name: 'host_resume', execution_mode: 'local' });
+    const done = await server!.waitForStatus(reference, TERMINAL, 120_000);
+    expect(done.status).toBe('completed');
+    return done;
+  }
+
   /** Waits until the backend holds at least `count` checkpoints the host pushed for `id`; answers their directory. */
   async function pushed(id: string, count: number): Promise<string> {
     const dir = join(server!.dirs.home, 'checkpoints', id);
@@ -84,9 +92,7 @@ describe('training on a host: checkpoints pushed to the backend outlive the host
         { host_resume: STRATEGY },
         { hosts: { hosts: [host.url], token: HOST_TOKEN, run: { lostAfterMs: 1500 } }, autoResume: false },
       );
-      const reference = await startTraining(server, { strategy_name: 'host_resume', execution_mode: 'local' });
-      const referenceDone = await server.waitForStatus(reference, TERMINAL, 120_000);
-      expect(referenceDone.status).toBe('completed');
+      const referenceDone = await completedLocalReference();
 
       const id = await startTraining(server, { strategy_name: 'host_resume', execution_mode: 'host' });
       const dir = await pushed(id, 2);
@@ -120,9 +126,7 @@ describe('training on a host: checkpoints pushed to the backend outlive the host
         { host_resume: STRATEGY },
         { hosts: { hosts: [host.url], token: HOST_TOKEN, run: { lostAfterMs: 1500 } }, autoResume: true },
       );
-      const reference = await startTraining(server, { strategy_name: 'host_resume', execution_mode: 'local' });
-      const referenceDone = await server.waitForStatus(reference, TERMINAL, 120_000);
-      expect(referenceDone.status).toBe('completed');
+      const referenceDone = await completedLocalReference();
 
       const id = await startTraining(server, { strategy_name: 'host_resume', execution_mode: 'host' });
       await pushed(id, 1);
@@ -155,9 +159,7 @@ describe('training on a host: checkpoints pushed to the backend outlive the host
       const first = await startHostProcess();
       host = first;
       server = await startTestBackend({ host_resume: STRATEGY }, { hosts: { hosts: [first.url], token: HOST_TOKEN }, autoResume: true });
-      const reference = await startTraining(server, { strategy_name: 'host_resume', execution_mode: 'local' });
-      const referenceDone = await server.waitForStatus(reference, TERMINAL, 120_000);
-      expect(referenceDone.status).toBe('completed');
+      const referenceDone = await completedLocalReference();
 
       const id = await startTraining(server, { strategy_name: 'host_resume', execution_mode: 'host' });
       await pushed(id, 1);
@@ -277,9 +279,7 @@ describe('training on a host: checkpoints pushed to the backend outlive the host
         { host_resume: STRATEGY },
         { hosts: { hosts: [first.url, second.url], token: HOST_TOKEN, run: { lostAfterMs: 1500 } }, autoResume: true },
       );
-      const reference = await startTraining(server, { strategy_name: 'host_resume', execution_mode: 'local' });
-      const referenceDone = await server.waitForStatus(reference, TERMINAL, 120_000);
-      expect(referenceDone.status).toBe('completed');
+      const referenceDone = await completedLocalReference();
 
       const id = await startTraining(server, { strategy_name: 'host_resume', execution_mode: 'host' });
       await pushed(id, 2);

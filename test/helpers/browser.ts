@@ -30,6 +30,13 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
 }
 
+/** A desktop-sized browser context whose waits (`timeoutMs`) allow for a busy machine. */
+export async function desktopContext(browser: Browser, timeoutMs: number): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(timeoutMs);
+  return context;
+}
+
 /**
  * A page that records what the browser complained about (script errors, CSP violations, failed requests), so a test
  * can require a clean console.

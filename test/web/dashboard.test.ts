@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS_DIR, ensureDashboardBuilt, launchBrowser, openPage, screenshot } from '../helpers/browser.js';
+import { ARTIFACTS_DIR, desktopContext, ensureDashboardBuilt, launchBrowser, openPage, screenshot } from '../helpers/browser.js';
 import { HOST_TOKEN, startHostProcess, type HostProcess } from '../helpers/host-process.js';
 import { INVALID_STRATEGY, longStrategy, spxStrategy, waitFor } from '../helpers/strategies.js';
 import { startTestBackend, startTraining, type TestBackend } from '../helpers/test-backend.js';
@@ -36,8 +36,7 @@ describe('dashboard in a real browser', () => {
     // Started first: it trains while the other tests run, and is opened last.
     bigRun = await startTraining(server, { strategy_name: 'web_5k' });
     browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    context.setDefaultTimeout(LONG_WAIT);
+    context = await desktopContext(browser, LONG_WAIT);
   }, LONG_WAIT);
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenStore } from '../../src/auth/token-store.js';
-import { ensureDashboardBuilt, launchBrowser, openPage, screenshot } from '../helpers/browser.js';
+import { desktopContext, ensureDashboardBuilt, launchBrowser, openPage, screenshot } from '../helpers/browser.js';
 import { spxStrategy } from '../helpers/strategies.js';
 import { startTestBackend, type TestBackend } from '../helpers/test-backend.js';
 
@@ -32,8 +32,7 @@ describe('dashboard login in a real browser', () => {
     token = tokens.create('dashboard', 'train').token;
     tokens.close();
     browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    context.setDefaultTimeout(LONG_WAIT);
+    context = await desktopContext(browser, LONG_WAIT);
   }, LONG_WAIT);
 
   afterAll(async () => {
