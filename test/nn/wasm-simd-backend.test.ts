@@ -6,11 +6,14 @@ import { KtrdrError } from '../../src/errors.js';
 import type { BackendTrainingOptions, TrainBackend } from '../../src/nn/backend.js';
 import { OPTIMIZER_DEFAULTS } from '../../src/nn/optimizers.js';
 import { availableBackends, createBackend, resolveBackend } from '../../src/nn/backend-registry.js';
-import { ACTIVATIONS, parameterCount, type MlpSpec } from '../../src/nn/spec.js';
+import { ACTIVATIONS, type MlpSpec } from '../../src/nn/spec.js';
 import { flattenWeights, initGlorotUniform } from '../../src/nn/weights.js';
 import { projectRoot } from '../../src/util/package-info.js';
 import { SeededRandom } from '../../src/util/random.js';
+import { allocateNetwork } from '../../src/nn/wasm/gradient-engine.js';
 import { GradientWorkerPool, idleGradientWorkers } from '../../src/nn/wasm/gradient-worker-pool.js';
+import { NO_BLOCK_SUM } from '../../src/nn/wasm/gradient-worker-protocol.js';
+import { WasmArena } from '../../src/nn/wasm/wasm-arena.js';
 import { WasmSimdBackend } from '../../src/nn/wasm/wasm-simd-backend.js';
 import { randomArray } from './helpers.js';
 
@@ -228,12 +231,13 @@ describeWasm('WasmSimdBackend with worker threads', () => {
 
   it('should say why a worker failed, and end that worker instead of reusing it', async () => {
     const spec: MlpSpec = { inputs: 3, hidden: [4], outputs: 2, activation: 'relu', dropout: 0 };
-    const sut = await GradientWorkerPool.start(1, spec, null);
+    const memory = WasmArena.createMemory();
+    const sut = await GradientWorkerPool.start(1, memory, allocateNetwork(new WasmArena(memory), spec), null);
     const idle = idleGradientWorkers();
     // A batch before any data: the worker's engine refuses it.
     const job = { start: 0, rows: 64, rngState: null, totalWeight: 64, microBatches: 2, blockSize: 1 };
-    sut.dispatch(new Float32Array(parameterCount(spec)), job);
-    expect(() => sut.collect(job, new Uint8Array(2), () => undefined, [])).toThrow(/gradient worker failed: .*before setTrainData/);
+    sut.dispatch(job);
+    expect(() => sut.collect(job, [NO_BLOCK_SUM, NO_BLOCK_SUM], [])).toThrow(/gradient worker failed: .*before setTrainData/);
     await sut.dispose();
     expect(idleGradientWorkers()).toBe(idle);
   });

@@ -43,10 +43,57 @@ export interface MicroBatchResult {
   readonly correct: number;
 }
 
+/** Where a training's parameters lie in its shared memory (byte offsets): what every one of its threads reads. */
+export interface NetworkLayout {
+  readonly spec: MlpSpec;
+  /** Parameter count: `params` and every gradient buffer hold that many floats in the canonical flat order. */
+  readonly size: number;
+  readonly params: number;
+  /** Each layer's Wᵀ, which the forward products read; the backend refreshes them after every change of `params`. */
+  readonly transposed: readonly number[];
+}
+
+/** Where the training rows lie in the shared memory: features (row-major), labels and the epoch's row order. */
+export interface DataLayout {
+  readonly x: number;
+  readonly labels: number;
+  readonly order: number;
+  readonly rows: number;
+}
+
+/** Lays out the parameters and Wᵀ of `spec` (the backend, once per training). */
+export function allocateNetwork(arena: WasmArena, spec: MlpSpec): NetworkLayout {
+  const size = parameterCount(spec);
+  return {
+    spec,
+    size,
+    params: arena.allocate(size),
+    transposed: layerShapes(spec).map((shape) => arena.allocate(shape.inputs * shape.outputs)),
+  };
+}
+
 /**
- * One wasm instance and what it needs to compute micro-batch gradients and logits: parameters (with Wᵀ, which the
- * forward products read), the training rows and the epoch order. The wasm-simd backend owns one; each of its worker
- * threads owns another with a copy of the data.
+ * Copies the training rows into the shared memory, into `previous`'s regions when they are big enough (the backend, at
+ * `setTrainData`). The order region is filled per epoch (`GradientEngine.setOrder`).
+ */
+export function storeData(arena: WasmArena, spec: MlpSpec, x: Float32Array, y: Int32Array, rows: number, previous: DataLayout | null): DataLayout {
+  if (x.length !== rows * spec.inputs || y.length !== rows) {
+    throw new KtrdrError('VALIDATION_FAILED', `Training data does not match ${rows} rows × ${spec.inputs} features`);
+  }
+  const at =
+    previous !== null && previous.rows >= rows
+      ? previous
+      : { x: arena.allocate(rows * spec.inputs), labels: arena.allocate(rows), order: arena.allocate(rows) };
+  arena.f32(at.x, rows * spec.inputs).set(x);
+  arena.i32(at.labels, rows).set(y);
+  return { x: at.x, labels: at.labels, order: at.order, rows };
+}
+
+/**
+ * One thread's wasm instance over a training's shared memory, and its own buffers there: a micro-batch's forward and
+ * backward pass, the gradient slots of the micro-batches it computes, an inference pass. The parameters, Wᵀ and the
+ * training rows are the training's (NetworkLayout, DataLayout): read in place by every thread, written by the backend
+ * alone, between batches. The wasm-simd backend owns one engine; each of its gradient workers owns another.
  *
  * The steps are mlp-pass.ts's, dropout masks included: the generator is positioned for every layer of every
  * micro-batch exactly where js-cpu's sequential draw (layer by layer, row-major over the batch) would be.
@@ -54,52 +101,48 @@ export interface MicroBatchResult {
 export class GradientEngine {
   readonly kernels: WasmKernels;
   readonly arena: WasmArena;
-  /** Parameter count; `params` and every gradient buffer hold that many floats in the canonical flat order. */
+  readonly spec: MlpSpec;
+  /** Parameter count. */
   readonly size: number;
+  /** Where the parameters lie. */
   readonly params: number;
   private readonly layers: readonly LayerOffsets[];
   private readonly training: PassRegions;
   private inference: PassRegions | null = null;
   private readonly labels = new Int32Array(MICRO_BATCH_ROWS);
-  /** Parameter-sized gradient buffers, one per micro-batch of the largest block computed so far. */
+  /** Parameter-sized gradient buffers, one per micro-batch of the most this thread has computed in one batch. */
   private readonly slots: number[] = [];
-  private data: { x: number; order: number; y: Int32Array; rows: number; orderView: Int32Array } | null = null;
+  private data: { layout: DataLayout; order: Int32Array; labels: Int32Array } | null = null;
 
   constructor(
-    readonly spec: MlpSpec,
+    memory: WebAssembly.Memory,
+    readonly network: NetworkLayout,
     private readonly classWeights: Float32Array | null,
   ) {
-    this.kernels = instantiateKernels();
-    this.arena = new WasmArena(this.kernels.memory);
-    this.size = parameterCount(spec);
-    this.params = this.arena.allocate(this.size);
+    this.kernels = instantiateKernels(memory);
+    this.arena = new WasmArena(memory);
+    this.spec = network.spec;
+    this.size = network.size;
+    this.params = network.params;
     const layers: LayerOffsets[] = [];
     let offset = 0;
-    for (const shape of layerShapes(spec)) {
+    layerShapes(this.spec).forEach((shape, l) => {
       const weights = shape.inputs * shape.outputs;
-      layers.push({ shape, W: offset * 4, b: (offset + weights) * 4, transposedW: this.arena.allocate(weights) });
+      layers.push({ shape, W: offset * 4, b: (offset + weights) * 4, transposedW: network.transposed[l] });
       offset += weights + shape.outputs;
-    }
+    });
     this.layers = layers;
     this.training = this.allocatePass(MICRO_BATCH_ROWS, true);
   }
 
-  setData(x: Float32Array, y: Int32Array, rows: number): void {
-    const { inputs } = this.spec;
-    if (x.length !== rows * inputs || y.length !== rows) {
-      throw new KtrdrError('VALIDATION_FAILED', `Training data does not match ${rows} rows × ${inputs} features`);
-    }
-    const fits = this.data !== null && this.data.rows >= rows;
-    const at = fits ? this.data! : { x: this.arena.allocate(rows * inputs), order: this.arena.allocate(rows) };
-    this.arena.f32(at.x, rows * inputs).set(x);
-    this.data = { x: at.x, order: at.order, y, rows, orderView: new Int32Array(rows) };
+  /** The training rows from now on (stored by `storeData`). */
+  useData(layout: DataLayout): void {
+    this.data = { layout, order: this.arena.i32(layout.order, layout.rows), labels: this.arena.i32(layout.labels, layout.rows) };
   }
 
-  /** The epoch's row order (checked by the caller). */
+  /** Writes the epoch's row order (checked by the caller) where every thread reads it. */
   setOrder(order: Int32Array): void {
-    const data = this.requireData();
-    this.arena.i32(data.order, order.length).set(order);
-    data.orderView = order.slice();
+    this.requireData().order.set(order);
   }
 
   /** Copies parameters in (canonical flat order) and refreshes Wᵀ. */
@@ -127,10 +170,10 @@ export class GradientEngine {
     totalWeight: number,
     target: number,
   ): MicroBatchResult {
-    const data = this.requireData();
+    const { layout, order, labels } = this.requireData();
     const { kernels, arena, spec, training: pass } = this;
-    kernels.gatherRows(data.x, data.order, batchStart + offset, rows, spec.inputs, pass.input);
-    for (let r = 0; r < rows; r++) this.labels[r] = data.y[data.orderView[batchStart + offset + r]];
+    kernels.gatherRows(layout.x, layout.order, batchStart + offset, rows, spec.inputs, pass.input);
+    for (let r = 0; r < rows; r++) this.labels[r] = labels[order[batchStart + offset + r]];
     this.forward(pass, rows, rngState === null ? null : { state: rngState, batchRows, offset });
     const gradLogits = arena.f32(pass.gradLogits, rows * spec.outputs);
     const result = softmaxCrossEntropy(arena.f32(pass.logits, rows * spec.outputs), this.labels, rows, spec.outputs, this.classWeights, gradLogits);
@@ -144,8 +187,9 @@ export class GradientEngine {
   }
 
   /**
-   * Micro-batches [first, first + count) of `batch` into gradient slots [into, into + count), summed with the fixed
-   * tree; returns the slot that holds the sum. `results[j]` receives micro-batch j's loss, weight and hits.
+   * Micro-batches [first, first + count) of `batch` into this thread's gradient slots [into, into + count), summed with
+   * the fixed tree; returns where the sum lies (it stays there until those slots are used again, so every thread can
+   * read it). `results[j]` receives micro-batch j's loss, weight and hits.
    */
   computeBlock(batch: BatchPosition, first: number, count: number, into: number, results: MicroBatchResult[]): number {
     this.reserveSlots(into + count);
@@ -160,13 +204,8 @@ export class GradientEngine {
   }
 
   /** Makes sure gradient slots [0, count) exist. */
-  reserveSlots(count: number): void {
+  private reserveSlots(count: number): void {
     while (this.slots.length < count) this.slots.push(this.arena.allocate(this.size));
-  }
-
-  /** Gradient slot `index`, once reserved. */
-  slot(index: number): number {
-    return this.slots[index];
   }
 
   /** Logits of `rows` rows with dropout off, chunk by chunk. */

@@ -6,10 +6,10 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { KtrdrError } from '../../errors.js';
 import { projectRoot } from '../../util/package-info.js';
 import { PREDICT_CHUNK_ROWS } from '../predict.js';
-import { parameterCount, type MlpSpec } from '../spec.js';
-import type { BatchPosition, MicroBatchResult } from './gradient-engine.js';
+import type { BatchPosition, DataLayout, MicroBatchResult, NetworkLayout } from './gradient-engine.js';
 import {
   CONTROL,
+  NO_BLOCK_SUM,
   KIND_BATCH,
   KIND_MESSAGE,
   KIND_PREDICT,
@@ -66,34 +66,36 @@ function startWorker(): Worker {
  */
 export class GradientWorkerPool {
   private readonly control: Int32Array;
-  private numbers: Float64Array<ArrayBufferLike>;
-  private readonly params: Float32Array;
+  private numbers: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  /** Where the block sums the workers computed lie, by block. */
+  private blockSums: Int32Array<ArrayBufferLike> = new Int32Array(0);
   /** Where a failing worker says why (gradient-worker-protocol.ts `recordFailure`). */
   private readonly failure: SharedArrayBuffer;
-  /** Parameter count. */
-  private readonly size: number;
-  private gradients: Float32Array<ArrayBufferLike> = new Float32Array(0);
   private predictInput: Float32Array<ArrayBufferLike> = new Float32Array(0);
   private predictLogits: Float32Array<ArrayBufferLike> = new Float32Array(0);
 
   private constructor(
     private readonly workers: readonly Worker[],
     private readonly ports: readonly MessagePort[],
-    shared: { control: SharedArrayBuffer; params: SharedArrayBuffer; failure: SharedArrayBuffer },
-    private readonly spec: MlpSpec,
+    shared: { control: SharedArrayBuffer; failure: SharedArrayBuffer },
+    private readonly network: NetworkLayout,
   ) {
     this.control = new Int32Array(shared.control);
-    this.numbers = new Float64Array(0);
-    this.params = new Float32Array(shared.params);
     this.failure = shared.failure;
-    this.size = this.params.length;
   }
 
-  /** Assigns `count` workers (idle ones first) to this network, resolving once each has instantiated its kernels. */
-  static async start(count: number, spec: MlpSpec, classWeights: Float32Array | null): Promise<GradientWorkerPool> {
+  /**
+   * Assigns `count` workers (idle ones first) to the network laid out in `memory`, resolving once each has
+   * instantiated its kernels over that memory.
+   */
+  static async start(
+    count: number,
+    memory: WebAssembly.Memory,
+    network: NetworkLayout,
+    classWeights: Float32Array | null,
+  ): Promise<GradientWorkerPool> {
     const shared = {
       control: new SharedArrayBuffer(4 * (CONTROL.FIRST_ASSIGNMENT + 2 * count)),
-      params: new SharedArrayBuffer(4 * parameterCount(spec)),
       failure: new SharedArrayBuffer(FAILURE_BYTES),
     };
     const workers: Worker[] = [];
@@ -103,7 +105,7 @@ export class GradientWorkerPool {
       const worker = takeWorker();
       const { port1, port2 } = new MessageChannel();
       ready.push(assigned(worker));
-      const assignment: GradientWorkerAssignment = { spec, classWeights, ...shared, index, port: port2 };
+      const assignment: GradientWorkerAssignment = { memory, network, classWeights, ...shared, index, port: port2 };
       worker.postMessage(assignment, [port2]);
       workers.push(worker);
       ports.push(port1);
@@ -114,26 +116,21 @@ export class GradientWorkerPool {
       await Promise.all(workers.map((worker) => worker.terminate()));
       throw failed.reason;
     }
-    return new GradientWorkerPool(workers, ports, shared, spec);
+    return new GradientWorkerPool(workers, ports, shared, network);
   }
 
-  /** Gives the workers the training rows; `meanwhile` runs while they copy them (the caller's own copy). */
-  setData(x: Float32Array, y: Int32Array, rows: number, meanwhile: () => void): void {
-    this.broadcast({ kind: 'data', x: sharedCopy(x), y: sharedCopy(y), rows }, meanwhile);
-  }
-
-  setOrder(order: Int32Array): void {
-    this.broadcast({ kind: 'order', order: sharedCopy(order) });
+  /** Tells the workers where the training rows lie in the shared memory. */
+  useData(layout: DataLayout): void {
+    this.broadcast({ kind: 'data', layout });
   }
 
   /**
    * Starts a batch: the workers begin claiming its blocks, and so does the caller, with `claim`, until none is left;
-   * then `collect`. `params` is copied, so the caller may compute while the workers run.
+   * then `collect`. The parameters and the epoch order must not change until then.
    */
-  dispatch(params: Float32Array, job: BatchJob): void {
+  dispatch(job: BatchJob): void {
     const blocks = Math.ceil(job.microBatches / job.blockSize);
     this.ensureCapacity(blocks, job.microBatches);
-    this.params.set(params);
     const { control } = this;
     control[CONTROL.KIND] = KIND_BATCH;
     control[CONTROL.START] = job.start;
@@ -154,14 +151,15 @@ export class GradientWorkerPool {
   }
 
   /**
-   * Waits for the workers; passes each block they computed (those the caller did not claim, `claimedHere[block]` = 0)
-   * as its summed gradient (a view, valid during the call), and their micro-batches' results into `results`.
+   * Waits for the workers; for each block they computed (those whose `sums[block]` the caller left at NO_BLOCK_SUM),
+   * puts where its summed gradient lies into `sums`, and its micro-batches' results into `results`. The sums stay
+   * there until the next dispatch.
    */
-  collect(job: BatchJob, claimedHere: Uint8Array, receiveBlock: (block: number, gradient: Float32Array) => void, results: MicroBatchResult[]): void {
+  collect(job: BatchJob, sums: number[], results: MicroBatchResult[]): void {
     this.wait();
-    for (let block = 0; block < claimedHere.length; block++) {
-      if (claimedHere[block] === 1) continue;
-      receiveBlock(block, this.gradients.subarray(block * this.size, (block + 1) * this.size));
+    for (let block = 0; block < sums.length; block++) {
+      if (sums[block] !== NO_BLOCK_SUM) continue;
+      sums[block] = this.blockSums[block];
       for (let j = block * job.blockSize; j < Math.min(job.microBatches, (block + 1) * job.blockSize); j++) {
         const at = RESULT_BASE + 3 * j;
         results[j] = { loss: this.numbers[at], weightSum: this.numbers[at + 1], correct: this.numbers[at + 2] };
@@ -174,13 +172,13 @@ export class GradientWorkerPool {
    * same bits whoever computes them) on the workers, at most one share each; returns the first row left to the caller,
    * who then calls `collectPredict`, also when its own part fails.
    */
-  dispatchPredict(params: Float32Array, x: Float32Array, rows: number): number {
+  dispatchPredict(x: Float32Array, rows: number): number {
     const chunks = Math.ceil(rows / PREDICT_CHUNK_ROWS);
     const share = Math.ceil(chunks / (this.workers.length + 1));
     const delegated = Math.min(chunks - 1, share * this.workers.length);
     const delegatedRows = delegated * PREDICT_CHUNK_ROWS;
     if (delegated <= 0) return 0;
-    const { inputs, outputs } = this.spec;
+    const { inputs, outputs } = this.network.spec;
     if (this.predictInput.length < delegatedRows * inputs || this.predictLogits.length < delegatedRows * outputs) {
       const input = new SharedArrayBuffer(4 * delegatedRows * inputs);
       const logits = new SharedArrayBuffer(4 * delegatedRows * outputs);
@@ -189,7 +187,6 @@ export class GradientWorkerPool {
       this.predictLogits = new Float32Array(logits);
     }
     this.predictInput.set(x.subarray(0, delegatedRows * inputs));
-    this.params.set(params);
     const { control } = this;
     control[CONTROL.KIND] = KIND_PREDICT;
     control[CONTROL.ROWS] = rows;
@@ -204,7 +201,7 @@ export class GradientWorkerPool {
   /** Waits for the chunks `dispatchPredict` handed out and copies their logits (rows [0, `rows`)) into `out`. */
   collectPredict(out: Float32Array, rows: number): void {
     this.wait();
-    out.set(this.predictLogits.subarray(0, rows * this.spec.outputs));
+    out.set(this.predictLogits.subarray(0, rows * this.network.spec.outputs));
   }
 
   /**
@@ -234,12 +231,12 @@ export class GradientWorkerPool {
     }
   }
 
-  /** Grows the shared gradient and result buffers for `blocks` blocks and `micro` micro-batches (once per batch size). */
+  /** Grows the shared block-sum and result buffers for `blocks` blocks and `micro` micro-batches (once per batch size). */
   private ensureCapacity(blocks: number, micro: number): void {
-    if (this.gradients.length < blocks * this.size) {
-      const buffer = new SharedArrayBuffer(4 * blocks * this.size);
-      this.gradients = new Float32Array(buffer);
-      this.broadcast({ kind: 'gradients', buffer });
+    if (this.blockSums.length < blocks) {
+      const buffer = new SharedArrayBuffer(4 * blocks);
+      this.broadcast({ kind: 'block-sums', buffer });
+      this.blockSums = new Int32Array(buffer);
     }
     if (this.numbers.length < RESULT_BASE + 3 * micro) {
       const numbers = new SharedArrayBuffer(8 * (RESULT_BASE + 3 * micro));
@@ -248,15 +245,11 @@ export class GradientWorkerPool {
     }
   }
 
-  private broadcast(message: GradientWorkerMessage, meanwhile?: () => void): void {
+  private broadcast(message: GradientWorkerMessage): void {
     for (const port of this.ports) port.postMessage(message);
     this.control[CONTROL.KIND] = KIND_MESSAGE;
     this.signal();
-    try {
-      meanwhile?.();
-    } finally {
-      this.wait();
-    }
+    this.wait();
   }
 
   private signal(): void {
@@ -290,13 +283,6 @@ function assigned(worker: Worker): Promise<void> {
     worker.once('message', settle);
     worker.once('error', fail);
   });
-}
-
-/** A copy in shared memory, so that posting it to the workers copies nothing more. */
-function sharedCopy<T extends Float32Array | Int32Array>(array: T): T {
-  const copy = new (array.constructor as new (buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(array.byteLength));
-  copy.set(array);
-  return copy;
 }
 
 /**

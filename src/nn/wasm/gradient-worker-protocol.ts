@@ -1,11 +1,12 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { MlpSpec } from '../spec.js';
+import type { DataLayout, NetworkLayout } from './gradient-engine.js';
 
 /**
  * What the wasm-simd backend and its gradient workers share. A pool takes idle workers and sends each an assignment
- * (the network, the shared buffers, a port); batches then go through shared memory and Atomics (a message round trip
- * per batch would cost as much as the work on small batches); everything else (data, epoch order, bigger buffers, the
- * release at the end) is a message the worker pulls synchronously from the port when told to.
+ * (the training's wasm memory and where the network lies in it, the shared buffers, a port); batches then go through
+ * shared memory and Atomics (a message round trip per batch would cost as much as the work on small batches);
+ * everything else (where the data lies, bigger buffers, the release at the end) is a message the worker pulls
+ * synchronously from the port when told to.
  */
 
 /**
@@ -42,16 +43,20 @@ export const KIND_PREDICT = 3;
 
 /**
  * Float64 slots of the numbers buffer: the batch's total class weight, then (loss, weight, correct) per micro-batch.
- * (The gradients buffer holds one summed gradient per block.)
+ * (The block-sums buffer holds, per block a worker computed, where its summed gradient lies in the wasm memory.)
  */
 export const TOTAL_WEIGHT = 0;
 export const RESULT_BASE = 1;
 
+/** A block sum not delivered (yet): no region of the wasm memory starts at 0. */
+export const NO_BLOCK_SUM = 0;
+
 export interface GradientWorkerAssignment {
-  readonly spec: MlpSpec;
+  /** The training's memory (wasm-arena.ts): parameters, Wᵀ and data in place, and room for the worker's buffers. */
+  readonly memory: WebAssembly.Memory;
+  readonly network: NetworkLayout;
   readonly classWeights: Float32Array | null;
   readonly control: SharedArrayBuffer;
-  readonly params: SharedArrayBuffer;
   /** FAILURE_BYTES bytes where a failing worker writes what went wrong (see `recordFailure`). */
   readonly failure: SharedArrayBuffer;
   /** Which of the pool's workers this is: where its assignment sits in the control buffer. */
@@ -60,10 +65,8 @@ export interface GradientWorkerAssignment {
 }
 
 export type GradientWorkerMessage =
-  /** Arrays over SharedArrayBuffers: passing them copies nothing. */
-  | { readonly kind: 'data'; readonly x: Float32Array; readonly y: Int32Array; readonly rows: number }
-  | { readonly kind: 'order'; readonly order: Int32Array }
-  | { readonly kind: 'gradients'; readonly buffer: SharedArrayBuffer }
+  | { readonly kind: 'data'; readonly layout: DataLayout }
+  | { readonly kind: 'block-sums'; readonly buffer: SharedArrayBuffer }
   | { readonly kind: 'numbers'; readonly buffer: SharedArrayBuffer }
   | { readonly kind: 'predict-buffers'; readonly input: SharedArrayBuffer; readonly logits: SharedArrayBuffer }
   /** The training is over: the worker drops everything and waits for its next assignment. */

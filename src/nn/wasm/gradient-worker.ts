@@ -16,24 +16,22 @@ import {
 
 /**
  * A wasm-simd gradient worker: for one training at a time (an assignment from a GradientWorkerPool), its own wasm
- * instance and copy of the data, computing the blocks of micro-batches the backend assigns it, each summed here
- * (reduction-tree.ts), into shared memory. During a training it spins, then sleeps in Atomics.wait, between commands;
+ * instance over the training's shared memory, computing the blocks of micro-batches it claims, each summed here
+ * (reduction-tree.ts) and left where the backend reads it. During a training it spins, then sleeps in Atomics.wait, between commands;
  * once released it keeps nothing and waits for the next assignment, so the next training skips the thread start.
  */
 class AssignedWorker {
   private readonly control: Int32Array;
-  private readonly params: Float32Array;
   private readonly engine: GradientEngine;
   private readonly results: MicroBatchResult[] = [];
   private numbers: Float64Array<ArrayBufferLike> = new Float64Array(0);
-  private gradients: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  private blockSums: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private predictInput: Float32Array<ArrayBufferLike> = new Float32Array(0);
   private predictLogits: Float32Array<ArrayBufferLike> = new Float32Array(0);
 
   constructor(private readonly assignment: GradientWorkerAssignment) {
     this.control = new Int32Array(assignment.control);
-    this.params = new Float32Array(assignment.params);
-    this.engine = new GradientEngine(assignment.spec, assignment.classWeights);
+    this.engine = new GradientEngine(assignment.memory, assignment.network, assignment.classWeights);
   }
 
   /** Serves commands until released. */
@@ -60,13 +58,10 @@ class AssignedWorker {
   private handle(message: GradientWorkerMessage): boolean {
     switch (message.kind) {
       case 'data':
-        this.engine.setData(message.x, message.y, message.rows);
+        this.engine.useData(message.layout);
         return true;
-      case 'order':
-        this.engine.setOrder(message.order);
-        return true;
-      case 'gradients':
-        this.gradients = new Float32Array(message.buffer);
+      case 'block-sums':
+        this.blockSums = new Int32Array(message.buffer);
         return true;
       case 'numbers':
         this.numbers = new Float64Array(message.buffer);
@@ -85,7 +80,6 @@ class AssignedWorker {
     const from = control[CONTROL.FIRST_ASSIGNMENT + 2 * this.assignment.index];
     const to = control[CONTROL.FIRST_ASSIGNMENT + 2 * this.assignment.index + 1];
     if (from >= to) return;
-    engine.loadParams(this.params);
     const { inputs, outputs } = engine.spec;
     const rows = control[CONTROL.ROWS];
     for (let chunk = from; chunk < to; chunk++) {
@@ -100,7 +94,6 @@ class AssignedWorker {
     const blocks = control[CONTROL.BLOCKS];
     let block = Atomics.add(control, CONTROL.NEXT_BLOCK, 1);
     if (block >= blocks) return;
-    engine.loadParams(this.params);
     const rows = control[CONTROL.ROWS];
     const batch: BatchPosition = {
       start: control[CONTROL.START],
@@ -110,11 +103,11 @@ class AssignedWorker {
     };
     const blockSize = control[CONTROL.BLOCK];
     const microBatches = Math.ceil(rows / MICRO_BATCH_ROWS);
-    for (; block < blocks; block = Atomics.add(control, CONTROL.NEXT_BLOCK, 1)) {
+    for (let slotsUsed = 0; block < blocks; block = Atomics.add(control, CONTROL.NEXT_BLOCK, 1)) {
       const first = block * blockSize;
       const count = Math.min(blockSize, microBatches - first);
-      const sum = engine.computeBlock(batch, first, count, 0, results);
-      this.gradients.set(engine.arena.f32(sum, engine.size), block * engine.size);
+      this.blockSums[block] = engine.computeBlock(batch, first, count, slotsUsed, results);
+      slotsUsed += count;
       for (let j = first; j < first + count; j++) {
         const at = RESULT_BASE + 3 * j;
         numbers[at] = results[j].loss;

@@ -4,10 +4,9 @@ import { KtrdrError } from '../../errors.js';
 
 /**
  * Loading the wasm-simd kernels (assembly/kernels.ts, compiled by `npm run build:wasm`). Pointers are byte offsets
- * into the instance's own memory; see the kernels' comments for what each computes.
+ * into the memory the instance was given (wasm-arena.ts); see the kernels' comments for what each computes.
  */
 export interface WasmKernels {
-  readonly memory: WebAssembly.Memory;
   gemmNN(a: number, b: number, c: number, m: number, n: number, k: number, bias: number, activation: number): void;
   gemmTN(a: number, b: number, c: number, rows: number, n: number, k: number): void;
   columnSums(a: number, out: number, rows: number, n: number): void;
@@ -48,14 +47,26 @@ const SIMD_PROBE = Uint8Array.from([
   0x00, 0x00, 0x00, 0x00, 0xfd, 0x13, 0x1a, 0x0b,
 ]);
 
+/** SIMD128, and shared memories (the kernels import one, so that a training's threads read the same data). */
 export function wasmSimdSupported(): boolean {
-  return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+  return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE) && sharedMemorySupported();
+}
+
+function sharedMemorySupported(): boolean {
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
 }
 
 let compiled: WebAssembly.Module | null = null;
 
-/** Compiled once per thread (compiling is the slow part, and the module is immutable); instantiated per backend. */
-export function instantiateKernels(): WasmKernels {
+/**
+ * Compiled once per thread (compiling is the slow part, and the module is immutable); instantiated per backend and per
+ * gradient worker, over the training's memory (`WasmArena.createMemory`).
+ */
+export function instantiateKernels(memory: WebAssembly.Memory): WasmKernels {
   if (compiled === null) {
     const path = CANDIDATES.map((url) => fileURLToPath(url)).find((candidate) => existsSync(candidate));
     if (path === undefined) {
@@ -65,5 +76,5 @@ export function instantiateKernels(): WasmKernels {
     }
     compiled = new WebAssembly.Module(readFileSync(path));
   }
-  return new WebAssembly.Instance(compiled, {}).exports as unknown as WasmKernels;
+  return new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as WasmKernels;
 }

@@ -8,9 +8,21 @@ import { PREDICT_CHUNK_ROWS } from '../predict.js';
 import { optimizerStep } from '../optimizers.js';
 import { parameterCount } from '../spec.js';
 import { flattenWeights, weightsFromFlat, type MlpWeights } from '../weights.js';
-import { advanceRng, dropoutDraws, GradientEngine, MICRO_BATCH_ROWS, type BatchPosition, type MicroBatchResult } from './gradient-engine.js';
+import {
+  advanceRng,
+  allocateNetwork,
+  dropoutDraws,
+  GradientEngine,
+  MICRO_BATCH_ROWS,
+  storeData,
+  type BatchPosition,
+  type DataLayout,
+  type MicroBatchResult,
+} from './gradient-engine.js';
 import { GradientWorkerPool } from './gradient-worker-pool.js';
+import { NO_BLOCK_SUM } from './gradient-worker-protocol.js';
 import { blockSize, sumPairwise } from './reduction-tree.js';
+import { WasmArena } from './wasm-arena.js';
 
 export interface WasmSimdOptions {
   /** Threads that compute gradients, this one included. Default 1. The weights do not depend on it. */
@@ -27,6 +39,10 @@ export interface WasmSimdOptions {
  * Kernels use plain SIMD128 (no FMA), so the weights are bit-identical run to run, machine to machine, and for any
  * `threads`: threads only change who computes which block of micro-batches. They agree with js-cpu to ~1e-6 relative per step, not bit for bit
  * (js-cpu sums a whole batch in float64).
+ *
+ * Threads: the backend and its gradient workers run kernel instances over one shared memory (wasm-arena.ts), so the
+ * workers read the parameters, Wᵀ and the training rows where the backend keeps them, and the backend adds the block
+ * gradients where the workers left them: a batch moves no data between threads, only a few numbers.
  *
  * Dropout: masks come from mulberry32 inside the module, positioned per micro-batch where js-cpu's sequential draw
  * would be, so the masks are js-cpu's and `dropoutRngState` means the same in both backends.
@@ -46,8 +62,6 @@ export class WasmSimdBackend implements TrainBackend {
 
   async init(weights: MlpWeights, options: BackendTrainingOptions): Promise<void> {
     await this.dispose();
-    const engine = new GradientEngine(weights.spec, options.classWeights);
-    const { arena, size } = engine;
     const threads = this.threads;
     if (options.loss !== undefined && options.loss.kind !== 'cross_entropy') {
       // Micro-batch gradients are scaled by class weight (cross-entropy's normalisation); focal loss divides by rows.
@@ -56,6 +70,11 @@ export class WasmSimdBackend implements TrainBackend {
       });
     }
     if (!Number.isInteger(threads) || threads < 1) throw new KtrdrError('VALIDATION_FAILED', `threads must be an integer ≥ 1, got ${threads}`);
+    const memory = WasmArena.createMemory();
+    const arena = new WasmArena(memory);
+    const network = allocateNetwork(arena, weights.spec);
+    const engine = new GradientEngine(memory, network, options.classWeights);
+    const { size } = engine;
     this.state = {
       engine,
       options,
@@ -64,8 +83,8 @@ export class WasmSimdBackend implements TrainBackend {
       step: 0,
       learningRate: options.optimizer.learningRate,
       rngState: options.dropoutSeed >>> 0,
-      pool: threads > 1 ? await GradientWorkerPool.start(threads - 1, weights.spec, options.classWeights) : null,
-      rows: 0,
+      pool: threads > 1 ? await GradientWorkerPool.start(threads - 1, memory, network, options.classWeights) : null,
+      data: null,
       labels: new Int32Array(0),
     };
     engine.loadParams(flattenWeights(weights));
@@ -73,10 +92,10 @@ export class WasmSimdBackend implements TrainBackend {
 
   async setTrainData(x: Float32Array, y: Int32Array, rows: number): Promise<void> {
     const state = this.requireState();
-    const copyHere = () => state.engine.setData(x, y, rows);
-    if (state.pool === null) copyHere();
-    else state.pool.setData(x, y, rows, copyHere);
-    state.rows = rows;
+    const { engine, pool } = state;
+    state.data = storeData(engine.arena, engine.spec, x, y, rows, state.data);
+    engine.useData(state.data);
+    pool?.useData(state.data);
     state.labels = y;
   }
 
@@ -87,10 +106,9 @@ export class WasmSimdBackend implements TrainBackend {
     onBatch?: (batchesDone: number, totalBatches: number) => void,
   ): Promise<EpochStats> {
     const state = this.requireState();
-    checkEpochArguments(order, batchSize, state.rows);
-    const { engine, options, pool } = state;
+    checkEpochArguments(order, batchSize, state.data?.rows ?? 0);
+    const { engine, options } = state;
     engine.setOrder(order);
-    pool?.setOrder(order);
     const classWeights = options.classWeights;
     const totalBatches = Math.ceil(order.length / batchSize);
     const dropout = engine.spec.dropout > 0;
@@ -131,7 +149,7 @@ export class WasmSimdBackend implements TrainBackend {
       throw new KtrdrError('VALIDATION_FAILED', `Expected ${rows} rows × ${inputs} features = ${rows * inputs} values, got ${x.length}`);
     }
     const logits = new Float32Array(rows * outputs);
-    const delegatedRows = pool === null ? 0 : pool.dispatchPredict(engine.arena.f32(engine.params, engine.size), x, rows);
+    const delegatedRows = pool === null ? 0 : pool.dispatchPredict(x, rows);
     try {
       for (let start = delegatedRows; start < rows; start += PREDICT_CHUNK_ROWS) {
         throwIfAborted(signal);
@@ -196,7 +214,8 @@ export class WasmSimdBackend implements TrainBackend {
   /**
    * The batch gradient, returned as a pointer: the micro-batches are cut into blocks (reduction-tree.ts) that the
    * worker threads and this one claim one at a time, each block is summed where it was computed, and the block sums
-   * are added with the same tree. Returns the sum and each micro-batch's loss, weight and hits, in order.
+   * are added with the same tree, in whichever thread's memory they lie. Returns the sum and each micro-batch's loss,
+   * weight and hits, in order.
    */
   private batchGradients(state: WasmState, batch: BatchPosition): { sum: number; results: MicroBatchResult[] } {
     const { engine, pool } = state;
@@ -204,30 +223,20 @@ export class WasmSimdBackend implements TrainBackend {
     const job = { ...batch, microBatches, blockSize: pool === null ? microBatches : blockSize(microBatches, this.threads) };
     const blocks = Math.ceil(microBatches / job.blockSize);
     const results = new Array<MicroBatchResult>(microBatches);
-    const sums: number[] = [];
+    const sums = new Array<number>(blocks).fill(NO_BLOCK_SUM);
+    let slotsUsed = 0;
     const computeHere = (block: number): void => {
       const first = block * job.blockSize;
-      sums[block] = engine.computeBlock(batch, first, Math.min(job.blockSize, microBatches - first), first, results);
+      const count = Math.min(job.blockSize, microBatches - first);
+      sums[block] = engine.computeBlock(batch, first, count, slotsUsed, results);
+      slotsUsed += count;
     };
     if (pool === null || blocks === 1) {
       for (let block = 0; block < blocks; block++) computeHere(block);
     } else {
-      engine.reserveSlots(microBatches);
-      pool.dispatch(engine.arena.f32(engine.params, engine.size), job);
-      const claimedHere = new Uint8Array(blocks);
-      for (let block = pool.claim(); block >= 0; block = pool.claim()) {
-        claimedHere[block] = 1;
-        computeHere(block);
-      }
-      pool.collect(
-        job,
-        claimedHere,
-        (block, gradient) => {
-          sums[block] = engine.slot(block * job.blockSize);
-          engine.arena.f32(sums[block], engine.size).set(gradient);
-        },
-        results,
-      );
+      pool.dispatch(job);
+      for (let block = pool.claim(); block >= 0; block = pool.claim()) computeHere(block);
+      pool.collect(job, sums, results);
     }
     sumPairwise(blocks, (target, source) => engine.kernels.addInto(sums[target], sums[source], engine.size));
     return { sum: sums[0], results };
@@ -269,6 +278,8 @@ interface WasmState {
   /** The dropout generator at the start of the next batch. */
   rngState: number;
   readonly pool: GradientWorkerPool | null;
-  rows: number;
+  /** The training rows in the shared memory, once `setTrainData` has stored them. */
+  data: DataLayout | null;
+  /** The labels as given, for the batches' class weights. */
   labels: Int32Array;
 }

@@ -3,8 +3,11 @@
  * (ES2023, no DOM) and @types/node 20 do not declare it.
  */
 declare namespace WebAssembly {
-  interface Memory {
-    readonly buffer: ArrayBuffer;
+  class Memory {
+    constructor(descriptor: { initial: number; maximum?: number; shared?: boolean });
+    /** A SharedArrayBuffer for a shared memory. */
+    readonly buffer: ArrayBufferLike;
+    /** Returns the size in pages before growing; `grow(0)` also refreshes `buffer` of a shared memory. */
     grow(deltaPages: number): number;
   }
   class Module {

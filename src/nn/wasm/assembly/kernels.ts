@@ -1,7 +1,8 @@
 /**
  * The wasm-simd backend's arithmetic, compiled by AssemblyScript to WebAssembly with plain SIMD128 (no relaxed-simd,
- * so no fused multiply-add whose rounding could differ by CPU). Every pointer is a byte offset into the module's own
- * memory, which the JS side lays out (wasm-arena.ts); matrices are row-major f32.
+ * so no fused multiply-add whose rounding could differ by CPU). Every pointer is a byte offset into the imported memory,
+ * which one training's threads share and the JS side lays out (wasm-arena.ts); matrices are row-major f32. The only
+ * state of an instance is its own dropout generator.
  *
  * Determinism: every output element is one sequential sum, in a fixed order, whatever tile or tail path computes it
  * (a lane of a vector accumulator adds exactly what the scalar tail would, in the same order). Results therefore do
