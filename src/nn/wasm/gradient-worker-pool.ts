@@ -6,6 +6,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { KtrdrError } from '../../errors.js';
 import { projectRoot } from '../../util/package-info.js';
 import { PREDICT_CHUNK_ROWS } from '../predict.js';
+import { kernelModule } from './kernel-module.js';
 import type { BatchPosition, DataLayout, MicroBatchResult, NetworkLayout } from './gradient-engine.js';
 import {
   CONTROL,
@@ -105,7 +106,7 @@ export class GradientWorkerPool {
       const worker = takeWorker();
       const { port1, port2 } = new MessageChannel();
       ready.push(assigned(worker));
-      const assignment: GradientWorkerAssignment = { memory, network, classWeights, ...shared, index, port: port2 };
+      const assignment: GradientWorkerAssignment = { kernels: kernelModule(), memory, network, classWeights, ...shared, index, port: port2 };
       worker.postMessage(assignment, [port2]);
       workers.push(worker);
       ports.push(port1);

@@ -52,6 +52,8 @@ export const RESULT_BASE = 1;
 export const NO_BLOCK_SUM = 0;
 
 export interface GradientWorkerAssignment {
+  /** The compiled kernels (kernel-module.ts `adoptKernels`). */
+  readonly kernels: WebAssembly.Module;
   /** The training's memory (wasm-arena.ts): parameters, Wᵀ and data in place, and room for the worker's buffers. */
   readonly memory: WebAssembly.Memory;
   readonly network: NetworkLayout;

@@ -1,5 +1,6 @@
 import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { PREDICT_CHUNK_ROWS } from '../predict.js';
+import { adoptKernels } from './kernel-module.js';
 import { MICRO_BATCH_ROWS, GradientEngine, type BatchPosition, type MicroBatchResult } from './gradient-engine.js';
 import {
   CONTROL,
@@ -31,6 +32,7 @@ class AssignedWorker {
 
   constructor(private readonly assignment: GradientWorkerAssignment) {
     this.control = new Int32Array(assignment.control);
+    adoptKernels(assignment.kernels);
     this.engine = new GradientEngine(assignment.memory, assignment.network, assignment.classWeights);
   }
 

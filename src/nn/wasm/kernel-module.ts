@@ -63,10 +63,12 @@ function sharedMemorySupported(): boolean {
 let compiled: WebAssembly.Module | null = null;
 
 /**
- * Compiled once per thread (compiling is the slow part, and the module is immutable); instantiated per backend and per
- * gradient worker, over the training's memory (`WasmArena.createMemory`).
+ * The kernels, compiled once per process: V8 compiles a module quickly to baseline code and recompiles its hot
+ * functions optimized, in the background, as they run. A gradient worker takes the backend's module (`adoptKernels`)
+ * rather than compiling its own, so it starts on the code the backend has already made fast, and spends no core on
+ * compiling it again while a training waits for it.
  */
-export function instantiateKernels(memory: WebAssembly.Memory): WasmKernels {
+export function kernelModule(): WebAssembly.Module {
   if (compiled === null) {
     const path = CANDIDATES.map((url) => fileURLToPath(url)).find((candidate) => existsSync(candidate));
     if (path === undefined) {
@@ -76,5 +78,15 @@ export function instantiateKernels(memory: WebAssembly.Memory): WasmKernels {
     }
     compiled = new WebAssembly.Module(readFileSync(path));
   }
-  return new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as WasmKernels;
+  return compiled;
+}
+
+/** In a gradient worker: the module its pool's backend compiled (posted with the assignment). */
+export function adoptKernels(module: WebAssembly.Module): void {
+  compiled = module;
+}
+
+/** An instance (its own dropout generator) over a training's memory (`WasmArena.createMemory`). */
+export function instantiateKernels(memory: WebAssembly.Memory): WasmKernels {
+  return new WebAssembly.Instance(kernelModule(), { env: { memory } }).exports as unknown as WasmKernels;
 }
