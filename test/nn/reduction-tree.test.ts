@@ -32,11 +32,12 @@ describe('sumPairwise', () => {
 });
 
 describe('blockSize', () => {
-  it('should be a power of two that leaves about two blocks per thread', () => {
-    expect(blockSize(8, 2)).toBe(2);
-    expect(blockSize(8, 1)).toBe(4);
+  it('should be a power of two that leaves about four blocks per thread', () => {
+    expect(blockSize(8, 2)).toBe(1);
+    expect(blockSize(8, 1)).toBe(2);
     expect(blockSize(4, 3)).toBe(1);
     expect(blockSize(1, 2)).toBe(1);
-    expect(blockSize(64, 2)).toBe(16);
+    expect(blockSize(64, 2)).toBe(8);
+    expect(blockSize(100, 2)).toBe(8);
   });
 });

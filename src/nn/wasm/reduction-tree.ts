@@ -16,9 +16,10 @@ export function sumPairwise(count: number, addInto: (target: number, source: num
 
 /**
  * Blocks each thread gets on average: enough that a thread held up by the machine leaves work for the others to take
- * over, few enough that handing over one gradient per block stays cheap.
+ * over (measured on 2 shared cores: batch 256 trained ~15 % faster on 2 threads with 4 than with 2), few enough that
+ * the backend's additions of block sums, one per block, stay cheap next to the blocks' work.
  */
-const BLOCKS_PER_THREAD = 2;
+const BLOCKS_PER_THREAD = 4;
 
 /** Micro-batches per block when `count` of them are shared by `threads` threads: a power of two. */
 export function blockSize(count: number, threads: number): number {
