@@ -93,16 +93,21 @@ export function rollingExtreme(values: Float64Array, period: number, sign: 1 | -
   const out = nanArray(n);
   const start = firstValid(values);
   if (start + period - 1 >= n) return out;
-  const deque = new Int32Array(n - start);
+  // The deque never holds more than period + 1 indices (one window, and the bar about to push the oldest out), so it
+  // is a ring of the next power of two above the period rather than a full-length array; head and tail only grow.
+  let capacity = 2;
+  while (capacity <= period) capacity *= 2;
+  const mask = capacity - 1;
+  const deque = new Int32Array(capacity);
   let head = 0;
   let tail = 0;
   for (let i = start; i < n; i++) {
     const v = sign * values[i];
-    while (tail > head && sign * values[deque[tail - 1]] <= v) tail--;
-    deque[tail++] = i;
-    if (deque[head] <= i - period) head++;
+    while (tail > head && sign * values[deque[(tail - 1) & mask]] <= v) tail--;
+    deque[tail++ & mask] = i;
+    if (deque[head & mask] <= i - period) head++;
     if (i >= start + period - 1) {
-      const at = deque[head];
+      const at = deque[head & mask];
       out[i] = values[at];
       if (ages) ages[i] = i - at;
     }
