@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { OhlcvSeries } from '../data/ohlcv.js';
 import { idNumber, periodParam } from './params.js';
 import { nanArray } from './rolling.js';
-import { defineIndicator } from './types.js';
+import { computedOutputs, defineIndicator, isSelected, type OutputSelection } from './types.js';
 
 export type AdxOutputs = Record<'adx' | 'plus_di' | 'minus_di' | 'dx', Float64Array>;
 
@@ -20,12 +20,17 @@ export type AdxOutputs = Record<'adx' | 'plus_di' | 'minus_di' | 'dx', Float64Ar
  * intermediate full-length arrays, which made ADX the slowest indicator on a million bars.
  */
 export function adx(series: OhlcvSeries, period: number): AdxOutputs {
+  return adxColumns(series, period, undefined) as AdxOutputs;
+}
+
+/** `adx` computing only the selected outputs (the others are undefined): each one is a full-length array. */
+export function adxColumns(series: OhlcvSeries, period: number, outputs: OutputSelection): Partial<AdxOutputs> {
   const { high, low, close } = series;
   const n = close.length;
-  const plusDi = nanArray(n);
-  const minusDi = nanArray(n);
-  const dx = nanArray(n);
-  const adxLine = nanArray(n);
+  const plusDi = isSelected(outputs, 'plus_di') ? nanArray(n) : undefined;
+  const minusDi = isSelected(outputs, 'minus_di') ? nanArray(n) : undefined;
+  const dx = isSelected(outputs, 'dx') ? nanArray(n) : undefined;
+  const adxLine = isSelected(outputs, 'adx') ? nanArray(n) : undefined;
   const decay = (period - 1) / period;
   const alpha = 1 / period;
   const keep = 1 - alpha;
@@ -53,18 +58,18 @@ export function adx(series: OhlcvSeries, period: number): AdxOutputs {
     const mdi = trSum === 0 ? 0 : (100 * minusSum) / trSum;
     const total = pdi + mdi;
     const dxValue = total === 0 ? 0 : (100 * Math.abs(pdi - mdi)) / total;
-    plusDi[i] = pdi;
-    minusDi[i] = mdi;
-    dx[i] = dxValue;
+    if (plusDi) plusDi[i] = pdi;
+    if (minusDi) minusDi[i] = mdi;
+    if (dx) dx[i] = dxValue;
     const seen = i - period + 1;
     if (seen < period) {
       adxValue += dxValue;
     } else if (seen === period) {
       adxValue = (adxValue + dxValue) / period;
-      adxLine[i] = adxValue;
+      if (adxLine) adxLine[i] = adxValue;
     } else {
       adxValue = dxValue * alpha + adxValue * keep;
-      adxLine[i] = adxValue;
+      if (adxLine) adxLine[i] = adxValue;
     }
   }
   return { adx: adxLine, plus_di: plusDi, minus_di: minusDi, dx };
@@ -77,5 +82,5 @@ export const adxIndicator = defineIndicator({
   outputs: ['adx', 'plus_di', 'minus_di', 'dx'],
   params: z.strictObject({ period: periodParam(14) }),
   defaultId: (p) => `adx_${idNumber(p.period)}`,
-  compute: (series, p) => adx(series, p.period),
+  compute: (series, p, outputs) => computedOutputs(adxColumns(series, p.period, outputs)),
 });

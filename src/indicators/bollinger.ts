@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idNumber, periodParam, positiveParam, sourceParam, sourceValues, withSource } from './params.js';
-import { equalRunLengths, firstValid, nanArray } from './rolling.js';
-import { defineIndicator } from './types.js';
+import { firstValid, nanArray } from './rolling.js';
+import { computedOutputs, defineIndicator, isSelected, type OutputSelection } from './types.js';
 
 export type BollingerOutputs = Record<'upper' | 'middle' | 'lower' | 'bandwidth' | 'pct_b', Float64Array>;
 
@@ -12,17 +12,31 @@ export type BollingerOutputs = Record<'upper' | 'middle' | 'lower' | 'bandwidth'
  * collapse onto the price and pct_b is 0.5 (the price sits in the middle of a zero-width band); TTR gives 0/0 = NaN.
  */
 export function bollinger(values: Float64Array, period: number, multiplier: number, sd: 'population' | 'sample' = 'population'): BollingerOutputs {
+  return bollingerColumns(values, period, multiplier, sd, undefined) as BollingerOutputs;
+}
+
+/** `bollinger` computing only the selected outputs (the others are undefined): each one is a full-length array. */
+export function bollingerColumns(
+  values: Float64Array,
+  period: number,
+  multiplier: number,
+  sd: 'population' | 'sample',
+  outputs: OutputSelection,
+): Partial<BollingerOutputs> {
   const divisor = sd === 'population' ? period : period - 1;
   const n = values.length;
-  const upper = nanArray(n);
-  const middle = nanArray(n);
-  const lower = nanArray(n);
-  const bandwidth = nanArray(n);
-  const pctB = nanArray(n);
+  const upper = isSelected(outputs, 'upper') ? nanArray(n) : undefined;
+  const middle = isSelected(outputs, 'middle') ? nanArray(n) : undefined;
+  const lower = isSelected(outputs, 'lower') ? nanArray(n) : undefined;
+  const bandwidth = isSelected(outputs, 'bandwidth') ? nanArray(n) : undefined;
+  const pctB = isSelected(outputs, 'pct_b') ? nanArray(n) : undefined;
   const start = firstValid(values);
   const first = start + period - 1;
   if (first < n) {
-    const runs = equalRunLengths(values);
+    // How many consecutive bars up to the current one have exactly its value (`equalRunLengths`, kept as one number
+    // instead of a full-length array): the window is flat when that reaches the period.
+    let run = 0;
+    for (let i = 0; i <= first; i++) run = i > 0 && values[i] === values[i - 1] ? run + 1 : 1;
     // Sliding Welford update: mean and sum of squared deviations stay accurate where sum-of-squares cancels badly.
     let mean = 0;
     for (let i = start; i <= first; i++) mean += values[i];
@@ -36,17 +50,18 @@ export function bollinger(values: Float64Array, period: number, multiplier: numb
         const nextMean = mean + (incoming - outgoing) / period;
         m2 += (incoming - outgoing) * (incoming - nextMean + outgoing - mean);
         mean = nextMean;
+        run = incoming === values[i - 1] ? run + 1 : 1;
       }
-      const flat = runs[i] >= period;
+      const flat = run >= period;
       const mid = flat ? values[i] : mean;
       const deviation = flat || m2 <= 0 ? 0 : Math.sqrt(m2 / divisor);
       const up = mid + multiplier * deviation;
       const dn = mid - multiplier * deviation;
-      upper[i] = up;
-      middle[i] = mid;
-      lower[i] = dn;
-      bandwidth[i] = (up - dn) / mid;
-      pctB[i] = up === dn ? 0.5 : (values[i] - dn) / (up - dn);
+      if (upper) upper[i] = up;
+      if (middle) middle[i] = mid;
+      if (lower) lower[i] = dn;
+      if (bandwidth) bandwidth[i] = (up - dn) / mid;
+      if (pctB) pctB[i] = up === dn ? 0.5 : (values[i] - dn) / (up - dn);
     }
   }
   return { upper, middle, lower, bandwidth, pct_b: pctB };
@@ -59,7 +74,7 @@ export const bbandsIndicator = defineIndicator({
   outputs: ['upper', 'middle', 'lower', 'bandwidth', 'pct_b'],
   params: z.strictObject({ period: periodParam(20), multiplier: positiveParam(2), source: sourceParam() }),
   defaultId: (p) => withSource(`bbands_${idNumber(p.period)}_${idNumber(p.multiplier)}`, p.source),
-  compute: (series, p) => bollinger(sourceValues(series, p.source), p.period, p.multiplier),
+  compute: (series, p, outputs) => computedOutputs(bollingerColumns(sourceValues(series, p.source), p.period, p.multiplier, 'population', outputs)),
 });
 
 /**

@@ -7,6 +7,7 @@ import { sourceValues, type Source } from './params.js';
 import { rollingMax, rollingMin, sma } from './rolling.js';
 import { KELTNER_ATR_PERIOD, squeezeFromBands } from './squeeze.js';
 import { supertrendFromAtr } from './supertrend.js';
+import type { OutputSelection } from './types.js';
 
 /**
  * The original system's indicator formulas (its pandas code, reference §3.2), for strategies that declare
@@ -35,7 +36,8 @@ import { supertrendFromAtr } from './supertrend.js';
  */
 export type Conventions = 'ttr' | 'ktrdr';
 
-type Variant = (series: OhlcvSeries, params: Record<string, unknown>) => Record<string, Float64Array>;
+/** A variant computes every output (the `outputs` selection of `IndicatorDefinition.compute` is only a hint). */
+type Variant = (series: OhlcvSeries, params: Record<string, unknown>, outputs?: OutputSelection) => Record<string, Float64Array>;
 
 const source = (series: OhlcvSeries, params: Record<string, unknown>) => sourceValues(series, params.source as Source);
 const num = (params: Record<string, unknown>, key: string) => params[key] as number;

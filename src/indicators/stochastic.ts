@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { OhlcvSeries } from '../data/ohlcv.js';
 import { idNumber, periodParam } from './params.js';
 import { nanArray, rollingMax, rollingMin, sma } from './rolling.js';
-import { defineIndicator } from './types.js';
+import { computedOutputs, defineIndicator, isSelected, type OutputSelection } from './types.js';
 
 export type StochasticOutputs = Record<'fast_k' | 'slow_k' | 'slow_d', Float64Array>;
 
@@ -28,9 +28,21 @@ export function stochasticK(series: OhlcvSeries, period: number): Float64Array {
  * SMA(slow %K, signal). These are TTR's fastK/fastD/slowD and TA-Lib STOCH's inputs/slowK/slowD.
  */
 export function stochastic(series: OhlcvSeries, period: number, smooth: number, signal: number): StochasticOutputs {
+  return stochasticColumns(series, period, smooth, signal, undefined) as StochasticOutputs;
+}
+
+/** `stochastic` computing only what the selected outputs need: fast %K always, slow %K for itself or for slow %D. */
+export function stochasticColumns(
+  series: OhlcvSeries,
+  period: number,
+  smooth: number,
+  signal: number,
+  outputs: OutputSelection,
+): Partial<StochasticOutputs> {
   const fastK = stochasticK(series, period);
-  const slowK = sma(fastK, smooth);
-  return { fast_k: fastK, slow_k: slowK, slow_d: sma(slowK, signal) };
+  const wantSlowD = isSelected(outputs, 'slow_d');
+  const slowK = wantSlowD || isSelected(outputs, 'slow_k') ? sma(fastK, smooth) : undefined;
+  return { fast_k: fastK, slow_k: slowK, slow_d: slowK && wantSlowD ? sma(slowK, signal) : undefined };
 }
 
 /**
@@ -57,7 +69,7 @@ export const stochasticIndicator = defineIndicator({
   paramAliases: { k_period: 'period', d_period: 'signal', smooth_k: 'smooth' },
   params: z.strictObject({ period: periodParam(14), smooth: periodParam(3), signal: periodParam(3) }),
   defaultId: (p) => `stochastic_${idNumber(p.period)}_${idNumber(p.smooth)}_${idNumber(p.signal)}`,
-  compute: (series, p) => stochastic(series, p.period, p.smooth, p.signal),
+  compute: (series, p, outputs) => computedOutputs(stochasticColumns(series, p.period, p.smooth, p.signal, outputs)),
 });
 
 export const williamsRIndicator = defineIndicator({

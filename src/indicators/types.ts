@@ -29,7 +29,26 @@ export interface IndicatorDefinition<P extends Record<string, unknown> = Record<
    * for the decimal point (`bbands_20_2p5`) because `.` separates an id from an output name (`macd_12_26_9.signal`).
    */
   defaultId(params: P): string;
-  compute(series: OhlcvSeries, params: P): Record<string, Float64Array>;
+  /**
+   * Every output, or with `outputs` the ones named there (and possibly others): a family whose outputs each cost a
+   * full-length array the caller may not read (bbands, adx, stochastic) leaves the unnamed ones out. An output it
+   * returns is the same, bit for bit, whatever `outputs` says.
+   */
+  compute(series: OhlcvSeries, params: P, outputs?: OutputSelection): Record<string, Float64Array>;
+}
+
+/** The outputs a caller of `compute` reads; undefined for all of them. */
+export type OutputSelection = ReadonlySet<string> | undefined;
+
+export function isSelected(outputs: OutputSelection, output: string): boolean {
+  return outputs === undefined || outputs.has(output);
+}
+
+/** The outputs that were computed: `columns` without its undefined entries (the ones not selected). */
+export function computedOutputs(columns: Readonly<Record<string, Float64Array | undefined>>): Record<string, Float64Array> {
+  const computed: Record<string, Float64Array> = {};
+  for (const [output, values] of Object.entries(columns)) if (values !== undefined) computed[output] = values;
+  return computed;
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KtrdrError } from '../../src/errors.js';
 import { parseStrategy } from '../../src/config/strategy.js';
 import { findIndicator, indicatorParamNames, listIndicators, parseIndicatorParams, requireIndicator } from '../../src/indicators/registry.js';
-import { randomWalk } from './series.js';
+import { randomWalk, roundedWalk } from './series.js';
 
 function thrown(fn: () => unknown): KtrdrError {
   try {
@@ -82,6 +82,34 @@ describe('indicator registry', () => {
       }
     },
   );
+
+  it.each(listIndicators().map((d) => [d.type, d] as const))(
+    'should give %s the same bits for each output whether or not only that output is selected',
+    (_type, definition) => {
+      // A rounded walk has flat windows, which take their own branches in bbands and the stochastic.
+      for (const walk of [series, roundedWalk(300)]) {
+        const params = parseIndicatorParams(definition, {});
+        const all = definition.compute(walk, params);
+        for (const output of definition.outputs) {
+          const selected = definition.compute(walk, params, new Set([output]));
+          expect(Array.from(selected[output]), output).toEqual(Array.from(all[output]));
+          for (const [name, values] of Object.entries(selected)) expect(Array.from(values), name).toEqual(Array.from(all[name]));
+        }
+      }
+    },
+  );
+
+  it('should leave unselected outputs out where each costs an array of its own', () => {
+    const outputs = (type: string, selected: string[]) => {
+      const definition = requireIndicator(type);
+      return Object.keys(definition.compute(series, parseIndicatorParams(definition, {}), new Set(selected))).sort();
+    };
+    expect(outputs('bbands', ['pct_b'])).toEqual(['pct_b']);
+    expect(outputs('adx', ['adx'])).toEqual(['adx']);
+    // Fast %K is computed whatever is selected (slow %K smooths it).
+    expect(outputs('stochastic', ['slow_k'])).toEqual(['fast_k', 'slow_k']);
+    expect(outputs('stochastic', ['slow_d'])).toEqual(['fast_k', 'slow_d', 'slow_k']);
+  });
 
   it('should build the canonical ids', () => {
     const id = (type: string, raw: Record<string, unknown> = {}) => {
