@@ -31,7 +31,7 @@ export function alignmentIndex(
 }
 
 /** Gathers `values[index[i]]` for each base bar; NaN where the index is -1. */
-export function gatherAligned(values: Float64Array, index: Int32Array, out = new Float64Array(index.length)): Float64Array {
+export function gatherAligned(values: Float64Array | Float32Array, index: Int32Array, out = new Float64Array(index.length)): Float64Array {
   for (let i = 0; i < index.length; i++) {
     const j = index[i];
     out[i] = j < 0 ? NaN : values[j];

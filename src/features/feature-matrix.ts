@@ -46,7 +46,7 @@ export function buildFeatureMatrix(
   const bars = base.timestamps.length;
 
   const alignment = new Map<string, Int32Array | null>();
-  const columns: Float64Array[] = [];
+  const columns: (Float32Array | Float64Array)[] = [];
   for (const input of strategy.nnInputs) {
     for (const timeframe of input.timeframes) {
       const frame = series.get(timeframe);
@@ -79,12 +79,8 @@ export function buildFeatureMatrix(
   // no network input can take, so any non-finite value makes the row incomplete.
   const complete = new Uint8Array(bars).fill(1);
   for (const column of columns) {
-    // `v - v !== 0` is true exactly for NaN and ±Infinity, without a builtin call per value (which the first, not yet
-    // optimised, call pays).
-    for (let i = 0; i < bars; i++) {
-      const v = column[i];
-      if (v - v !== 0) complete[i] = 0;
-    }
+    if (column instanceof Float32Array) markIncomplete32(column, complete);
+    else markIncomplete64(column, complete);
   }
   let rows = 0;
   for (let i = 0; i < bars; i++) rows += complete[i];
@@ -105,7 +101,11 @@ export function buildFeatureMatrix(
   // while its columns are written into it.
   for (let first = 0; first < rows; first += ROW_BLOCK) {
     const end = Math.min(first + ROW_BLOCK, rows);
-    for (let c = 0; c < width; c++) copyColumn(columns[c], barIndex, values, width, c, first, end);
+    for (let c = 0; c < width; c++) {
+      const column = columns[c];
+      if (column instanceof Float32Array) copyColumn32(column, barIndex, values, width, c, first, end);
+      else copyColumn64(column, barIndex, values, width, c, first, end);
+    }
   }
   const matrix = { names, values, rows, barIndex, timestamps, droppedRows: bars - rows };
   return range.startMs === undefined ? matrix : rowsFrom(matrix, range.startMs, base.timestamps);
@@ -114,8 +114,31 @@ export function buildFeatureMatrix(
 /** Rows per block of the matrix copy: 14 float32 features × 2,048 rows is 112 KiB, well within a core's L2 cache. */
 const ROW_BLOCK = 2048;
 
+// Membership columns are float32 and raw indicator columns float64. Each kernel below comes in one version per array
+// type, with the same body, so that each loop reads one kind of array (a loop fed both would check which it has at
+// every value).
+
+/** Clears complete[i] where column[i] is NaN or ±Infinity (`v - v !== 0` is true for exactly those, no builtin call). */
+function markIncomplete64(column: Float64Array, complete: Uint8Array): void {
+  for (let i = 0; i < column.length; i++) {
+    const v = column[i];
+    if (v - v !== 0) complete[i] = 0;
+  }
+}
+
+function markIncomplete32(column: Float32Array, complete: Uint8Array): void {
+  for (let i = 0; i < column.length; i++) {
+    const v = column[i];
+    if (v - v !== 0) complete[i] = 0;
+  }
+}
+
 /** values[r·width + c] = column[barIndex[r]] for rows first..end − 1 (float64 to float32, as any typed-array store). */
-function copyColumn(column: Float64Array, barIndex: Int32Array, values: Float32Array, width: number, c: number, first: number, end: number): void {
+function copyColumn64(column: Float64Array, barIndex: Int32Array, values: Float32Array, width: number, c: number, first: number, end: number): void {
+  for (let r = first, at = first * width + c; r < end; r++, at += width) values[at] = column[barIndex[r]];
+}
+
+function copyColumn32(column: Float32Array, barIndex: Int32Array, values: Float32Array, width: number, c: number, first: number, end: number): void {
   for (let r = first, at = first * width + c; r < end; r++, at += width) values[at] = column[barIndex[r]];
 }
 

@@ -6,8 +6,13 @@ import { indicatorColumnKey, timeframeNeeds, type IndicatorColumns } from './str
  * The columns the matrix step reads on one timeframe, each as long as its timeframe's series: membership columns
  * keyed `{fuzzy_set}_{membership}`, and the indicator outputs that raw inputs use, keyed `{indicator_id}.{output}`
  * (ids contain no dots, so the two kinds of key cannot collide).
+ *
+ * Membership columns are Float32Array: the feature matrix holds every input as float32, and a degree rounded to
+ * float32 here is the same float32 the matrix would have rounded it to (one rounding either way, so the matrix is the
+ * same bit for bit), in half the memory. Raw indicator columns stay Float64Array: the matrix's completeness test
+ * must see a value too large for float32 as the finite number it is.
  */
-export type MembershipColumns = Map<string, Float64Array>;
+export type MembershipColumns = Map<string, Float32Array | Float64Array>;
 
 /** One symbol's membership columns, keyed by timeframe. */
 export type MembershipsByTimeframe = Map<string, MembershipColumns>;
@@ -19,7 +24,9 @@ export function computeMemberships(strategy: Strategy, indicators: IndicatorColu
     if (!fuzzySetIds.has(set.id)) continue;
     const values = indicators.get(indicatorColumnKey(set.indicatorId, set.output));
     if (!values) throw new Error(`indicator column ${set.indicatorId}.${set.output} was not computed`);
-    for (const { name, membership } of set.memberships) columns.set(`${set.id}_${name}`, fuzzify(membership, values));
+    for (const { name, membership } of set.memberships) {
+      columns.set(`${set.id}_${name}`, fuzzify(membership, values, new Float32Array(values.length)));
+    }
   }
   return columns;
 }

@@ -49,12 +49,17 @@ export function evaluateMembership(membership: Membership, x: number): number {
 }
 
 /**
- * Membership degrees for a whole series, written into `out` (allocated when absent) for the feature matrix. The loops
- * repeat the per-element functions above inline, with the slope widths hoisted (the same operations in the same order,
- * so the same bits): a fresh process runs its first calls in the interpreter and baseline code, where a function call
- * per element was most of the cold feature stage's time.
+ * Membership degrees for a whole series, written into `out` (a Float64Array allocated when absent; the feature path
+ * passes a Float32Array, the precision of its matrix). The loops repeat the per-element functions above inline, with
+ * the slope widths hoisted (the same operations in the same order, so the same bits): a fresh process runs its first
+ * calls in the interpreter and baseline code, where a function call per element was most of the cold feature stage's
+ * time.
  */
-export function fuzzify(membership: Membership, values: Float64Array, out = new Float64Array(values.length)): Float64Array {
+export function fuzzify<Out extends Float64Array | Float32Array = Float64Array>(
+  membership: Membership,
+  values: Float64Array,
+  out: Out = new Float64Array(values.length) as Out,
+): Out {
   const n = values.length;
   switch (membership.type) {
     case 'triangular': {

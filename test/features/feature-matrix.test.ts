@@ -3,9 +3,9 @@ import { parseStrategy } from '../../src/config/strategy.js';
 import type { OhlcvSeries } from '../../src/data/ohlcv.js';
 import { resample } from '../../src/data/resample.js';
 import { generateSyntheticSeries } from '../../src/data/synth.js';
-import { computeFeatures, requiredTimeframes } from '../../src/features/index.js';
+import { computeFeatures, computeIndicatorsByTimeframe, computeMembershipsByTimeframe, requiredTimeframes } from '../../src/features/index.js';
 import { rsi } from '../../src/indicators/momentum.js';
-import { triangular } from '../../src/fuzzy/membership.js';
+import { fuzzify, triangular } from '../../src/fuzzy/membership.js';
 
 const MULTI = `
 name: mtf
@@ -89,5 +89,19 @@ describe('computeFeatures', () => {
       while (j + 1 < fourHour.timestamps.length && fourHour.timestamps[j + 1] + 4 * 3_600_000 <= baseClose) j++;
       expect(matrix.values[r * width + 2]).toBe(Math.fround(triangular(fourHourRsi[j], 0, 30, 50)));
     }
+  });
+});
+
+describe('computeMembershipsByTimeframe', () => {
+  it('should keep membership degrees as the float32 the matrix holds, NaN warm-up included', () => {
+    const strategy = parseStrategy(MULTI);
+    const series = frames();
+    const memberships = computeMembershipsByTimeframe(strategy, computeIndicatorsByTimeframe(strategy, series));
+    const low = memberships.get('1h')!.get('rsi_zone_low')!;
+    expect(low).toBeInstanceOf(Float32Array);
+    const exact = fuzzify({ type: 'triangular', a: 0, b: 30, c: 50 }, rsi(series.get('1h')!.close, 14));
+    expect(exact).toBeInstanceOf(Float64Array);
+    expect(Number.isNaN(low[0])).toBe(true);
+    expect(Array.from(low)).toEqual(Array.from(exact, (v) => Math.fround(v)));
   });
 });
