@@ -11,6 +11,7 @@ import {
   type GradientWorkerAssignment,
   type GradientWorkerMessage,
   recordFailure,
+  SharedBlockSums,
   waitUntil,
   wakeSleepers,
 } from './gradient-worker-protocol.js';
@@ -26,7 +27,7 @@ class AssignedWorker {
   private readonly engine: GradientEngine;
   private readonly results: MicroBatchResult[] = [];
   private numbers: Float64Array<ArrayBufferLike> = new Float64Array(0);
-  private blockSums: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  private blockSums = SharedBlockSums.create(0);
   private predictInput: Float32Array<ArrayBufferLike> = new Float32Array(0);
   private predictLogits: Float32Array<ArrayBufferLike> = new Float32Array(0);
 
@@ -63,7 +64,7 @@ class AssignedWorker {
         this.engine.useData(message.layout);
         return true;
       case 'block-sums':
-        this.blockSums = new Int32Array(message.buffer);
+        this.blockSums = new SharedBlockSums(message.buffer, message.capacity);
         return true;
       case 'numbers':
         this.numbers = new Float64Array(message.buffer);
@@ -108,7 +109,7 @@ class AssignedWorker {
     for (let slotsUsed = 0; block < blocks; block = Atomics.add(control, CONTROL.NEXT_BLOCK, 1)) {
       const first = block * blockSize;
       const count = Math.min(blockSize, microBatches - first);
-      this.blockSums[block] = engine.computeBlock(batch, first, count, slotsUsed, results);
+      this.blockSums.deliver(block, blocks, engine.computeBlock(batch, first, count, slotsUsed, results), engine.addGradients);
       slotsUsed += count;
       for (let j = first; j < first + count; j++) {
         const at = RESULT_BASE + 3 * j;

@@ -20,7 +20,6 @@ import {
   type MicroBatchResult,
 } from './gradient-engine.js';
 import { GradientWorkerPool } from './gradient-worker-pool.js';
-import { NO_BLOCK_SUM } from './gradient-worker-protocol.js';
 import { blockSize, sumPairwise } from './reduction-tree.js';
 import { WasmArena } from './wasm-arena.js';
 
@@ -214,8 +213,8 @@ export class WasmSimdBackend implements TrainBackend {
   /**
    * The batch gradient, returned as a pointer: the micro-batches are cut into blocks (reduction-tree.ts) that the
    * worker threads and this one claim one at a time, each block is summed where it was computed, and the block sums
-   * are added with the same tree, in whichever thread's memory they lie. Returns the sum and each micro-batch's loss,
-   * weight and hits, in order.
+   * are added with the same tree as they arrive, by whichever thread finished second at each node
+   * (`sumOnArrival`). Returns the sum and each micro-batch's loss, weight and hits, in order.
    */
   private batchGradients(state: WasmState, batch: BatchPosition): { sum: number; results: MicroBatchResult[] } {
     const { engine, pool } = state;
@@ -223,23 +222,23 @@ export class WasmSimdBackend implements TrainBackend {
     const job = { ...batch, microBatches, blockSize: pool === null ? microBatches : blockSize(microBatches, this.threads) };
     const blocks = Math.ceil(microBatches / job.blockSize);
     const results = new Array<MicroBatchResult>(microBatches);
-    const sums = new Array<number>(blocks).fill(NO_BLOCK_SUM);
     let slotsUsed = 0;
-    const computeHere = (block: number): void => {
+    const computeHere = (block: number): number => {
       const first = block * job.blockSize;
       const count = Math.min(job.blockSize, microBatches - first);
-      sums[block] = engine.computeBlock(batch, first, count, slotsUsed, results);
+      const sum = engine.computeBlock(batch, first, count, slotsUsed, results);
       slotsUsed += count;
+      return sum;
     };
     if (pool === null || blocks === 1) {
-      for (let block = 0; block < blocks; block++) computeHere(block);
-    } else {
-      pool.dispatch(job);
-      for (let block = pool.claim(); block >= 0; block = pool.claim()) computeHere(block);
-      pool.collect(job, sums, results);
+      const sums: number[] = [];
+      for (let block = 0; block < blocks; block++) sums.push(computeHere(block));
+      sumPairwise(blocks, (target, source) => engine.addGradients(sums[target], sums[source]));
+      return { sum: sums[0], results };
     }
-    sumPairwise(blocks, (target, source) => engine.kernels.addInto(sums[target], sums[source], engine.size));
-    return { sum: sums[0], results };
+    pool.dispatch(job);
+    for (let block = pool.claim(); block >= 0; block = pool.claim()) pool.deliver(block, computeHere(block), engine.addGradients);
+    return { sum: pool.collect(job, results), results };
   }
 
   /**
