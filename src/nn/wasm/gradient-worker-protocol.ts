@@ -136,11 +136,14 @@ export function recordedFailure(control: Int32Array, failure: SharedArrayBuffer)
 
 /**
  * How long a side spins on a control slot before it sleeps in Atomics.wait. Waking a sleeping thread (futex) takes
- * 0.1–0.3 ms on the machines this runs on, as long as the work of a whole batch, while the serial part between two
- * batches (reduction, optimizer step) takes tens of microseconds: spinning through it keeps the wake-up off the
- * critical path. A thread that waits longer (a validation pass, the end of a run) goes to sleep and costs nothing.
+ * 0.1–0.3 ms on the machines this runs on, as long as the work of a whole batch, while the serial step between two
+ * batches (last additions, optimizer step) and the wait for the last block take tens of microseconds: spinning through
+ * them keeps the wake-up off the critical path. Not much longer, though: when other processes load the cores, the
+ * thread being waited for may be descheduled for milliseconds, and a spinning thread then takes the core it needs.
+ * Measured on 2 shared cores with another process busy: a 2 ms spin made an epoch 15× slower than with no load, this
+ * one about 3× (as slow as one thread under that load).
  */
-const SPIN_MS = 2;
+const SPIN_MS = 0.2;
 
 /**
  * Waits until `ready(control[slot])`, spinning first and then sleeping; `asleep` is the counter slot that tells the
