@@ -18,9 +18,10 @@ import {
 
 /**
  * A wasm-simd gradient worker: for one training at a time (an assignment from a GradientWorkerPool), its own wasm
- * instance over the training's shared memory, computing the blocks of micro-batches it claims, each summed here
- * (reduction-tree.ts) and left where the backend reads it. During a training it spins, then sleeps in Atomics.wait, between commands;
- * once released it keeps nothing and waits for the next assignment, so the next training skips the thread start.
+ * instance over the training's shared memory, computing the blocks of micro-batches it claims, each summed here and
+ * added up the tree as far as it can (reduction-tree.ts). During a training it spins, then sleeps in Atomics.wait,
+ * between commands; once released it keeps nothing and waits for the next assignment, so the next training skips the
+ * thread start.
  */
 class AssignedWorker {
   private readonly control: Int32Array;

@@ -36,8 +36,8 @@ export interface WasmSimdOptions {
  * Determinism: a batch is cut into micro-batches of MICRO_BATCH_ROWS rows; each micro-batch gradient is a float32 sum
  * in row order, and they are added in a fixed pairwise tree (0+1, 2+3, …, then (0+1)+(2+3), …; reduction-tree.ts).
  * Kernels use plain SIMD128 (no FMA), so the weights are bit-identical run to run, machine to machine, and for any
- * `threads`: threads only change who computes which block of micro-batches. They agree with js-cpu to ~1e-6 relative per step, not bit for bit
- * (js-cpu sums a whole batch in float64).
+ * `threads`: threads only change who computes which block of micro-batches, and who makes which addition of the tree.
+ * They agree with js-cpu to ~1e-6 relative per step, not bit for bit (js-cpu sums a whole batch in float64).
  *
  * Threads: the backend and its gradient workers run kernel instances over one shared memory (wasm-arena.ts), so the
  * workers read the parameters, Wᵀ and the training rows where the backend keeps them, and the backend adds the block
