@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blockSize, sumPairwise } from '../../src/nn/wasm/reduction-tree.js';
+import { blockSize, sumOnArrival, sumPairwise } from '../../src/nn/wasm/reduction-tree.js';
 import { SeededRandom } from '../../src/util/random.js';
 
 /** Float32 sums of `values` with the tree, slot by slot, as the kernels add gradient buffers. */
@@ -26,6 +26,44 @@ describe('sumPairwise', () => {
         const blockSums: number[] = [];
         for (let first = 0; first < count; first += size) blockSums.push(treeSum(values.slice(first, first + size)));
         expect(treeSum(blockSums)).toBe(whole);
+      }
+    }
+  });
+});
+
+describe('sumOnArrival', () => {
+  it('should make the additions of sumPairwise, whatever order the blocks arrive in, and end with one root', () => {
+    const rng = new SeededRandom(9);
+    for (let count = 1; count <= 19; count++) {
+      const expected: string[] = [];
+      sumPairwise(count, (target, source) => expected.push(`${target}+=${source}`));
+      const values = Array.from({ length: count }, () => (rng.next() - 0.5) * 10 ** Math.floor(rng.next() * 8));
+      for (let trial = 0; trial < 20; trial++) {
+        const arrivalOrder = Array.from({ length: count }, (_, block) => block);
+        rng.shuffle(arrivalOrder);
+        const arrivals = new Map<string, number>();
+        const slots = values.map(Math.fround);
+        const additions: string[] = [];
+        let roots = 0;
+        for (const block of arrivalOrder) {
+          const root = sumOnArrival(
+            block,
+            count,
+            (level, left) => {
+              const key = `${level}:${left}`;
+              arrivals.set(key, (arrivals.get(key) ?? 0) + 1);
+              return arrivals.get(key) === 2;
+            },
+            (target, source) => {
+              additions.push(`${target}+=${source}`);
+              slots[target] = Math.fround(slots[target] + slots[source]);
+            },
+          );
+          if (root) roots += 1;
+        }
+        expect(roots).toBe(1);
+        expect([...additions].sort()).toEqual([...expected].sort());
+        expect(slots[0]).toBe(treeSum(values));
       }
     }
   });

@@ -12,7 +12,6 @@ import { projectRoot } from '../../src/util/package-info.js';
 import { SeededRandom } from '../../src/util/random.js';
 import { allocateNetwork } from '../../src/nn/wasm/gradient-engine.js';
 import { GradientWorkerPool, idleGradientWorkers } from '../../src/nn/wasm/gradient-worker-pool.js';
-import { NO_BLOCK_SUM } from '../../src/nn/wasm/gradient-worker-protocol.js';
 import { WasmArena } from '../../src/nn/wasm/wasm-arena.js';
 import { WasmSimdBackend } from '../../src/nn/wasm/wasm-simd-backend.js';
 import { randomArray } from './helpers.js';
@@ -237,7 +236,7 @@ describeWasm('WasmSimdBackend with worker threads', () => {
     // A batch before any data: the worker's engine refuses it.
     const job = { start: 0, rows: 64, rngState: null, totalWeight: 64, microBatches: 2, blockSize: 1 };
     sut.dispatch(job);
-    expect(() => sut.collect(job, [NO_BLOCK_SUM, NO_BLOCK_SUM], [])).toThrow(/gradient worker failed: .*before setTrainData/);
+    expect(() => sut.collect(job, [])).toThrow(/gradient worker failed: .*before setTrainData/);
     await sut.dispose();
     expect(idleGradientWorkers()).toBe(idle);
   });

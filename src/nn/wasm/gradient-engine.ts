@@ -199,9 +199,12 @@ export class GradientEngine {
       const rows = Math.min(MICRO_BATCH_ROWS, batch.rows - offset);
       results[first + i] = this.computeMicroBatch(batch.start, batch.rows, offset, rows, batch.rngState, batch.totalWeight, slots[into + i]);
     }
-    sumPairwise(count, (target, source) => this.kernels.addInto(slots[into + target], slots[into + source], this.size));
+    sumPairwise(count, (target, source) => this.addGradients(slots[into + target], slots[into + source]));
     return slots[into];
   }
+
+  /** Adds the parameter-sized gradient at `source` into the one at `target` (pointers into the shared memory). */
+  readonly addGradients = (target: number, source: number): void => this.kernels.addInto(target, source, this.size);
 
   /** Makes sure gradient slots [0, count) exist. */
   private reserveSlots(count: number): void {

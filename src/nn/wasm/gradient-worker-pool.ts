@@ -10,7 +10,7 @@ import { kernelModule } from './kernel-module.js';
 import type { BatchPosition, DataLayout, MicroBatchResult, NetworkLayout } from './gradient-engine.js';
 import {
   CONTROL,
-  NO_BLOCK_SUM,
+  SharedBlockSums,
   KIND_BATCH,
   KIND_MESSAGE,
   KIND_PREDICT,
@@ -68,8 +68,7 @@ function startWorker(): Worker {
 export class GradientWorkerPool {
   private readonly control: Int32Array;
   private numbers: Float64Array<ArrayBufferLike> = new Float64Array(0);
-  /** Where the block sums the workers computed lie, by block. */
-  private blockSums: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  private blockSums = SharedBlockSums.create(0);
   /** Where a failing worker says why (gradient-worker-protocol.ts `recordFailure`). */
   private readonly failure: SharedArrayBuffer;
   private predictInput: Float32Array<ArrayBufferLike> = new Float32Array(0);
@@ -142,6 +141,7 @@ export class GradientWorkerPool {
     control[CONTROL.RNG_STATE] = job.rngState ?? 0;
     Atomics.store(control, CONTROL.NEXT_BLOCK, 0);
     this.numbers[TOTAL_WEIGHT] = job.totalWeight;
+    this.blockSums.clear();
     this.signal();
   }
 
@@ -152,20 +152,26 @@ export class GradientWorkerPool {
   }
 
   /**
-   * Waits for the workers; for each block they computed (those whose `sums[block]` the caller left at NO_BLOCK_SUM),
-   * puts where its summed gradient lies into `sums`, and its micro-batches' results into `results`. The sums stay
-   * there until the next dispatch.
+   * The caller has summed its block `block` at `pointer`: adds up the tree of block sums as far as the caller is the
+   * second to arrive (gradient-worker-protocol.ts SharedBlockSums).
    */
-  collect(job: BatchJob, sums: number[], results: MicroBatchResult[]): void {
+  deliver(block: number, pointer: number, addInto: (target: number, source: number) => void): void {
+    this.blockSums.deliver(block, this.control[CONTROL.BLOCKS], pointer, addInto);
+  }
+
+  /**
+   * Waits for the workers, fills in the results of the micro-batches they computed (those `results` lacks), and returns
+   * where the batch's gradient lies: the tree's root, added by whichever thread arrived last. It stays there until the
+   * next dispatch.
+   */
+  collect(job: BatchJob, results: MicroBatchResult[]): number {
     this.wait();
-    for (let block = 0; block < sums.length; block++) {
-      if (sums[block] !== NO_BLOCK_SUM) continue;
-      sums[block] = this.blockSums[block];
-      for (let j = block * job.blockSize; j < Math.min(job.microBatches, (block + 1) * job.blockSize); j++) {
-        const at = RESULT_BASE + 3 * j;
-        results[j] = { loss: this.numbers[at], weightSum: this.numbers[at + 1], correct: this.numbers[at + 2] };
-      }
+    for (let j = 0; j < job.microBatches; j++) {
+      if (results[j] !== undefined) continue;
+      const at = RESULT_BASE + 3 * j;
+      results[j] = { loss: this.numbers[at], weightSum: this.numbers[at + 1], correct: this.numbers[at + 2] };
     }
+    return this.blockSums.total();
   }
 
   /**
@@ -234,10 +240,10 @@ export class GradientWorkerPool {
 
   /** Grows the shared block-sum and result buffers for `blocks` blocks and `micro` micro-batches (once per batch size). */
   private ensureCapacity(blocks: number, micro: number): void {
-    if (this.blockSums.length < blocks) {
-      const buffer = new SharedArrayBuffer(4 * blocks);
-      this.broadcast({ kind: 'block-sums', buffer });
-      this.blockSums = new Int32Array(buffer);
+    if (this.blockSums.capacity < blocks) {
+      const sums = SharedBlockSums.create(blocks);
+      this.broadcast({ kind: 'block-sums', buffer: sums.buffer, capacity: blocks });
+      this.blockSums = sums;
     }
     if (this.numbers.length < RESULT_BASE + 3 * micro) {
       const numbers = new SharedArrayBuffer(8 * (RESULT_BASE + 3 * micro));

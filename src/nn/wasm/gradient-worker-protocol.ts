@@ -1,5 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { DataLayout, NetworkLayout } from './gradient-engine.js';
+import { treeLevels, sumOnArrival } from './reduction-tree.js';
 
 /**
  * What the wasm-simd backend and its gradient workers share. A pool takes idle workers and sends each an assignment
@@ -41,15 +42,52 @@ export const KIND_MESSAGE = 2;
 /** Logits of inference chunks [FIRST_ASSIGNMENT…] of a ROWS-row input, from and into the predict buffers. */
 export const KIND_PREDICT = 3;
 
-/**
- * Float64 slots of the numbers buffer: the batch's total class weight, then (loss, weight, correct) per micro-batch.
- * (The block-sums buffer holds, per block a worker computed, where its summed gradient lies in the wasm memory.)
- */
+/** Float64 slots of the numbers buffer: the batch's total class weight, then (loss, weight, correct) per micro-batch. */
 export const TOTAL_WEIGHT = 0;
 export const RESULT_BASE = 1;
 
-/** A block sum not delivered (yet): no region of the wasm memory starts at 0. */
-export const NO_BLOCK_SUM = 0;
+/**
+ * Where each block's gradient sum lies in the wasm memory, and an arrival counter per node of the tree above the
+ * blocks: what the backend and its workers share so that whichever thread finishes a block adds what it can up the
+ * tree (reduction-tree.ts `sumOnArrival`). Sized for `capacity` blocks; the backend clears the counters before each
+ * batch.
+ */
+export class SharedBlockSums {
+  private readonly pointers: Int32Array;
+  private readonly arrivals: Int32Array;
+  private readonly secondToArrive = (level: number, left: number): boolean => Atomics.add(this.arrivals, level * this.capacity + left, 1) === 1;
+
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    readonly capacity: number,
+  ) {
+    this.pointers = new Int32Array(buffer, 0, capacity);
+    this.arrivals = new Int32Array(buffer, 4 * capacity);
+  }
+
+  static create(capacity: number): SharedBlockSums {
+    return new SharedBlockSums(new SharedArrayBuffer(4 * capacity * (1 + Math.max(1, treeLevels(capacity)))), capacity);
+  }
+
+  /** Before a batch, while no thread works on one. */
+  clear(): void {
+    this.arrivals.fill(0);
+  }
+
+  /**
+   * Records that block `block` of `blocks` has its sum at `pointer`, and adds up the tree as far as this thread is the
+   * second to arrive. `addInto(target, source)` adds the gradient at `source` into the one at `target`.
+   */
+  deliver(block: number, blocks: number, pointer: number, addInto: (target: number, source: number) => void): void {
+    this.pointers[block] = pointer;
+    sumOnArrival(block, blocks, this.secondToArrive, (target, source) => addInto(this.pointers[target], this.pointers[source]));
+  }
+
+  /** Where the batch's gradient lies, once every block has been delivered. */
+  total(): number {
+    return this.pointers[0];
+  }
+}
 
 export interface GradientWorkerAssignment {
   /** The compiled kernels (kernel-module.ts `adoptKernels`). */
@@ -68,7 +106,7 @@ export interface GradientWorkerAssignment {
 
 export type GradientWorkerMessage =
   | { readonly kind: 'data'; readonly layout: DataLayout }
-  | { readonly kind: 'block-sums'; readonly buffer: SharedArrayBuffer }
+  | { readonly kind: 'block-sums'; readonly buffer: SharedArrayBuffer; readonly capacity: number }
   | { readonly kind: 'numbers'; readonly buffer: SharedArrayBuffer }
   | { readonly kind: 'predict-buffers'; readonly input: SharedArrayBuffer; readonly logits: SharedArrayBuffer }
   /** The training is over: the worker drops everything and waits for its next assignment. */
@@ -98,11 +136,14 @@ export function recordedFailure(control: Int32Array, failure: SharedArrayBuffer)
 
 /**
  * How long a side spins on a control slot before it sleeps in Atomics.wait. Waking a sleeping thread (futex) takes
- * 0.1–0.3 ms on the machines this runs on, as long as the work of a whole batch, while the serial part between two
- * batches (reduction, optimizer step) takes tens of microseconds: spinning through it keeps the wake-up off the
- * critical path. A thread that waits longer (a validation pass, the end of a run) goes to sleep and costs nothing.
+ * 0.1–0.3 ms on the machines this runs on, as long as the work of a whole batch, while the serial step between two
+ * batches (last additions, optimizer step) and the wait for the last block take tens of microseconds: spinning through
+ * them keeps the wake-up off the critical path. Not much longer, though: when other processes load the cores, the
+ * thread being waited for may be descheduled for milliseconds, and a spinning thread then takes the core it needs.
+ * Measured on 2 shared cores with another process busy: a 2 ms spin made an epoch 15× slower than with no load, this
+ * one about 3× (as slow as one thread under that load).
  */
-const SPIN_MS = 2;
+const SPIN_MS = 0.2;
 
 /**
  * Waits until `ready(control[slot])`, spinning first and then sleeping; `asleep` is the counter slot that tells the

@@ -11,22 +11,24 @@ import {
   type GradientWorkerAssignment,
   type GradientWorkerMessage,
   recordFailure,
+  SharedBlockSums,
   waitUntil,
   wakeSleepers,
 } from './gradient-worker-protocol.js';
 
 /**
  * A wasm-simd gradient worker: for one training at a time (an assignment from a GradientWorkerPool), its own wasm
- * instance over the training's shared memory, computing the blocks of micro-batches it claims, each summed here
- * (reduction-tree.ts) and left where the backend reads it. During a training it spins, then sleeps in Atomics.wait, between commands;
- * once released it keeps nothing and waits for the next assignment, so the next training skips the thread start.
+ * instance over the training's shared memory, computing the blocks of micro-batches it claims, each summed here and
+ * added up the tree as far as it can (reduction-tree.ts). During a training it spins, then sleeps in Atomics.wait,
+ * between commands; once released it keeps nothing and waits for the next assignment, so the next training skips the
+ * thread start.
  */
 class AssignedWorker {
   private readonly control: Int32Array;
   private readonly engine: GradientEngine;
   private readonly results: MicroBatchResult[] = [];
   private numbers: Float64Array<ArrayBufferLike> = new Float64Array(0);
-  private blockSums: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  private blockSums = SharedBlockSums.create(0);
   private predictInput: Float32Array<ArrayBufferLike> = new Float32Array(0);
   private predictLogits: Float32Array<ArrayBufferLike> = new Float32Array(0);
 
@@ -63,7 +65,7 @@ class AssignedWorker {
         this.engine.useData(message.layout);
         return true;
       case 'block-sums':
-        this.blockSums = new Int32Array(message.buffer);
+        this.blockSums = new SharedBlockSums(message.buffer, message.capacity);
         return true;
       case 'numbers':
         this.numbers = new Float64Array(message.buffer);
@@ -108,7 +110,7 @@ class AssignedWorker {
     for (let slotsUsed = 0; block < blocks; block = Atomics.add(control, CONTROL.NEXT_BLOCK, 1)) {
       const first = block * blockSize;
       const count = Math.min(blockSize, microBatches - first);
-      this.blockSums[block] = engine.computeBlock(batch, first, count, slotsUsed, results);
+      this.blockSums.deliver(block, blocks, engine.computeBlock(batch, first, count, slotsUsed, results), engine.addGradients);
       slotsUsed += count;
       for (let j = first; j < first + count; j++) {
         const at = RESULT_BASE + 3 * j;

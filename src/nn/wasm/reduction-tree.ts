@@ -25,3 +25,36 @@ const BLOCKS_PER_THREAD = 4;
 export function blockSize(count: number, threads: number): number {
   return 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(count / (BLOCKS_PER_THREAD * threads)))));
 }
+
+/**
+ * The same tree, added up while blocks are still being computed: a thread that has summed block `block` of `count`
+ * calls this and climbs. At each node the first of its two children to arrive stops there, and the second adds the
+ * right child's sum into the left one's and goes on up. The additions are sumPairwise's, made in the same places
+ * whoever makes them, so the bits do not change; they run on whichever thread finished second, and only the few on the
+ * last block's path wait for it. `secondToArrive(level, left)` counts an arrival at the node of `level` whose left
+ * child is `left` (atomically, across threads) and says whether it was the second. Returns true for the thread that
+ * made the root's addition (or had the only block): slot 0 then holds the sum.
+ */
+export function sumOnArrival(
+  block: number,
+  count: number,
+  secondToArrive: (level: number, left: number) => boolean,
+  addInto: (target: number, source: number) => void,
+): boolean {
+  let node = block;
+  for (let stride = 1, level = 0; stride < count; stride *= 2, level++) {
+    const left = node - (node % (2 * stride));
+    const right = left + stride;
+    // No right sibling: the node is a left child and passes up unchanged, as in sumPairwise.
+    if (right >= count) continue;
+    if (!secondToArrive(level, left)) return false;
+    addInto(left, right);
+    node = left;
+  }
+  return true;
+}
+
+/** The tree's levels above `count` leaves. */
+export function treeLevels(count: number): number {
+  return Math.ceil(Math.log2(Math.max(1, count)));
+}

@@ -20,7 +20,6 @@ import {
   type MicroBatchResult,
 } from './gradient-engine.js';
 import { GradientWorkerPool } from './gradient-worker-pool.js';
-import { NO_BLOCK_SUM } from './gradient-worker-protocol.js';
 import { blockSize, sumPairwise } from './reduction-tree.js';
 import { WasmArena } from './wasm-arena.js';
 
@@ -37,8 +36,8 @@ export interface WasmSimdOptions {
  * Determinism: a batch is cut into micro-batches of MICRO_BATCH_ROWS rows; each micro-batch gradient is a float32 sum
  * in row order, and they are added in a fixed pairwise tree (0+1, 2+3, …, then (0+1)+(2+3), …; reduction-tree.ts).
  * Kernels use plain SIMD128 (no FMA), so the weights are bit-identical run to run, machine to machine, and for any
- * `threads`: threads only change who computes which block of micro-batches. They agree with js-cpu to ~1e-6 relative per step, not bit for bit
- * (js-cpu sums a whole batch in float64).
+ * `threads`: threads only change who computes which block of micro-batches, and who makes which addition of the tree.
+ * They agree with js-cpu to ~1e-6 relative per step, not bit for bit (js-cpu sums a whole batch in float64).
  *
  * Threads: the backend and its gradient workers run kernel instances over one shared memory (wasm-arena.ts), so the
  * workers read the parameters, Wᵀ and the training rows where the backend keeps them, and the backend adds the block
@@ -214,8 +213,8 @@ export class WasmSimdBackend implements TrainBackend {
   /**
    * The batch gradient, returned as a pointer: the micro-batches are cut into blocks (reduction-tree.ts) that the
    * worker threads and this one claim one at a time, each block is summed where it was computed, and the block sums
-   * are added with the same tree, in whichever thread's memory they lie. Returns the sum and each micro-batch's loss,
-   * weight and hits, in order.
+   * are added with the same tree as they arrive, by whichever thread finished second at each node
+   * (`sumOnArrival`). Returns the sum and each micro-batch's loss, weight and hits, in order.
    */
   private batchGradients(state: WasmState, batch: BatchPosition): { sum: number; results: MicroBatchResult[] } {
     const { engine, pool } = state;
@@ -223,23 +222,23 @@ export class WasmSimdBackend implements TrainBackend {
     const job = { ...batch, microBatches, blockSize: pool === null ? microBatches : blockSize(microBatches, this.threads) };
     const blocks = Math.ceil(microBatches / job.blockSize);
     const results = new Array<MicroBatchResult>(microBatches);
-    const sums = new Array<number>(blocks).fill(NO_BLOCK_SUM);
     let slotsUsed = 0;
-    const computeHere = (block: number): void => {
+    const computeHere = (block: number): number => {
       const first = block * job.blockSize;
       const count = Math.min(job.blockSize, microBatches - first);
-      sums[block] = engine.computeBlock(batch, first, count, slotsUsed, results);
+      const sum = engine.computeBlock(batch, first, count, slotsUsed, results);
       slotsUsed += count;
+      return sum;
     };
     if (pool === null || blocks === 1) {
-      for (let block = 0; block < blocks; block++) computeHere(block);
-    } else {
-      pool.dispatch(job);
-      for (let block = pool.claim(); block >= 0; block = pool.claim()) computeHere(block);
-      pool.collect(job, sums, results);
+      const sums: number[] = [];
+      for (let block = 0; block < blocks; block++) sums.push(computeHere(block));
+      sumPairwise(blocks, (target, source) => engine.addGradients(sums[target], sums[source]));
+      return { sum: sums[0], results };
     }
-    sumPairwise(blocks, (target, source) => engine.kernels.addInto(sums[target], sums[source], engine.size));
-    return { sum: sums[0], results };
+    pool.dispatch(job);
+    for (let block = pool.claim(); block >= 0; block = pool.claim()) pool.deliver(block, computeHere(block), engine.addGradients);
+    return { sum: pool.collect(job, results), results };
   }
 
   /**
