@@ -29,6 +29,21 @@ describeWasm('wasm-simd kernels', () => {
     }
   });
 
+  it('should hand a released memory to the next training, empty and zeroed', () => {
+    const used = WasmArena.createMemory();
+    const arena = new WasmArena(used);
+    const region = arena.allocate(100_000);
+    arena.f32(region, 100_000).fill(7);
+    WasmArena.releaseMemory(used);
+
+    const reused = WasmArena.createMemory();
+    expect(reused).toBe(used);
+    const again = new WasmArena(reused);
+    expect(again.allocate(100_000)).toBe(region);
+    expect(again.f32(region, 100_000).every((value) => value === 0)).toBe(true);
+    expect(WasmArena.createMemory()).not.toBe(used);
+  });
+
   it('should let a second thread-sized arena allocate past the first one, growing the shared memory', () => {
     const memory = WasmArena.createMemory();
     const first = new WasmArena(memory);

@@ -200,9 +200,12 @@ export class WasmSimdBackend implements TrainBackend {
   }
 
   async dispose(): Promise<void> {
-    const pool = this.state?.pool;
+    const state = this.state;
     this.state = null;
-    await pool?.dispose();
+    if (state === null) return;
+    await state.pool?.dispose();
+    // The workers are released or ended: nothing else uses the memory now.
+    WasmArena.releaseMemory(state.engine.arena.memory);
   }
 
   private requireState(): WasmState {
