@@ -8,6 +8,9 @@
  * gathering, the per-epoch validation pass and best-weight snapshots. The same figure per CPU second of this process
  * is reported alongside: on a shared machine it shows what the code does when wall time is inflated by other load.
  *
+ * Before the repetitions of each batch size, every variant runs once untimed (the first runs of a process compile its
+ * code and start its worker threads, which a server or a sweep pays once).
+ *
  * `--backends=js-cpu,wasm-simd,wasm-simd:2` picks backends (`:N` = one run on N threads; the default adds wasm-simd on
  * 2 threads where there are 2 cores), `--batch-sizes=32,256` and `--repetitions=5` the rest. A threaded run's summary
  * also gives its median ratio to the same backend on one thread (target at batch 256 on 2 cores: ≥ 1.7).
@@ -21,9 +24,9 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { availableBackends, evaluateLogits, predictLogits } from '../src/nn/index.js';
+import { availableBackends, evaluateLogits, predictLogits, type TrainerResult } from '../src/nn/index.js';
 import { median, report } from './stats.js';
-import { benchData, EPOCHS, trainOnce, TRAIN_ROWS } from './train-setup.js';
+import { benchData, EPOCHS, trainOnce, TRAIN_ROWS, type BenchData } from './train-setup.js';
 
 const TARGET_SAMPLES_PER_S = 60_000;
 const RSS_LIMIT_MB = 200;
@@ -46,16 +49,16 @@ async function main(): Promise<void> {
 
   const summaries: Record<string, unknown>[] = [];
   for (const batchSize of batchSizes) {
+    // Untimed: a fresh process compiles its code, and starts its worker threads, during its first runs; a server or a
+    // sweep pays that once, so the repetitions measure what every later run costs.
+    for (const variant of backends) await runVariant(data, alongside, variant, batchSize, 0);
     const runs = new Map(backends.map((backend) => [backend, [] as { samplesPerS: number; samplesPerCpuS: number; valAccuracy: number }[]]));
     for (let repetition = 1; repetition <= repetitions; repetition++) {
       for (const variant of backends) {
-        const [backend, threads = '1'] = variant.split(':');
         const started = performance.now();
         const cpuStarted = process.cpuUsage();
-        const concurrent = threads === '2x';
-        const other = concurrent ? alongside!.train(backend, batchSize, repetition) : null;
-        const result = await trainOnce(data, backend, concurrent ? 1 : Number(threads), batchSize, repetition);
-        await other;
+        const concurrent = variant.endsWith(':2x');
+        const result = await runVariant(data, alongside, variant, batchSize, repetition);
         const seconds = (performance.now() - started) / 1000;
         const cpu = process.cpuUsage(cpuStarted);
         const cpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -118,14 +121,34 @@ async function main(): Promise<void> {
   });
 }
 
+/** One run of `variant` (`backend`, `backend:N` threads, or `backend:2x`: two single-thread runs at once). */
+async function runVariant(data: BenchData, alongside: Alongside | null, variant: string, batchSize: number, seed: number): Promise<TrainerResult> {
+  const [backend, threads = '1'] = variant.split(':');
+  const concurrent = threads === '2x';
+  const other = concurrent ? alongside!.train(backend, batchSize, seed) : null;
+  const result = await trainOnce(data, backend, concurrent ? 1 : Number(threads), batchSize, seed);
+  await other;
+  return result;
+}
+
+interface Alongside {
+  train(backend: string, batchSize: number, seed: number): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** A helper thread that runs single-thread trainings on its own copy of the data, alongside this thread's. */
-async function startAlongside(): Promise<{ train: (backend: string, batchSize: number, seed: number) => Promise<void>; close: () => Promise<void> }> {
+async function startAlongside(): Promise<Alongside> {
   const worker = new Worker(new URL('./train-alongside.js', import.meta.url));
   await new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject));
   return {
     train: (backend, batchSize, seed) =>
       new Promise<void>((resolve, reject) => {
-        worker.once('message', () => resolve()).once('error', reject);
+        const fail = (error: Error): void => reject(error);
+        worker.once('message', () => {
+          worker.off('error', fail);
+          resolve();
+        });
+        worker.once('error', fail);
         worker.postMessage({ backend, batchSize, seed });
       }),
     close: async () => void (await worker.terminate()),
