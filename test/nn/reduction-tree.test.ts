@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blockSize, sumOnArrival, sumPairwise } from '../../src/nn/wasm/reduction-tree.js';
+import { sumOnArrival, sumPairwise } from '../../src/nn/wasm/reduction-tree.js';
 import { SeededRandom } from '../../src/util/random.js';
 
 /** Float32 sums of `values` with the tree, slot by slot, as the kernels add gradient buffers. */
@@ -66,16 +66,5 @@ describe('sumOnArrival', () => {
         expect(slots[0]).toBe(treeSum(values));
       }
     }
-  });
-});
-
-describe('blockSize', () => {
-  it('should be a power of two that leaves about four blocks per thread', () => {
-    expect(blockSize(8, 2)).toBe(1);
-    expect(blockSize(8, 1)).toBe(2);
-    expect(blockSize(4, 3)).toBe(1);
-    expect(blockSize(1, 2)).toBe(1);
-    expect(blockSize(64, 2)).toBe(8);
-    expect(blockSize(100, 2)).toBe(8);
   });
 });

@@ -15,18 +15,6 @@ export function sumPairwise(count: number, addInto: (target: number, source: num
 }
 
 /**
- * Blocks each thread gets on average: enough that a thread held up by the machine leaves work for the others to take
- * over (measured on 2 shared cores: batch 256 trained ~15 % faster on 2 threads with 4 than with 2), few enough that
- * the backend's additions of block sums, one per block, stay cheap next to the blocks' work.
- */
-const BLOCKS_PER_THREAD = 4;
-
-/** Micro-batches per block when `count` of them are shared by `threads` threads: a power of two. */
-export function blockSize(count: number, threads: number): number {
-  return 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(count / (BLOCKS_PER_THREAD * threads)))));
-}
-
-/**
  * The same tree, added up while blocks are still being computed: a thread that has summed block `block` of `count`
  * calls this and climbs. At each node the first of its two children to arrive stops there, and the second adds the
  * right child's sum into the left one's and goes on up. The additions are sumPairwise's, made in the same places
