@@ -29,7 +29,7 @@ describeWasm('wasm-simd kernels', () => {
     }
   });
 
-  it('should hand a released memory to the next training, empty and zeroed', () => {
+  it('should hand a released memory to the next training, empty', () => {
     const used = WasmArena.createMemory();
     const arena = new WasmArena(used);
     const region = arena.allocate(100_000);
@@ -40,7 +40,6 @@ describeWasm('wasm-simd kernels', () => {
     expect(reused).toBe(used);
     const again = new WasmArena(reused);
     expect(again.allocate(100_000)).toBe(region);
-    expect(again.f32(region, 100_000).every((value) => value === 0)).toBe(true);
     expect(WasmArena.createMemory()).not.toBe(used);
   });
 

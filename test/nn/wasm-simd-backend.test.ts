@@ -241,6 +241,19 @@ describeWasm('WasmSimdBackend with worker threads', () => {
     expect(idleGradientWorkers()).toBe(idle);
   });
 
+  it('should train to the same bits on a memory another training has left its numbers in', async () => {
+    const spec: MlpSpec = { inputs: 7, hidden: [13, 6], outputs: 3, activation: 'relu', dropout: 0.25 };
+    const first = await trainedParams('wasm-simd', spec);
+    await first.backend.dispose();
+    // A bigger network on other data fills the memory the next training gets with numbers of its own.
+    const other = await trainedParams('wasm-simd', { inputs: 19, hidden: [31, 17], outputs: 3, activation: 'tanh', dropout: 0.5 });
+    await other.backend.dispose();
+    const again = await trainedParams('wasm-simd', spec);
+    await again.backend.dispose();
+    expect(Buffer.from(again.params.buffer).equals(Buffer.from(first.params.buffer))).toBe(true);
+    expect(again.loss).toBe(first.loss);
+  });
+
   it('should refuse a thread count that is not a positive integer', async () => {
     const sut = new WasmSimdBackend({ threads: 0 });
     const spec: MlpSpec = { inputs: 2, hidden: [3], outputs: 2, activation: 'relu', dropout: 0 };

@@ -36,14 +36,11 @@ export class WasmArena {
     this.top = new Uint32Array(memory.buffer, TOP_CELL, 1);
   }
 
-  /** An empty, zeroed shared memory for one training: a spare one (`releaseMemory`) or a new one. */
+  /** An empty shared memory for one training: a spare one (`releaseMemory`), its old contents left, or a new one. */
   static createMemory(): WebAssembly.Memory {
     const spare = spareMemories.pop();
     if (spare !== undefined) {
-      const top = new Uint32Array(currentBuffer(spare), TOP_CELL, 1);
-      // New memory is zeroed, and the regions a training allocates may rely on it (optimizer moments start at 0).
-      new Uint8Array(currentBuffer(spare), FIRST_REGION, top[0] - FIRST_REGION).fill(0);
-      top[0] = FIRST_REGION;
+      new Uint32Array(currentBuffer(spare), TOP_CELL, 1)[0] = FIRST_REGION;
       return spare;
     }
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
@@ -56,7 +53,10 @@ export class WasmArena {
     if (spareMemories.length < MAX_SPARES && currentBuffer(memory).byteLength <= MAX_SPARE_BYTES) spareMemories.push(memory);
   }
 
-  /** A 16-byte aligned region (what v128 loads want) of `length` 4-byte elements. */
+  /**
+   * A 16-byte aligned region (what v128 loads want) of `length` 4-byte elements. Its contents are whatever a previous
+   * training left there (zero only in a new memory): the caller writes it before reading it.
+   */
   allocate(length: number): number {
     const bytes = (length * 4 + 15) & ~15;
     const at = Atomics.add(this.top, 0, bytes);

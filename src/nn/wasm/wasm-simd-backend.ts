@@ -74,11 +74,15 @@ export class WasmSimdBackend implements TrainBackend {
     const network = allocateNetwork(arena, weights.spec);
     const engine = new GradientEngine(memory, network, options.classWeights);
     const { size } = engine;
+    // The optimizer's moments start at zero (the memory may hold an earlier training's numbers).
+    const [m, v] = [arena.allocate(size), arena.allocate(size)];
+    arena.f32(m, size).fill(0);
+    arena.f32(v, size).fill(0);
     this.state = {
       engine,
       options,
-      m: arena.allocate(size),
-      v: arena.allocate(size),
+      m,
+      v,
       step: 0,
       learningRate: options.optimizer.learningRate,
       rngState: options.dropoutSeed >>> 0,
