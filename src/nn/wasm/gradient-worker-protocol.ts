@@ -140,8 +140,8 @@ export function recordedFailure(control: Int32Array, failure: SharedArrayBuffer)
  * batches (last additions, optimizer step) and the wait for the last block take tens of microseconds: spinning through
  * them keeps the wake-up off the critical path. Not much longer, though: when other processes load the cores, the
  * thread being waited for may be descheduled for milliseconds, and a spinning thread then takes the core it needs.
- * Measured on 2 shared cores with another process busy: a 2 ms spin made an epoch 15× slower than with no load, this
- * one about 3× (as slow as one thread under that load).
+ * Measured on 2 cores with another process busy: with a 2 ms spin an epoch on two threads took 3–8× as long as on one
+ * thread under the same load, with this one 1.6×.
  */
 const SPIN_MS = 0.2;
 
