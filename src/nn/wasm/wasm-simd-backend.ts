@@ -20,7 +20,7 @@ import {
   type MicroBatchResult,
 } from './gradient-engine.js';
 import { GradientWorkerPool } from './gradient-worker-pool.js';
-import { sumPairwise } from './reduction-tree.js';
+import { ThreadingPolicy } from './threading-policy.js';
 import { WasmArena } from './wasm-arena.js';
 
 export interface WasmSimdOptions {
@@ -87,6 +87,7 @@ export class WasmSimdBackend implements TrainBackend {
       learningRate: options.optimizer.learningRate,
       rngState: options.dropoutSeed >>> 0,
       pool: threads > 1 ? await GradientWorkerPool.start(threads - 1, memory, network, options.classWeights) : null,
+      threading: new ThreadingPolicy(),
       data: null,
       labels: new Int32Array(0),
     };
@@ -218,37 +219,33 @@ export class WasmSimdBackend implements TrainBackend {
   }
 
   /**
-   * The batch gradient, returned as a pointer: the micro-batches are cut into blocks (reduction-tree.ts) that the
-   * worker threads and this one claim one at a time, each block is summed where it was computed, and the block sums
-   * are added with the same tree as they arrive, by whichever thread finished second at each node
-   * (`sumOnArrival`). Returns the sum and each micro-batch's loss, weight and hits, in order.
+   * The batch gradient, returned as a pointer, and each micro-batch's loss, weight and hits, in order. On threads, the
+   * workers and this thread claim micro-batches one at a time and add their gradients up the fixed tree as they arrive,
+   * each addition by whichever thread finished second at its node (`sumOnArrival`). Alone (no workers, one
+   * micro-batch, or workers the ThreadingPolicy leaves out for now) this thread sums the same tree itself.
    */
   private batchGradients(state: WasmState, batch: BatchPosition): { sum: number; results: MicroBatchResult[] } {
-    const { engine, pool } = state;
+    const { engine, pool, threading } = state;
     const microBatches = Math.ceil(batch.rows / MICRO_BATCH_ROWS);
+    const results = new Array<MicroBatchResult>(microBatches);
+    if (pool === null || microBatches === 1 || !threading.useThreads()) {
+      return { sum: engine.computeBlock(batch, 0, microBatches, 0, results), results };
+    }
     // On threads, a block is one micro-batch: block sums are added as they arrive, so a finer split adds no serial work,
     // and the last block a thread waits for is as short as can be (one micro-batch: measured ~6 % faster at batch 1,024
     // on 2 shared cores than blocks of four).
-    const job = { ...batch, microBatches, blockSize: pool === null ? microBatches : 1 };
-    const blocks = Math.ceil(microBatches / job.blockSize);
-    const results = new Array<MicroBatchResult>(microBatches);
-    let slotsUsed = 0;
-    const computeHere = (block: number): number => {
-      const first = block * job.blockSize;
-      const count = Math.min(job.blockSize, microBatches - first);
-      const sum = engine.computeBlock(batch, first, count, slotsUsed, results);
-      slotsUsed += count;
-      return sum;
-    };
-    if (pool === null || blocks === 1) {
-      const sums: number[] = [];
-      for (let block = 0; block < blocks; block++) sums.push(computeHere(block));
-      sumPairwise(blocks, (target, source) => engine.addGradients(sums[target], sums[source]));
-      return { sum: sums[0], results };
-    }
+    const job = { ...batch, microBatches, blockSize: 1 };
+    const started = performance.now();
     pool.dispatch(job);
-    for (let block = pool.claim(); block >= 0; block = pool.claim()) pool.deliver(block, computeHere(block), engine.addGradients);
-    return { sum: pool.collect(job, results), results };
+    let computedHere = 0;
+    for (let block = pool.claim(); block >= 0; block = pool.claim()) {
+      pool.deliver(block, engine.computeBlock(batch, block, 1, computedHere, results), engine.addGradients);
+      computedHere += 1;
+    }
+    const ownMs = performance.now() - started;
+    const sum = pool.collect(job, results);
+    threading.record(performance.now() - started, ownMs, computedHere, microBatches);
+    return { sum, results };
   }
 
   /**
@@ -287,6 +284,8 @@ interface WasmState {
   /** The dropout generator at the start of the next batch. */
   rngState: number;
   readonly pool: GradientWorkerPool | null;
+  /** Whether a batch goes to the pool's threads or stays on this one. */
+  readonly threading: ThreadingPolicy;
   /** The training rows in the shared memory, once `setTrainData` has stored them. */
   data: DataLayout | null;
   /** The labels as given, for the batches' class weights. */
