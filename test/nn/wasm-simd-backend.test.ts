@@ -234,7 +234,7 @@ describeWasm('WasmSimdBackend with worker threads', () => {
     const sut = await GradientWorkerPool.start(1, memory, allocateNetwork(new WasmArena(memory), spec), null);
     const idle = idleGradientWorkers();
     // A batch before any data: the worker's engine refuses it.
-    const job = { start: 0, rows: 64, rngState: null, totalWeight: 64, microBatches: 2, blockSize: 1 };
+    const job = { start: 0, rows: 64, rngState: null, totalWeight: 64, microBatches: 2 };
     sut.dispatch(job);
     expect(() => sut.collect(job, [])).toThrow(/gradient worker failed: .*before setTrainData/);
     await sut.dispose();

@@ -10,7 +10,7 @@ import { kernelModule } from './kernel-module.js';
 import type { BatchPosition, DataLayout, MicroBatchResult, NetworkLayout } from './gradient-engine.js';
 import {
   CONTROL,
-  SharedBlockSums,
+  SharedGradientSums,
   KIND_BATCH,
   KIND_MESSAGE,
   KIND_PREDICT,
@@ -24,10 +24,9 @@ import {
   wakeSleepers,
 } from './gradient-worker-protocol.js';
 
-/** One batch as the backend hands it out: its blocks of `blockSize` micro-batches (reduction-tree.ts). */
+/** One batch as the backend hands it out, cut into `microBatches` micro-batches. */
 export interface BatchJob extends BatchPosition {
   readonly microBatches: number;
-  readonly blockSize: number;
 }
 
 /**
@@ -68,7 +67,7 @@ function startWorker(): Worker {
 export class GradientWorkerPool {
   private readonly control: Int32Array;
   private numbers: Float64Array<ArrayBufferLike> = new Float64Array(0);
-  private blockSums = SharedBlockSums.create(0);
+  private gradientSums = SharedGradientSums.create(0);
   /** Where a failing worker says why (gradient-worker-protocol.ts `recordFailure`). */
   private readonly failure: SharedArrayBuffer;
   private predictInput: Float32Array<ArrayBufferLike> = new Float32Array(0);
@@ -125,38 +124,36 @@ export class GradientWorkerPool {
   }
 
   /**
-   * Starts a batch: the workers begin claiming its blocks, and so does the caller, with `claim`, until none is left;
-   * then `collect`. The parameters and the epoch order must not change until then.
+   * Starts a batch: the workers begin claiming its micro-batches, and so does the caller, with `claim`, until none is
+   * left; then `collect`. The parameters and the epoch order must not change until then.
    */
   dispatch(job: BatchJob): void {
-    const blocks = Math.ceil(job.microBatches / job.blockSize);
-    this.ensureCapacity(blocks, job.microBatches);
+    this.ensureCapacity(job.microBatches);
     const { control } = this;
     control[CONTROL.KIND] = KIND_BATCH;
     control[CONTROL.START] = job.start;
     control[CONTROL.ROWS] = job.rows;
-    control[CONTROL.BLOCK] = job.blockSize;
-    control[CONTROL.BLOCKS] = blocks;
+    control[CONTROL.MICRO_BATCHES] = job.microBatches;
     control[CONTROL.HAS_RNG] = job.rngState === null ? 0 : 1;
     control[CONTROL.RNG_STATE] = job.rngState ?? 0;
-    Atomics.store(control, CONTROL.NEXT_BLOCK, 0);
+    Atomics.store(control, CONTROL.NEXT_MICRO_BATCH, 0);
     this.numbers[TOTAL_WEIGHT] = job.totalWeight;
-    this.blockSums.clear();
+    this.gradientSums.clear();
     this.signal();
   }
 
-  /** The next block of the dispatched batch for the caller to compute, or -1 when all are claimed. */
+  /** The next micro-batch of the dispatched batch for the caller to compute, or -1 when all are claimed. */
   claim(): number {
-    const block = Atomics.add(this.control, CONTROL.NEXT_BLOCK, 1);
-    return block < this.control[CONTROL.BLOCKS] ? block : -1;
+    const index = Atomics.add(this.control, CONTROL.NEXT_MICRO_BATCH, 1);
+    return index < this.control[CONTROL.MICRO_BATCHES] ? index : -1;
   }
 
   /**
-   * The caller has summed its block `block` at `pointer`: adds up the tree of block sums as far as the caller is the
-   * second to arrive (gradient-worker-protocol.ts SharedBlockSums).
+   * The caller has computed micro-batch `index`'s gradient at `pointer`: adds up the tree as far as the caller is the
+   * second to arrive (gradient-worker-protocol.ts SharedGradientSums).
    */
-  deliver(block: number, pointer: number, addInto: (target: number, source: number) => void): void {
-    this.blockSums.deliver(block, this.control[CONTROL.BLOCKS], pointer, addInto);
+  deliver(index: number, pointer: number, addInto: (target: number, source: number) => void): void {
+    this.gradientSums.deliver(index, this.control[CONTROL.MICRO_BATCHES], pointer, addInto);
   }
 
   /**
@@ -171,7 +168,7 @@ export class GradientWorkerPool {
       const at = RESULT_BASE + 3 * j;
       results[j] = { loss: this.numbers[at], weightSum: this.numbers[at + 1], correct: this.numbers[at + 2] };
     }
-    return this.blockSums.total();
+    return this.gradientSums.total();
   }
 
   /**
@@ -238,12 +235,12 @@ export class GradientWorkerPool {
     }
   }
 
-  /** Grows the shared block-sum and result buffers for `blocks` blocks and `micro` micro-batches (once per batch size). */
-  private ensureCapacity(blocks: number, micro: number): void {
-    if (this.blockSums.capacity < blocks) {
-      const sums = SharedBlockSums.create(blocks);
-      this.broadcast({ kind: 'block-sums', buffer: sums.buffer, capacity: blocks });
-      this.blockSums = sums;
+  /** Grows the shared gradient-sum and result buffers for `micro` micro-batches (once per batch size). */
+  private ensureCapacity(micro: number): void {
+    if (this.gradientSums.capacity < micro) {
+      const sums = SharedGradientSums.create(micro);
+      this.broadcast({ kind: 'gradient-sums', buffer: sums.buffer, capacity: micro });
+      this.gradientSums = sums;
     }
     if (this.numbers.length < RESULT_BASE + 3 * micro) {
       const numbers = new SharedArrayBuffer(8 * (RESULT_BASE + 3 * micro));

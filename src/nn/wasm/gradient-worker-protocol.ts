@@ -11,10 +11,10 @@ import { treeLevels, sumOnArrival } from './reduction-tree.js';
  */
 
 /**
- * Int32 slots of the control buffer. A batch is cut into BLOCKS blocks of BLOCK micro-batches (reduction-tree.ts),
- * which every thread, the backend's included, claims one at a time from the NEXT_BLOCK counter: a thread that the
- * machine holds up (another tenant, an interrupt) leaves its blocks to the others instead of holding up the batch, and
- * which thread computed a block changes nothing in the sum. Inference chunks are handed out in fixed shares: worker w
+ * Int32 slots of the control buffer. A batch's MICRO_BATCHES micro-batches are claimed one at a time by every thread,
+ * the backend's included, from the NEXT_MICRO_BATCH counter: a thread that the machine holds up (another tenant, an
+ * interrupt) leaves the rest to the others instead of holding up the batch, and which thread computed a micro-batch
+ * changes nothing in the sum (reduction-tree.ts). Inference chunks are handed out in fixed shares: worker w
  * computes chunks [control[FIRST_ASSIGNMENT + 2w], control[FIRST_ASSIGNMENT + 2w + 1]).
  */
 export const CONTROL = {
@@ -26,15 +26,14 @@ export const CONTROL = {
   RNG_STATE: 5,
   HAS_RNG: 6,
   FAILED: 7,
-  BLOCK: 8,
   /** How many workers sleep in Atomics.wait on GENERATION, and whether the backend sleeps on DONE. */
-  WORKERS_ASLEEP: 9,
-  BACKEND_ASLEEP: 10,
-  BLOCKS: 11,
-  NEXT_BLOCK: 12,
+  WORKERS_ASLEEP: 8,
+  BACKEND_ASLEEP: 9,
+  MICRO_BATCHES: 10,
+  NEXT_MICRO_BATCH: 11,
   /** Bytes of the failure text a failed worker left in the failure buffer. */
-  FAILURE_LENGTH: 13,
-  FIRST_ASSIGNMENT: 14,
+  FAILURE_LENGTH: 12,
+  FIRST_ASSIGNMENT: 13,
 } as const;
 
 export const KIND_BATCH = 1;
@@ -47,12 +46,12 @@ export const TOTAL_WEIGHT = 0;
 export const RESULT_BASE = 1;
 
 /**
- * Where each block's gradient sum lies in the wasm memory, and an arrival counter per node of the tree above the
- * blocks: what the backend and its workers share so that whichever thread finishes a block adds what it can up the
- * tree (reduction-tree.ts `sumOnArrival`). Sized for `capacity` blocks; the backend clears the counters before each
+ * Where each micro-batch's gradient lies in the wasm memory, and an arrival counter per node of the tree above them:
+ * what the backend and its workers share so that whichever thread finishes a micro-batch adds what it can up the tree
+ * (reduction-tree.ts `sumOnArrival`). Sized for `capacity` micro-batches; the backend clears the counters before each
  * batch.
  */
-export class SharedBlockSums {
+export class SharedGradientSums {
   private readonly pointers: Int32Array;
   private readonly arrivals: Int32Array;
   private readonly secondToArrive = (level: number, left: number): boolean => Atomics.add(this.arrivals, level * this.capacity + left, 1) === 1;
@@ -65,8 +64,8 @@ export class SharedBlockSums {
     this.arrivals = new Int32Array(buffer, 4 * capacity);
   }
 
-  static create(capacity: number): SharedBlockSums {
-    return new SharedBlockSums(new SharedArrayBuffer(4 * capacity * (1 + Math.max(1, treeLevels(capacity)))), capacity);
+  static create(capacity: number): SharedGradientSums {
+    return new SharedGradientSums(new SharedArrayBuffer(4 * capacity * (1 + Math.max(1, treeLevels(capacity)))), capacity);
   }
 
   /** Before a batch, while no thread works on one. */
@@ -75,15 +74,15 @@ export class SharedBlockSums {
   }
 
   /**
-   * Records that block `block` of `blocks` has its sum at `pointer`, and adds up the tree as far as this thread is the
-   * second to arrive. `addInto(target, source)` adds the gradient at `source` into the one at `target`.
+   * Records that micro-batch `index` of `count` has its gradient at `pointer`, and adds up the tree as far as this
+   * thread is the second to arrive. `addInto(target, source)` adds the gradient at `source` into the one at `target`.
    */
-  deliver(block: number, blocks: number, pointer: number, addInto: (target: number, source: number) => void): void {
-    this.pointers[block] = pointer;
-    sumOnArrival(block, blocks, this.secondToArrive, (target, source) => addInto(this.pointers[target], this.pointers[source]));
+  deliver(index: number, count: number, pointer: number, addInto: (target: number, source: number) => void): void {
+    this.pointers[index] = pointer;
+    sumOnArrival(index, count, this.secondToArrive, (target, source) => addInto(this.pointers[target], this.pointers[source]));
   }
 
-  /** Where the batch's gradient lies, once every block has been delivered. */
+  /** Where the batch's gradient lies, once every micro-batch has been delivered. */
   total(): number {
     return this.pointers[0];
   }
@@ -106,7 +105,7 @@ export interface GradientWorkerAssignment {
 
 export type GradientWorkerMessage =
   | { readonly kind: 'data'; readonly layout: DataLayout }
-  | { readonly kind: 'block-sums'; readonly buffer: SharedArrayBuffer; readonly capacity: number }
+  | { readonly kind: 'gradient-sums'; readonly buffer: SharedArrayBuffer; readonly capacity: number }
   | { readonly kind: 'numbers'; readonly buffer: SharedArrayBuffer }
   | { readonly kind: 'predict-buffers'; readonly input: SharedArrayBuffer; readonly logits: SharedArrayBuffer }
   /** The training is over: the worker drops everything and waits for its next assignment. */
@@ -137,7 +136,7 @@ export function recordedFailure(control: Int32Array, failure: SharedArrayBuffer)
 /**
  * How long a side spins on a control slot before it sleeps in Atomics.wait. Waking a sleeping thread (futex) takes
  * 0.1–0.3 ms on the machines this runs on, as long as the work of a whole batch, while the serial step between two
- * batches (last additions, optimizer step) and the wait for the last block take tens of microseconds: spinning through
+ * batches (last additions, optimizer step) and the wait for the last micro-batch take tens of microseconds: spinning through
  * them keeps the wake-up off the critical path. Not much longer, though: when other processes load the cores, the
  * thread being waited for may be descheduled for milliseconds, and a spinning thread then takes the core it needs.
  * Measured on 2 cores with another process busy: with a 2 ms spin an epoch on two threads took 3–8× as long as on one

@@ -1,7 +1,7 @@
 import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { PREDICT_CHUNK_ROWS } from '../predict.js';
 import { adoptKernels } from './kernel-module.js';
-import { MICRO_BATCH_ROWS, GradientEngine, type BatchPosition, type MicroBatchResult } from './gradient-engine.js';
+import { GradientEngine, type BatchPosition, type MicroBatchResult } from './gradient-engine.js';
 import {
   CONTROL,
   KIND_MESSAGE,
@@ -11,15 +11,15 @@ import {
   type GradientWorkerAssignment,
   type GradientWorkerMessage,
   recordFailure,
-  SharedBlockSums,
+  SharedGradientSums,
   waitUntil,
   wakeSleepers,
 } from './gradient-worker-protocol.js';
 
 /**
  * A wasm-simd gradient worker: for one training at a time (an assignment from a GradientWorkerPool), its own wasm
- * instance over the training's shared memory, computing the blocks of micro-batches it claims, each summed here and
- * added up the tree as far as it can (reduction-tree.ts). During a training it spins, then sleeps in Atomics.wait,
+ * instance over the training's shared memory, computing the micro-batches it claims and adding their gradients up the
+ * tree as far as it can (reduction-tree.ts). During a training it spins, then sleeps in Atomics.wait,
  * between commands; once released it keeps nothing and waits for the next assignment, so the next training skips the
  * thread start.
  */
@@ -28,7 +28,7 @@ class AssignedWorker {
   private readonly engine: GradientEngine;
   private readonly results: MicroBatchResult[] = [];
   private numbers: Float64Array<ArrayBufferLike> = new Float64Array(0);
-  private blockSums = SharedBlockSums.create(0);
+  private gradientSums = SharedGradientSums.create(0);
   private predictInput: Float32Array<ArrayBufferLike> = new Float32Array(0);
   private predictLogits: Float32Array<ArrayBufferLike> = new Float32Array(0);
 
@@ -64,8 +64,8 @@ class AssignedWorker {
       case 'data':
         this.engine.useData(message.layout);
         return true;
-      case 'block-sums':
-        this.blockSums = new SharedBlockSums(message.buffer, message.capacity);
+      case 'gradient-sums':
+        this.gradientSums = new SharedGradientSums(message.buffer, message.capacity);
         return true;
       case 'numbers':
         this.numbers = new Float64Array(message.buffer);
@@ -95,29 +95,21 @@ class AssignedWorker {
 
   private runBatch(): void {
     const { control, engine, numbers, results } = this;
-    const blocks = control[CONTROL.BLOCKS];
-    let block = Atomics.add(control, CONTROL.NEXT_BLOCK, 1);
-    if (block >= blocks) return;
-    const rows = control[CONTROL.ROWS];
+    const microBatches = control[CONTROL.MICRO_BATCHES];
+    let index = Atomics.add(control, CONTROL.NEXT_MICRO_BATCH, 1);
+    if (index >= microBatches) return;
     const batch: BatchPosition = {
       start: control[CONTROL.START],
-      rows,
+      rows: control[CONTROL.ROWS],
       rngState: control[CONTROL.HAS_RNG] === 1 ? control[CONTROL.RNG_STATE] >>> 0 : null,
       totalWeight: numbers[TOTAL_WEIGHT],
     };
-    const blockSize = control[CONTROL.BLOCK];
-    const microBatches = Math.ceil(rows / MICRO_BATCH_ROWS);
-    for (let slotsUsed = 0; block < blocks; block = Atomics.add(control, CONTROL.NEXT_BLOCK, 1)) {
-      const first = block * blockSize;
-      const count = Math.min(blockSize, microBatches - first);
-      this.blockSums.deliver(block, blocks, engine.computeBlock(batch, first, count, slotsUsed, results), engine.addGradients);
-      slotsUsed += count;
-      for (let j = first; j < first + count; j++) {
-        const at = RESULT_BASE + 3 * j;
-        numbers[at] = results[j].loss;
-        numbers[at + 1] = results[j].weightSum;
-        numbers[at + 2] = results[j].correct;
-      }
+    for (let slot = 0; index < microBatches; index = Atomics.add(control, CONTROL.NEXT_MICRO_BATCH, 1), slot++) {
+      this.gradientSums.deliver(index, microBatches, engine.computeBlock(batch, index, 1, slot, results), engine.addGradients);
+      const at = RESULT_BASE + 3 * index;
+      numbers[at] = results[index].loss;
+      numbers[at + 1] = results[index].weightSum;
+      numbers[at + 2] = results[index].correct;
     }
   }
 }

@@ -36,12 +36,12 @@ export interface WasmSimdOptions {
  * Determinism: a batch is cut into micro-batches of MICRO_BATCH_ROWS rows; each micro-batch gradient is a float32 sum
  * in row order, and they are added in a fixed pairwise tree (0+1, 2+3, …, then (0+1)+(2+3), …; reduction-tree.ts).
  * Kernels use plain SIMD128 (no FMA), so the weights are bit-identical run to run, machine to machine, and for any
- * `threads`: threads only change who computes which block of micro-batches, and who makes which addition of the tree.
+ * `threads`: threads only change who computes which micro-batch, and who makes which addition of the tree.
  * They agree with js-cpu to ~1e-6 relative per step, not bit for bit (js-cpu sums a whole batch in float64).
  *
  * Threads: the backend and its gradient workers run kernel instances over one shared memory (wasm-arena.ts), so the
- * workers read the parameters, Wᵀ and the training rows where the backend keeps them, and the backend adds the block
- * gradients where the workers left them: a batch moves no data between threads, only a few numbers.
+ * workers read the parameters, Wᵀ and the training rows where the backend keeps them, and each thread adds
+ * micro-batch gradients where the others left them: a batch moves no data between threads, only a few numbers.
  *
  * Dropout: masks come from mulberry32 inside the module, positioned per micro-batch where js-cpu's sequential draw
  * would be, so the masks are js-cpu's and `dropoutRngState` means the same in both backends.
@@ -231,15 +231,15 @@ export class WasmSimdBackend implements TrainBackend {
     if (pool === null || microBatches === 1 || !threading.useThreads()) {
       return { sum: engine.computeBlock(batch, 0, microBatches, 0, results), results };
     }
-    // On threads, a block is one micro-batch: block sums are added as they arrive, so a finer split adds no serial work,
-    // and the last block a thread waits for is as short as can be (one micro-batch: measured ~6 % faster at batch 1,024
-    // on 2 shared cores than blocks of four).
-    const job = { ...batch, microBatches, blockSize: 1 };
+    // On threads, every micro-batch is claimed on its own: gradients are added up the tree as they arrive, so a fine
+    // split adds no serial work, and the last one a thread waits for is as short as can be (measured ~6 % faster at
+    // batch 1,024 on 2 shared cores than blocks of four micro-batches).
+    const job = { ...batch, microBatches };
     const started = performance.now();
     pool.dispatch(job);
     let computedHere = 0;
-    for (let block = pool.claim(); block >= 0; block = pool.claim()) {
-      pool.deliver(block, engine.computeBlock(batch, block, 1, computedHere, results), engine.addGradients);
+    for (let index = pool.claim(); index >= 0; index = pool.claim()) {
+      pool.deliver(index, engine.computeBlock(batch, index, 1, computedHere, results), engine.addGradients);
       computedHere += 1;
     }
     const ownMs = performance.now() - started;
