@@ -84,30 +84,52 @@ export function wilderSum(values: Float64Array, period: number): Float64Array {
 }
 
 /**
+ * The highest (`sign` = 1) or lowest (`sign` = −1) of the last `period` bars pushed, bar by bar. Ties resolve to the
+ * most recent bar, as in TTR and TA-Lib's Aroon. A monotonic deque of indices keeps this O(1) per bar whatever the
+ * window length; it never holds more than period + 1 indices (one window, and the bar about to push the oldest out),
+ * so it is a ring of the next power of two above the period rather than a full-length array (head and tail only grow).
+ */
+export class SlidingExtreme {
+  private readonly deque: Int32Array;
+  private readonly mask: number;
+  private head = 0;
+  private tail = 0;
+
+  constructor(
+    private readonly values: Float64Array,
+    private readonly period: number,
+    private readonly sign: 1 | -1,
+  ) {
+    let capacity = 2;
+    while (capacity <= period) capacity *= 2;
+    this.mask = capacity - 1;
+    this.deque = new Int32Array(capacity);
+  }
+
+  /** Takes bar `i` (bars come in order, one step apart) and returns the index of the window's extreme. */
+  push(i: number): number {
+    const { values, deque, mask, sign } = this;
+    const v = sign * values[i];
+    while (this.tail > this.head && sign * values[deque[(this.tail - 1) & mask]] <= v) this.tail--;
+    deque[this.tail++ & mask] = i;
+    if (deque[this.head & mask] <= i - this.period) this.head++;
+    return deque[this.head & mask];
+  }
+}
+
+/**
  * Highest (`sign` = 1) or lowest (`sign` = −1) value of each window of `period` bars ending at the current bar, and,
- * when `ages` is given, how many bars ago it occurred. Ties resolve to the most recent bar, as in TTR and TA-Lib's
- * Aroon. A monotonic deque of indices keeps this O(n) whatever the window length.
+ * when `ages` is given, how many bars ago it occurred (`SlidingExtreme`).
  */
 export function rollingExtreme(values: Float64Array, period: number, sign: 1 | -1, ages?: Float64Array): Float64Array {
   const n = values.length;
   const out = nanArray(n);
   const start = firstValid(values);
   if (start + period - 1 >= n) return out;
-  // The deque never holds more than period + 1 indices (one window, and the bar about to push the oldest out), so it
-  // is a ring of the next power of two above the period rather than a full-length array; head and tail only grow.
-  let capacity = 2;
-  while (capacity <= period) capacity *= 2;
-  const mask = capacity - 1;
-  const deque = new Int32Array(capacity);
-  let head = 0;
-  let tail = 0;
+  const window = new SlidingExtreme(values, period, sign);
   for (let i = start; i < n; i++) {
-    const v = sign * values[i];
-    while (tail > head && sign * values[deque[(tail - 1) & mask]] <= v) tail--;
-    deque[tail++ & mask] = i;
-    if (deque[head & mask] <= i - period) head++;
+    const at = window.push(i);
     if (i >= start + period - 1) {
-      const at = deque[head & mask];
       out[i] = values[at];
       if (ages) ages[i] = i - at;
     }

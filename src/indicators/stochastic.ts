@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { OhlcvSeries } from '../data/ohlcv.js';
 import { idNumber, periodParam } from './params.js';
-import { firstValid, nanArray, rollingMax, rollingMin, sma } from './rolling.js';
+import { firstValid, nanArray, rollingMax, rollingMin, SlidingExtreme, sma } from './rolling.js';
 import { computedOutputs, defineIndicator, isSelected, type OutputSelection } from './types.js';
 
 export type StochasticOutputs = Record<'fast_k' | 'slow_k' | 'slow_d', Float64Array>;
@@ -15,35 +15,22 @@ export function stochasticK(series: OhlcvSeries, period: number): Float64Array {
   const { high, low, close } = series;
   const n = close.length;
   const out = nanArray(n);
-  // rollingMax(high) and rollingMin(low) fused into this loop, each with its own start and the same ring deque and
-  // comparisons as `rollingExtreme` (so the same values), instead of two full-length arrays read back afterwards.
+  // rollingMax(high) and rollingMin(low) in this loop, each from its own first valid bar as `rollingExtreme` does (so
+  // the same values), instead of two full-length arrays read back afterwards.
   const highStart = firstValid(high);
   const lowStart = firstValid(low);
-  let capacity = 2;
-  while (capacity <= period) capacity *= 2;
-  const mask = capacity - 1;
-  const highs = new Int32Array(capacity);
-  const lows = new Int32Array(capacity);
-  let highHead = 0;
-  let highTail = 0;
-  let lowHead = 0;
-  let lowTail = 0;
+  const highs = new SlidingExtreme(high, period, 1);
+  const lows = new SlidingExtreme(low, period, -1);
   for (let i = Math.min(highStart, lowStart); i < n; i++) {
     let highest = NaN;
     let lowest = NaN;
     if (i >= highStart) {
-      const v = high[i];
-      while (highTail > highHead && high[highs[(highTail - 1) & mask]] <= v) highTail--;
-      highs[highTail++ & mask] = i;
-      if (highs[highHead & mask] <= i - period) highHead++;
-      if (i >= highStart + period - 1) highest = high[highs[highHead & mask]];
+      const at = highs.push(i);
+      if (i >= highStart + period - 1) highest = high[at];
     }
     if (i >= lowStart) {
-      const v = -low[i];
-      while (lowTail > lowHead && -low[lows[(lowTail - 1) & mask]] <= v) lowTail--;
-      lows[lowTail++ & mask] = i;
-      if (lows[lowHead & mask] <= i - period) lowHead++;
-      if (i >= lowStart + period - 1) lowest = low[lows[lowHead & mask]];
+      const at = lows.push(i);
+      if (i >= lowStart + period - 1) lowest = low[at];
     }
     if (i >= period - 1) {
       const range = highest - lowest;
